@@ -1,0 +1,212 @@
+//! Credentials and the headers they become (protocol.md, "Authentication").
+
+use base64::Engine;
+
+use crate::config::{AuthKind, Service};
+use crate::error::{Error, Result};
+use crate::profile::Target;
+use crate::secret::{Secret, Source};
+use crate::totp::TotpKey;
+
+#[derive(Debug)]
+pub enum Credentials {
+    /// `Authorization: WHM USER:HASH` (WHM only; the hash with its line breaks removed).
+    AccessHash { user: String, hash: Secret },
+    /// `Authorization: whm USER:TOKEN` on WHM, `cpanel USER:TOKEN` on cPanel and Webmail.
+    Token { user: String, token: Secret },
+    /// Basic auth, plus `X-CPANEL-OTP` when the account has two-factor authentication.
+    Password {
+        user: String,
+        password: Secret,
+        totp: Option<TotpKey>,
+    },
+}
+
+/// A header whose value may be a secret; `transport` masks those when it shows a request.
+pub type AuthHeader = (&'static str, Secret);
+
+impl Credentials {
+    /// Reads the secrets the target's auth kind needs, and only those.
+    pub fn resolve(target: &Target) -> Result<Self> {
+        let whose = target.describe();
+        let need = |source: &Option<Source>, key: &str| -> Result<Secret> {
+            let source = source.as_ref().ok_or_else(|| {
+                Error::usage(format!(
+                    "{whose} uses auth = \"{}\" but sets no {key}: add {key}, {key}_file, {key}_env or {key}_command",
+                    target.auth.name()
+                ))
+            })?;
+            source.resolve(&format!("{key} of {whose}"))
+        };
+        let user = |default: Option<&str>| -> Result<String> {
+            let user = target.user.as_deref().or(default).ok_or_else(|| {
+                Error::usage(format!(
+                    "{whose} has no user: add user = \"NAME\" (or set CPCALL_USER)"
+                ))
+            })?;
+            if user.contains(':') || user.chars().any(char::is_control) {
+                return Err(Error::usage(format!(
+                    "user \"{user}\" cannot contain ':' or control characters"
+                )));
+            }
+            Ok(user.to_string())
+        };
+        match target.auth {
+            AuthKind::Accesshash => {
+                if target.service != Service::Whm {
+                    return Err(Error::usage(format!(
+                        "{whose}: access hashes work only with WHM: set service = \"whm\", or use a cPanel API token"
+                    )));
+                }
+                let raw = need(&target.secrets.accesshash, "accesshash")?;
+                let hash: String = raw.expose().chars().filter(|c| *c != '\n' && *c != '\r').collect();
+                Ok(Credentials::AccessHash {
+                    user: user(Some("root"))?,
+                    hash: Secret::new(hash),
+                })
+            }
+            AuthKind::Token => {
+                let default_user = (target.service == Service::Whm).then_some("root");
+                Ok(Credentials::Token {
+                    user: user(default_user)?,
+                    token: need(&target.secrets.token, "token")?,
+                })
+            }
+            AuthKind::Password => {
+                let totp = match &target.secrets.totp_secret {
+                    Some(source) => Some(TotpKey::parse(&source.resolve(&format!("totp_secret of {whose}"))?)?),
+                    None => None,
+                };
+                Ok(Credentials::Password {
+                    user: user(None)?,
+                    password: need(&target.secrets.password, "password")?,
+                    totp,
+                })
+            }
+            AuthKind::Session => Err(Error::usage(format!(
+                "{whose} uses auth = \"session\", which needs `cpcall login` (not available in this version): use auth = \"token\" or \"password\""
+            ))),
+        }
+    }
+
+    /// The headers that authenticate one request to `service`'s port.
+    pub fn headers(&self, service: Service) -> Vec<AuthHeader> {
+        match self {
+            Credentials::AccessHash { user, hash } => {
+                vec![(
+                    "Authorization",
+                    Secret::new(format!("WHM {user}:{}", hash.expose())),
+                )]
+            }
+            Credentials::Token { user, token } => {
+                let scheme = if service == Service::Whm {
+                    "whm"
+                } else {
+                    "cpanel"
+                };
+                vec![(
+                    "Authorization",
+                    Secret::new(format!("{scheme} {user}:{}", token.expose())),
+                )]
+            }
+            Credentials::Password {
+                user,
+                password,
+                totp,
+            } => {
+                let pair = format!("{user}:{}", password.expose());
+                let basic = base64::engine::general_purpose::STANDARD.encode(pair);
+                let mut headers = vec![("Authorization", Secret::new(format!("Basic {basic}")))];
+                if let Some(key) = totp {
+                    headers.push(("X-CPANEL-OTP", key.now()));
+                }
+                headers
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{resolve, Flags};
+    use std::path::Path;
+
+    fn credentials(profile: &str) -> Result<Credentials> {
+        let text = format!("[profiles.p]\nhost='h'\n{profile}\n");
+        let loaded = crate::config::Loaded {
+            path: "c".into(),
+            file: crate::config::parse(&text, Path::new("c")).unwrap(),
+        };
+        Credentials::resolve(&resolve(&Flags::default(), Some(&loaded), &|_| None)?)
+    }
+
+    fn header_values(profile: &str) -> Vec<(String, String)> {
+        let text = format!("[profiles.p]\nhost='h'\n{profile}\n");
+        let file = crate::config::parse(&text, Path::new("c")).unwrap();
+        let service = file.profiles["p"].service.unwrap_or(Service::Whm);
+        credentials(profile)
+            .unwrap()
+            .headers(service)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.expose().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn header_forms_table() {
+        let h = |v: &str| vec![("Authorization".to_string(), v.to_string())];
+        let cases = [
+            ("accesshash=\"AB\\nCD\\r\\nEF\\n\"", h("WHM root:ABCDEF")),
+            ("accesshash='X'\nuser='admin'", h("WHM admin:X")),
+            ("token='T1'", h("whm root:T1")),
+            ("token='T1'\nuser='reseller'", h("whm reseller:T1")),
+            (
+                "token='T2'\nuser='bob'\nservice='cpanel'",
+                h("cpanel bob:T2"),
+            ),
+            (
+                "token='T3'\nuser='a@b.example'\nservice='webmail'",
+                h("cpanel a@b.example:T3"),
+            ),
+            (
+                "password='pw'\nuser='bob'\nservice='cpanel'",
+                h("Basic Ym9iOnB3"),
+            ),
+        ];
+        for (profile, want) in cases {
+            assert_eq!(header_values(profile), want, "{profile}");
+        }
+    }
+
+    #[test]
+    fn password_with_totp_adds_a_six_digit_otp_header() {
+        let headers = header_values("password='pw'\nuser='bob'\ntotp_secret='QSARBVKLZHYHLJ3M'");
+        assert_eq!(headers.len(), 2);
+        assert_eq!(headers[1].0, "X-CPANEL-OTP");
+        assert!(headers[1].1.len() == 6 && headers[1].1.bytes().all(|b| b.is_ascii_digit()));
+    }
+
+    #[test]
+    fn credential_errors_table() {
+        let cases = [
+            (
+                "accesshash='x'\nservice='cpanel'",
+                "access hashes work only with WHM",
+            ),
+            ("token='t'\nservice='cpanel'", "has no user"),
+            ("password='p'", "has no user"),
+            ("auth='token'\npassword='p'", "sets no token"),
+            (
+                "password='p'\nuser='bob'\ntotp_secret='1111'",
+                "not valid base32",
+            ),
+            ("token='t'\nuser='a:b'", "cannot contain ':'"),
+            ("auth='session'\npassword='p'\nuser='u'", "cpcall login"),
+        ];
+        for (profile, want) in cases {
+            let err = credentials(profile).unwrap_err();
+            assert!(err.message().contains(want), "{profile}: {err}");
+        }
+    }
+}

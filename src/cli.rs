@@ -1,0 +1,93 @@
+//! The command line: every flag and subcommand, and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Service;
+
+const EXAMPLES: &str = "\
+Examples:
+  cpcall whm listaccts search=example searchtype=domain
+  cpcall -p prod whm createacct username=bob domain=bob.example password=@pw.txt
+  cpcall cpanel Email list_pops
+  cpcall --host server.example.com whm version      (credentials from CPCALL_* variables)
+
+Exit codes: 0 success, 1 the API reported failure, 2 usage or configuration error,
+3 authentication refused, 4 transport failure (connect, TLS, timeout, not the API's JSON).";
+
+#[derive(Debug, Parser)]
+#[command(name = "cpcall", version, about = "Call the cPanel & WHM APIs of remote servers", after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Profile from the config file
+    #[arg(
+        short,
+        long,
+        env = "CPCALL_PROFILE",
+        global = true,
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+    /// Config file [default: ~/.config/cpcall/config.toml]
+    #[arg(short, long, env = "CPCALL_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Server host name or address; without -p, credentials come from CPCALL_* variables
+    #[arg(long, global = true, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Port [default: 2087 whm, 2083 cpanel, 2096 webmail]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// Service of the target when not set by the profile
+    #[arg(long, env = "CPCALL_SERVICE", global = true, value_enum)]
+    pub service: Option<Service>,
+    /// Skip TLS certificate verification (prefer pin_sha256 or ca_file)
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Give up after this many seconds [default: 60]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Send parameters in the query string instead of a POST body
+    #[arg(long, global = true)]
+    pub get: bool,
+    /// Indent the JSON (the default on a terminal)
+    #[arg(long, global = true, conflicts_with = "compact")]
+    pub pretty: bool,
+    /// Print the JSON on one line
+    #[arg(long, global = true)]
+    pub compact: bool,
+    /// Show the request and response on stderr (secrets masked)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call a WHM API 1 function: /json-api/FUNCTION?api.version=1
+    #[command(after_help = "Example:\n  cpcall whm listaccts search=example searchtype=domain")]
+    Whm {
+        /// WHM API 1 function, e.g. listaccts, createacct, version
+        function: String,
+        /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
+        #[arg(value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
+    /// Call a UAPI function: /execute/MODULE/FUNCTION
+    #[command(after_help = "Example:\n  cpcall cpanel Email list_pops")]
+    Cpanel {
+        /// UAPI module (case-sensitive), e.g. Email, Ftp, Variables
+        module: String,
+        /// UAPI function, e.g. list_pops
+        function: String,
+        /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
+        #[arg(value_name = "KEY=VALUE")]
+        params: Vec<String>,
+    },
+}

@@ -1,0 +1,424 @@
+//! The TOML config file: where it is, what it may hold, and picking a profile from it.
+//!
+//! Only the file's shape lives here; turning a profile plus flags and environment into the
+//! settings of one call is `profile`'s job.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::secret::{Secret, Source};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Whm,
+    Cpanel,
+    Webmail,
+}
+
+impl Service {
+    /// The ports cpsrvd serves each service on (protocol.md, "Services and ports").
+    pub fn default_port(self, tls: bool) -> u16 {
+        match (self, tls) {
+            (Service::Whm, true) => 2087,
+            (Service::Whm, false) => 2086,
+            (Service::Cpanel, true) => 2083,
+            (Service::Cpanel, false) => 2082,
+            (Service::Webmail, true) => 2096,
+            (Service::Webmail, false) => 2095,
+        }
+    }
+
+    /// The well-known plain-HTTP ports, where `tls` defaults to false.
+    pub fn is_plain_port(port: u16) -> bool {
+        matches!(port, 2082 | 2086 | 2095)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Whm => "whm",
+            Service::Cpanel => "cpanel",
+            Service::Webmail => "webmail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthKind {
+    Accesshash,
+    Token,
+    Password,
+    Session,
+}
+
+impl AuthKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthKind::Accesshash => "accesshash",
+            AuthKind::Token => "token",
+            AuthKind::Password => "password",
+            AuthKind::Session => "session",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileConfig>,
+}
+
+/// One `[profiles.NAME]` table, as written. Every secret has four spellings; see [`SecretName`].
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub service: Option<Service>,
+    pub user: Option<String>,
+    pub auth: Option<AuthKind>,
+    pub tls: Option<bool>,
+    pub insecure: Option<bool>,
+    pub ca_file: Option<PathBuf>,
+    pub pin_sha256: Option<String>,
+    pub timeout: Option<f64>,
+    pub cpanel_user: Option<String>,
+
+    pub accesshash: Option<Secret>,
+    pub accesshash_file: Option<PathBuf>,
+    pub accesshash_env: Option<String>,
+    pub accesshash_command: Option<String>,
+    pub token: Option<Secret>,
+    pub token_file: Option<PathBuf>,
+    pub token_env: Option<String>,
+    pub token_command: Option<String>,
+    pub password: Option<Secret>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    pub password_command: Option<String>,
+    pub totp_secret: Option<Secret>,
+    pub totp_secret_file: Option<PathBuf>,
+    pub totp_secret_env: Option<String>,
+    pub totp_secret_command: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretName {
+    Accesshash,
+    Token,
+    Password,
+    TotpSecret,
+}
+
+impl SecretName {
+    pub fn key(self) -> &'static str {
+        match self {
+            SecretName::Accesshash => "accesshash",
+            SecretName::Token => "token",
+            SecretName::Password => "password",
+            SecretName::TotpSecret => "totp_secret",
+        }
+    }
+}
+
+impl ProfileConfig {
+    /// Where the named secret comes from, if the profile says; two spellings at once is an error.
+    pub fn secret_source(&self, name: SecretName) -> Result<Option<Source>> {
+        let (value, file, env, command) = match name {
+            SecretName::Accesshash => (
+                &self.accesshash,
+                &self.accesshash_file,
+                &self.accesshash_env,
+                &self.accesshash_command,
+            ),
+            SecretName::Token => (
+                &self.token,
+                &self.token_file,
+                &self.token_env,
+                &self.token_command,
+            ),
+            SecretName::Password => (
+                &self.password,
+                &self.password_file,
+                &self.password_env,
+                &self.password_command,
+            ),
+            SecretName::TotpSecret => (
+                &self.totp_secret,
+                &self.totp_secret_file,
+                &self.totp_secret_env,
+                &self.totp_secret_command,
+            ),
+        };
+        let key = name.key();
+        let mut found = Vec::new();
+        if let Some(v) = value {
+            found.push((key.to_string(), Source::Value(v.clone())));
+        }
+        if let Some(p) = file {
+            found.push((format!("{key}_file"), Source::File(expand_tilde(p))));
+        }
+        if let Some(v) = env {
+            found.push((format!("{key}_env"), Source::Env(v.clone())));
+        }
+        if let Some(c) = command {
+            found.push((format!("{key}_command"), Source::Command(c.clone())));
+        }
+        match found.len() {
+            0 => Ok(None),
+            1 => Ok(found.pop().map(|(_, s)| s)),
+            _ => {
+                let keys: Vec<_> = found.iter().map(|(k, _)| format!("`{k}`")).collect();
+                Err(Error::usage(format!(
+                    "the profile sets {} at once: keep one of them",
+                    keys.join(" and ")
+                )))
+            }
+        }
+    }
+}
+
+/// `~/x` means the home directory, as in a shell.
+pub fn expand_tilde(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), dirs::home_dir()) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The platform's config directory + `cpcall/config.toml` (`~/.config/cpcall/config.toml` on Linux).
+pub fn default_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("cpcall").join("config.toml"))
+}
+
+pub struct Loaded {
+    pub path: PathBuf,
+    pub file: ConfigFile,
+}
+
+/// Reads the config. An explicit path must exist; the default one may be absent (`Ok(None)`).
+pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
+    let (path, required) = match explicit {
+        Some(p) => (expand_tilde(p), true),
+        None => match default_path() {
+            Some(p) => (p, false),
+            None => return Ok(None),
+        },
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+        Err(e) => {
+            return Err(Error::usage(format!(
+                "cannot read config file {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    let file = parse(&text, &path)?;
+    Ok(Some(Loaded { path, file }))
+}
+
+pub fn parse(text: &str, path: &Path) -> Result<ConfigFile> {
+    toml::from_str(text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|span| {
+                let (line, col) = line_col(text, span.start);
+                format!(":{line}:{col}")
+            })
+            .unwrap_or_default();
+        let message = e.message().trim().replace('\n', " ");
+        Error::usage(format!("config {}{at}: {message}", path.display()))
+    })
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+impl ConfigFile {
+    /// The profile to use: the named one, else `default_profile`, else "default", else the only one.
+    pub fn select(&self, name: Option<&str>) -> Result<(&str, &ProfileConfig)> {
+        let wanted = match name.or(self.default_profile.as_deref()) {
+            Some(n) => n,
+            None if self.profiles.contains_key("default") => "default",
+            None if self.profiles.len() == 1 => {
+                return Ok(self
+                    .profiles
+                    .iter()
+                    .next()
+                    .map(|(n, p)| (n.as_str(), p))
+                    .ok_or_else(|| Error::usage("no profiles"))?)
+            }
+            None if self.profiles.is_empty() => {
+                return Err(Error::usage(
+                    "the config file has no profiles: add a [profiles.NAME] table (see README)",
+                ))
+            }
+            None => return Err(Error::usage(format!(
+                "several profiles and no default: pass -p NAME (one of {}) or set default_profile",
+                self.names()
+            ))),
+        };
+        self.profiles
+            .get_key_value(wanted)
+            .map(|(n, p)| (n.as_str(), p))
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "no profile named \"{wanted}\" in the config file; known profiles: {}",
+                    self.names()
+                ))
+            })
+    }
+
+    fn names(&self) -> String {
+        if self.profiles.is_empty() {
+            return "(none)".into();
+        }
+        self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<ConfigFile> {
+        parse(text, Path::new("cfg.toml"))
+    }
+
+    #[test]
+    fn full_example_parses() {
+        let cfg = parse_str(
+            r#"
+default_profile = "prod"
+[profiles.prod]
+host = "server.example.com"
+port = 2087
+service = "whm"
+user = "root"
+auth = "accesshash"
+accesshash_file = "/root/.accesshash"
+tls = true
+insecure = false
+ca_file = "/etc/ssl/my-ca.pem"
+pin_sha256 = "9f86d0"
+timeout = 30
+[profiles.shop]
+host = "shop.example.com"
+service = "cpanel"
+user = "shop"
+token_env = "SHOP_TOKEN"
+"#,
+        )
+        .unwrap();
+        let (name, prod) = cfg.select(None).unwrap();
+        assert_eq!(name, "prod");
+        assert_eq!(prod.port, Some(2087));
+        assert_eq!(prod.timeout, Some(30.0));
+        assert_eq!(
+            prod.secret_source(SecretName::Accesshash).unwrap(),
+            Some(Source::File("/root/.accesshash".into()))
+        );
+        let (_, shop) = cfg.select(Some("shop")).unwrap();
+        assert_eq!(shop.service, Some(Service::Cpanel));
+        assert_eq!(
+            shop.secret_source(SecretName::Token).unwrap(),
+            Some(Source::Env("SHOP_TOKEN".into()))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_key_and_the_line() {
+        let cases = [
+            ("[profiles.a]\nhots = \"x\"\n", "cfg.toml:2:1", "hots"),
+            (
+                "[profiles.a]\nhost = \"x\"\nport = \"2087\"\n",
+                "cfg.toml:3:8",
+                "invalid type",
+            ),
+            ("[profiles.a]\nport = 70000\n", "cfg.toml:2:8", ""),
+            (
+                "[profiles.a]\nservice = \"whmm\"\n",
+                "cfg.toml:2:11",
+                "whmm",
+            ),
+            ("[profiles.a]\nauth = \"oauth\"\n", "cfg.toml:2:8", "oauth"),
+            ("[profiles.a\n", "cfg.toml:1:", ""),
+            ("colour = 1\n", "cfg.toml:1:1", "colour"),
+        ];
+        for (text, at, word) in cases {
+            let err = parse_str(text).unwrap_err();
+            assert!(err.message().contains(at), "{text:?}: {err}");
+            assert!(err.message().contains(word), "{text:?}: {err}");
+            assert!(!err.message().contains('\n'), "one line: {err}");
+        }
+    }
+
+    #[test]
+    fn selection_table() {
+        let two = "[profiles.a]\nhost='a'\n[profiles.b]\nhost='b'\n";
+        let cases: &[(&str, Option<&str>, std::result::Result<&str, &str>)] = &[
+            ("[profiles.only]\nhost='h'\n", None, Ok("only")),
+            (
+                "[profiles.default]\nhost='h'\n[profiles.x]\nhost='x'\n",
+                None,
+                Ok("default"),
+            ),
+            (
+                "default_profile='b'\n[profiles.a]\nhost='a'\n[profiles.b]\nhost='b'\n",
+                None,
+                Ok("b"),
+            ),
+            (two, Some("a"), Ok("a")),
+            (two, None, Err("pass -p NAME (one of a, b)")),
+            (two, Some("c"), Err("known profiles: a, b")),
+            (
+                "default_profile='zz'\n[profiles.a]\nhost='a'\n",
+                None,
+                Err("no profile named \"zz\""),
+            ),
+            ("", None, Err("no profiles")),
+        ];
+        for (text, name, want) in cases {
+            let cfg = parse_str(text).unwrap();
+            match (cfg.select(*name), want) {
+                (Ok((got, _)), Ok(w)) => assert_eq!(got, *w),
+                (Err(e), Err(w)) => assert!(e.message().contains(w), "{e}"),
+                (got, want) => panic!("{text:?}: got {:?}, want {want:?}", got.map(|g| g.0)),
+            }
+        }
+    }
+
+    #[test]
+    fn two_spellings_of_one_secret_are_refused() {
+        let cfg = parse_str("[profiles.a]\nhost='h'\ntoken='t'\ntoken_env='T'\n").unwrap();
+        let err = cfg.profiles["a"]
+            .secret_source(SecretName::Token)
+            .unwrap_err();
+        assert!(err.message().contains("`token` and `token_env`"), "{err}");
+    }
+
+    #[test]
+    fn debug_of_a_profile_hides_secrets() {
+        let cfg = parse_str("[profiles.a]\nhost='h'\npassword='hunter2'\n").unwrap();
+        assert!(!format!("{cfg:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,64 @@
+//! The one error type of cpcall: a message for the user and the exit code it maps to.
+//!
+//! Every failure a user can cause or a server can produce ends here, so that `main` prints one
+//! line on stderr and exits with a documented code; nothing panics on bad input.
+
+use std::fmt;
+
+/// The documented exit codes (README, "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// 0: the call succeeded.
+    Success = 0,
+    /// 1: the API answered but reported failure.
+    ApiFailure = 1,
+    /// 2: usage or configuration error.
+    Usage = 2,
+    /// 3: authentication refused.
+    Auth = 3,
+    /// 4: transport failure: connect, DNS, TLS, timeout, HTTP 5xx, a body that is not the API's JSON.
+    Transport = 4,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub exit: Exit,
+    message: String,
+}
+
+impl Error {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Error {
+            exit,
+            message: message.into(),
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+    pub fn auth(message: impl Into<String>) -> Self {
+        Self::new(Exit::Auth, message)
+    }
+    pub fn transport(message: impl Into<String>) -> Self {
+        Self::new(Exit::Transport, message)
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

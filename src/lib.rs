@@ -1,0 +1,19 @@
+//! cpcall: call the cPanel & WHM APIs of remote servers.
+//!
+//! A request is built in [`api`], authenticated by [`auth`], sent by [`transport`] and judged
+//! by [`response`]; [`app`] wires them together for one command line.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod output;
+pub mod params;
+pub mod profile;
+pub mod response;
+pub mod secret;
+pub mod tls;
+pub mod totp;
+pub mod transport;

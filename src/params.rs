@@ -1,0 +1,189 @@
+//! `KEY=VALUE` arguments: parsing, `@file` / `@-` values, and form encoding.
+
+use std::io::Read;
+
+use crate::error::{Error, Result};
+
+/// One API parameter. Order and repeats are kept: the server numbers repeated keys.
+pub type Param = (String, String);
+
+/// Parses the `KEY=VALUE` arguments of a call. `stdin` is read at most once, for `KEY=@-`.
+pub fn parse(args: &[String], stdin: &mut dyn Read) -> Result<Vec<Param>> {
+    let mut stdin_used = false;
+    args.iter()
+        .map(|arg| parse_one(arg, stdin, &mut stdin_used))
+        .collect()
+}
+
+fn parse_one(arg: &str, stdin: &mut dyn Read, stdin_used: &mut bool) -> Result<Param> {
+    let Some((key, value)) = arg.split_once('=') else {
+        return Err(Error::usage(format!(
+            "parameter `{arg}` has no `=`: write KEY=VALUE, e.g. `user=bob` (use `{arg}=` for an empty value)"
+        )));
+    };
+    if key.is_empty() {
+        return Err(Error::usage(format!(
+            "parameter `{arg}` has an empty name: write KEY=VALUE"
+        )));
+    }
+    let value = if let Some(literal) = value.strip_prefix("\\@") {
+        format!("@{literal}")
+    } else if value == "@-" {
+        if std::mem::replace(stdin_used, true) {
+            return Err(Error::usage(format!(
+                "`{key}=@-`: standard input can feed only one parameter; use @FILE for the others"
+            )));
+        }
+        let mut text = String::new();
+        stdin
+            .read_to_string(&mut text)
+            .map_err(|e| Error::usage(format!("cannot read `{key}` from standard input: {e}")))?;
+        strip_one_line_end(text)
+    } else if let Some(path) = value.strip_prefix('@') {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::usage(format!(
+                "cannot read `{key}` from file {path}: {e} (write `{key}=\\@…` for a value that starts with @)"
+            ))
+        })?;
+        strip_one_line_end(text)
+    } else {
+        value.to_string()
+    };
+    Ok((key.to_string(), value))
+}
+
+/// A file or pipe ends with one line break that is not part of the value (`echo pw > file`).
+fn strip_one_line_end(mut text: String) -> String {
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    text
+}
+
+/// `application/x-www-form-urlencoded`, in the given order, repeats kept.
+pub fn encode_form<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode_component(k, &mut out);
+        out.push('=');
+        encode_component(v, &mut out);
+    }
+    out
+}
+
+fn encode_component(s: &str, out: &mut String) {
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 15) as usize] as char);
+            }
+        }
+    }
+}
+
+/// Parameter names whose values are secrets: masked wherever cpcall shows a request.
+pub fn is_sensitive(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "token", "secret", "hash", "otp", "key"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parse_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "s3cret\r\n").unwrap();
+        let at_file = format!("password=@{}", file.display());
+        let cases: &[(&[&str], &[(&str, &str)])] = &[
+            (&["user=bob"], &[("user", "bob")]),
+            (&["a=b=c"], &[("a", "b=c")]),
+            (&["empty="], &[("empty", "")]),
+            (
+                &["k=1", "k=2", "k=1"],
+                &[("k", "1"), ("k", "2"), ("k", "1")],
+            ),
+            (&["note=\\@home"], &[("note", "@home")]),
+            (&["in=@-"], &[("in", "from stdin")]),
+            (&[at_file.as_str()], &[("password", "s3cret")]),
+        ];
+        for (input, want) in cases {
+            let mut stdin = "from stdin\n".as_bytes();
+            let got = parse(&args(input), &mut stdin).unwrap();
+            let want: Vec<Param> = want
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_table() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["user"], "has no `=`"),
+            (&["=bob"], "empty name"),
+            (&["a=@/nonexistent/cpcall-file"], "/nonexistent/cpcall-file"),
+            (&["a=@-", "b=@-"], "only one parameter"),
+        ];
+        for (input, want) in cases {
+            let err = parse(&args(input), &mut "x".as_bytes()).unwrap_err();
+            assert!(err.message().contains(want), "{input:?}: {err}");
+            assert_eq!(err.exit, crate::error::Exit::Usage);
+        }
+    }
+
+    #[test]
+    fn encode_form_table() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("a", "b")], "a=b"),
+            (&[("k", "1"), ("k", "2")], "k=1&k=2"),
+            (&[("q", "a b&c=d")], "q=a+b%26c%3Dd"),
+            (&[("api.version", "1")], "api.version=1"),
+            (&[("u", "é/+")], "u=%C3%A9%2F%2B"),
+            (&[], ""),
+        ];
+        for (pairs, want) in cases {
+            assert_eq!(encode_form(pairs.iter().copied()), *want);
+        }
+    }
+
+    #[test]
+    fn sensitive_names() {
+        for k in [
+            "pass",
+            "password",
+            "PassWord",
+            "tfa_token",
+            "api_token",
+            "accesshash",
+            "totp_secret",
+        ] {
+            assert!(is_sensitive(k), "{k}");
+        }
+        for k in ["user", "domain", "email", "plan", "quota"] {
+            assert!(!is_sensitive(k), "{k}");
+        }
+    }
+}

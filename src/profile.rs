@@ -1,0 +1,365 @@
+//! The settings of one call: a config profile, or the environment, with command-line flags on top.
+//!
+//! Precedence: flags > profile > defaults. Without `-p` and with `--host`, no config is read at
+//! all and credentials come from `CPCALL_*` variables (an "ad-hoc" target).
+
+use std::net::Ipv6Addr;
+use std::time::Duration;
+
+use crate::config::{AuthKind, Loaded, ProfileConfig, SecretName, Service};
+use crate::error::{Error, Result};
+use crate::secret::Source;
+use crate::tls::{self, Verify};
+
+/// Command-line settings that override the profile.
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    pub profile: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub service: Option<Service>,
+    pub insecure: bool,
+    pub timeout: Option<f64>,
+}
+
+pub const DEFAULT_TIMEOUT: f64 = 60.0;
+/// Name used in messages for a target made from flags and environment.
+pub const AD_HOC: &str = "(command line)";
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub profile: String,
+    pub host: String,
+    pub port: u16,
+    pub service: Service,
+    pub tls: bool,
+    pub verify: Verify,
+    pub timeout: Duration,
+    pub user: Option<String>,
+    pub auth: AuthKind,
+    pub secrets: Secrets,
+    pub cpanel_user: Option<String>,
+}
+
+/// Where each secret of the target comes from; read only when the auth in use needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    pub accesshash: Option<Source>,
+    pub token: Option<Source>,
+    pub password: Option<Source>,
+    pub totp_secret: Option<Source>,
+}
+
+impl Target {
+    /// `https://host:port`, with brackets around an IPv6 address.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        if self.host.contains(':') {
+            format!("{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            format!("{scheme}://{}:{}", self.host, self.port)
+        }
+    }
+
+    /// `profile "prod"` or `the command line`, for messages.
+    pub fn describe(&self) -> String {
+        if self.profile == AD_HOC {
+            "the command line".to_string()
+        } else {
+            format!("profile \"{}\"", self.profile)
+        }
+    }
+}
+
+pub fn resolve(
+    flags: &Flags,
+    config: Option<&Loaded>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Target> {
+    let (name, profile) = if flags.profile.is_none() && flags.host.is_some() {
+        (AD_HOC.to_string(), from_env(env))
+    } else {
+        let loaded = config.ok_or_else(|| {
+            let path = crate::config::default_path()
+                .map_or_else(|| "the config file".to_string(), |p| p.display().to_string());
+            Error::usage(format!(
+                "no profile to use: write {path} (see README), or pass --host with CPCALL_USER and CPCALL_TOKEN set"
+            ))
+        })?;
+        let (name, profile) = loaded.file.select(flags.profile.as_deref())?;
+        (name.to_string(), profile.clone())
+    };
+    build(name, &profile, flags)
+}
+
+/// The ad-hoc profile: credentials named by `CPCALL_*` variables, read when needed.
+fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ProfileConfig {
+    let var = |name: &str| env(name).map(|_| name.to_string());
+    ProfileConfig {
+        user: env("CPCALL_USER"),
+        accesshash_env: var("CPCALL_ACCESSHASH"),
+        token_env: var("CPCALL_TOKEN"),
+        password_env: var("CPCALL_PASSWORD"),
+        totp_secret_env: var("CPCALL_TOTP_SECRET"),
+        ..ProfileConfig::default()
+    }
+}
+
+fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
+    let ad_hoc = name == AD_HOC;
+    let whose = if ad_hoc {
+        "the command line".to_string()
+    } else {
+        format!("profile \"{name}\"")
+    };
+    let host = flags
+        .host
+        .clone()
+        .or_else(|| p.host.clone())
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "{whose} has no host: add host = \"server.example.com\""
+            ))
+        })?;
+    let host = check_host(&host)?;
+    let service = flags.service.or(p.service).unwrap_or(Service::Whm);
+    let port = flags.port.or(p.port);
+    if port == Some(0) {
+        return Err(Error::usage(format!(
+            "{whose}: port 0 is not a port; use 1-65535"
+        )));
+    }
+    let tls = p
+        .tls
+        .unwrap_or_else(|| !port.is_some_and(Service::is_plain_port));
+    let port = port.unwrap_or_else(|| service.default_port(tls));
+
+    let verify = if flags.insecure || p.insecure == Some(true) {
+        Verify::Insecure
+    } else if let Some(pin) = &p.pin_sha256 {
+        Verify::Pin(tls::parse_pin(pin)?)
+    } else {
+        Verify::Roots {
+            ca_file: p.ca_file.as_deref().map(crate::config::expand_tilde),
+        }
+    };
+
+    let timeout = flags.timeout.or(p.timeout).unwrap_or(DEFAULT_TIMEOUT);
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 86_400.0) {
+        return Err(Error::usage(format!(
+            "timeout {timeout} is out of range: give seconds between 0 and 86400"
+        )));
+    }
+
+    let secrets = Secrets {
+        accesshash: p.secret_source(SecretName::Accesshash)?,
+        token: p.secret_source(SecretName::Token)?,
+        password: p.secret_source(SecretName::Password)?,
+        totp_secret: p.secret_source(SecretName::TotpSecret)?,
+    };
+    let auth = match p.auth {
+        Some(auth) => auth,
+        None => infer_auth(&secrets, &whose, ad_hoc)?,
+    };
+
+    Ok(Target {
+        profile: name,
+        host,
+        port,
+        service,
+        tls,
+        verify,
+        timeout: Duration::from_secs_f64(timeout),
+        user: p.user.clone().filter(|u| !u.is_empty()),
+        auth,
+        secrets,
+        cpanel_user: p.cpanel_user.clone(),
+    })
+}
+
+/// With no `auth` key, the one kind of credential the profile holds decides.
+fn infer_auth(secrets: &Secrets, whose: &str, ad_hoc: bool) -> Result<AuthKind> {
+    let held: Vec<AuthKind> = [
+        (AuthKind::Token, secrets.token.is_some()),
+        (AuthKind::Accesshash, secrets.accesshash.is_some()),
+        (AuthKind::Password, secrets.password.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(kind, present)| present.then_some(kind))
+    .collect();
+    match (held.as_slice(), ad_hoc) {
+        ([one], _) => Ok(*one),
+        ([], true) => Err(Error::usage(
+            "no credentials: set CPCALL_TOKEN, CPCALL_ACCESSHASH or CPCALL_PASSWORD (and CPCALL_USER)",
+        )),
+        ([], false) => Err(Error::usage(format!(
+            "{whose} has no credentials: add token, accesshash or password (or their _file, _env, _command forms)"
+        ))),
+        (_, true) => Err(Error::usage(
+            "more than one of CPCALL_TOKEN, CPCALL_ACCESSHASH, CPCALL_PASSWORD is set: unset all but one",
+        )),
+        (_, false) => Err(Error::usage(format!(
+            "{whose} holds several credentials: say which to use with auth = \"token\", \"accesshash\" or \"password\""
+        ))),
+    }
+}
+
+/// A host is a name or an address: not a URL, and without a port.
+fn check_host(host: &str) -> Result<String> {
+    let host = host.trim();
+    let unbracketed = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if unbracketed.parse::<Ipv6Addr>().is_ok() {
+        return Ok(unbracketed.to_string());
+    }
+    let bad = host.is_empty()
+        || host.contains("://")
+        || host.contains(['/', ':', '@', '?', '#', ' ', '[', ']']);
+    if bad {
+        return Err(Error::usage(format!(
+            "host \"{host}\" is not a host name or address: give only the name, e.g. host = \"server.example.com\", and the port separately"
+        )));
+    }
+    Ok(host.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    fn loaded(text: &str) -> Loaded {
+        Loaded {
+            path: "cfg.toml".into(),
+            file: crate::config::parse(text, Path::new("cfg.toml")).unwrap(),
+        }
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn ports_and_tls_follow_the_service() {
+        let cases = [
+            ("service='whm'", 2087, true),
+            ("service='cpanel'", 2083, true),
+            ("service='webmail'", 2096, true),
+            ("service='whm'\ntls=false", 2086, false),
+            ("service='cpanel'\ntls=false", 2082, false),
+            ("service='webmail'\ntls=false", 2095, false),
+            ("port=2086", 2086, false),
+            ("port=2082\ntls=true", 2082, true),
+            ("port=8443", 8443, true),
+            ("", 2087, true),
+        ];
+        for (extra, port, tls) in cases {
+            let cfg = loaded(&format!(
+                "[profiles.p]\nhost='h.example'\ntoken='t'\n{extra}\n"
+            ));
+            let t = resolve(&Flags::default(), Some(&cfg), &no_env).unwrap();
+            assert_eq!((t.port, t.tls), (port, tls), "{extra}");
+        }
+    }
+
+    #[test]
+    fn flags_override_the_profile() {
+        let cfg = loaded("[profiles.p]\nhost='a.example'\nport=2087\ntoken='t'\ntimeout=5\npin_sha256='9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'\n");
+        let flags = Flags {
+            profile: Some("p".into()),
+            host: Some("b.example".into()),
+            port: Some(9999),
+            insecure: true,
+            timeout: Some(1.5),
+            ..Flags::default()
+        };
+        let t = resolve(&flags, Some(&cfg), &no_env).unwrap();
+        assert_eq!(t.host, "b.example");
+        assert_eq!(t.port, 9999);
+        assert_eq!(t.verify, Verify::Insecure);
+        assert_eq!(t.timeout, Duration::from_millis(1500));
+        assert_eq!(t.base_url(), "https://b.example:9999");
+    }
+
+    #[test]
+    fn ad_hoc_target_from_environment() {
+        let env: HashMap<&str, &str> = [("CPCALL_USER", "bob"), ("CPCALL_TOKEN", "tok")].into();
+        let lookup = |k: &str| env.get(k).map(|v| v.to_string());
+        let flags = Flags {
+            host: Some("::1".into()),
+            ..Flags::default()
+        };
+        let t = resolve(&flags, None, &lookup).unwrap();
+        assert_eq!(t.profile, AD_HOC);
+        assert_eq!(t.auth, AuthKind::Token);
+        assert_eq!(t.user.as_deref(), Some("bob"));
+        assert_eq!(t.secrets.token, Some(Source::Env("CPCALL_TOKEN".into())));
+        assert_eq!(t.base_url(), "https://[::1]:2087");
+    }
+
+    #[test]
+    fn resolution_errors_table() {
+        let cases: &[(&str, Flags, &str)] = &[
+            ("[profiles.p]\ntoken='t'\n", Flags::default(), "has no host"),
+            (
+                "[profiles.p]\nhost='https://h.example:2087'\ntoken='t'\n",
+                Flags::default(),
+                "not a host name",
+            ),
+            (
+                "[profiles.p]\nhost='h.example:2087'\ntoken='t'\n",
+                Flags::default(),
+                "not a host name",
+            ),
+            (
+                "[profiles.p]\nhost='h'\n",
+                Flags::default(),
+                "has no credentials",
+            ),
+            (
+                "[profiles.p]\nhost='h'\ntoken='t'\npassword='p'\n",
+                Flags::default(),
+                "auth = \"token\"",
+            ),
+            (
+                "[profiles.p]\nhost='h'\ntoken='t'\npin_sha256='abc'\n",
+                Flags::default(),
+                "64 hex digits",
+            ),
+            (
+                "[profiles.p]\nhost='h'\ntoken='t'\ntimeout=0\n",
+                Flags::default(),
+                "timeout 0 is out of range",
+            ),
+            (
+                "[profiles.p]\nhost='h'\ntoken='t'\nport=0\n",
+                Flags::default(),
+                "port 0",
+            ),
+        ];
+        for (text, flags, want) in cases {
+            let err = resolve(flags, Some(&loaded(text)), &no_env).unwrap_err();
+            assert!(err.message().contains(want), "{text:?}: {err}");
+            assert_eq!(err.exit, crate::error::Exit::Usage);
+        }
+    }
+
+    #[test]
+    fn no_config_and_no_host_says_what_to_do() {
+        let err = resolve(&Flags::default(), None, &no_env).unwrap_err();
+        assert!(err.message().contains("--host"), "{err}");
+        let env = |k: &str| (k != "CPCALL_USER").then(|| "x".to_string());
+        let flags = Flags {
+            host: Some("h".into()),
+            ..Flags::default()
+        };
+        let err = resolve(&flags, None, &env).unwrap_err();
+        assert!(
+            err.message().contains("more than one of CPCALL_TOKEN"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,419 @@
+//! Where a response is judged: success, API-reported failure, refused credentials, or an answer
+//! that is not the API's at all (protocol.md, "Answers").
+//!
+//! Judged by status and body, never by Content-Type (real servers send JSON as `text/plain`).
+//! Only the status fields are deserialized; the payload is skipped, not built, so a 50 MB
+//! `listaccts` costs one pass of the parser and no tree.
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Which envelope the answer comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// WHM API 1: `metadata.result`.
+    Whm,
+    /// WHM API 1 `uapi_cpanel`: `metadata.result` and the inner UAPI `data.uapi.status`.
+    WhmUapiCpanel,
+    /// UAPI: `status`, `errors`.
+    Uapi,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// The call succeeded; `notes` are the API's warnings and messages, for stderr.
+    Success { notes: Vec<String> },
+    /// The API answered and said no: exit 1, JSON still printed.
+    Failed { reasons: Vec<String> },
+    /// Credentials or 2FA code refused: exit 3.
+    Refused(String),
+    /// Not an API answer (HTML, 5xx, garbage): exit 4, nothing printed.
+    Broken(String),
+}
+
+/// The fields that decide a verdict, at any level of nesting; everything else is skipped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Fields {
+    metadata: Option<Value>,
+    status: Option<Value>,
+    errors: Option<Value>,
+    warnings: Option<Value>,
+    messages: Option<Value>,
+    error: Option<Value>,
+    cpanelresult: Nested,
+    data: Nested,
+    uapi: Nested,
+}
+
+/// A member that may be an object holding [`Fields`], or anything else (skipped).
+#[derive(Default)]
+struct Nested(Option<Box<Fields>>);
+
+impl<'de> Deserialize<'de> for Nested {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Nested;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Nested, A::Error> {
+                Fields::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|f| Nested(Some(Box::new(f))))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Nested, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Nested(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Nested, E> {
+                Ok(Nested(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Nested, E> {
+                Ok(Nested(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Nested, E> {
+                Ok(Nested(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Nested, E> {
+                Ok(Nested(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Nested, E> {
+                Ok(Nested(None))
+            }
+            fn visit_unit<E>(self) -> Result<Nested, E> {
+                Ok(Nested(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `1`, `"1"`, `true` → Some(true); `0`, `"0"`, `false` → Some(false); anything else → None.
+fn flag(v: Option<&Value>) -> Option<bool> {
+    match v? {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_f64().map(|x| x != 0.0),
+        Value::String(s) => match s.trim() {
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Messages as the APIs send them: null, one string, or a list.
+fn texts(v: Option<&Value>) -> Vec<String> {
+    match v {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) if s.is_empty() => Vec::new(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        Some(other) => vec![other.to_string()],
+    }
+}
+
+pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
+    let parsed: Option<Fields> = serde_json::from_slice(body).ok();
+    match status {
+        401 | 403 => return Verdict::Refused(refusal(status, parsed.as_ref(), body)),
+        300..=399 => {
+            return Verdict::Broken(format!(
+                "the server answered with a redirect (HTTP {status}): check host, port and tls in the profile"
+            ))
+        }
+        404 => {
+            return Verdict::Broken(
+                "HTTP 404: the server does not serve this URL on this port: check the port and service (WHM API on 2087, UAPI on 2083, Webmail on 2096) and the function name".into(),
+            )
+        }
+        500..=599 => {
+            let detail = parsed.as_ref().map(|f| first_reason(f)).unwrap_or_default();
+            let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+            let hint = if status == 503 { " (cPanel may be updating; try again later)" } else { "" };
+            return Verdict::Broken(format!("the server failed with HTTP {status}{detail}{hint}"));
+        }
+        200 => {}
+        other => return Verdict::Broken(format!("unexpected HTTP status {other} from the server")),
+    }
+    let Some(fields) = parsed else {
+        return Verdict::Broken(not_json(body));
+    };
+    match kind {
+        Kind::Whm => judge_whm(&fields),
+        Kind::WhmUapiCpanel => match judge_whm(&fields) {
+            Verdict::Success { .. } => {
+                match fields.data.0.as_ref().and_then(|d| d.uapi.0.as_deref()) {
+                    Some(inner) => judge_uapi(inner),
+                    None => Verdict::Broken("uapi_cpanel answered without data.uapi".into()),
+                }
+            }
+            other => other,
+        },
+        Kind::Uapi => judge_uapi(&fields),
+    }
+}
+
+fn judge_whm(f: &Fields) -> Verdict {
+    let metadata = f.metadata.as_ref();
+    match flag(metadata.and_then(|m| m.get("result"))) {
+        Some(true) => Verdict::Success { notes: Vec::new() },
+        Some(false) => Verdict::Failed {
+            reasons: nonempty(
+                texts(metadata.and_then(|m| m.get("reason"))),
+                "metadata.result is 0",
+            ),
+        },
+        None => denied_or_unknown(f, "a WHM API 1 answer (no metadata.result)"),
+    }
+}
+
+fn judge_uapi(f: &Fields) -> Verdict {
+    match flag(f.status.as_ref()) {
+        Some(true) => {
+            let mut notes: Vec<String> = texts(f.warnings.as_ref())
+                .into_iter()
+                .map(|w| format!("warning: {w}"))
+                .collect();
+            notes.extend(
+                texts(f.messages.as_ref())
+                    .into_iter()
+                    .map(|m| format!("message: {m}")),
+            );
+            Verdict::Success { notes }
+        }
+        Some(false) => Verdict::Failed {
+            reasons: nonempty(texts(f.errors.as_ref()), "status is 0"),
+        },
+        None => denied_or_unknown(f, "a UAPI answer (no status)"),
+    }
+}
+
+/// An answer without the expected status field: an access error some servers send with 200,
+/// or something else entirely.
+fn denied_or_unknown(f: &Fields, expected: &str) -> Verdict {
+    let reason = first_reason(f);
+    if reason.to_ascii_lowercase().contains("access denied") || reason.contains("TwoFactorAuth") {
+        return Verdict::Refused(explain_refusal(&reason));
+    }
+    if !reason.is_empty() {
+        return Verdict::Failed {
+            reasons: vec![reason],
+        };
+    }
+    Verdict::Broken(format!(
+        "the server's JSON is not {expected}: check the port and service"
+    ))
+}
+
+/// The error text of the shapes servers use for errors outside the normal envelope.
+fn first_reason(f: &Fields) -> String {
+    let candidates = [
+        texts(f.error.as_ref()),
+        f.cpanelresult
+            .0
+            .as_ref()
+            .map(|c| texts(c.error.as_ref()))
+            .unwrap_or_default(),
+        texts(f.metadata.as_ref().and_then(|m| m.get("reason"))),
+    ];
+    candidates.into_iter().flatten().next().unwrap_or_default()
+}
+
+fn refusal(status: u16, f: Option<&Fields>, body: &[u8]) -> String {
+    let reason = f.map(first_reason).unwrap_or_default();
+    if !reason.is_empty() {
+        return explain_refusal(&reason);
+    }
+    if looks_like_html(body) {
+        return format!(
+            "not authenticated: the server answered HTTP {status} with an HTML page: check the user, the credentials and the port"
+        );
+    }
+    format!("the server refused the credentials (HTTP {status}): check the user and the secret")
+}
+
+fn explain_refusal(reason: &str) -> String {
+    if reason.contains("TwoFactorAuth") {
+        format!(
+            "two-factor code missing or refused ({reason}): check totp_secret and that this machine's clock is right"
+        )
+    } else if reason.contains("Token authentication allows access") {
+        format!("{reason}: use a WHM API token (service = \"whm\") for WHM API 1 calls")
+    } else {
+        format!("access denied by the server ({reason}): check the user and the secret, and that the service matches the port")
+    }
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+    let head = head.trim_start();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.contains("<head")
+        || head.contains("<body")
+}
+
+fn not_json(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "the server sent an empty body instead of JSON".into();
+    }
+    if looks_like_html(body) {
+        let lower = String::from_utf8_lossy(body).to_ascii_lowercase();
+        if lower.contains("login") || lower.contains("password") {
+            return "got an HTML login page instead of JSON: check the port and credentials".into();
+        }
+        return "got an HTML page instead of JSON: check the host, port and service".into();
+    }
+    if std::str::from_utf8(body).is_err() {
+        return "the server's answer is not text (not UTF-8): check the port and tls settings"
+            .into();
+    }
+    "the server's answer is not valid JSON (truncated or not an API answer)".into()
+}
+
+fn nonempty(list: Vec<String>, fallback: &str) -> Vec<String> {
+    if list.is_empty() {
+        vec![format!(
+            "the API reported failure ({fallback}) without a reason"
+        )]
+    } else {
+        list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> Verdict {
+        Verdict::Success { notes: vec![] }
+    }
+    fn failed(r: &str) -> Verdict {
+        Verdict::Failed {
+            reasons: vec![r.into()],
+        }
+    }
+
+    #[test]
+    fn judge_table() {
+        let denied = r#"{"cpanelresult":{"apiversion":"2","error":"Access denied","data":{"reason":"Access denied","result":"0"},"type":"text"}}"#;
+        let tfa = r#"{"data":{"reason":"TwoFactorAuth check failed","result":"0"},"error":"TwoFactorAuth check failed","type":"text"}"#;
+        let cases: Vec<(Kind, u16, &str, Verdict)> = vec![
+            (
+                Kind::Whm,
+                200,
+                r#"{"metadata":{"result":1,"reason":"OK"},"data":{"acct":[]}}"#,
+                ok(),
+            ),
+            (
+                Kind::Whm,
+                200,
+                r#"{"metadata":{"result":"1"},"data":[1,2]}"#,
+                ok(),
+            ),
+            (
+                Kind::Whm,
+                200,
+                r#"{"data":null,"metadata":{"result":0,"reason":"No such user"}}"#,
+                failed("No such user"),
+            ),
+            (
+                Kind::Whm,
+                200,
+                r#"{"metadata":{"result":"0","reason":"x"}}"#,
+                failed("x"),
+            ),
+            (
+                Kind::Uapi,
+                200,
+                r#"{"status":1,"data":[],"errors":null,"warnings":null,"messages":null,"metadata":{}}"#,
+                ok(),
+            ),
+            (Kind::Uapi, 200, r#"{"status":"1","data":"s"}"#, ok()),
+            (
+                Kind::Uapi,
+                200,
+                r#"{"status":0,"errors":["bad","worse"]}"#,
+                Verdict::Failed {
+                    reasons: vec!["bad".into(), "worse".into()],
+                },
+            ),
+            (
+                Kind::Uapi,
+                200,
+                r#"{"status":"0","errors":null}"#,
+                failed("the API reported failure (status is 0) without a reason"),
+            ),
+            (
+                Kind::Uapi,
+                200,
+                r#"{"status":1,"warnings":["w"],"messages":"m"}"#,
+                Verdict::Success {
+                    notes: vec!["warning: w".into(), "message: m".into()],
+                },
+            ),
+            (
+                Kind::WhmUapiCpanel,
+                200,
+                r#"{"metadata":{"result":1},"data":{"uapi":{"status":0,"errors":["inner"]}}}"#,
+                failed("inner"),
+            ),
+            (
+                Kind::WhmUapiCpanel,
+                200,
+                r#"{"metadata":{"result":1},"data":{"uapi":{"status":1}}}"#,
+                ok(),
+            ),
+        ];
+        for (kind, status, body, want) in cases {
+            assert_eq!(judge(kind, status, body.as_bytes()), want, "{body}");
+        }
+        for (status, body, want) in [
+            (403, denied, "Access denied"),
+            (200, denied, "Access denied"),
+            (403, tfa, "two-factor"),
+            (401, "<html><body>Login</body></html>", "HTML page"),
+        ] {
+            match judge(Kind::Uapi, status, body.as_bytes()) {
+                Verdict::Refused(m) => assert!(m.contains(want), "{m}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn broken_answers_table() {
+        let cases: &[(u16, &[u8], &str)] = &[
+            (200, b"", "empty body"),
+            (
+                200,
+                b"<!DOCTYPE html><html><form>login password</form></html>",
+                "HTML login page",
+            ),
+            (200, b"<html><body>hello</body></html>", "HTML page"),
+            (200, b"{\"metadata\":{\"result\":1", "not valid JSON"),
+            (200, b"\xff\xfe\x00garbage", "not UTF-8"),
+            (200, b"{\"status\":1}", "not a WHM API 1 answer"),
+            (500, b"<html>Internal</html>", "HTTP 500"),
+            (503, b"", "updating"),
+            (302, b"", "redirect"),
+            (404, b"", "HTTP 404"),
+            (418, b"", "418"),
+        ];
+        for (status, body, want) in cases {
+            match judge(Kind::Whm, *status, body) {
+                Verdict::Broken(m) => assert!(m.contains(want), "{m}"),
+                other => panic!("{body:?}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Secrets (access hashes, tokens, passwords, TOTP secrets, cookies) and where they come from.
+//!
+//! A [`Secret`] never prints its value through `Debug` or `Display`: the only way to the text is
+//! [`Secret::expose`], which is called where a header or form field is built and nowhere else.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where a secret is read from: `NAME`, `NAME_file`, `NAME_env` or `NAME_command` in a profile.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Value(Secret),
+    File(PathBuf),
+    Env(String),
+    Command(String),
+}
+
+impl Source {
+    /// Reads the secret. `what` names it for messages (`token of profile "prod"`); the value
+    /// itself never appears in an error.
+    pub fn resolve(&self, what: &str) -> Result<Secret> {
+        let raw = match self {
+            Source::Value(secret) => secret.expose().to_string(),
+            Source::File(path) => std::fs::read_to_string(path).map_err(|e| {
+                Error::usage(format!(
+                    "cannot read the {what} from {}: {e}; fix the path or the file's permissions",
+                    path.display()
+                ))
+            })?,
+            Source::Env(var) => match std::env::var(var) {
+                Ok(v) => v,
+                Err(std::env::VarError::NotPresent) => {
+                    return Err(Error::usage(format!(
+                        "the {what} comes from ${var}, which is not set: export it or change the profile"
+                    )))
+                }
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(Error::usage(format!("${var} (the {what}) is not valid UTF-8")))
+                }
+            },
+            Source::Command(cmd) => run_command(cmd, what)?,
+        };
+        let value = trim_line_end(&raw);
+        if value.is_empty() {
+            return Err(Error::usage(format!(
+                "the {what} from {} is empty: put the secret there",
+                self.describe()
+            )));
+        }
+        Ok(Secret::new(value))
+    }
+
+    /// Where the secret lives, for messages: never the value.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Value(_) => "the config file".to_string(),
+            Source::File(p) => p.display().to_string(),
+            Source::Env(v) => format!("${v}"),
+            Source::Command(c) => format!("command `{c}`"),
+        }
+    }
+}
+
+/// Files and commands end their output with a line break that is not part of the secret.
+fn trim_line_end(s: &str) -> &str {
+    s.trim_end_matches(['\n', '\r'])
+}
+
+fn run_command(cmd: &str, what: &str) -> Result<String> {
+    // stderr stays the user's so a password manager can ask for its passphrase; stdout is the
+    // secret and is never echoed, not even when the command fails.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
+    if !output.status.success() {
+        let status = output
+            .status
+            .code()
+            .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
+        return Err(Error::usage(format!(
+            "the command for the {what} (`{cmd}`) failed with {status}: run it by hand to see why"
+        )));
+    }
+    String::from_utf8(output.stdout).map_err(|_| {
+        Error::usage(format!(
+            "the command for the {what} (`{cmd}`) printed bytes that are not UTF-8"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_hide_the_value() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert_eq!(format!("{s}"), "***");
+        assert_eq!(format!("{:?}", Source::Value(s)), "Value(Secret(***))");
+    }
+
+    #[test]
+    fn sources_resolve_and_trim_the_line_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tok");
+        std::fs::write(&file, "abc\n").unwrap();
+        let cases = [
+            (Source::Value(Secret::new("v1")), "v1"),
+            (Source::File(file.clone()), "abc"),
+            (Source::Command("printf 'xyz\\r\\n'".into()), "xyz"),
+            (Source::Command("echo ' spaced '".into()), " spaced "),
+        ];
+        for (source, want) in cases {
+            assert_eq!(
+                source.resolve("token").unwrap().expose(),
+                want,
+                "{source:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn failures_name_the_source_not_the_value() {
+        let cases = [
+            (
+                Source::File("/nonexistent/cpcall".into()),
+                "/nonexistent/cpcall",
+            ),
+            (
+                Source::Env("CPCALL_TEST_SURELY_UNSET".into()),
+                "$CPCALL_TEST_SURELY_UNSET",
+            ),
+            (
+                Source::Command("echo $((6*7))topsecret; exit 3".into()),
+                "status 3",
+            ),
+            (Source::Command("printf '\\n'".into()), "is empty"),
+        ];
+        for (source, want) in cases {
+            let err = source.resolve("token").unwrap_err();
+            assert!(err.message().contains(want), "{source:?}: {err}");
+            assert!(!err.message().contains("42topsecret"), "{err}");
+            assert_eq!(err.exit, crate::error::Exit::Usage);
+        }
+    }
+}

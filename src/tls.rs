@@ -1,0 +1,399 @@
+//! TLS: how the server's certificate is checked, and the rustls connector ureq uses.
+//!
+//! Three modes: the web PKI roots (plus `ca_file`), a SHA-256 pin of the exact certificate, or
+//! no verification (`insecure`, always warned about). The connector is ours rather than ureq's
+//! because ureq cannot take a custom certificate verifier, and pinning needs one.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    StreamOwned,
+};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+    TransportAdapter,
+};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verify {
+    /// The bundled web PKI roots, plus the PEM certificates of `ca_file`.
+    Roots { ca_file: Option<PathBuf> },
+    /// Exactly the certificate with this SHA-256 (of its DER), whatever its issuer or names.
+    Pin([u8; 32]),
+    /// Anything; the handshake is still checked against the certificate the server sent.
+    Insecure,
+}
+
+/// Parses `pin_sha256`: 64 hex digits, colons and case optional.
+pub fn parse_pin(text: &str) -> Result<[u8; 32]> {
+    let hex: String = text
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
+    let bad = || {
+        Error::usage(format!(
+            "pin_sha256 \"{text}\" is not a SHA-256 fingerprint: it needs 64 hex digits (colons allowed), \
+             e.g. from `openssl x509 -in cert.pem -noout -fingerprint -sha256`"
+        ))
+    };
+    if hex.len() != 64 || !hex.is_ascii() {
+        return Err(bad());
+    }
+    let mut pin = [0u8; 32];
+    for (i, byte) in pin.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(pin)
+}
+
+pub fn sha256(der: &[u8]) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
+/// `AB:CD:…`, the form `openssl x509 -fingerprint` prints.
+pub fn fingerprint(hash: &[u8; 32]) -> String {
+    hash.iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// The leaf certificate the server presented in the last handshake, for messages and `trust`.
+#[derive(Default, Clone)]
+pub struct SeenCert(Arc<Mutex<Option<Vec<u8>>>>);
+
+impl SeenCert {
+    pub fn get(&self) -> Option<Vec<u8>> {
+        self.0.lock().ok().and_then(|g| g.clone())
+    }
+    fn set(&self, der: &[u8]) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = Some(der.to_vec());
+        }
+    }
+}
+
+impl fmt::Debug for SeenCert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SeenCert")
+    }
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+pub fn client_config(verify: &Verify, seen: SeenCert) -> Result<Arc<ClientConfig>> {
+    let provider = provider();
+    let inner: Arc<dyn ServerCertVerifier> = match verify {
+        Verify::Roots { ca_file } => {
+            let mut roots = RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            if let Some(path) = ca_file {
+                for cert in read_pem_certs(path)? {
+                    roots.add(cert).map_err(|e| {
+                        Error::usage(format!(
+                            "ca_file {}: unusable certificate: {e}",
+                            path.display()
+                        ))
+                    })?;
+                }
+            }
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .map_err(|e| Error::usage(format!("cannot set up certificate verification: {e}")))?
+        }
+        Verify::Pin(pin) => Arc::new(AcceptCert {
+            pin: Some(*pin),
+            provider: provider.clone(),
+        }),
+        Verify::Insecure => Arc::new(AcceptCert {
+            pin: None,
+            provider: provider.clone(),
+        }),
+    };
+    let verifier = Arc::new(Recording { inner, seen });
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::usage(format!("TLS setup: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    let unreadable = |e: &dyn fmt::Display| {
+        Error::usage(format!(
+            "cannot read ca_file {}: {e}; point ca_file at a readable PEM file",
+            path.display()
+        ))
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| unreadable(&e))?;
+    if certs.is_empty() {
+        return Err(Error::usage(format!(
+            "ca_file {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// Remembers the presented leaf certificate, then lets `inner` decide.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<dyn ServerCertVerifier>,
+    seen: SeenCert,
+}
+
+impl ServerCertVerifier for Recording {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.seen.set(end_entity.as_ref());
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Accepts the pinned certificate (or, with no pin, any), but still checks that the server
+/// holds its private key: a copied certificate alone does not pass.
+#[derive(Debug)]
+struct AcceptCert {
+    pin: Option<[u8; 32]>,
+    provider: Arc<CryptoProvider>,
+}
+
+/// Marks a pin mismatch so the transport can tell it from other certificate errors.
+pub const PIN_MISMATCH: &str = "cpcall: certificate does not match pin_sha256";
+
+impl ServerCertVerifier for AcceptCert {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        match self.pin {
+            Some(pin) if sha256(end_entity.as_ref()) != pin => Err(
+                rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
+                    rustls::OtherError(Arc::new(Error::transport(PIN_MISMATCH))),
+                )),
+            ),
+            _ => Ok(ServerCertVerified::assertion()),
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// ureq connector that wraps the TCP transport in rustls with our [`ClientConfig`].
+#[derive(Debug)]
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl TlsConnector {
+    pub fn new(config: Arc<ClientConfig>) -> Self {
+        TlsConnector { config }
+    }
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Ok(None);
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details.uri.host().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|_| ureq::Error::Tls("invalid server name"))?;
+        let mut conn = ClientConnection::new(self.config.clone(), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        Ok(Some(Either::B(TlsTransport {
+            buffers,
+            stream: StreamOwned { conn, sock },
+        })))
+    }
+}
+
+pub struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsTransport")
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+    fn transmit_output(
+        &mut self,
+        amount: usize,
+        timeout: NextTimeout,
+    ) -> std::result::Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_table() {
+        let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let colons = hex
+            .as_bytes()
+            .chunks(2)
+            .map(|c| std::str::from_utf8(c).unwrap().to_uppercase())
+            .collect::<Vec<_>>()
+            .join(":");
+        let want = sha256(b"test");
+        for ok in [hex.to_string(), colons, format!(" {hex} ")] {
+            assert_eq!(parse_pin(&ok).unwrap(), want, "{ok}");
+        }
+        for bad in [
+            "",
+            "9f86",
+            &hex[..63],
+            &format!("{}zz", &hex[..62]),
+            &format!("{hex}00"),
+            "é",
+        ] {
+            let err = parse_pin(bad).unwrap_err();
+            assert!(err.message().contains("64 hex digits"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn fingerprint_is_openssl_style() {
+        assert!(fingerprint(&sha256(b"test")).starts_with("9F:86:D0:81:"));
+    }
+
+    #[test]
+    fn missing_or_empty_ca_file_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate").unwrap();
+        for (path, want) in [
+            (dir.path().join("nope.pem"), "cannot read ca_file"),
+            (empty, "no PEM certificate"),
+        ] {
+            let verify = Verify::Roots {
+                ca_file: Some(path),
+            };
+            let err = client_config(&verify, SeenCert::default()).unwrap_err();
+            assert!(err.message().contains(want), "{err}");
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Where a request is sent: the HTTP client (ureq over our TLS connector), timeouts, the size
+//! cap, `--verbose`, and turning network failures into messages that say what to do.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+
+use crate::api::{Method, Request};
+use crate::auth::AuthHeader;
+use crate::error::{Error, Result};
+use crate::params::{encode_form, is_sensitive, Param};
+use crate::profile::Target;
+use crate::tls::{self, SeenCert, TlsConnector};
+
+/// The most of an answer cpcall reads; a larger one is an error, not an out-of-memory kill.
+pub const MAX_BODY: u64 = 1 << 30;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    target: Target,
+    seen: SeenCert,
+    verbose: bool,
+}
+
+impl Client {
+    pub fn new(target: &Target, verbose: bool) -> Result<Self> {
+        let seen = SeenCert::default();
+        let tls_config = tls::client_config(&target.verify, seen.clone())?;
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(target.timeout))
+            .timeout_connect(Some(target.timeout.min(CONNECT_TIMEOUT)))
+            .user_agent(concat!("cpcall/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(TlsConnector::new(tls_config));
+        let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
+        Ok(Client {
+            agent,
+            base: target.base_url(),
+            target: target.clone(),
+            seen,
+            verbose,
+        })
+    }
+
+    pub fn send(&self, req: &Request, auth: &[AuthHeader]) -> Result<Response> {
+        let mut url = format!("{}{}", self.base, req.path);
+        if !req.query.is_empty() {
+            url.push('?');
+            url.push_str(&encode_form(pairs(&req.query)));
+        }
+        // Some servers check the referrer; naming the server itself is harmless (protocol.md).
+        let referer = format!("{}/", self.base);
+        let form = encode_form(pairs(&req.form));
+        if self.verbose {
+            self.show_request(req, auth);
+        }
+        let started = Instant::now();
+        let result = match req.method {
+            Method::Get => with_headers(self.agent.get(&url), auth, &referer).call(),
+            Method::Post => with_headers(self.agent.post(&url), auth, &referer)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .send(form.as_bytes()),
+        };
+        let mut response = result.map_err(|e| self.explain(e))?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .map_err(|e| self.explain(e))?;
+        let response = Response {
+            status,
+            headers,
+            body,
+        };
+        if self.verbose {
+            show_response(&response, started.elapsed());
+        }
+        Ok(response)
+    }
+
+    fn show_request(&self, req: &Request, auth: &[AuthHeader]) {
+        let mut err = std::io::stderr().lock();
+        let query = if req.query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", masked_form(&req.query))
+        };
+        let _ = writeln!(err, "* {} ({})", self.base, self.target.describe());
+        let _ = writeln!(err, "> {} {}{}", req.method.as_str(), req.path, query);
+        for (name, _) in auth {
+            let _ = writeln!(err, "> {name}: ***");
+        }
+        if req.method == Method::Post {
+            let _ = writeln!(err, "> Content-Type: application/x-www-form-urlencoded");
+            let _ = writeln!(err, "> body: {}", masked_form(&req.form));
+        }
+    }
+
+    /// A network or TLS failure as one line that says what to check.
+    fn explain(&self, e: ureq::Error) -> Error {
+        let t = &self.target;
+        let at = format!("{}:{}", t.host, t.port);
+        match e {
+            ureq::Error::Timeout(_) => Error::transport(format!(
+                "no answer from {at} within {:.1} s: the server is slow or unreachable; raise --timeout or check the network",
+                t.timeout.as_secs_f64()
+            )),
+            ureq::Error::HostNotFound => {
+                Error::transport(format!("cannot resolve host \"{}\": check the host name", t.host))
+            }
+            ureq::Error::ConnectionFailed => self.refused(&at),
+            ureq::Error::Rustls(e) => self.tls_error(&e),
+            ureq::Error::BodyExceedsLimit(n) => Error::transport(format!(
+                "the answer from {at} is larger than {n} bytes: narrow the call (e.g. api.filter, api.chunk)"
+            )),
+            ureq::Error::Protocol(p) if !t.tls => Error::transport(format!(
+                "{at} did not answer in HTTP ({p}): it may be a TLS port; remove tls = false"
+            )),
+            ureq::Error::Protocol(p) => Error::transport(format!("{at} did not answer in HTTP: {p}")),
+            ureq::Error::Io(io) => {
+                if let Some(rustls_error) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return self.tls_error(rustls_error);
+                }
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => self.refused(&at),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::transport(format!(
+                        "no answer from {at} within {:.1} s: raise --timeout or check the network",
+                        t.timeout.as_secs_f64()
+                    )),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => Error::transport(
+                        format!("{at} closed the connection before the answer was complete: try again, or check the server's logs"),
+                    ),
+                    _ => Error::transport(format!("connection to {at} failed: {io}")),
+                }
+            }
+            other => Error::transport(format!("request to {at} failed: {other}")),
+        }
+    }
+
+    fn refused(&self, at: &str) -> Error {
+        let t = &self.target;
+        Error::transport(format!(
+            "cannot connect to {at}: connection refused; is cPanel running there, and is {} the {} port? (default {})",
+            t.port,
+            t.service.name(),
+            t.service.default_port(t.tls)
+        ))
+    }
+
+    fn tls_error(&self, e: &rustls::Error) -> Error {
+        use rustls::CertificateError as C;
+        let t = &self.target;
+        let fp = self
+            .seen
+            .get()
+            .map(|der| tls::fingerprint(&tls::sha256(&der)))
+            .unwrap_or_else(|| "unknown".into());
+        let how = "set ca_file to the CA that signed it, or pin it with pin_sha256 once you have checked that fingerprint on the server (--insecure skips verification)";
+        let message = match e {
+            rustls::Error::InvalidCertificate(C::Other(other)) if other.to_string().contains(tls::PIN_MISMATCH) => {
+                format!(
+                    "the certificate of {} (SHA-256 {fp}) does not match pin_sha256 of {}: if the server's certificate was renewed, update the pin; otherwise the connection may be intercepted",
+                    t.host,
+                    t.describe()
+                )
+            }
+            rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => format!(
+                "the certificate of {} is not signed by a trusted CA (self-signed? SHA-256 {fp}): {how}",
+                t.host
+            ),
+            rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => format!(
+                "the certificate of {} is not valid for that name (SHA-256 {fp}): use the name on the certificate, or {how}",
+                t.host
+            ),
+            rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => format!(
+                "the certificate of {} has expired (SHA-256 {fp}): renew it on the server (AutoSSL), or pin it with pin_sha256",
+                t.host
+            ),
+            rustls::Error::InvalidCertificate(other) => format!(
+                "the certificate of {} was refused ({other:?}, SHA-256 {fp}): {how}",
+                t.host
+            ),
+            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => format!(
+                "TLS handshake with {}:{} failed ({e}): the port may not speak TLS; plain ports 2082/2086/2095 need tls = false",
+                t.host, t.port
+            ),
+            other => format!("TLS with {}:{} failed: {other}", t.host, t.port),
+        };
+        Error::transport(message)
+    }
+}
+
+fn with_headers<B>(
+    mut rb: ureq::RequestBuilder<B>,
+    auth: &[AuthHeader],
+    referer: &str,
+) -> ureq::RequestBuilder<B> {
+    for (name, value) in auth {
+        rb = rb.header(*name, value.expose());
+    }
+    rb.header("Referer", referer)
+        .header("Accept", "application/json")
+}
+
+fn pairs(params: &[Param]) -> impl Iterator<Item = (&str, &str)> {
+    params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The form encoding with the values of sensitive parameters replaced by `***`.
+pub fn masked_form(params: &[Param]) -> String {
+    encode_form(
+        params
+            .iter()
+            .map(|(k, v)| (k.as_str(), if is_sensitive(k) { "***" } else { v.as_str() })),
+    )
+}
+
+fn show_response(r: &Response, elapsed: Duration) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "< HTTP {} in {} ms, {} bytes",
+        r.status,
+        elapsed.as_millis(),
+        r.body.len()
+    );
+    for (name, value) in &r.headers {
+        let secret = matches!(
+            name.to_ascii_lowercase().as_str(),
+            "set-cookie" | "authorization" | "cookie"
+        );
+        let _ = writeln!(
+            err,
+            "< {name}: {}",
+            if secret { "***" } else { value.as_str() }
+        );
+    }
+}
