@@ -260,22 +260,24 @@ impl ConfigFile {
             Some(n) => n,
             None if self.profiles.contains_key("default") => "default",
             None if self.profiles.len() == 1 => {
-                return Ok(self
+                return self
                     .profiles
                     .iter()
                     .next()
                     .map(|(n, p)| (n.as_str(), p))
-                    .ok_or_else(|| Error::usage("no profiles"))?)
+                    .ok_or_else(|| Error::usage("no profiles"))
             }
             None if self.profiles.is_empty() => {
                 return Err(Error::usage(
                     "the config file has no profiles: add a [profiles.NAME] table (see README)",
                 ))
             }
-            None => return Err(Error::usage(format!(
+            None => {
+                return Err(Error::usage(format!(
                 "several profiles and no default: pass -p NAME (one of {}) or set default_profile",
                 self.names()
-            ))),
+            )))
+            }
         };
         self.profiles
             .get_key_value(wanted)

@@ -116,7 +116,8 @@ mod tests {
         let file = dir.path().join("pw");
         std::fs::write(&file, "s3cret\r\n").unwrap();
         let at_file = format!("password=@{}", file.display());
-        let cases: &[(&[&str], &[(&str, &str)])] = &[
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             (&["user=bob"], &[("user", "bob")]),
             (&["a=b=c"], &[("a", "b=c")]),
             (&["empty="], &[("empty", "")]),

@@ -136,7 +136,7 @@ pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
             )
         }
         500..=599 => {
-            let detail = parsed.as_ref().map(|f| first_reason(f)).unwrap_or_default();
+            let detail = parsed.as_ref().map(first_reason).unwrap_or_default();
             let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
             let hint = if status == 503 { " (cPanel may be updating; try again later)" } else { "" };
             return Verdict::Broken(format!("the server failed with HTTP {status}{detail}{hint}"));

@@ -1,0 +1,248 @@
+//! A small HTTP/1.1 server over real sockets, plain or TLS: enough of the protocol for what
+//! cPanel clients send (Content-Length or chunked bodies, keep-alive), and nothing lenient.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    /// The request target as sent: path and query.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+    /// All values of a header, by case-insensitive name.
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers_named(name).into_iter().next()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
+
+/// Accepts connections forever on a background thread; each connection gets its own thread.
+pub fn serve(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>, handler: Handler) {
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (tls, handler) = (tls.clone(), handler.clone());
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                match tls {
+                    Some(config) => {
+                        let Ok(conn) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        serve_connection(rustls::StreamOwned::new(conn, stream), &handler);
+                    }
+                    None => serve_connection(stream, &handler),
+                }
+            });
+        }
+    });
+}
+
+fn serve_connection<S: Read + Write>(stream: S, handler: &Handler) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let request = match read_request(&mut reader) {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(why) => {
+                let _ = write_response(
+                    reader.get_mut(),
+                    &Response::new(400, "text/plain", why),
+                    false,
+                );
+                return;
+            }
+        };
+        let close = request
+            .header("Connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let response = handler(&request);
+        let close = close
+            || response.headers.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("Connection") && v.eq_ignore_ascii_case("close")
+            });
+        if write_response(reader.get_mut(), &response, !close).is_err() || close {
+            return;
+        }
+    }
+}
+
+fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, String> {
+    let mut line = Vec::new();
+    let n = reader
+        .take(16 * 1024)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| e.to_string())?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if !line.ends_with(b"\r\n") {
+        return Err("line not terminated by CRLF".into());
+    }
+    line.truncate(line.len() - 2);
+    String::from_utf8(line)
+        .map(Some)
+        .map_err(|_| "non-UTF-8 request head".into())
+}
+
+fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
+    let Some(request_line) = read_line(reader)? else {
+        return Ok(None);
+    };
+    let parts: Vec<&str> = request_line.split(' ').collect();
+    let [method, target, version] = parts[..] else {
+        return Err(format!("malformed request line {request_line:?}"));
+    };
+    if version != "HTTP/1.1" && version != "HTTP/1.0" {
+        return Err(format!("unsupported HTTP version {version:?}"));
+    }
+    let mut headers = Vec::new();
+    loop {
+        let line = read_line(reader)?.ok_or("connection closed inside the head")?;
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line
+            .split_once(':')
+            .ok_or(format!("malformed header {line:?}"))?;
+        headers.push((name.to_string(), value.trim().to_string()));
+        if headers.len() > 100 {
+            return Err("too many headers".into());
+        }
+    }
+    let mut request = Request {
+        method: method.to_string(),
+        target: target.to_string(),
+        headers,
+        body: Vec::new(),
+    };
+    if request
+        .header("Transfer-Encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        request.body = read_chunked(reader)?;
+    } else if let Some(len) = request.header("Content-Length") {
+        let len: usize = len
+            .parse()
+            .map_err(|_| format!("bad Content-Length {len:?}"))?;
+        if len > 64 << 20 {
+            return Err("body too large".into());
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).map_err(|e| e.to_string())?;
+        request.body = body;
+    }
+    Ok(Some(request))
+}
+
+fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        let size_line = read_line(reader)?.ok_or("closed inside a chunked body")?;
+        let size_hex = size_line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_hex, 16).map_err(|_| "bad chunk size".to_string())?;
+        if size == 0 {
+            while read_line(reader)?.is_some_and(|l| !l.is_empty()) {}
+            return Ok(body);
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader
+            .read_exact(&mut body[start..])
+            .map_err(|e| e.to_string())?;
+        read_line(reader)?;
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+pub fn write_response(out: &mut impl Write, r: &Response, keep_alive: bool) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
+    for (k, v) in &r.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !r
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("Content-Length"))
+    {
+        head.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+    }
+    if !keep_alive
+        && !r
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("Connection"))
+    {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    out.write_all(&r.body)?;
+    out.flush()
+}
+
+/// Decodes `application/x-www-form-urlencoded`, keeping order and repeats.
+pub fn parse_form(text: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(text).into_owned().collect()
+}
+
+pub fn connect_plain(port: u16) -> std::io::Result<TcpStream> {
+    TcpStream::connect(("127.0.0.1", port))
+}

@@ -1,0 +1,261 @@
+//! An in-process cPanel & WHM server for tests and the demo: real TCP sockets, real TLS with a
+//! certificate made at start-up, the URL forms, auth rules and answer shapes of protocol.md.
+//!
+//! Every request is recorded (`requests()`), so tests can check what went over the wire.
+#![allow(dead_code)]
+
+pub mod accounts;
+pub mod http;
+pub mod server;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use self::server::{Ctx, Who};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    Whm,
+    Cpanel,
+    Webmail,
+}
+
+impl Service {
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Whm => "whm",
+            Service::Cpanel => "cpanel",
+            Service::Webmail => "webmail",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Send `metadata.result` and UAPI `status` as "1"/"0" strings, as some servers do.
+    pub string_flags: bool,
+    /// Enforce 2FA on API calls with Basic auth (the server's security policy).
+    pub tfa_for_api: bool,
+    /// How long a session lives without use.
+    pub session_idle: Duration,
+    /// Seconds the server's clock is ahead of the real one.
+    pub clock_skew_secs: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            string_flags: false,
+            tfa_for_api: true,
+            session_idle: server::session_idle_default(),
+            clock_skew_secs: 0,
+        }
+    }
+}
+
+/// One request as the emulator received it, and the status it answered.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub service: Service,
+    pub tls: bool,
+    pub request: http::Request,
+    pub status: u16,
+}
+
+pub struct Session {
+    pub service: Service,
+    pub token: String,
+    pub who: Who,
+    pub last_used: Instant,
+}
+
+pub struct State {
+    pub options: Options,
+    pub log: Mutex<Vec<Recorded>>,
+    /// Accounts made by `createacct`: (user, domain, owner).
+    pub created: Mutex<Vec<(String, String, String)>>,
+    /// Live sessions by cookie value.
+    pub sessions: Mutex<HashMap<String, Session>>,
+    logins: AtomicUsize,
+    counter: AtomicUsize,
+}
+
+impl State {
+    pub fn cpanel_accounts(&self) -> Vec<(String, String, String)> {
+        let mut all: Vec<_> = accounts::ACCOUNTS
+            .iter()
+            .filter(|a| a.cpanel)
+            .map(|a| {
+                (
+                    a.user.to_string(),
+                    a.domain.to_string(),
+                    a.owner.to_string(),
+                )
+            })
+            .collect();
+        all.extend(self.created.lock().unwrap().iter().cloned());
+        all
+    }
+
+    fn count_login(&self) {
+        self.logins.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A new session: its `/cpsessNNNNNNNNNN` token and its cookie value.
+    fn new_session(&self, service: Service, who: Who, _tls: bool) -> (String, String) {
+        let n = self.counter.fetch_add(1, Ordering::SeqCst) as u64;
+        let seed = Instant::now().elapsed().as_nanos() as u64 ^ (std::process::id() as u64) << 20;
+        let token = format!(
+            "/cpsess{:010}",
+            (seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(n * 7919))
+                % 10_000_000_000
+        );
+        let name = match &who {
+            Who::Whm(a) => a.user.to_string(),
+            Who::Cpanel { account, .. } => account.user.to_string(),
+            Who::Mail { email, .. } => email.to_string(),
+        };
+        let random: [u8; 16] = {
+            let mut b = [0u8; 16];
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).unwrap();
+            b
+        };
+        let cookie = format!(
+            "{}%3a{}",
+            name.replace('@', "%40"),
+            data_encoding::HEXLOWER.encode(&random)
+        );
+        self.sessions.lock().unwrap().insert(
+            cookie.clone(),
+            Session {
+                service,
+                token: token.clone(),
+                who,
+                last_used: Instant::now(),
+            },
+        );
+        (token, cookie)
+    }
+
+    /// Every session cookie handed out so far: secrets, like passwords.
+    pub fn cookies(&self) -> Vec<String> {
+        self.sessions.lock().unwrap().keys().cloned().collect()
+    }
+}
+
+pub struct Emulator {
+    pub state: Arc<State>,
+    ports: HashMap<(Service, bool), u16>,
+    /// PEM of the CA that signed the server certificate (for `ca_file`).
+    pub ca_pem: String,
+    /// DER of the server certificate (for `pin_sha256`).
+    pub cert_der: Vec<u8>,
+}
+
+impl Emulator {
+    pub fn start() -> Self {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(options: Options) -> Self {
+        let (ca_pem, cert_der, tls_config) = make_tls();
+        let state = Arc::new(State {
+            options,
+            log: Mutex::new(Vec::new()),
+            created: Mutex::new(Vec::new()),
+            sessions: Mutex::new(HashMap::new()),
+            logins: AtomicUsize::new(0),
+            counter: AtomicUsize::new(1),
+        });
+        let mut ports = HashMap::new();
+        for service in [Service::Whm, Service::Cpanel, Service::Webmail] {
+            for tls in [true, false] {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+                let port = listener.local_addr().expect("local addr").port();
+                ports.insert((service, tls), port);
+                let ctx = Arc::new(Ctx {
+                    service,
+                    tls,
+                    port,
+                    state: state.clone(),
+                });
+                let handler: http::Handler = Arc::new(move |req: &http::Request| {
+                    let response = ctx.handle(req);
+                    ctx.state.log.lock().unwrap().push(Recorded {
+                        service: ctx.service,
+                        tls: ctx.tls,
+                        request: req.clone(),
+                        status: response.status,
+                    });
+                    response
+                });
+                http::serve(listener, tls.then(|| tls_config.clone()), handler);
+            }
+        }
+        Emulator {
+            state,
+            ports,
+            ca_pem,
+            cert_der,
+        }
+    }
+
+    pub fn port(&self, service: Service, tls: bool) -> u16 {
+        self.ports[&(service, tls)]
+    }
+
+    /// SHA-256 of the server certificate, hex.
+    pub fn pin_hex(&self) -> String {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &self.cert_der);
+        data_encoding::HEXLOWER.encode(digest.as_ref())
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.log.lock().unwrap().clone()
+    }
+
+    pub fn logins(&self) -> usize {
+        self.state.logins.load(Ordering::SeqCst)
+    }
+}
+
+/// A CA and a server certificate for localhost, 127.0.0.1 and ::1, made fresh for each emulator.
+fn make_tls() -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "cpcall emulator test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).expect("CA cert");
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let key = KeyPair::generate().expect("server key");
+    let mut params = CertificateParams::new(vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ])
+    .expect("server params");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let cert = params.signed_by(&key, &issuer).expect("server cert");
+
+    let chain = vec![cert.der().clone(), ca_cert.der().clone()];
+    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .expect("server TLS config");
+    (ca_cert.pem(), cert.der().to_vec(), Arc::new(config))
+}

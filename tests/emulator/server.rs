@@ -1,0 +1,651 @@
+//! What cpsrvd does with a request: authentication (headers or session), the service/port rules,
+//! and the answer shapes of WHM API 1, UAPI, cPanel API 2 and the WHM `cpanel` proxy.
+//! Strict on purpose: what a real server refuses, this refuses too.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+use super::accounts::{self, Account, MAILBOXES};
+use super::http::{parse_form, Request, Response};
+use super::{Service, Session, State};
+
+const ACCESS_DENIED: &str = r#"{"cpanelresult":{"apiversion":"2","error":"Access denied","data":{"reason":"Access denied","result":"0"},"type":"text"}}"#;
+const TFA_FAILED: &str = r#"{"data":{"reason":"TwoFactorAuth check failed","result":"0"},"error":"TwoFactorAuth check failed","type":"text"}"#;
+const TOKEN_UAPI_ONLY: &str = r#"{"cpanelresult":{"apiversion":"2","error":"Token authentication allows access to UAPI or API 2 calls only.","data":{"reason":"Token authentication allows access to UAPI or API 2 calls only.","result":"0"},"type":"text"}}"#;
+pub const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>cPanel Login</title></head><body><form action=\"/login/\" method=\"post\"><input name=\"user\"><input name=\"pass\" type=\"password\"></form></body></html>\n";
+
+/// Who a request acts as, once authenticated.
+#[derive(Clone)]
+pub enum Who {
+    /// Root or a reseller, on WHM.
+    Whm(&'static Account),
+    /// A cPanel account; `token` when it came with a cPanel API token.
+    Cpanel {
+        account: &'static Account,
+        token: bool,
+    },
+    /// A Webmail user (e-mail address) and the cPanel account that owns the mailbox.
+    Mail {
+        email: &'static str,
+        owner: &'static str,
+    },
+}
+
+pub struct Ctx {
+    pub service: Service,
+    pub tls: bool,
+    pub port: u16,
+    pub state: Arc<State>,
+}
+
+fn text(status: u16, body: &str) -> Response {
+    // Real servers label their JSON errors text/plain: clients must not trust Content-Type.
+    Response::new(status, "text/plain; charset=utf-8", body)
+}
+
+fn json_ok(v: &Value) -> Response {
+    Response::new(200, "application/json", v.to_string())
+}
+
+fn login_page(status: u16) -> Response {
+    Response::new(status, "text/html; charset=utf-8", LOGIN_PAGE)
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// RFC 6238 code, computed independently of cpcall's implementation.
+pub fn totp_at(secret: &str, unix: u64) -> String {
+    let key = data_encoding::BASE32_NOPAD
+        .decode(secret.as_bytes())
+        .expect("emulator secrets are base32");
+    let tag = ring::hmac::sign(
+        &ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key),
+        &(unix / 30).to_be_bytes(),
+    );
+    let h = tag.as_ref();
+    let offset = (h[19] & 0xf) as usize;
+    let bin = u32::from_be_bytes([
+        h[offset] & 0x7f,
+        h[offset + 1],
+        h[offset + 2],
+        h[offset + 3],
+    ]);
+    format!("{:06}", bin % 1_000_000)
+}
+
+impl Ctx {
+    fn now(&self) -> u64 {
+        (unix_now() as i64 + self.state.options.clock_skew_secs) as u64
+    }
+
+    /// The previous, current and next 30-second step are accepted, as on a real server.
+    fn totp_ok(&self, secret: &str, code: Option<&str>) -> bool {
+        let Some(code) = code else { return false };
+        let now = self.now();
+        [now.saturating_sub(30), now, now + 30]
+            .iter()
+            .any(|t| totp_at(secret, *t) == code)
+    }
+
+    fn flag(&self, ok: bool) -> Value {
+        match (self.state.options.string_flags, ok) {
+            (true, true) => json!("1"),
+            (true, false) => json!("0"),
+            (false, true) => json!(1),
+            (false, false) => json!(0),
+        }
+    }
+
+    pub fn handle(&self, req: &Request) -> Response {
+        let path = req.path();
+        if path == "/login" || path == "/login/" {
+            return self.login(req);
+        }
+        if path == "/logout" || path == "/logout/" {
+            return self.logout(req);
+        }
+        let params = match params(req) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        let (who, path) = match path.strip_prefix("/cpsess") {
+            Some(_) => match self.session(req) {
+                Ok(found) => found,
+                Err(r) => return r,
+            },
+            None => match self.authenticate(req) {
+                Ok(who) => (who, path.to_string()),
+                Err(r) => return r,
+            },
+        };
+        self.route(&who, &path, &params)
+    }
+
+    fn route(&self, who: &Who, path: &str, params: &Params) -> Response {
+        let token_uapi_only = matches!(who, Who::Cpanel { token: true, .. });
+        match (self.service, path) {
+            (Service::Whm, "/json-api/cpanel") => self.whm_proxy(who, params),
+            (Service::Whm, p) if p.starts_with("/json-api/") => {
+                if params.get("api.version") != Some("1") {
+                    return text(
+                        400,
+                        r#"{"error":"emulator: WHM API calls must send api.version=1"}"#,
+                    );
+                }
+                self.whm_api1(who, &p["/json-api/".len()..], params)
+            }
+            (Service::Cpanel | Service::Webmail, p) if p.starts_with("/execute/") => {
+                let rest = &p["/execute/".len()..];
+                match rest.split_once('/') {
+                    Some((module, func)) if !func.contains('/') => {
+                        json_ok(&self.uapi(who, module, func, params))
+                    }
+                    _ => Response::new(404, "text/html", "<html><body>Not Found</body></html>"),
+                }
+            }
+            (Service::Cpanel, "/json-api/cpanel") => {
+                if params.get("cpanel_jsonapi_apiversion") != Some("2") {
+                    return text(
+                        400,
+                        r#"{"error":"emulator: cpanel_jsonapi_apiversion=2 is required on this port"}"#,
+                    );
+                }
+                let (module, func) = (
+                    params.get("cpanel_jsonapi_module").unwrap_or(""),
+                    params.get("cpanel_jsonapi_func").unwrap_or(""),
+                );
+                json_ok(&json!({ "cpanelresult": self.api2(who, module, func, params) }))
+            }
+            _ if token_uapi_only => text(403, TOKEN_UAPI_ONLY),
+            (Service::Cpanel | Service::Webmail, p) if p.starts_with("/json-api/") => text(
+                403,
+                r#"{"cpanelresult":{"apiversion":"2","error":"Permission denied","data":{"reason":"Permission denied","result":"0"},"type":"text"}}"#,
+            ),
+            _ => Response::new(404, "text/html", "<html><body>Not Found</body></html>"),
+        }
+    }
+
+    // ---- authentication -------------------------------------------------------------------
+
+    fn authenticate(&self, req: &Request) -> Result<Who, Response> {
+        let values = req.headers_named("Authorization");
+        let value = match values.as_slice() {
+            [] => return Err(login_page(401)),
+            [one] => *one,
+            _ => return Err(text(403, ACCESS_DENIED)),
+        };
+        let (scheme, rest) = value
+            .split_once(' ')
+            .ok_or_else(|| text(403, ACCESS_DENIED))?;
+        if rest.is_empty() || rest.starts_with(' ') || rest.ends_with(' ') {
+            return Err(text(403, ACCESS_DENIED));
+        }
+        match (scheme.to_ascii_lowercase().as_str(), self.service) {
+            ("whm", Service::Whm) => {
+                let (user, secret) = rest
+                    .split_once(':')
+                    .ok_or_else(|| text(403, ACCESS_DENIED))?;
+                let account = accounts::find(user)
+                    .filter(|a| a.whm)
+                    .ok_or_else(|| text(403, ACCESS_DENIED))?;
+                let hash_ok = user == "root" && secret == accounts::root_accesshash_joined();
+                if hash_ok || account.whm_token == Some(secret) {
+                    Ok(Who::Whm(account))
+                } else {
+                    Err(text(403, ACCESS_DENIED))
+                }
+            }
+            ("cpanel", Service::Cpanel | Service::Webmail) => {
+                let (user, secret) = rest
+                    .split_once(':')
+                    .ok_or_else(|| text(403, ACCESS_DENIED))?;
+                match accounts::find(user) {
+                    Some(account) if account.cpanel && account.cpanel_token == Some(secret) => {
+                        Ok(Who::Cpanel {
+                            account,
+                            token: true,
+                        })
+                    }
+                    _ => Err(text(403, ACCESS_DENIED)),
+                }
+            }
+            ("basic", _) => {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(rest)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| text(403, ACCESS_DENIED))?;
+                let (user, password) = decoded
+                    .split_once(':')
+                    .ok_or_else(|| text(403, ACCESS_DENIED))?;
+                let (who, totp) = self
+                    .check_password(user, password)
+                    .ok_or_else(|| text(403, ACCESS_DENIED))?;
+                if let Some(secret) = totp {
+                    if self.state.options.tfa_for_api
+                        && !self.totp_ok(secret, req.header("X-CPANEL-OTP"))
+                    {
+                        return Err(text(403, TFA_FAILED));
+                    }
+                }
+                Ok(who)
+            }
+            _ => Err(text(403, ACCESS_DENIED)),
+        }
+    }
+
+    /// The account a user name and password log into on this service, and its TOTP secret.
+    fn check_password(&self, user: &str, password: &str) -> Option<(Who, Option<&'static str>)> {
+        if self.service == Service::Webmail {
+            if let Some((email, _, owner)) = MAILBOXES
+                .iter()
+                .find(|(e, p, _)| *e == user && *p == password)
+            {
+                return Some((Who::Mail { email, owner }, None));
+            }
+        }
+        let account = accounts::find(user).filter(|a| a.password == password)?;
+        let who = match self.service {
+            Service::Whm if account.whm => Who::Whm(account),
+            Service::Cpanel | Service::Webmail if account.cpanel => Who::Cpanel {
+                account,
+                token: false,
+            },
+            _ => return None,
+        };
+        Some((who, account.totp))
+    }
+
+    // ---- sessions -------------------------------------------------------------------------
+
+    fn cookie_name(&self) -> &'static str {
+        match self.service {
+            Service::Whm => "whostmgrsession",
+            Service::Cpanel => "cpsession",
+            Service::Webmail => "webmailsession",
+        }
+    }
+
+    fn login(&self, req: &Request) -> Response {
+        self.state.count_login();
+        let login_only = parse_form(req.query().as_bytes())
+            .iter()
+            .any(|(k, v)| k == "login_only" && v == "1");
+        let refuse = |message: &str| {
+            if login_only {
+                text(401, &json!({"status": 0, "message": message}).to_string())
+            } else {
+                login_page(401)
+            }
+        };
+        if req.method != "POST" {
+            return login_page(200);
+        }
+        let form = parse_form(&req.body);
+        let get = |k: &str| {
+            form.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let (Some(user), Some(pass)) = (get("user"), get("pass")) else {
+            return refuse("invalid_login");
+        };
+        let Some((who, totp)) = self.check_password(user, pass) else {
+            return refuse("invalid_login");
+        };
+        if let Some(secret) = totp {
+            if !self.totp_ok(secret, get("tfa_token")) {
+                return refuse("invalid_tfa_token");
+            }
+        }
+        let (token, cookie) = self.state.new_session(self.service, who, self.tls);
+        let cookie_header = format!(
+            "{}={}; HttpOnly; path=/; port={}{}",
+            self.cookie_name(),
+            cookie,
+            self.port,
+            if self.tls { "; secure" } else { "" }
+        );
+        let landing = format!("{token}/frontend/jupiter/index.html?login=1");
+        if login_only {
+            let body = json!({"status": 1, "security_token": token, "redirect": landing});
+            Response::new(200, "application/json", body.to_string())
+                .with_header("Set-Cookie", cookie_header)
+        } else {
+            Response::new(301, "text/html", "<html><body>Moved</body></html>")
+                .with_header("Location", landing)
+                .with_header("Set-Cookie", cookie_header)
+        }
+    }
+
+    fn session_cookie<'r>(&self, req: &'r Request) -> Option<&'r str> {
+        req.headers_named("Cookie")
+            .into_iter()
+            .flat_map(|h| h.split(';'))
+            .filter_map(|c| c.trim().split_once('='))
+            .find(|(k, _)| *k == self.cookie_name())
+            .map(|(_, v)| v)
+    }
+
+    fn session(&self, req: &Request) -> Result<(Who, String), Response> {
+        let denied = || {
+            Response::new(
+                401,
+                "text/html",
+                "<html><body>Access Denied: Security Token Failure</body></html>",
+            )
+        };
+        let path = req.path();
+        let (token, rest) = match path[1..].split_once('/') {
+            Some((t, r)) => (format!("/{t}"), format!("/{r}")),
+            None => return Err(denied()),
+        };
+        let digits = &token["/cpsess".len()..];
+        if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(denied());
+        }
+        let cookie = self.session_cookie(req).ok_or_else(|| login_page(401))?;
+        let lifetime = self.state.options.session_idle;
+        let mut sessions = self.state.sessions.lock().unwrap();
+        let session: &mut Session = sessions.get_mut(cookie).ok_or_else(|| login_page(401))?;
+        if session.service != self.service || session.last_used.elapsed() > lifetime {
+            return Err(login_page(401));
+        }
+        if session.token != token {
+            return Err(denied());
+        }
+        session.last_used = std::time::Instant::now();
+        Ok((session.who.clone(), rest))
+    }
+
+    fn logout(&self, req: &Request) -> Response {
+        if let Some(cookie) = self.session_cookie(req) {
+            self.state.sessions.lock().unwrap().remove(cookie);
+        }
+        Response::new(
+            200,
+            "text/html",
+            "<html><body>You have logged out.</body></html>",
+        )
+        .with_header(
+            "Set-Cookie",
+            format!(
+                "{}=closed; path=/; expires=Thu, 01 Jan 1970 00:00:01 GMT",
+                self.cookie_name()
+            ),
+        )
+    }
+
+    // ---- WHM API 1 ------------------------------------------------------------------------
+
+    fn whm_api1(&self, who: &Who, function: &str, params: &Params) -> Response {
+        let Who::Whm(caller) = who else {
+            return text(403, ACCESS_DENIED);
+        };
+        let ok = |data: Value, reason: &str| {
+            json_ok(
+                &json!({"metadata": {"version": 1, "command": function, "result": self.flag(true), "reason": reason}, "data": data}),
+            )
+        };
+        let fail = |reason: &str| {
+            json_ok(
+                &json!({"metadata": {"version": 1, "command": function, "result": self.flag(false), "reason": reason}}),
+            )
+        };
+        match function {
+            "version" => ok(json!({"version": "11.130.0.5"}), "OK"),
+            "applist" => ok(
+                json!({"app": ["listaccts", "createacct", "version", "myprivs", "applist", "uapi_cpanel"]}),
+                "OK",
+            ),
+            "myprivs" => {
+                let privileges = if caller.user == "root" {
+                    json!([{"all": 1}])
+                } else {
+                    json!([{"list-accts": 1, "create-acct": 1}])
+                };
+                ok(json!({"privileges": privileges}), "OK")
+            }
+            "listaccts" => {
+                let (search, by) = (
+                    params.get("search"),
+                    params.get("searchtype").unwrap_or("user"),
+                );
+                let accts: Vec<Value> = self
+                    .state
+                    .cpanel_accounts()
+                    .into_iter()
+                    .filter(|(_, _, owner)| caller.user == "root" || owner == caller.user)
+                    .filter(|(user, domain, owner)| match (search, by) {
+                        (None, _) => true,
+                        (Some(s), "domain") => domain.contains(s),
+                        (Some(s), "owner") => owner.contains(s),
+                        (Some(s), _) => user.contains(s),
+                    })
+                    .map(|(user, domain, owner)| {
+                        json!({"user": user, "domain": domain, "owner": owner, "email": format!("admin@{domain}"), "plan": "default", "suspended": 0})
+                    })
+                    .collect();
+                ok(json!({"acct": accts}), "OK")
+            }
+            "createacct" => match (params.get("username"), params.get("domain")) {
+                (Some(user), Some(domain)) if !user.is_empty() && !domain.is_empty() => {
+                    if self
+                        .state
+                        .cpanel_accounts()
+                        .iter()
+                        .any(|(u, _, _)| u == user)
+                    {
+                        return fail(&format!(
+                            "Sorry, a group for that username already exists. ({user})"
+                        ));
+                    }
+                    self.state.created.lock().unwrap().push((
+                        user.to_string(),
+                        domain.to_string(),
+                        caller.user.to_string(),
+                    ));
+                    ok(
+                        json!({"user": user, "domain": domain, "ip": "192.0.2.10"}),
+                        "Account Creation Ok",
+                    )
+                }
+                _ => fail("You must specify a “username” and a “domain”."),
+            },
+            "uapi_cpanel" => {
+                let (Some(user), Some(module), Some(func)) = (
+                    params.get("cpanel.user"),
+                    params.get("cpanel.module"),
+                    params.get("cpanel.function"),
+                ) else {
+                    return fail(
+                        "You must specify “cpanel.user”, “cpanel.module” and “cpanel.function”.",
+                    );
+                };
+                match self.owned_account(caller, user) {
+                    Some(account) => ok(
+                        json!({"uapi": self.uapi(&Who::Cpanel { account, token: false }, module, func, params)}),
+                        "OK",
+                    ),
+                    None => fail(&format!(
+                        "The user “{user}” does not exist or is not yours."
+                    )),
+                }
+            }
+            other => fail(&format!(
+                "Unknown app (\"{other}\") requested for this version (1) of the API."
+            )),
+        }
+    }
+
+    fn owned_account(&self, caller: &Account, user: &str) -> Option<&'static Account> {
+        accounts::find(user)
+            .filter(|a| a.cpanel && (caller.user == "root" || a.owner == caller.user))
+    }
+
+    /// `/json-api/cpanel` on WHM: UAPI (apiversion 3) or API 2 for a cPanel user.
+    fn whm_proxy(&self, who: &Who, params: &Params) -> Response {
+        let Who::Whm(caller) = who else {
+            return text(403, ACCESS_DENIED);
+        };
+        let version = params.get("cpanel_jsonapi_apiversion").unwrap_or("");
+        let (module, func) = (
+            params.get("cpanel_jsonapi_module").unwrap_or(""),
+            params.get("cpanel_jsonapi_func").unwrap_or(""),
+        );
+        let user = params.get("cpanel_jsonapi_user").unwrap_or("");
+        let account = match self.owned_account(caller, user) {
+            Some(a) => a,
+            None => {
+                let msg = if user.is_empty() {
+                    "User parameter is invalid or was not supplied".to_string()
+                } else {
+                    format!("User “{user}” does not exist or you do not own it.")
+                };
+                let err =
+                    json!({"error": msg, "data": {"reason": msg, "result": "0"}, "type": "text"});
+                return json_ok(&if version == "2" {
+                    json!({ "cpanelresult": err })
+                } else {
+                    err
+                });
+            }
+        };
+        let as_user = Who::Cpanel {
+            account,
+            token: false,
+        };
+        match version {
+            "3" => json_ok(
+                &json!({"apiversion": 3, "module": module, "func": func, "result": self.uapi(&as_user, module, func, params)}),
+            ),
+            "2" => json_ok(&json!({"cpanelresult": self.api2(&as_user, module, func, params)})),
+            _ => text(
+                400,
+                r#"{"error":"emulator: cpanel_jsonapi_apiversion must be 2 or 3"}"#,
+            ),
+        }
+    }
+
+    // ---- UAPI and API 2 -------------------------------------------------------------------
+
+    fn uapi(&self, who: &Who, module: &str, func: &str, params: &Params) -> Value {
+        let (user, domain) = match who {
+            Who::Cpanel { account, .. } => (account.user.to_string(), account.domain.to_string()),
+            Who::Mail { email, owner } => (
+                email.to_string(),
+                accounts::find(owner).map_or("", |a| a.domain).to_string(),
+            ),
+            Who::Whm(a) => (a.user.to_string(), a.domain.to_string()),
+        };
+        let ok = |data: Value| json!({"status": self.flag(true), "data": data, "errors": null, "warnings": null, "messages": null, "metadata": {}});
+        let fail = |error: String| json!({"status": self.flag(false), "data": null, "errors": [error], "warnings": null, "messages": null, "metadata": {}});
+        match (module, func) {
+            ("Variables", "get_user_information") => ok(
+                json!({"user": user, "domain": domain, "contact_email": format!("admin@{domain}")}),
+            ),
+            ("Email", "list_pops") => ok(
+                json!([{"email": format!("info@{domain}"), "login": format!("info@{domain}")}, {"email": user, "login": "Main Account"}]),
+            ),
+            ("Email", "add_pop") => match (params.get("email"), params.get("password")) {
+                (Some(email), Some(_)) if !email.is_empty() => {
+                    ok(json!(format!("{email}+{domain}")))
+                }
+                _ => fail("You must specify the “email” and “password” parameters.".into()),
+            },
+            ("Ftp", "list_ftp") => ok(
+                json!([{"user": user, "type": "main"}, {"user": "anonymous", "type": "anonymous"}]),
+            ),
+            ("Mysql", "list_databases") => {
+                let mut data = ok(json!([{"database": format!("{user}_wp")}]));
+                data["warnings"] = json!(["The database list may be incomplete."]);
+                data
+            }
+            _ => fail(format!(
+                "Failed to load module “{module}” or function “{func}”."
+            )),
+        }
+    }
+
+    fn api2(&self, who: &Who, module: &str, func: &str, params: &Params) -> Value {
+        let user = match who {
+            Who::Cpanel { account, .. } => account.user,
+            _ => "",
+        };
+        let base = json!({"apiversion": 2, "module": module, "func": func});
+        let with = |mut v: Value, extra: Value| {
+            if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+                o.extend(e.clone());
+            }
+            v
+        };
+        match (module, func) {
+            ("Email", "listpopswithdisk") => with(
+                base,
+                json!({"event": {"result": 1}, "data": [{"email": format!("info@{user}.example"), "diskused": "0"}]}),
+            ),
+            ("Email", "addpop") if params.get("email").is_none() => with(
+                base,
+                json!({"event": {"result": 0}, "error": "You must specify an email address.", "data": [{"result": 0, "reason": "You must specify an email address."}]}),
+            ),
+            ("Email", "addpop") => with(
+                base,
+                json!({"event": {"result": 1}, "data": [{"result": 1, "reason": ""}]}),
+            ),
+            _ => with(
+                base,
+                json!({"event": {"result": 0}, "error": format!("Could not find function '{func}' in module '{module}'"), "data": []}),
+            ),
+        }
+    }
+}
+
+/// Request parameters: query first, then the body; repeats kept in order.
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn params(req: &Request) -> Result<Params, Response> {
+    let mut all = parse_form(req.query().as_bytes());
+    if !req.body.is_empty() {
+        match req.header("Content-Type") {
+            Some("application/x-www-form-urlencoded") => all.extend(parse_form(&req.body)),
+            Some("application/json") => {
+                let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&req.body) else {
+                    return Err(text(400, r#"{"error":"The JSON body must be an object."}"#));
+                };
+                all.extend(
+                    map.into_iter().map(|(k, v)| {
+                        (k, v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    }),
+                );
+            }
+            other => {
+                return Err(text(
+                    400,
+                    &json!({"error": format!("emulator: unsupported body Content-Type {other:?}")})
+                        .to_string(),
+                ));
+            }
+        }
+    }
+    Ok(Params(all))
+}
+
+pub fn session_idle_default() -> Duration {
+    Duration::from_secs(15 * 60)
+}

@@ -1,0 +1,234 @@
+//! Test fixture: an emulator, a scratch directory, and a way to run the real `cpcall` binary
+//! with a clean environment. Every run is checked for leaked secrets.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use crate::emulator::{accounts, Emulator, Options, Service};
+
+pub struct Fixture {
+    pub emu: Emulator,
+    pub dir: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "exit code; {self:#?}");
+        self
+    }
+    #[track_caller]
+    pub fn assert_stderr(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}: {self:#?}"
+        );
+        self
+    }
+    /// Exit 3 and 4 print nothing on stdout; diagnostics are one line.
+    #[track_caller]
+    pub fn assert_failure(&self, code: i32, needle: &str) -> &Self {
+        self.assert_code(code).assert_stderr(needle);
+        assert!(self.stdout.is_empty(), "stdout must be empty: {self:#?}");
+        assert_eq!(
+            self.stderr
+                .trim_end()
+                .lines()
+                .filter(|l| l.starts_with("cpcall: ") && !l.contains("warning"))
+                .count(),
+            1,
+            "{self:#?}"
+        );
+        self
+    }
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self::with(Options::default())
+    }
+
+    pub fn with(options: Options) -> Self {
+        Fixture {
+            emu: Emulator::start_with(options),
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, content).expect("write fixture file");
+        path
+    }
+
+    pub fn ca_file(&self) -> PathBuf {
+        self.write("ca.pem", &self.emu.ca_pem)
+    }
+
+    /// A `[profiles.NAME]` table for the emulator's SERVICE port, trusting its CA.
+    pub fn profile(&self, name: &str, service: Service, extra: &str) -> String {
+        format!(
+            "[profiles.{name}]\nhost = \"127.0.0.1\"\nport = {}\nservice = \"{}\"\nca_file = \"{}\"\n{extra}\n",
+            self.emu.port(service, true),
+            service.name(),
+            self.ca_file().display()
+        )
+    }
+
+    /// Writes `config.toml` and returns `["-c", path]`-ready path.
+    pub fn config(&self, text: &str) -> String {
+        self.write("config.toml", text).display().to_string()
+    }
+
+    /// The binary with an empty environment: only PATH, and HOME/XDG dirs inside the fixture.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpcall"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.path("xdg-config"))
+            .env("XDG_CACHE_HOME", self.path("xdg-cache"))
+            .env("XDG_STATE_HOME", self.path("xdg-state"))
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        let mut cmd = self.cmd();
+        cmd.args(args);
+        self.output(cmd, None)
+    }
+
+    /// Runs with `config` as the config file.
+    pub fn call(&self, config: &str, args: &[&str]) -> Out {
+        let mut cmd = self.cmd();
+        cmd.arg("-c").arg(self.config(config)).args(args);
+        self.output(cmd, None)
+    }
+
+    pub fn output(&self, mut cmd: Command, stdin: Option<&str>) -> Out {
+        if stdin.is_some() {
+            cmd.stdin(Stdio::piped());
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn cpcall");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())
+                .expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("wait for cpcall");
+        let out = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.assert_no_secrets(&out);
+        out
+    }
+
+    /// No credential of any account, and no session cookie, in what cpcall printed.
+    #[track_caller]
+    pub fn assert_no_secrets(&self, out: &Out) {
+        let mut secrets = accounts::all_secrets();
+        secrets.extend(self.emu.state.cookies());
+        for secret in secrets {
+            assert!(
+                !out.stdout.contains(&secret),
+                "stdout leaks a secret ({} chars): {out:#?}",
+                secret.len()
+            );
+            assert!(
+                !out.stderr.contains(&secret),
+                "stderr leaks a secret ({} chars): {out:#?}",
+                secret.len()
+            );
+        }
+        assert!(!out.stderr.contains("panicked"), "{out:#?}");
+    }
+
+    /// The requests the emulator received on SERVICE's TLS or plain port.
+    pub fn requests(&self) -> Vec<crate::emulator::Recorded> {
+        self.emu.requests()
+    }
+}
+
+/// A hand-made HTTP exchange, byte for byte, as another client would send it.
+pub struct Raw {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Raw {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// Sends `request` (which must say `Connection: close`) and reads the whole answer.
+pub fn raw(emu: &Emulator, service: Service, tls: bool, request: &str) -> Raw {
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", emu.port(service, tls))).expect("connect");
+    let mut bytes = Vec::new();
+    if tls {
+        let mut roots = rustls::RootCertStore::empty();
+        use rustls::pki_types::pem::PemObject;
+        for cert in rustls::pki_types::CertificateDer::pem_slice_iter(emu.ca_pem.as_bytes()) {
+            roots.add(cert.expect("CA pem")).expect("add CA");
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let conn = rustls::ClientConnection::new(Arc::new(config), "127.0.0.1".try_into().unwrap())
+            .unwrap();
+        let mut stream = rustls::StreamOwned::new(conn, tcp);
+        stream.write_all(request.as_bytes()).expect("send");
+        let _ = stream.read_to_end(&mut bytes);
+    } else {
+        let mut tcp = tcp;
+        tcp.write_all(request.as_bytes()).expect("send");
+        let _ = tcp.read_to_end(&mut bytes);
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Raw {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}

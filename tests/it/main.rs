@@ -1,0 +1,8 @@
+//! Integration tests: the real `cpcall` binary against the in-process emulator.
+
+#[path = "../emulator/mod.rs"]
+mod emulator;
+
+mod common;
+mod core;
+mod emulator_rules;
