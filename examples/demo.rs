@@ -28,27 +28,77 @@ fn main() -> std::io::Result<()> {
     };
     let text = [
         "default_profile = \"whm\"\n\n".to_string(),
-        profile("whm", Service::Whm, format!("user = \"root\"\ntoken = \"{}\"", ROOT.whm_token.unwrap_or_default())),
-        profile("hash", Service::Whm, format!("auth = \"accesshash\"\naccesshash_file = \"{}\"", hash.display())),
-        profile("bob", Service::Cpanel, format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap_or_default())),
+        profile(
+            "whm",
+            Service::Whm,
+            format!(
+                "user = \"root\"\ntoken = \"{}\"",
+                ROOT.whm_token.unwrap_or_default()
+            ),
+        ),
+        profile(
+            "hash",
+            Service::Whm,
+            format!(
+                "auth = \"accesshash\"\naccesshash_file = \"{}\"",
+                hash.display()
+            ),
+        ),
+        profile(
+            "bob",
+            Service::Cpanel,
+            format!(
+                "user = \"bob\"\ntoken = \"{}\"",
+                BOB.cpanel_token.unwrap_or_default()
+            ),
+        ),
         profile(
             "tfa",
             Service::Cpanel,
-            format!("user = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"", CPTEST.password, CPTEST.totp.unwrap_or_default()),
+            format!(
+                "user = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
+                CPTEST.password,
+                CPTEST.totp.unwrap_or_default()
+            ),
         ),
     ]
     .concat();
     std::fs::write(&config, text)?;
-    println!("emulator: WHM on 127.0.0.1:{}, cPanel on 127.0.0.1:{}", emu.port(Service::Whm, true), emu.port(Service::Cpanel, true));
-    println!("config:   {} (profiles whm, hash, bob, tfa)\n", config.display());
+    println!(
+        "emulator: WHM on 127.0.0.1:{}, cPanel on 127.0.0.1:{}",
+        emu.port(Service::Whm, true),
+        emu.port(Service::Cpanel, true)
+    );
+    println!(
+        "config:   {} (profiles whm, hash, bob, tfa)\n",
+        config.display()
+    );
 
     let runs: &[&[&str]] = &[
         &["whm", "version"],
-        &["-p", "hash", "whm", "listaccts", "search=bob", "searchtype=user"],
-        &["whm", "createacct", "username=carol", "domain=carol.example"],
+        &[
+            "-p",
+            "hash",
+            "whm",
+            "listaccts",
+            "search=bob",
+            "searchtype=user",
+        ],
+        &[
+            "whm",
+            "createacct",
+            "username=carol",
+            "domain=carol.example",
+        ],
         &["-p", "bob", "cpanel", "Email", "list_pops"],
         &["-p", "tfa", "cpanel", "Ftp", "list_ftp"],
-        &["--compact", "whm", "createacct", "username=carol", "domain=carol.example"],
+        &[
+            "--compact",
+            "whm",
+            "createacct",
+            "username=carol",
+            "domain=carol.example",
+        ],
     ];
     for args in runs {
         println!("$ cpcall {}", args.join(" "));

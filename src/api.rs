@@ -38,11 +38,19 @@ pub enum Call {
         function: String,
         params: Vec<Param>,
     },
-    /// UAPI: `/execute/MODULE/FUNCTION`.
+    /// UAPI: `/execute/MODULE/FUNCTION`, or through WHM for `via_whm` user.
     Uapi {
         module: String,
         function: String,
         params: Vec<Param>,
+        via_whm: Option<String>,
+    },
+    /// cPanel API 2: `/json-api/cpanel?cpanel_jsonapi_apiversion=2&…`, or through WHM.
+    Api2 {
+        module: String,
+        function: String,
+        params: Vec<Param>,
+        via_whm: Option<String>,
     },
 }
 
@@ -51,21 +59,20 @@ impl Call {
         match self {
             Call::Whm { function, .. } if function == "uapi_cpanel" => Kind::WhmUapiCpanel,
             Call::Whm { .. } => Kind::Whm,
-            Call::Uapi { .. } => Kind::Uapi,
+            Call::Uapi { via_whm: None, .. } => Kind::Uapi,
+            Call::Uapi {
+                via_whm: Some(_), ..
+            } => Kind::ProxyUapi,
+            Call::Api2 { .. } => Kind::Api2,
         }
     }
 
     /// The request for this call. POST keeps the parameters in the body, out of URLs and logs;
-    /// GET puts them in the query string.
+    /// GET puts them in the query string. What cpcall sets itself always goes in the query.
     pub fn request(&self, method: Method) -> Result<Request> {
         let (path, fixed, params) = match self {
             Call::Whm { function, params } => {
                 check_name(function, "WHM function")?;
-                if params.iter().any(|(k, _)| k == "api.version") {
-                    return Err(Error::usage(
-                        "api.version is set by cpcall (always 1 for WHM API 1): drop that parameter",
-                    ));
-                }
                 let fixed = vec![("api.version".to_string(), "1".to_string())];
                 (format!("/json-api/{function}"), fixed, params)
             }
@@ -73,20 +80,50 @@ impl Call {
                 module,
                 function,
                 params,
+                via_whm: None,
             } => {
                 check_name(module, "UAPI module")?;
                 check_name(function, "UAPI function")?;
                 (format!("/execute/{module}/{function}"), Vec::new(), params)
             }
+            Call::Uapi {
+                module,
+                function,
+                params,
+                via_whm: Some(user),
+            } => (
+                "/json-api/cpanel".to_string(),
+                jsonapi(Some(user), "3", module, function)?,
+                params,
+            ),
+            Call::Api2 {
+                module,
+                function,
+                params,
+                via_whm,
+            } => (
+                "/json-api/cpanel".to_string(),
+                jsonapi(via_whm.as_deref(), "2", module, function)?,
+                params,
+            ),
         };
-        let (mut query, form) = match method {
-            Method::Get => (Vec::new(), Vec::new()),
-            Method::Post => (Vec::new(), params.clone()),
+        let reserved = |k: &str| {
+            fixed.iter().any(|(f, _)| f == k)
+                || (path == "/json-api/cpanel" && k.starts_with("cpanel_jsonapi_"))
         };
-        query.extend(fixed);
-        if method == Method::Get {
-            query.extend(params.iter().cloned());
+        if let Some((key, _)) = params.iter().find(|(k, _)| reserved(k)) {
+            return Err(Error::usage(format!(
+                "{key} is set by cpcall for this kind of call: drop that parameter"
+            )));
         }
+        let mut query = fixed;
+        let form = match method {
+            Method::Get => {
+                query.extend(params.iter().cloned());
+                Vec::new()
+            }
+            Method::Post => params.clone(),
+        };
         Ok(Request {
             method,
             path,
@@ -94,6 +131,25 @@ impl Call {
             form,
         })
     }
+}
+
+/// The `cpanel_jsonapi_*` parameters of `/json-api/cpanel`, in the order the vendor documents.
+fn jsonapi(user: Option<&str>, version: &str, module: &str, function: &str) -> Result<Vec<Param>> {
+    check_name(module, "cPanel module")?;
+    check_name(function, "cPanel function")?;
+    let mut fixed = Vec::new();
+    if let Some(user) = user {
+        if user.is_empty() || user.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::usage(format!(
+                "--user \"{user}\" is not a cPanel user name"
+            )));
+        }
+        fixed.push(("cpanel_jsonapi_user".to_string(), user.to_string()));
+    }
+    fixed.push(("cpanel_jsonapi_apiversion".to_string(), version.to_string()));
+    fixed.push(("cpanel_jsonapi_module".to_string(), module.to_string()));
+    fixed.push(("cpanel_jsonapi_func".to_string(), function.to_string()));
+    Ok(fixed)
 }
 
 /// Module and function names are identifiers; anything else would change the URL's meaning.
@@ -129,6 +185,37 @@ mod tests {
             module: "Email".into(),
             function: "add_pop".into(),
             params: p(&[("email", "x"), ("password", "pw")]),
+            via_whm: None,
+        };
+        let proxied = Call::Uapi {
+            module: "Email".into(),
+            function: "list_pops".into(),
+            params: p(&[("x", "1")]),
+            via_whm: Some("bob".into()),
+        };
+        let api2 = Call::Api2 {
+            module: "Email".into(),
+            function: "listpopswithdisk".into(),
+            params: p(&[]),
+            via_whm: None,
+        };
+        let api2_whm = Call::Api2 {
+            module: "Email".into(),
+            function: "addpop".into(),
+            params: p(&[("email", "e")]),
+            via_whm: Some("bob".into()),
+        };
+        let jsonapi = |user: Option<&str>, v: &str, m: &str, f: &str| {
+            let mut q = Vec::new();
+            if let Some(u) = user {
+                q.push(("cpanel_jsonapi_user", u));
+            }
+            q.extend([
+                ("cpanel_jsonapi_apiversion", v),
+                ("cpanel_jsonapi_module", m),
+                ("cpanel_jsonapi_func", f),
+            ]);
+            p(&q)
         };
         let cases = [
             (
@@ -164,6 +251,31 @@ mod tests {
                 p(&[("email", "x"), ("password", "pw")]),
                 p(&[]),
             ),
+            (
+                &proxied,
+                Method::Post,
+                "/json-api/cpanel",
+                jsonapi(Some("bob"), "3", "Email", "list_pops"),
+                p(&[("x", "1")]),
+            ),
+            (
+                &api2,
+                Method::Post,
+                "/json-api/cpanel",
+                jsonapi(None, "2", "Email", "listpopswithdisk"),
+                p(&[]),
+            ),
+            (
+                &api2_whm,
+                Method::Get,
+                "/json-api/cpanel",
+                [
+                    jsonapi(Some("bob"), "2", "Email", "addpop"),
+                    p(&[("email", "e")]),
+                ]
+                .concat(),
+                p(&[]),
+            ),
         ];
         for (call, method, path, query, form) in cases {
             let r = call.request(method).unwrap();
@@ -194,11 +306,25 @@ mod tests {
                 module: "Email/x".into(),
                 function: "f".into(),
                 params: vec![],
+                via_whm: None,
             },
             Call::Uapi {
                 module: "Email".into(),
                 function: "f?x=1".into(),
                 params: vec![],
+                via_whm: None,
+            },
+            Call::Uapi {
+                module: "Email".into(),
+                function: "f".into(),
+                params: vec![],
+                via_whm: Some("a b".into()),
+            },
+            Call::Api2 {
+                module: "Email".into(),
+                function: "f".into(),
+                params: p(&[("cpanel_jsonapi_user", "root")]),
+                via_whm: None,
             },
         ];
         for call in cases {

@@ -2,14 +2,15 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::api::{Call, Method};
-use crate::auth::Credentials;
+use crate::api::{Call, Method, Request};
+use crate::auth::{self, LoginSecrets};
 use crate::cli::{Cli, Command, Global};
 use crate::config::{self, Service};
 use crate::error::{Error, Exit, Result};
 use crate::output::{self, Style};
 use crate::profile::{self, Flags, Target};
 use crate::response::{self, Verdict};
+use crate::session;
 use crate::tls::Verify;
 use crate::transport::Client;
 
@@ -17,14 +18,58 @@ pub fn run(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
     let target = target(g)?;
     warn_about_transport(&target);
-    let call = call(&cli.command, &target)?;
-    let credentials = Credentials::resolve(&target)?;
-    let method = if g.get { Method::Get } else { Method::Post };
-    let request = call.request(method)?;
-    let client = Client::new(&target, g.verbose)?;
-    let response = client.send(&request, &credentials.headers(target.service))?;
-    let verdict = response::judge(call.kind(), response.status, &response.body);
-    report(verdict, &response.body, style(g))
+    match &cli.command {
+        Command::Login { otp } => login(g, &target, otp.as_deref()),
+        Command::Logout => logout(g, &target),
+        command => {
+            let call = call(command, &target)?;
+            let method = if g.get { Method::Get } else { Method::Post };
+            let request = call.request(method)?;
+            let client = Client::new(&target, g.verbose)?;
+            let response = auth::send(&client, &target, &request)?;
+            let verdict = response::judge(call.kind(), response.status, &response.body);
+            report(verdict, &response.body, style(g))
+        }
+    }
+}
+
+fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
+    let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
+    let client = Client::new(target, g.verbose)?;
+    let (_, path) = auth::login(&client, target, &secrets)?;
+    eprintln!(
+        "cpcall: logged in to {}:{} as {}; session saved in {}",
+        target.host,
+        target.port,
+        secrets.user,
+        path.display()
+    );
+    Ok(Exit::Success)
+}
+
+fn logout(g: &Global, target: &Target) -> Result<Exit> {
+    let saved = match target.user.as_deref() {
+        Some(user) => session::load(target, user)?,
+        None => None,
+    };
+    let Some(saved) = saved else {
+        eprintln!("cpcall: no saved session for {}", target.describe());
+        return Ok(Exit::Success);
+    };
+    let request = Request {
+        method: Method::Get,
+        path: "/logout/".into(),
+        query: Vec::new(),
+        form: Vec::new(),
+    };
+    // The local copy goes even when the server cannot be reached: it would only expire there.
+    if let Err(e) = Client::new(target, g.verbose).and_then(|c| c.send(&request, &saved.headers()))
+    {
+        eprintln!("cpcall: warning: could not end the session on the server: {e}");
+    }
+    session::remove(target, &saved.user)?;
+    eprintln!("cpcall: logged out of {}:{}", target.host, target.port);
+    Ok(Exit::Success)
 }
 
 fn target(g: &Global) -> Result<Target> {
@@ -61,22 +106,48 @@ fn call(command: &Command, target: &Target) -> Result<Call> {
             })
         }
         Command::Cpanel {
+            user,
+            api2,
             module,
             function,
             params,
         } => {
-            if target.service == Service::Whm {
-                return Err(Error::usage(format!(
-                    "UAPI calls go to the cPanel port, but {} is a WHM profile: use a profile with service = \"cpanel\" or \"webmail\"",
-                    target.describe()
-                )));
-            }
-            Ok(Call::Uapi {
-                module: module.clone(),
-                function: function.clone(),
-                params: crate::params::parse(params, &mut stdin)?,
+            let via_whm = match (target.service, user) {
+                (Service::Whm, Some(user)) => Some(user.clone()),
+                (Service::Whm, None) => Some(target.cpanel_user.clone().ok_or_else(|| {
+                    Error::usage(format!(
+                        "{} is a WHM profile: name the cPanel account to act as with --user USER (or cpanel_user in the profile)",
+                        target.describe()
+                    ))
+                })?),
+                (_, Some(_)) => {
+                    return Err(Error::usage(format!(
+                        "--user calls through WHM and needs a WHM profile, but {} is a {} profile: drop --user",
+                        target.describe(),
+                        target.service.name()
+                    )))
+                }
+                (_, None) => None,
+            };
+            let (module, function) = (module.clone(), function.clone());
+            let params = crate::params::parse(params, &mut stdin)?;
+            Ok(if *api2 {
+                Call::Api2 {
+                    module,
+                    function,
+                    params,
+                    via_whm,
+                }
+            } else {
+                Call::Uapi {
+                    module,
+                    function,
+                    params,
+                    via_whm,
+                }
             })
         }
+        Command::Login { .. } | Command::Logout => Err(Error::usage("not an API call")),
     }
 }
 

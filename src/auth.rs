@@ -1,12 +1,155 @@
-//! Credentials and the headers they become (protocol.md, "Authentication").
+//! How a request is authenticated: credentials and the headers they become, or a session
+//! (protocol.md, "Authentication"). [`send`] is the one door every API call goes through.
 
 use base64::Engine;
 
+use crate::api::Request;
 use crate::config::{AuthKind, Service};
 use crate::error::{Error, Result};
 use crate::profile::Target;
 use crate::secret::{Secret, Source};
+use crate::session::{self, Session};
 use crate::totp::TotpKey;
+use crate::transport::{Client, Response};
+
+/// Sends an API request with the target's saved session if it has one, else with a new
+/// session (`auth = "session"`), else with credential headers.
+///
+/// A session the server has ended is replaced by one new login, and the call repeated, only
+/// for `auth = "session"`: the server refused the first attempt before running anything.
+pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Response> {
+    if let Some(user) = target.user.as_deref() {
+        if let Some(saved) = session::load(target, user)? {
+            let response = send_in(client, &saved, request)?;
+            if !session::is_gone(&response) {
+                return Ok(response);
+            }
+            session::remove(target, user)?;
+            if target.auth != AuthKind::Session {
+                return Err(Error::auth(format!(
+                    "session expired: run cpcall{} login",
+                    profile_flag(target)
+                )));
+            }
+            eprintln!(
+                "cpcall: the session of {} expired; logging in again",
+                target.describe()
+            );
+        }
+    }
+    if target.auth == AuthKind::Session {
+        let fresh = login_unattended(client, target)?;
+        let response = send_in(client, &fresh, request)?;
+        if session::is_gone(&response) {
+            return Err(Error::auth(format!(
+                "the server did not accept the session it just made for {}: check that the port is the {} port",
+                target.describe(),
+                target.service.name()
+            )));
+        }
+        return Ok(response);
+    }
+    let credentials = Credentials::resolve(target)?;
+    client.send(request, &credentials.headers(target.service))
+}
+
+fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Response> {
+    client.send(&session.wrap(request.clone()), &session.headers())
+}
+
+fn profile_flag(target: &Target) -> String {
+    if target.profile == crate::profile::AD_HOC {
+        String::new()
+    } else {
+        format!(" -p {}", target.profile)
+    }
+}
+
+/// What a login needs: the user, the password and, for 2FA, a current code.
+pub struct LoginSecrets {
+    pub user: String,
+    pub password: Secret,
+    pub code: Option<Secret>,
+}
+
+impl LoginSecrets {
+    /// From the profile, else from a person at the terminal (`interactive`); `otp` is `--otp`.
+    pub fn gather(target: &Target, otp: Option<&str>, interactive: bool) -> Result<Self> {
+        let whose = target.describe();
+        let user = target.user.clone().ok_or_else(|| {
+            Error::usage(format!(
+                "{whose} has no user to log in as: add user = \"NAME\""
+            ))
+        })?;
+        let password = match &target.secrets.password {
+            Some(source) => source.resolve(&format!("password of {whose}"))?,
+            None if interactive => prompt(&format!("Password for {user}@{}: ", target.host))?,
+            None => {
+                return Err(Error::usage(format!(
+                    "{whose} has no password: add password, password_file, password_env or password_command, or log in at a terminal"
+                )))
+            }
+        };
+        let code = match (&target.secrets.totp_secret, otp) {
+            (Some(source), _) => {
+                Some(TotpKey::parse(&source.resolve(&format!("totp_secret of {whose}"))?)?.now())
+            }
+            (None, Some(code)) => Some(check_otp(code)?),
+            (None, None) if interactive => {
+                let code = prompt("Two-factor code (Enter if the account has none): ")?;
+                (!code.expose().is_empty())
+                    .then(|| check_otp(code.expose()))
+                    .transpose()?
+            }
+            (None, None) => None,
+        };
+        Ok(LoginSecrets {
+            user,
+            password,
+            code,
+        })
+    }
+}
+
+fn check_otp(code: &str) -> Result<Secret> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(Secret::new(code))
+    } else {
+        Err(Error::usage(
+            "the two-factor code must be the 6 digits your authenticator app shows",
+        ))
+    }
+}
+
+fn prompt(text: &str) -> Result<Secret> {
+    rpassword::prompt_password(text)
+        .map(Secret::new)
+        .map_err(|e| Error::usage(format!("cannot read from the terminal: {e}")))
+}
+
+/// Logs in and saves the session (`cpcall login`).
+pub fn login(
+    client: &Client,
+    target: &Target,
+    secrets: &LoginSecrets,
+) -> Result<(Session, std::path::PathBuf)> {
+    let fresh = session::login(
+        client,
+        target,
+        &secrets.user,
+        &secrets.password,
+        secrets.code.as_ref(),
+    )?;
+    let path = session::save(target, &fresh)?;
+    Ok((fresh, path))
+}
+
+/// The automatic login of an `auth = "session"` profile: never asks a person.
+fn login_unattended(client: &Client, target: &Target) -> Result<Session> {
+    let secrets = LoginSecrets::gather(target, None, false)?;
+    login(client, target, &secrets).map(|(s, _)| s)
+}
 
 #[derive(Debug)]
 pub enum Credentials {
@@ -59,7 +202,11 @@ impl Credentials {
                     )));
                 }
                 let raw = need(&target.secrets.accesshash, "accesshash")?;
-                let hash: String = raw.expose().chars().filter(|c| *c != '\n' && *c != '\r').collect();
+                let hash: String = raw
+                    .expose()
+                    .chars()
+                    .filter(|c| *c != '\n' && *c != '\r')
+                    .collect();
                 Ok(Credentials::AccessHash {
                     user: user(Some("root"))?,
                     hash: Secret::new(hash),
@@ -74,7 +221,9 @@ impl Credentials {
             }
             AuthKind::Password => {
                 let totp = match &target.secrets.totp_secret {
-                    Some(source) => Some(TotpKey::parse(&source.resolve(&format!("totp_secret of {whose}"))?)?),
+                    Some(source) => Some(TotpKey::parse(
+                        &source.resolve(&format!("totp_secret of {whose}"))?,
+                    )?),
                     None => None,
                 };
                 Ok(Credentials::Password {
@@ -84,7 +233,7 @@ impl Credentials {
                 })
             }
             AuthKind::Session => Err(Error::usage(format!(
-                "{whose} uses auth = \"session\", which needs `cpcall login` (not available in this version): use auth = \"token\" or \"password\""
+                "{whose} uses auth = \"session\": it calls through a session from `cpcall login`"
             ))),
         }
     }

@@ -79,15 +79,34 @@ pub enum Command {
         #[arg(value_name = "KEY=VALUE")]
         params: Vec<String>,
     },
-    /// Call a UAPI function: /execute/MODULE/FUNCTION
-    #[command(after_help = "Example:\n  cpcall cpanel Email list_pops")]
+    /// Call a UAPI (or --api2: cPanel API 2) function, directly or through WHM with --user
+    #[command(
+        after_help = "Examples:\n  cpcall cpanel Email list_pops\n  cpcall -p whm cpanel --user bob Email list_pops\n  cpcall cpanel --api2 Email listpopswithdisk"
+    )]
     Cpanel {
-        /// UAPI module (case-sensitive), e.g. Email, Ftp, Variables
+        /// On a WHM profile: the cPanel account to act as (/json-api/cpanel through WHM)
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        /// Call cPanel API 2 instead of UAPI
+        #[arg(long)]
+        api2: bool,
+        /// Module (case-sensitive), e.g. Email, Ftp, Variables
         module: String,
-        /// UAPI function, e.g. list_pops
+        /// Function, e.g. list_pops
         function: String,
         /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
         #[arg(value_name = "KEY=VALUE")]
         params: Vec<String>,
     },
+    /// Log in and keep the session for later calls of this profile (2FA: --otp or totp_secret)
+    #[command(
+        after_help = "Example:\n  cpcall -p prod login\n  cpcall -p prod login --otp 123456"
+    )]
+    Login {
+        /// The current two-factor code, when the profile has no totp_secret
+        #[arg(long, value_name = "CODE")]
+        otp: Option<String>,
+    },
+    /// End the saved session on the server and delete it
+    Logout,
 }

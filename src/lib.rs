@@ -14,6 +14,7 @@ pub mod params;
 pub mod profile;
 pub mod response;
 pub mod secret;
+pub mod session;
 pub mod tls;
 pub mod totp;
 pub mod transport;

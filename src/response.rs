@@ -18,6 +18,10 @@ pub enum Kind {
     WhmUapiCpanel,
     /// UAPI: `status`, `errors`.
     Uapi,
+    /// UAPI through WHM's `cpanel` proxy: the UAPI body in `result`, or a proxy `error`.
+    ProxyUapi,
+    /// cPanel API 2 (direct or through WHM): `cpanelresult.error`, `cpanelresult.event.result`.
+    Api2,
 }
 
 #[derive(Debug, PartialEq)]
@@ -42,7 +46,9 @@ struct Fields {
     warnings: Option<Value>,
     messages: Option<Value>,
     error: Option<Value>,
+    event: Option<Value>,
     cpanelresult: Nested,
+    result: Nested,
     data: Nested,
     uapi: Nested,
 }
@@ -159,6 +165,32 @@ pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
             other => other,
         },
         Kind::Uapi => judge_uapi(&fields),
+        Kind::ProxyUapi => match fields.result.0.as_deref() {
+            Some(inner) => judge_uapi(inner),
+            None => denied_or_unknown(&fields, "a UAPI answer through WHM (no result)"),
+        },
+        Kind::Api2 => match fields.cpanelresult.0.as_deref() {
+            Some(inner) => judge_api2(inner),
+            None => denied_or_unknown(&fields, "a cPanel API 2 answer (no cpanelresult)"),
+        },
+    }
+}
+
+fn judge_api2(c: &Fields) -> Verdict {
+    let errors = texts(c.error.as_ref());
+    if errors
+        .iter()
+        .any(|e| e.to_ascii_lowercase().contains("access denied"))
+    {
+        return Verdict::Refused(explain_refusal(&errors[0]));
+    }
+    let event = flag(c.event.as_ref().and_then(|e| e.get("result")));
+    match (errors.is_empty(), event) {
+        (false, _) => Verdict::Failed { reasons: errors },
+        (true, Some(false)) => Verdict::Failed {
+            reasons: nonempty(Vec::new(), "cpanelresult.event.result is 0"),
+        },
+        (true, _) => Verdict::Success { notes: Vec::new() },
     }
 }
 

@@ -1,0 +1,399 @@
+//! Session logins (protocol.md, "Session"): `POST /login/?login_only=1`, the `/cpsessNNNNNNNNNN`
+//! security token and the service's cookie, and where a session is kept between runs.
+//!
+//! A saved session holds the token and the cookie, never the password or the TOTP secret. It
+//! is bound to the host, port, service and user it was made for and is ignored for any other.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{Method, Request};
+use crate::config::Service;
+use crate::error::{Error, Result};
+use crate::profile::{Target, AD_HOC};
+use crate::secret::Secret;
+use crate::transport::{Client, Response};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Session {
+    pub host: String,
+    pub port: u16,
+    pub service: String,
+    pub user: String,
+    /// `/cpsess` and ten digits.
+    pub security_token: String,
+    pub cookie_name: String,
+    #[serde(with = "secret_string")]
+    pub cookie: Secret,
+    /// Unix time of the login.
+    pub created: u64,
+}
+
+mod secret_string {
+    use crate::secret::Secret;
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(s: &Secret, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(s.expose())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+pub fn cookie_name(service: Service) -> &'static str {
+    match service {
+        Service::Whm => "whostmgrsession",
+        Service::Cpanel => "cpsession",
+        Service::Webmail => "webmailsession",
+    }
+}
+
+impl Session {
+    fn belongs_to(&self, target: &Target, user: &str) -> bool {
+        self.host == target.host
+            && self.port == target.port
+            && self.service == target.service.name()
+            && self.user == user
+    }
+
+    /// The request inside the session: the security token first in the path.
+    pub fn wrap(&self, mut request: Request) -> Request {
+        request.path = format!("{}{}", self.security_token, request.path);
+        request
+    }
+
+    /// The only credential a session request carries: its cookie.
+    pub fn headers(&self) -> Vec<(&'static str, Secret)> {
+        vec![(
+            "Cookie",
+            Secret::new(format!("{}={}", self.cookie_name, self.cookie.expose())),
+        )]
+    }
+}
+
+/// Where sessions are kept: the platform state (else cache) dir + `cpcall/sessions/`.
+pub fn dir() -> Result<PathBuf> {
+    dirs::state_dir()
+        .or_else(dirs::cache_dir)
+        .map(|d| d.join("cpcall").join("sessions"))
+        .ok_or_else(|| {
+            Error::usage("cannot find a state or cache directory for sessions: set HOME")
+        })
+}
+
+/// The session file of a target: its profile name, or `user@host:port` without a profile.
+pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
+    let key = if target.profile == AD_HOC {
+        format!("{user}@{}_{}", target.host, target.port)
+    } else {
+        target.profile.clone()
+    };
+    let safe: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-@".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32)
+            }
+        })
+        .collect();
+    Ok(dir()?.join(format!("{safe}.json")))
+}
+
+/// The saved session of the target, if there is one made for this very host, port and user.
+pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
+    let path = path(target, user)?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::usage(format!(
+                "cannot read session file {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    match serde_json::from_str::<Session>(&text) {
+        Ok(s) if s.belongs_to(target, user) => Ok(Some(s)),
+        // A damaged file or one for other settings is stale: the next login replaces it.
+        _ => Ok(None),
+    }
+}
+
+/// Writes the session with mode 0600 in a 0700 directory, atomically (temporary file + rename).
+pub fn save(target: &Target, session: &Session) -> Result<PathBuf> {
+    let path = path(target, &session.user)?;
+    let parent = path
+        .parent()
+        .ok_or_else(|| Error::usage("session path has no directory"))?;
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::usage(format!(
+            "cannot save the session in {}: {e}",
+            parent.display()
+        ))
+    };
+    create_private_dir(parent).map_err(|e| fail(&e))?;
+    let mut file = tempfile::NamedTempFile::new_in(parent).map_err(|e| fail(&e))?;
+    let json = serde_json::to_vec_pretty(session).map_err(|e| fail(&e))?;
+    file.write_all(&json).map_err(|e| fail(&e))?;
+    file.as_file().sync_all().map_err(|e| fail(&e))?;
+    file.persist(&path).map_err(|e| fail(&e.error))?;
+    Ok(path)
+}
+
+pub fn remove(target: &Target, user: &str) -> Result<bool> {
+    let path = path(target, user)?;
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::usage(format!(
+            "cannot remove session file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Logs in once. A refusal is final: retrying would feed cPHulk's brute-force counter.
+pub fn login(
+    client: &Client,
+    target: &Target,
+    user: &str,
+    password: &Secret,
+    tfa: Option<&Secret>,
+) -> Result<Session> {
+    let mut form = vec![
+        ("user".to_string(), user.to_string()),
+        ("pass".to_string(), password.expose().to_string()),
+    ];
+    if let Some(code) = tfa {
+        form.push(("tfa_token".to_string(), code.expose().to_string()));
+    }
+    let request = Request {
+        method: Method::Post,
+        path: "/login/".into(),
+        query: vec![("login_only".into(), "1".into())],
+        form,
+    };
+    let response = client.send(&request, &[])?;
+    let name = cookie_name(target.service);
+    let token = match response.status {
+        200 => login_json(&response.body).ok_or_else(|| refused(target, user, &response))?,
+        300..=399 => header(&response, "location")
+            .and_then(|l| security_token(&l))
+            .ok_or_else(|| refused(target, user, &response))?,
+        _ => return Err(refused(target, user, &response)),
+    };
+    let cookie = set_cookie(&response, name).ok_or_else(|| {
+        Error::auth(format!(
+            "the login answer of {} set no {name} cookie: check that the port is the {} port",
+            target.host,
+            target.service.name()
+        ))
+    })?;
+    Ok(Session {
+        host: target.host.clone(),
+        port: target.port,
+        service: target.service.name().to_string(),
+        user: user.to_string(),
+        security_token: token,
+        cookie_name: name.to_string(),
+        cookie,
+        created: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    })
+}
+
+/// `{"status":1,"security_token":"/cpsess…"}` → the token.
+fn login_json(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct LoginAnswer {
+        status: serde_json::Value,
+        security_token: Option<String>,
+    }
+    let answer: LoginAnswer = serde_json::from_slice(body).ok()?;
+    let ok = answer.status == 1 || answer.status == "1";
+    ok.then_some(answer.security_token?)
+        .and_then(|t| security_token(&t))
+}
+
+/// The `/cpsessNNNNNNNNNN` at the start of a path or URL (`https://h:2083/cpsess…/x` too).
+pub fn security_token(text: &str) -> Option<String> {
+    let path = match text.find("://") {
+        Some(i) => &text[i + 3..][text[i + 3..].find('/')?..],
+        None => text,
+    };
+    let segment = path.strip_prefix('/')?.split(['/', '?']).next()?;
+    let digits = segment.strip_prefix("cpsess")?;
+    (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("/{segment}"))
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+}
+
+/// The value of cookie `name` among the response's `Set-Cookie` headers.
+pub fn set_cookie(response: &Response, name: &str) -> Option<Secret> {
+    response
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next()?.trim().split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| Secret::new(v))
+}
+
+fn refused(target: &Target, user: &str, response: &Response) -> Error {
+    #[derive(Deserialize)]
+    struct Refusal {
+        message: Option<String>,
+    }
+    let code = serde_json::from_slice::<Refusal>(&response.body)
+        .ok()
+        .and_then(|r| r.message)
+        .unwrap_or_default();
+    let why = if code.contains("tfa") || code.contains("two") {
+        "the two-factor code was refused: check totp_secret or --otp and this machine's clock"
+            .to_string()
+    } else if code.is_empty() {
+        format!("HTTP {}", response.status)
+    } else {
+        format!("{code}: wrong user or password, or the account is locked")
+    };
+    Error::auth(format!(
+        "login as {user} on {}:{} refused ({why}); not retried, since repeated failures lock the account (cPHulk)",
+        target.host, target.port
+    ))
+}
+
+/// The server's way of saying a session is gone: 401, or an HTML page where JSON was due.
+/// Either way the API function did not run, so the call may be repeated after a new login.
+pub fn is_gone(response: &Response) -> bool {
+    let body = &response.body[..response.body.len().min(2048)];
+    let html = String::from_utf8_lossy(body).to_ascii_lowercase();
+    response.status == 401
+        || (response.status != 403 && html.trim_start().starts_with('<') && html.contains("login"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_token_table() {
+        let cases = [
+            ("/cpsess5542387976", Some("/cpsess5542387976")),
+            (
+                "/cpsess5542387976/frontend/jupiter/index.html",
+                Some("/cpsess5542387976"),
+            ),
+            ("/cpsess5542387976?login=1", Some("/cpsess5542387976")),
+            (
+                "https://h.example:2083/cpsess0123456789/x",
+                Some("/cpsess0123456789"),
+            ),
+            ("/cpsess123", None),
+            ("/cpsess12345678901", None),
+            ("/cpsessabcdefghij/", None),
+            ("cpsess5542387976", None),
+            ("/frontend/cpsess5542387976", None),
+            ("https://h.example", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(security_token(input).as_deref(), want, "{input:?}");
+        }
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn set_cookie_table() {
+        let cases = [
+            (
+                vec![("Set-Cookie", "cpsession=abc%3a123; HttpOnly; path=/")],
+                Some("abc%3a123"),
+            ),
+            (
+                vec![("set-cookie", "other=1"), ("set-cookie", "cpsession=v")],
+                Some("v"),
+            ),
+            (vec![("Set-Cookie", "cpsession=; path=/")], None),
+            (vec![("Set-Cookie", "cpsessionx=v")], None),
+            (vec![("Set-Cookie", "garbage")], None),
+            (vec![], None),
+        ];
+        for (headers, want) in cases {
+            let got = set_cookie(&response(200, &headers, ""), "cpsession");
+            assert_eq!(got.as_ref().map(|s| s.expose()), want, "{headers:?}");
+        }
+    }
+
+    #[test]
+    fn gone_table() {
+        let cases = [
+            (
+                401,
+                "<html>Access Denied: Security Token Failure</html>",
+                true,
+            ),
+            (401, "{}", true),
+            (200, "<!DOCTYPE html><html><form action=/login/>", true),
+            (200, "{\"status\":1}", false),
+            (403, "<html>login</html>", false),
+            (500, "<html>error</html>", false),
+        ];
+        for (status, body, want) in cases {
+            assert_eq!(
+                is_gone(&response(status, &[], body)),
+                want,
+                "{status} {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn login_json_table() {
+        let cases = [
+            (
+                r#"{"status":1,"security_token":"/cpsess5542387976","redirect":"/x"}"#,
+                Some("/cpsess5542387976"),
+            ),
+            (
+                r#"{"status":"1","security_token":"/cpsess5542387976"}"#,
+                Some("/cpsess5542387976"),
+            ),
+            (r#"{"status":0,"message":"invalid_login"}"#, None),
+            (r#"{"status":1,"security_token":"/nope"}"#, None),
+            ("not json", None),
+        ];
+        for (body, want) in cases {
+            assert_eq!(login_json(body.as_bytes()).as_deref(), want, "{body}");
+        }
+    }
+}
