@@ -5,4 +5,6 @@ mod emulator;
 
 mod common;
 mod core;
+mod doors;
 mod emulator_rules;
+mod sessions;

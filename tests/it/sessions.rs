@@ -1,0 +1,325 @@
+//! Issue 3, sessions: login/logout with and without 2FA, on cPanel, WHM and Webmail; the saved
+//! session file; automatic re-login for `auth = "session"` profiles, exactly once.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::common::Fixture;
+use crate::emulator::accounts::{ASDER, BOB, CPTEST, MAILBOXES, ROOT};
+use crate::emulator::server::{totp_at, unix_now};
+use crate::emulator::{Options, Service};
+
+fn session_file(f: &Fixture, profile: &str) -> PathBuf {
+    f.path("xdg-state/cpcall/sessions")
+        .join(format!("{profile}.json"))
+}
+
+fn bob_password(f: &Fixture) -> String {
+    f.profile(
+        "bob",
+        Service::Cpanel,
+        &format!("user = \"bob\"\npassword = \"{}\"", BOB.password),
+    )
+}
+
+#[test]
+fn login_saves_a_private_session_that_later_calls_use() {
+    let f = Fixture::new();
+    let config = bob_password(&f);
+    f.call(&config, &["-p", "bob", "login"])
+        .assert_code(0)
+        .assert_stderr("logged in to 127.0.0.1");
+    let login = f.requests().pop().unwrap().request;
+    assert_eq!(
+        (login.method.as_str(), login.target.as_str()),
+        ("POST", "/login/?login_only=1")
+    );
+
+    let file = session_file(&f, "bob");
+    let text = std::fs::read_to_string(&file).expect("session file");
+    assert!(!text.contains(BOB.password), "the password is not saved");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            std::fs::metadata(file.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o700
+        );
+    }
+    let saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let token = saved["security_token"].as_str().unwrap().to_string();
+
+    let out = f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"]);
+    out.assert_code(0);
+    let req = f.requests().pop().unwrap().request;
+    assert_eq!(req.target, format!("{token}/execute/Email/list_pops"));
+    assert!(
+        req.header("Authorization").is_none(),
+        "no Authorization header inside a session"
+    );
+    assert!(req.header("Cookie").unwrap().starts_with("cpsession="));
+    assert_eq!(f.emu.logins(), 1);
+
+    f.call(&config, &["-p", "bob", "logout"])
+        .assert_code(0)
+        .assert_stderr("logged out");
+    let logout = f.requests().pop().unwrap().request;
+    assert_eq!(logout.target, "/logout/");
+    assert!(logout.header("Cookie").is_some());
+    assert!(!file.exists());
+    f.call(&config, &["-p", "bob", "logout"])
+        .assert_code(0)
+        .assert_stderr("no saved session");
+    // Without the session, the profile's password is used again.
+    f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
+        .assert_code(0);
+    assert!(f
+        .requests()
+        .pop()
+        .unwrap()
+        .request
+        .header("Authorization")
+        .unwrap()
+        .starts_with("Basic "));
+}
+
+#[test]
+fn login_with_totp_secret_or_otp_flag() {
+    let f = Fixture::new();
+    let base = format!("user = \"cptest\"\npassword = \"{}\"", CPTEST.password);
+    let with_secret = f.profile(
+        "c",
+        Service::Cpanel,
+        &format!("{base}\ntotp_secret = \"{}\"", CPTEST.totp.unwrap()),
+    );
+    f.call(&with_secret, &["login"]).assert_code(0);
+    let text = std::fs::read_to_string(session_file(&f, "c")).unwrap();
+    assert!(!text.contains(CPTEST.totp.unwrap()) && !text.contains(CPTEST.password));
+    f.call(&with_secret, &["cpanel", "Ftp", "list_ftp"])
+        .assert_code(0);
+    f.call(&with_secret, &["logout"]).assert_code(0);
+
+    let without = f.profile("c", Service::Cpanel, &base);
+    let code = totp_at(CPTEST.totp.unwrap(), unix_now());
+    f.call(&without, &["login", "--otp", &code]).assert_code(0);
+    f.call(&without, &["cpanel", "Ftp", "list_ftp"])
+        .assert_code(0);
+    assert_eq!(f.emu.logins(), 2);
+}
+
+#[test]
+fn refused_logins_exit_3_and_are_never_retried() {
+    let f = Fixture::new();
+    let base = format!("user = \"cptest\"\npassword = \"{}\"", CPTEST.password);
+    let without = f.profile("c", Service::Cpanel, &base);
+    let now = unix_now();
+    let wrong = (0..1000)
+        .map(|n| format!("{n:06}"))
+        .find(|c| (0..3).all(|d| *c != totp_at(CPTEST.totp.unwrap(), now - 30 + d * 30)))
+        .unwrap();
+    f.call(&without, &["login", "--otp", &wrong])
+        .assert_failure(3, "not retried");
+    assert_eq!(f.emu.logins(), 1);
+    f.call(&without, &["login"]).assert_failure(3, "refused");
+    assert_eq!(f.emu.logins(), 2, "no 2FA code: one attempt");
+    let bad = f.profile("b", Service::Cpanel, "user = \"bob\"\npassword = \"wrong\"");
+    f.call(&bad, &["login"])
+        .assert_failure(3, "wrong user or password");
+    assert_eq!(f.emu.logins(), 3);
+    assert!(!f.path("xdg-state/cpcall/sessions/c.json").exists());
+    f.call(&without, &["login", "--otp", "12x"])
+        .assert_failure(2, "6 digits");
+    assert_eq!(f.emu.logins(), 3, "a malformed code is not sent");
+}
+
+#[test]
+fn session_profiles_log_in_by_themselves_and_again_once_after_expiry() {
+    let f = Fixture::with(Options {
+        session_idle: Duration::from_millis(700),
+        ..Options::default()
+    });
+    let profile = f.profile(
+        "s",
+        Service::Cpanel,
+        &format!(
+            "auth = \"session\"\nuser = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
+            CPTEST.password,
+            CPTEST.totp.unwrap()
+        ),
+    );
+    f.call(
+        &profile,
+        &["cpanel", "Email", "add_pop", "email=a", "password=x1"],
+    )
+    .assert_code(0);
+    assert_eq!(f.emu.logins(), 1);
+    f.call(
+        &profile,
+        &["cpanel", "Email", "add_pop", "email=b", "password=x2"],
+    )
+    .assert_code(0);
+    assert_eq!(f.emu.logins(), 1, "the saved session is reused");
+
+    std::thread::sleep(Duration::from_millis(1000));
+    let out = f.call(
+        &profile,
+        &["cpanel", "Email", "add_pop", "email=c", "password=x3"],
+    );
+    out.assert_code(0)
+        .assert_stderr("expired; logging in again");
+    assert_eq!(f.emu.logins(), 2, "exactly one more login");
+    let runs: Vec<_> = f
+        .requests()
+        .into_iter()
+        .filter(|r| r.request.path().ends_with("/execute/Email/add_pop") && r.status == 200)
+        .collect();
+    assert_eq!(runs.len(), 3, "each call ran once");
+    let refused: Vec<_> = f
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 401)
+        .collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "the expired attempt was refused before running"
+    );
+}
+
+#[test]
+fn other_profiles_with_an_expired_session_say_run_login() {
+    let f = Fixture::with(Options {
+        session_idle: Duration::from_millis(300),
+        ..Options::default()
+    });
+    let config = bob_password(&f);
+    f.call(&config, &["-p", "bob", "login"]).assert_code(0);
+    std::thread::sleep(Duration::from_millis(500));
+    f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
+        .assert_failure(3, "session expired: run cpcall -p bob login");
+    assert_eq!(f.emu.logins(), 1);
+    assert!(
+        !session_file(&f, "bob").exists(),
+        "the dead session is dropped"
+    );
+}
+
+#[test]
+fn a_session_is_only_used_for_the_server_it_was_made_for() {
+    let f = Fixture::new();
+    let config = bob_password(&f);
+    f.call(&config, &["-p", "bob", "login"]).assert_code(0);
+    // Same profile name, another port: the saved session must not be sent there.
+    let moved = config.replace(
+        &f.emu.port(Service::Cpanel, true).to_string(),
+        &f.emu.port(Service::Webmail, true).to_string(),
+    );
+    f.call(
+        &moved,
+        &["-p", "bob", "cpanel", "Variables", "get_user_information"],
+    )
+    .assert_code(0);
+    let req = f.requests().pop().unwrap();
+    assert_eq!(req.service, Service::Webmail);
+    assert!(req.request.header("Cookie").is_none());
+    assert!(req.request.header("Authorization").is_some());
+}
+
+#[test]
+fn whm_logins_for_root_and_a_2fa_reseller() {
+    let f = Fixture::new();
+    let root = f.profile(
+        "root",
+        Service::Whm,
+        &format!("user = \"root\"\npassword = \"{}\"", ROOT.password),
+    );
+    f.call(&root, &["login"]).assert_code(0);
+    let out = f.call(&root, &["whm", "listaccts"]);
+    out.assert_code(0);
+    let req = f.requests().pop().unwrap().request;
+    assert!(
+        req.target.starts_with("/cpsess")
+            && req.target.contains("/json-api/listaccts?api.version=1"),
+        "{}",
+        req.target
+    );
+    assert!(req
+        .header("Cookie")
+        .unwrap()
+        .starts_with("whostmgrsession="));
+
+    let asder = f.profile(
+        "asder",
+        Service::Whm,
+        &format!(
+            "auth = \"session\"\nuser = \"asder\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
+            ASDER.password,
+            ASDER.totp.unwrap()
+        ),
+    );
+    f.call(&asder, &["whm", "applist"]).assert_code(0);
+    assert_eq!(f.emu.logins(), 2);
+}
+
+#[test]
+fn webmail_with_password_token_and_session() {
+    let f = Fixture::new();
+    let (email, password, _) = MAILBOXES[0];
+    let webmail = f.profile(
+        "mail",
+        Service::Webmail,
+        &format!("user = \"{email}\"\npassword = \"{password}\""),
+    );
+    let out = f.call(&webmail, &["cpanel", "Variables", "get_user_information"]);
+    out.assert_code(0);
+    assert_eq!(out.json()["data"]["user"], email);
+    assert_eq!(f.requests().pop().unwrap().service, Service::Webmail);
+
+    f.call(&webmail, &["login"]).assert_code(0);
+    f.call(&webmail, &["cpanel", "Variables", "get_user_information"])
+        .assert_code(0);
+    let req = f.requests().pop().unwrap().request;
+    assert!(req.header("Cookie").unwrap().starts_with("webmailsession="));
+    assert!(session_file(&f, "mail").exists());
+
+    let token = f.profile(
+        "bobmail",
+        Service::Webmail,
+        &format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap()),
+    );
+    f.call(&token, &["cpanel", "Email", "list_pops"])
+        .assert_code(0);
+    assert_eq!(
+        f.requests()
+            .pop()
+            .unwrap()
+            .request
+            .header("Authorization")
+            .unwrap(),
+        format!("cpanel bob:{}", BOB.cpanel_token.unwrap())
+    );
+
+    f.call(&webmail, &["whm", "version"])
+        .assert_failure(2, "WHM API calls need WHM credentials");
+}
+
+#[test]
+fn default_webmail_port_is_2096() {
+    // No emulator on 2096 here: the port choice alone is checked, through the error message.
+    let f = Fixture::new();
+    let config = "[profiles.m]\nhost = \"127.0.0.1\"\nservice = \"webmail\"\nuser = \"a@b.example\"\npassword = \"p\"\ntimeout = 2\n";
+    let out = f.call(config, &["cpanel", "Email", "list_pops"]);
+    out.assert_code(4).assert_stderr("127.0.0.1:2096");
+    let plain = format!("{config}tls = false\n");
+    f.call(&plain, &["cpanel", "Email", "list_pops"])
+        .assert_code(4)
+        .assert_stderr("127.0.0.1:2095");
+}
