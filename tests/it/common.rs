@@ -92,6 +92,35 @@ impl Fixture {
         )
     }
 
+    /// A profile for BOB with his cPanel API token.
+    pub fn bob_token(&self, name: &str, service: Service) -> String {
+        self.profile(
+            name,
+            service,
+            &format!(
+                "user = \"bob\"\ntoken = \"{}\"",
+                accounts::BOB.cpanel_token.unwrap_or_default()
+            ),
+        )
+    }
+
+    /// A profile with ACCOUNT's user name and password.
+    pub fn password_profile(
+        &self,
+        name: &str,
+        service: Service,
+        account: &accounts::Account,
+    ) -> String {
+        self.profile(
+            name,
+            service,
+            &format!(
+                "user = \"{}\"\npassword = \"{}\"",
+                account.user, account.password
+            ),
+        )
+    }
+
     /// Writes `config.toml` and returns `["-c", path]`-ready path.
     pub fn config(&self, text: &str) -> String {
         self.write("config.toml", text).display().to_string()

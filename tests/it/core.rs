@@ -159,11 +159,7 @@ fn uapi_with_cpanel_token() {
 #[test]
 fn uapi_with_password() {
     let f = Fixture::new();
-    let profile = f.profile(
-        "bob",
-        Service::Cpanel,
-        &format!("user = \"bob\"\npassword = \"{}\"", BOB.password),
-    );
+    let profile = f.password_profile("bob", Service::Cpanel, &BOB);
     let out = f.call(&profile, &["cpanel", "Variables", "get_user_information"]);
     out.assert_code(0);
     assert_eq!(out.json()["data"]["user"], "bob");
@@ -273,11 +269,7 @@ fn api_failures_exit_1_and_still_print_the_json() {
         .assert_stderr("API error: Sorry, a group for that username already exists");
     assert_eq!(out.json()["metadata"]["result"], 0);
 
-    let bob = f.profile(
-        "b",
-        Service::Cpanel,
-        &format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap()),
-    );
+    let bob = f.bob_token("b", Service::Cpanel);
     let out = f.call(&bob, &["cpanel", "Email", "add_pop", "email=x"]);
     out.assert_code(1)
         .assert_stderr("API error: You must specify");
@@ -290,11 +282,7 @@ fn api_failures_exit_1_and_still_print_the_json() {
 #[test]
 fn uapi_warnings_go_to_stderr_on_success() {
     let f = Fixture::new();
-    let bob = f.profile(
-        "b",
-        Service::Cpanel,
-        &format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap()),
-    );
+    let bob = f.bob_token("b", Service::Cpanel);
     f.call(&bob, &["cpanel", "Mysql", "list_databases"])
         .assert_code(0)
         .assert_stderr("warning: The database list may be incomplete.");
@@ -311,11 +299,7 @@ fn string_flags_are_understood() {
     assert_eq!(out.json()["metadata"]["result"], "1");
     f.call(&token_profile(&f), &["whm", "createacct"])
         .assert_code(1);
-    let bob = f.profile(
-        "b",
-        Service::Cpanel,
-        &format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap()),
-    );
+    let bob = f.bob_token("b", Service::Cpanel);
     f.call(&bob, &["cpanel", "Email", "list_pops"])
         .assert_code(0);
     f.call(&bob, &["cpanel", "Email", "add_pop"]).assert_code(1);

@@ -1,7 +1,7 @@
 //! Issue 3, the other doors: UAPI and API 2 through WHM for a cPanel user, and API 2 direct.
 
 use crate::common::Fixture;
-use crate::emulator::accounts::{BOB, RESELLER, ROOT};
+use crate::emulator::accounts::{RESELLER, ROOT};
 use crate::emulator::Service;
 
 fn root(f: &Fixture, extra: &str) -> String {
@@ -126,11 +126,7 @@ fn usage_errors_for_user() {
     let f = Fixture::new();
     f.call(&root(&f, ""), &["cpanel", "Email", "list_pops"])
         .assert_failure(2, "--user USER");
-    let bob = f.profile(
-        "b",
-        Service::Cpanel,
-        &format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap()),
-    );
+    let bob = f.bob_token("b", Service::Cpanel);
     f.call(&bob, &["cpanel", "--user", "bob", "Email", "list_pops"])
         .assert_failure(2, "drop --user");
     f.call(
@@ -151,11 +147,7 @@ fn usage_errors_for_user() {
 #[test]
 fn api2_direct_and_through_whm() {
     let f = Fixture::new();
-    let bob = f.profile(
-        "b",
-        Service::Cpanel,
-        &format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap()),
-    );
+    let bob = f.bob_token("b", Service::Cpanel);
     let out = f.call(&bob, &["cpanel", "--api2", "Email", "listpopswithdisk"]);
     out.assert_code(0);
     assert_eq!(out.json()["cpanelresult"]["event"]["result"], 1);

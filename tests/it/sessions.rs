@@ -15,11 +15,7 @@ fn session_file(f: &Fixture, profile: &str) -> PathBuf {
 }
 
 fn bob_password(f: &Fixture) -> String {
-    f.profile(
-        "bob",
-        Service::Cpanel,
-        &format!("user = \"bob\"\npassword = \"{}\"", BOB.password),
-    )
+    f.password_profile("bob", Service::Cpanel, &BOB)
 }
 
 #[test]
@@ -236,11 +232,7 @@ fn a_session_is_only_used_for_the_server_it_was_made_for() {
 #[test]
 fn whm_logins_for_root_and_a_2fa_reseller() {
     let f = Fixture::new();
-    let root = f.profile(
-        "root",
-        Service::Whm,
-        &format!("user = \"root\"\npassword = \"{}\"", ROOT.password),
-    );
+    let root = f.password_profile("root", Service::Whm, &ROOT);
     f.call(&root, &["login"]).assert_code(0);
     let out = f.call(&root, &["whm", "listaccts"]);
     out.assert_code(0);
@@ -290,11 +282,7 @@ fn webmail_with_password_token_and_session() {
     assert!(req.header("Cookie").unwrap().starts_with("webmailsession="));
     assert!(session_file(&f, "mail").exists());
 
-    let token = f.profile(
-        "bobmail",
-        Service::Webmail,
-        &format!("user = \"bob\"\ntoken = \"{}\"", BOB.cpanel_token.unwrap()),
-    );
+    let token = f.bob_token("bobmail", Service::Webmail);
     f.call(&token, &["cpanel", "Email", "list_pops"])
         .assert_code(0);
     assert_eq!(
