@@ -43,6 +43,8 @@ pub struct Options {
     pub session_idle: Duration,
     /// Seconds the server's clock is ahead of the real one.
     pub clock_skew_secs: i64,
+    /// Answer logins with the 301 redirect even when `login_only=1` asks for JSON.
+    pub login_redirects: bool,
 }
 
 impl Default for Options {
@@ -52,6 +54,7 @@ impl Default for Options {
             tfa_for_api: true,
             session_idle: server::session_idle_default(),
             clock_skew_secs: 0,
+            login_redirects: false,
         }
     }
 }

@@ -275,9 +275,10 @@ impl Ctx {
 
     fn login(&self, req: &Request) -> Response {
         self.state.count_login();
-        let login_only = parse_form(req.query().as_bytes())
-            .iter()
-            .any(|(k, v)| k == "login_only" && v == "1");
+        let login_only = !self.state.options.login_redirects
+            && parse_form(req.query().as_bytes())
+                .iter()
+                .any(|(k, v)| k == "login_only" && v == "1");
         let refuse = |message: &str| {
             if login_only {
                 text(401, &json!({"status": 0, "message": message}).to_string())

@@ -311,3 +311,33 @@ fn default_webmail_port_is_2096() {
         .assert_code(4)
         .assert_stderr("127.0.0.1:2095");
 }
+
+#[test]
+fn a_login_answered_by_redirect_is_not_followed() {
+    let f = Fixture::with(Options {
+        login_redirects: true,
+        ..Options::default()
+    });
+    let config = f.password_profile("bob", Service::Cpanel, &BOB);
+    f.call(&config, &["-p", "bob", "login"]).assert_code(0);
+    let login = f.requests().pop().unwrap();
+    assert_eq!(login.status, 301);
+    assert_eq!(login.request.target, "/login/?login_only=1");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(session_file(&f, "bob")).unwrap()).unwrap();
+    let token = saved["security_token"].as_str().unwrap().to_string();
+    f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
+        .assert_code(0);
+    assert!(f
+        .requests()
+        .pop()
+        .unwrap()
+        .request
+        .target
+        .starts_with(&format!("{token}/execute/")));
+    assert_eq!(
+        f.requests().len(),
+        2,
+        "the redirect's landing page was never fetched"
+    );
+}
