@@ -8,3 +8,4 @@ mod core;
 mod doors;
 mod emulator_rules;
 mod sessions;
+mod vendor_clients;
