@@ -38,6 +38,13 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
         }
     }
     if target.auth == AuthKind::Session {
+        if target.secrets.password.is_none() {
+            return Err(Error::auth(format!(
+                "no live session for {} and no password to log in with: run cpcall{} login",
+                target.describe(),
+                profile_flag(target)
+            )));
+        }
         let fresh = login_unattended(client, target)?;
         let response = send_in(client, &fresh, request)?;
         if session::is_gone(&response) {

@@ -341,3 +341,20 @@ fn a_login_answered_by_redirect_is_not_followed() {
         "the redirect's landing page was never fetched"
     );
 }
+
+#[test]
+fn a_session_profile_without_password_asks_for_login_once_its_session_is_gone() {
+    let f = Fixture::new();
+    let profile = f.profile("s", Service::Cpanel, "auth = \"session\"\nuser = \"bob\"");
+    f.call(&profile, &["cpanel", "Email", "list_pops"])
+        .assert_failure(3, "run cpcall -p s login");
+    assert!(f.requests().is_empty());
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.config(&profile))
+        .arg("login")
+        .env("BOB_PW", BOB.password);
+    // Not a terminal and no password in the profile: a usage error, nothing sent.
+    f.output(cmd, None).assert_failure(2, "has no password");
+    assert_eq!(f.emu.logins(), 0);
+}
