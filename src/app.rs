@@ -25,7 +25,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let call = call(command, &target)?;
             let method = if g.get { Method::Get } else { Method::Post };
             let request = call.request(method)?;
-            let client = Client::new(&target, g.verbose)?;
+            let client = Client::new(&target, g.verbose, max_body(g))?;
             let response = auth::send(&client, &target, &request)?;
             let verdict = response::judge(call.kind(), response.status, &response.body);
             report(verdict, &response.body, style(g))
@@ -35,7 +35,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
 
 fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
     let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
-    let client = Client::new(target, g.verbose)?;
+    let client = Client::new(target, g.verbose, max_body(g))?;
     let (_, path) = auth::login(&client, target, &secrets)?;
     eprintln!(
         "cpcall: logged in to {}:{} as {}; session saved in {}",
@@ -63,7 +63,8 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
         form: Vec::new(),
     };
     // The local copy goes even when the server cannot be reached: it would only expire there.
-    if let Err(e) = Client::new(target, g.verbose).and_then(|c| c.send(&request, &saved.headers()))
+    if let Err(e) =
+        Client::new(target, g.verbose, max_body(g)).and_then(|c| c.send(&request, &saved.headers()))
     {
         eprintln!("cpcall: warning: could not end the session on the server: {e}");
     }
@@ -170,6 +171,10 @@ fn warn_about_transport(target: &Target) {
             target.host
         );
     }
+}
+
+fn max_body(g: &Global) -> u64 {
+    g.max_size.unwrap_or(crate::transport::DEFAULT_MAX_BODY)
 }
 
 fn style(g: &Global) -> Style {

@@ -54,6 +54,9 @@ pub struct Global {
     /// Give up after this many seconds [default: 60]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+    /// Largest answer to read, in bytes (suffixes K, M, G) [default: 256M]
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
     /// Send parameters in the query string instead of a POST body
     #[arg(long, global = true)]
     pub get: bool,
@@ -109,4 +112,55 @@ pub enum Command {
     },
     /// End the saved session on the server and delete it
     Logout,
+}
+
+/// `1048576`, `512K`, `256M`, `2G` (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_uppercase()),
+        _ => (text, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(format!("unknown unit {unit:?}: use K, M or G")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 64M"))?;
+    n.checked_shl(shift)
+        .filter(|v| *v > 0 && v >> shift == n)
+        .ok_or_else(|| format!("{text:?} is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_table() {
+        let cases = [
+            ("1", Ok(1)),
+            ("512K", Ok(512 << 10)),
+            ("256m", Ok(256 << 20)),
+            ("2G", Ok(2 << 30)),
+            ("0", Err(())),
+            ("", Err(())),
+            ("12X", Err(())),
+            ("M", Err(())),
+            ("99999999999G", Err(())),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_size(text).map_err(|_| ()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

@@ -187,20 +187,17 @@ pub fn login(
     };
     let response = client.send(&request, &[])?;
     let name = cookie_name(target.service);
-    let token = match response.status {
-        200 => login_json(&response.body).ok_or_else(|| refused(target, user, &response))?,
-        300..=399 => header(&response, "location")
-            .and_then(|l| security_token(&l))
-            .ok_or_else(|| refused(target, user, &response))?,
-        _ => return Err(refused(target, user, &response)),
+    let (token, cookie) = match read_login_answer(&response, name) {
+        LoginAnswer::Accepted { token, cookie } => (token, cookie),
+        LoginAnswer::NoCookie => {
+            return Err(Error::auth(format!(
+                "the login answer of {} set no {name} cookie: check that the port is the {} port",
+                target.host,
+                target.service.name()
+            )))
+        }
+        LoginAnswer::Refused => return Err(refused(target, user, &response)),
     };
-    let cookie = set_cookie(&response, name).ok_or_else(|| {
-        Error::auth(format!(
-            "the login answer of {} set no {name} cookie: check that the port is the {} port",
-            target.host,
-            target.service.name()
-        ))
-    })?;
     Ok(Session {
         host: target.host.clone(),
         port: target.port,
@@ -213,6 +210,32 @@ pub fn login(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
     })
+}
+
+#[derive(Debug, PartialEq)]
+pub enum LoginAnswer {
+    Accepted {
+        token: String,
+        cookie: Secret,
+    },
+    /// A security token but no session cookie: not a login answer of this service.
+    NoCookie,
+    Refused,
+}
+
+/// What a `/login/` answer says: the security token from the JSON (`login_only=1`) or from the
+/// redirect's `Location`, and the session cookie. Any bytes in, a verdict out.
+pub fn read_login_answer(response: &Response, cookie: &str) -> LoginAnswer {
+    let token = match response.status {
+        200 => login_json(&response.body),
+        300..=399 => header(response, "location").and_then(|l| security_token(&l)),
+        _ => None,
+    };
+    match (token, set_cookie(response, cookie)) {
+        (Some(token), Some(cookie)) => LoginAnswer::Accepted { token, cookie },
+        (Some(_), None) => LoginAnswer::NoCookie,
+        (None, _) => LoginAnswer::Refused,
+    }
 }
 
 /// `{"status":1,"security_token":"/cpsess…"}` → the token.

@@ -14,9 +14,13 @@ use crate::params::{encode_form, is_sensitive, Param};
 use crate::profile::Target;
 use crate::tls::{self, SeenCert, TlsConnector};
 
-/// The most of an answer cpcall reads; a larger one is an error, not an out-of-memory kill.
-pub const MAX_BODY: u64 = 1 << 30;
+/// The most of an answer cpcall reads by default (`--max-size`); a larger one is an error, not
+/// an out-of-memory kill.
+pub const DEFAULT_MAX_BODY: u64 = 256 << 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Tries for a connection the server refused: nothing was sent, so trying again is safe.
+const CONNECT_ATTEMPTS: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
 #[derive(Debug)]
 pub struct Response {
@@ -31,10 +35,11 @@ pub struct Client {
     target: Target,
     seen: SeenCert,
     verbose: bool,
+    max_body: u64,
 }
 
 impl Client {
-    pub fn new(target: &Target, verbose: bool) -> Result<Self> {
+    pub fn new(target: &Target, verbose: bool, max_body: u64) -> Result<Self> {
         let seen = SeenCert::default();
         let tls_config = tls::client_config(&target.verify, seen.clone())?;
         let config = ureq::Agent::config_builder()
@@ -55,10 +60,45 @@ impl Client {
             target: target.clone(),
             seen,
             verbose,
+            max_body,
         })
     }
 
+    /// Sends the request; a refused connection is tried again (at most three tries in all,
+    /// 250 ms then 500 ms apart, within the timeout), since nothing reached the server. Nothing
+    /// else is repeated: a request that may have been received might have run.
     pub fn send(&self, req: &Request, auth: &[AuthHeader]) -> Result<Response> {
+        let started = Instant::now();
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match self.exchange(req, auth) {
+                Err(e)
+                    if never_sent(&e)
+                        && attempt < CONNECT_ATTEMPTS
+                        && started.elapsed() + backoff < self.target.timeout =>
+                {
+                    if self.verbose {
+                        eprintln!(
+                            "* connection refused; trying again in {} ms (try {} of {CONNECT_ATTEMPTS})",
+                            backoff.as_millis(),
+                            attempt + 1
+                        );
+                    }
+                    std::thread::sleep(backoff);
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                result => return result.map_err(|e| self.explain(e)),
+            }
+        }
+    }
+
+    fn exchange(
+        &self,
+        req: &Request,
+        auth: &[AuthHeader],
+    ) -> std::result::Result<Response, ureq::Error> {
         let mut url = format!("{}{}", self.base, req.path);
         if !req.query.is_empty() {
             url.push('?');
@@ -71,13 +111,12 @@ impl Client {
             self.show_request(req, auth);
         }
         let started = Instant::now();
-        let result = match req.method {
+        let mut response = match req.method {
             Method::Get => with_headers(self.agent.get(&url), auth, &referer).call(),
             Method::Post => with_headers(self.agent.post(&url), auth, &referer)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .send(form.as_bytes()),
-        };
-        let mut response = result.map_err(|e| self.explain(e))?;
+        }?;
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -92,9 +131,8 @@ impl Client {
         let body = response
             .body_mut()
             .with_config()
-            .limit(MAX_BODY)
-            .read_to_vec()
-            .map_err(|e| self.explain(e))?;
+            .limit(self.max_body)
+            .read_to_vec()?;
         let response = Response {
             status,
             headers,
@@ -139,7 +177,7 @@ impl Client {
             ureq::Error::ConnectionFailed => self.refused(&at),
             ureq::Error::Rustls(e) => self.tls_error(&e),
             ureq::Error::BodyExceedsLimit(n) => Error::transport(format!(
-                "the answer from {at} is larger than {n} bytes: narrow the call (e.g. api.filter, api.chunk)"
+                "the answer from {at} is larger than {n} bytes (--max-size): raise --max-size, or narrow the call (api.filter, api.chunk)"
             )),
             ureq::Error::Protocol(p) if !t.tls => Error::transport(format!(
                 "{at} did not answer in HTTP ({p}): it may be a TLS port; remove tls = false"
@@ -148,6 +186,10 @@ impl Client {
             ureq::Error::Io(io) => {
                 if let Some(rustls_error) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                     return self.tls_error(rustls_error);
+                }
+                // std reports getaddrinfo failures as plain I/O errors.
+                if io.to_string().contains("failed to lookup address") {
+                    return Error::transport(format!("cannot resolve host \"{}\": check the host name ({io})", t.host));
                 }
                 match io.kind() {
                     std::io::ErrorKind::ConnectionRefused => self.refused(&at),
@@ -215,6 +257,15 @@ impl Client {
             other => format!("TLS with {}:{} failed: {other}", t.host, t.port),
         };
         Error::transport(message)
+    }
+}
+
+/// A connection the server refused: the request never left this machine.
+fn never_sent(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+        _ => false,
     }
 }
 

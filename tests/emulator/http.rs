@@ -40,6 +40,22 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How the answer goes on the wire; anything but `Normal` is a fault for tests.
+    pub wire: Wire,
+    pub delay: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Wire {
+    Normal,
+    /// Close the connection without answering.
+    Close,
+    /// Send the head (with the full Content-Length) and this many body bytes, then close.
+    CutAfter(usize),
+    /// Send these bytes instead of an HTTP answer, then close.
+    Raw(Vec<u8>),
+    /// Declare this Content-Length and send filler until the client goes away.
+    Endless(u64),
 }
 
 impl Response {
@@ -48,6 +64,8 @@ impl Response {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            wire: Wire::Normal,
+            delay: None,
         }
     }
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -213,29 +231,56 @@ fn reason(status: u16) -> &'static str {
 }
 
 pub fn write_response(out: &mut impl Write, r: &Response, keep_alive: bool) -> std::io::Result<()> {
+    if let Some(delay) = r.delay {
+        std::thread::sleep(delay);
+    }
+    let closed = || Err(std::io::Error::other("closed by a fault"));
+    match &r.wire {
+        Wire::Normal => {}
+        Wire::Close => return closed(),
+        Wire::Raw(bytes) => {
+            out.write_all(bytes)?;
+            out.flush()?;
+            return closed();
+        }
+        Wire::CutAfter(n) => {
+            out.write_all(head(r, r.body.len() as u64, false).as_bytes())?;
+            out.write_all(&r.body[..(*n).min(r.body.len())])?;
+            out.flush()?;
+            return closed();
+        }
+        Wire::Endless(declared) => {
+            out.write_all(head(r, *declared, false).as_bytes())?;
+            let chunk = [b' '; 64 * 1024];
+            let mut sent = 0u64;
+            while sent < *declared {
+                let n = chunk.len().min((*declared - sent) as usize);
+                out.write_all(&chunk[..n])?;
+                sent += n as u64;
+            }
+            out.flush()?;
+            return closed();
+        }
+    }
+    out.write_all(head(r, r.body.len() as u64, keep_alive).as_bytes())?;
+    out.write_all(&r.body)?;
+    out.flush()
+}
+
+fn head(r: &Response, length: u64, keep_alive: bool) -> String {
+    let has = |name: &str| r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
     let mut head = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
     for (k, v) in &r.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    if !r
-        .headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("Content-Length"))
-    {
-        head.push_str(&format!("Content-Length: {}\r\n", r.body.len()));
+    if !has("Content-Length") {
+        head.push_str(&format!("Content-Length: {length}\r\n"));
     }
-    if !keep_alive
-        && !r
-            .headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("Connection"))
-    {
+    if !keep_alive && !has("Connection") {
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    out.write_all(head.as_bytes())?;
-    out.write_all(&r.body)?;
-    out.flush()
+    head
 }
 
 /// Decodes `application/x-www-form-urlencoded`, keeping order and repeats.

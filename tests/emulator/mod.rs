@@ -45,6 +45,70 @@ pub struct Options {
     pub clock_skew_secs: i64,
     /// Answer logins with the 301 redirect even when `login_only=1` asks for JSON.
     pub login_redirects: bool,
+    /// Misbehave on every request, the way broken servers and networks do.
+    pub fault: Option<Fault>,
+}
+
+/// What can go wrong between cpcall and a server.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer correctly, but only after this long.
+    Slow(Duration),
+    /// Read the request, then close the connection without a byte.
+    CloseBeforeAnswer,
+    /// Send the head and half the body, then close.
+    CloseMidBody,
+    /// A complete HTTP answer whose JSON body is cut in half.
+    TruncatedJson,
+    /// This status with an HTML error page (500, 502, 503…).
+    Status(u16),
+    /// The HTML login page with status 200.
+    LoginPage200,
+    /// Bytes that are not HTTP.
+    RandomBytes,
+    /// A 200 answer whose body is not UTF-8.
+    NotUtf8,
+    /// A 200 answer with an empty body.
+    EmptyBody,
+    /// A 200 answer of this many bytes.
+    Huge(u64),
+    /// A redirect to the same URL.
+    RedirectLoop,
+}
+
+fn apply(fault: &Fault, req: &http::Request, mut r: http::Response) -> http::Response {
+    use http::{Response, Wire};
+    match fault {
+        Fault::Slow(d) => r.delay = Some(*d),
+        Fault::CloseBeforeAnswer => r.wire = Wire::Close,
+        Fault::CloseMidBody => r.wire = Wire::CutAfter(r.body.len() / 2),
+        Fault::TruncatedJson => r.body.truncate(r.body.len() / 2),
+        Fault::Status(status) => {
+            let page = format!("<html><head><title>{status}</title></head><body><h1>Error {status}</h1></body></html>");
+            r = Response::new(*status, "text/html", page)
+        }
+        Fault::LoginPage200 => r = Response::new(200, "text/html", server::LOGIN_PAGE),
+        Fault::RandomBytes => {
+            r.wire = Wire::Raw(
+                (0..512u32)
+                    .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                    .collect(),
+            )
+        }
+        Fault::NotUtf8 => {
+            r = Response::new(
+                200,
+                "application/json",
+                b"{\"status\":\"\xff\xfe\"}".to_vec(),
+            )
+        }
+        Fault::EmptyBody => r = Response::new(200, "application/json", ""),
+        Fault::Huge(n) => r.wire = Wire::Endless(*n),
+        Fault::RedirectLoop => {
+            r = Response::new(302, "text/html", "").with_header("Location", req.target.clone())
+        }
+    }
+    r
 }
 
 impl Default for Options {
@@ -55,6 +119,7 @@ impl Default for Options {
             session_idle: server::session_idle_default(),
             clock_skew_secs: 0,
             login_redirects: false,
+            fault: None,
         }
     }
 }
@@ -188,7 +253,10 @@ impl Emulator {
                     state: state.clone(),
                 });
                 let handler: http::Handler = Arc::new(move |req: &http::Request| {
-                    let response = ctx.handle(req);
+                    let mut response = ctx.handle(req);
+                    if let Some(fault) = &ctx.state.options.fault {
+                        response = apply(fault, req, response);
+                    }
                     ctx.state.log.lock().unwrap().push(Recorded {
                         service: ctx.service,
                         tls: ctx.tls,

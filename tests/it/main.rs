@@ -7,5 +7,6 @@ mod common;
 mod core;
 mod doors;
 mod emulator_rules;
+mod faults;
 mod sessions;
 mod vendor_clients;
