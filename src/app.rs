@@ -6,7 +6,7 @@ use crate::api::{Call, Method, Request};
 use crate::auth::{self, LoginSecrets};
 use crate::cli::{Cli, Command, Global};
 use crate::config::{self, Service};
-use crate::error::{Error, Exit, Result};
+use crate::error::{warn, Error, Exit, Result};
 use crate::output::{self, Style};
 use crate::profile::{self, Flags, Target};
 use crate::response::{self, Verdict};
@@ -25,6 +25,17 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let call = call(command, &target)?;
             let method = if g.get { Method::Get } else { Method::Post };
             let request = call.request(method)?;
+            if g.curl {
+                let saved = match target.user.as_deref() {
+                    Some(user) => session::load(&target, user)?,
+                    None => None,
+                };
+                println!(
+                    "{}",
+                    crate::curl::command(&target, &request, saved.as_ref())
+                );
+                return Ok(Exit::Success);
+            }
             let client = Client::new(&target, g.verbose, max_body(g))?;
             let response = auth::send(&client, &target, &request)?;
             let verdict = response::judge(call.kind(), response.status, &response.body);
@@ -66,7 +77,7 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
     if let Err(e) =
         Client::new(target, g.verbose, max_body(g)).and_then(|c| c.send(&request, &saved.headers()))
     {
-        eprintln!("cpcall: warning: could not end the session on the server: {e}");
+        warn(format!("could not end the session on the server: {e}"));
     }
     session::remove(target, &saved.user)?;
     eprintln!("cpcall: logged out of {}:{}", target.host, target.port);
@@ -87,6 +98,11 @@ fn target(g: &Global) -> Result<Target> {
     } else {
         config::load(g.config.as_deref())?
     };
+    if let Some(loaded) = loaded.as_ref().filter(|l| l.holds_secrets()) {
+        if let Some(message) = crate::error::loose_mode(&loaded.path, 0o600) {
+            warn(message);
+        }
+    }
     profile::resolve(&flags, loaded.as_ref(), &|name| std::env::var(name).ok())
 }
 
@@ -155,10 +171,10 @@ fn call(command: &Command, target: &Target) -> Result<Call> {
 /// Unverified TLS and plain HTTP are allowed, but never silently.
 fn warn_about_transport(target: &Target) {
     if target.tls && target.verify == Verify::Insecure {
-        eprintln!(
-            "cpcall: warning: TLS certificate verification is off for {} (insecure): the connection can be intercepted; prefer pin_sha256",
+        warn(format!(
+            "TLS certificate verification is off for {} (insecure): the connection can be intercepted; prefer pin_sha256",
             target.host
-        );
+        ));
     }
     let loopback = target.host == "localhost"
         || target
@@ -166,10 +182,10 @@ fn warn_about_transport(target: &Target) {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
     if !target.tls && !loopback {
-        eprintln!(
-            "cpcall: warning: credentials go to {} over plain HTTP (tls = false): anyone on the network path can read them",
+        warn(format!(
+            "credentials go to {} over plain HTTP (tls = false): anyone on the network path can read them",
             target.host
-        );
+        ));
     }
 }
 

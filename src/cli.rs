@@ -66,6 +66,9 @@ pub struct Global {
     /// Print the JSON on one line
     #[arg(long, global = true)]
     pub compact: bool,
+    /// Print the equivalent curl command instead of calling (secrets as $CPCALL_… variables)
+    #[arg(long, global = true)]
+    pub curl: bool,
     /// Show the request and response on stderr (secrets masked)
     #[arg(short, long, global = true)]
     pub verbose: bool,

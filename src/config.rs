@@ -208,6 +208,18 @@ pub struct Loaded {
     pub file: ConfigFile,
 }
 
+impl Loaded {
+    /// Whether any profile writes a secret's value in the file itself.
+    pub fn holds_secrets(&self) -> bool {
+        self.file.profiles.values().any(|p| {
+            p.accesshash.is_some()
+                || p.token.is_some()
+                || p.password.is_some()
+                || p.totp_secret.is_some()
+        })
+    }
+}
+
 /// Reads the config. An explicit path must exist; the default one may be absent (`Ok(None)`).
 pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
     let (path, required) = match explicit {

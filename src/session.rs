@@ -107,7 +107,19 @@ pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
 pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
     let path = path(target, user)?;
     let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
+        Ok(t) => {
+            let dir = path.parent().unwrap_or(&path);
+            for message in [
+                crate::error::loose_mode(dir, 0o700),
+                crate::error::loose_mode(&path, 0o600),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                crate::error::warn(message);
+            }
+            t
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(Error::usage(format!(

@@ -8,5 +8,6 @@ mod core;
 mod doors;
 mod emulator_rules;
 mod faults;
+mod hygiene;
 mod sessions;
 mod vendor_clients;

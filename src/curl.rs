@@ -1,0 +1,132 @@
+//! `--curl`: the curl command that makes the same request, for bug reports and for checking
+//! what cpcall sends. Secrets are never read for it: they appear as `$CPCALL_…` variables, and
+//! sensitive parameters as `***`.
+
+use crate::api::{Method, Request};
+use crate::config::{AuthKind, Service};
+use crate::params::{encode_form, is_sensitive};
+use crate::profile::Target;
+use crate::session::Session;
+use crate::tls::{self, Verify};
+
+pub fn command(target: &Target, request: &Request, session: Option<&Session>) -> String {
+    let request = match session {
+        Some(s) => s.wrap(request.clone()),
+        None => request.clone(),
+    };
+    let mut url = format!("{}{}", target.base_url(), request.path);
+    if !request.query.is_empty() {
+        url.push('?');
+        url.push_str(&masked(&request.query));
+    }
+    let mut lines = Vec::new();
+    let mut args = vec!["curl -sS".to_string()];
+    match &target.verify {
+        Verify::Roots {
+            ca_file: Some(path),
+        } if target.tls => args.push(format!("--cacert {}", single(&path.display().to_string()))),
+        Verify::Pin(pin) if target.tls => {
+            lines.push(format!(
+                "# cpcall accepts only the certificate with SHA-256 {}; curl cannot pin that, so -k: check the fingerprint yourself",
+                tls::fingerprint(pin)
+            ));
+            args.push("-k".into());
+        }
+        Verify::Insecure if target.tls => args.push("-k".into()),
+        _ => {}
+    }
+    args.push(format!("--max-time {}", target.timeout.as_secs_f64()));
+    let user = target.user.clone().unwrap_or_else(|| "root".into());
+    match (session, target.auth) {
+        (Some(s), _) => args.push(format!(
+            "-H {}",
+            double(&format!("Cookie: {}=$CPCALL_SESSION_COOKIE", s.cookie_name))
+        )),
+        (None, AuthKind::Token) => {
+            let scheme = if target.service == Service::Whm {
+                "whm"
+            } else {
+                "cpanel"
+            };
+            args.push(format!(
+                "-H {}",
+                double(&format!("Authorization: {scheme} {user}:$CPCALL_TOKEN"))
+            ));
+        }
+        (None, AuthKind::Accesshash) => args.push(format!(
+            "-H {}",
+            double(&format!("Authorization: WHM {user}:$CPCALL_ACCESSHASH"))
+        )),
+        (None, AuthKind::Password) => {
+            args.push(format!(
+                "-u {}",
+                double(&format!("{user}:$CPCALL_PASSWORD"))
+            ));
+            if target.secrets.totp_secret.is_some() {
+                args.push(format!("-H {}", double("X-CPANEL-OTP: $CPCALL_OTP")));
+            }
+        }
+        (None, AuthKind::Session) => {
+            lines.push("# no saved session: run cpcall login first".into());
+            args.push(format!(
+                "-H {}",
+                double("Cookie: cpsession=$CPCALL_SESSION_COOKIE")
+            ));
+        }
+    }
+    args.push(format!(
+        "-H {}",
+        single(&format!("Referer: {}/", target.base_url()))
+    ));
+    if request.method == Method::Post {
+        args.push(format!("--data {}", single(&masked(&request.form))));
+    }
+    args.push(single(&url));
+    lines.push(args.join(" \\\n  "));
+    lines.join("\n")
+}
+
+fn masked(params: &[(String, String)]) -> String {
+    encode_form(
+        params
+            .iter()
+            .map(|(k, v)| (k.as_str(), if is_sensitive(k) { "***" } else { v.as_str() })),
+    )
+}
+
+/// `'…'` for the shell: nothing inside is expanded.
+fn single(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// `"…"` for the shell, so the `$CPCALL_…` variables expand and nothing else does.
+fn double(s: &str) -> String {
+    let mut out = String::from("\"");
+    for (i, c) in s.char_indices() {
+        let variable = c == '$' && s[i + 1..].starts_with("CPCALL_");
+        if matches!(c, '"' | '\\' | '`') || (c == '$' && !variable) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_table() {
+        let cases = [
+            (single("a b"), "'a b'"),
+            (single("it's"), r"'it'\''s'"),
+            (double("x:$CPCALL_TOKEN"), "\"x:$CPCALL_TOKEN\""),
+            (double("a\"b$HOME`c`\\"), r#""a\"b\$HOME\`c\`\\""#),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Issue 4: bad input gets one line and exit 2; `--curl`; warnings about files open to others.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use crate::common::Fixture;
+use crate::emulator::accounts::{BOB, CPTEST, ROOT};
+use crate::emulator::server::{totp_at, unix_now};
+use crate::emulator::Service;
+
+#[test]
+fn bad_input_table() {
+    let f = Fixture::new();
+    let dir = f.path("a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let h = "[profiles.p]\nhost = \"h.example\"\n";
+    let dir_text = dir.display().to_string();
+    let cases: Vec<(String, &[&str], &str)> = vec![
+        ("[profiles.p\nhost = 1\n".into(), &[], "config.toml:1:"),
+        (
+            format!("{h}colour = \"red\"\n"),
+            &[],
+            "unknown field `colour`",
+        ),
+        (format!("{h}timeout = \"slow\"\n"), &[], "config.toml:3:11"),
+        (
+            format!("{h}token = \"t\"\n"),
+            &["-p", "nope"],
+            "known profiles: p",
+        ),
+        (format!("{h}auth = \"magic\"\n"), &[], "magic"),
+        (
+            format!("{h}service = \"ftp\"\ntoken = \"t\"\n"),
+            &[],
+            "unknown variant `ftp`",
+        ),
+        ("[profiles.p]\ntoken = \"t\"\n".into(), &[], "has no host"),
+        (
+            format!("{h}auth = \"token\"\npassword = \"p\"\n"),
+            &[],
+            "sets no token",
+        ),
+        (
+            format!("{h}token_file = \"{}\"\n", dir.display()),
+            &[],
+            &dir_text,
+        ),
+        (
+            format!("{h}token_file = \"/nonexistent/secret\"\n"),
+            &[],
+            "/nonexistent/secret",
+        ),
+        (
+            format!("{h}token_env = \"CPCALL_EMPTY\"\n"),
+            &[],
+            "is empty",
+        ),
+        (
+            format!("{h}token_command = \"echo $((40+2))leaked; exit 9\"\n"),
+            &[],
+            "status 9",
+        ),
+        (
+            format!("{h}user = \"u\"\npassword = \"p\"\ntotp_secret = \"0189\"\n"),
+            &[],
+            "not valid base32",
+        ),
+        (
+            format!("{h}token = \"t\"\npin_sha256 = \"12:34\"\n"),
+            &[],
+            "64 hex digits",
+        ),
+        (
+            format!("{h}token = \"t\"\nca_file = \"{}\"\n", dir.display()),
+            &[],
+            "cannot read ca_file",
+        ),
+        (
+            format!("{h}token = \"t\"\nport = 65536\n"),
+            &[],
+            "config.toml:4:8",
+        ),
+        (
+            format!("{h}token = \"t\"\n"),
+            &["--port", "0"],
+            "0 is not in 1..=65535",
+        ),
+        (
+            format!("{h}token = \"t\"\n"),
+            &["--timeout=0"],
+            "out of range",
+        ),
+    ];
+    for (config, flags, want) in &cases {
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(f.config(config))
+            .args(*flags)
+            .args(["whm", "version"])
+            .env("CPCALL_EMPTY", "");
+        let out = f.output(cmd, None);
+        assert_eq!(out.code, 2, "{config}: {out:#?}");
+        assert!(
+            out.stdout.is_empty() && out.stderr.contains(want),
+            "{config} wants {want:?}: {out:#?}"
+        );
+        assert!(
+            !out.stderr.contains("42leaked"),
+            "a failing command's output is not shown"
+        );
+        assert!(out.stderr.lines().count() <= 3, "short: {out:#?}");
+    }
+    let ok = format!("{h}token = \"t\"\n");
+    for (args, want) in [
+        (&["whm", "version", "novalue"][..], "has no `=`"),
+        (
+            &["whm", "version", "x=@/nonexistent/param"][..],
+            "/nonexistent/param",
+        ),
+        (&["whm", "../etc"][..], "not a valid name"),
+    ] {
+        f.call(&ok, args).assert_failure(2, want);
+    }
+    assert!(f.requests().is_empty());
+}
+
+fn run_sh(f: &Fixture, script: &str, env: &[(&str, String)]) -> String {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(script)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    let out = cmd.output().expect("sh");
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = f;
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn curl_prints_an_equivalent_command_without_secrets() {
+    let f = Fixture::new();
+    let profile = f.profile(
+        "p",
+        Service::Whm,
+        &format!("token = \"{}\"", ROOT.whm_token.unwrap()),
+    );
+    let out = f.call(
+        &profile,
+        &[
+            "--curl",
+            "whm",
+            "listaccts",
+            "search=bob",
+            "password=Sup3r-Secret-Value",
+        ],
+    );
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains("$CPCALL_TOKEN") && out.stdout.contains("password=***"),
+        "{out:#?}"
+    );
+    assert!(!out.stdout.contains("Sup3r-Secret-Value"));
+    assert!(f.requests().is_empty(), "--curl does not call");
+
+    let curl = run_sh(
+        &f,
+        &out.stdout,
+        &[("CPCALL_TOKEN", ROOT.whm_token.unwrap().to_string())],
+    );
+    let ours = f.call(&profile, &["whm", "listaccts", "search=bob", "password=x"]);
+    let a: serde_json::Value = serde_json::from_str(&curl).unwrap();
+    assert_eq!(a, ours.json(), "curl gets the same answer");
+    let sent = f.requests();
+    assert_eq!(sent[0].request.target, sent[1].request.target);
+    assert_eq!(
+        sent[0].request.header("Authorization"),
+        sent[1].request.header("Authorization")
+    );
+}
+
+#[test]
+fn curl_with_password_and_two_factor_code() {
+    let f = Fixture::new();
+    let profile = f.profile(
+        "c",
+        Service::Cpanel,
+        &format!(
+            "user = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
+            CPTEST.password,
+            CPTEST.totp.unwrap()
+        ),
+    );
+    let out = f.call(&profile, &["--curl", "cpanel", "Ftp", "list_ftp"]);
+    assert!(
+        out.stdout.contains("$CPCALL_PASSWORD") && out.stdout.contains("$CPCALL_OTP"),
+        "{out:#?}"
+    );
+    let env = [
+        ("CPCALL_PASSWORD", CPTEST.password.to_string()),
+        ("CPCALL_OTP", totp_at(CPTEST.totp.unwrap(), unix_now())),
+    ];
+    let answer: serde_json::Value = serde_json::from_str(&run_sh(&f, &out.stdout, &env)).unwrap();
+    assert_eq!(answer["status"], 1);
+}
+
+#[test]
+fn files_open_to_others_are_warned_about_with_the_fix() {
+    let f = Fixture::new();
+    let inline = f.bob_token("b", Service::Cpanel);
+    let path = f.config(&inline);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = f.cmd();
+    cmd.args(["-c", &path, "cpanel", "Email", "list_pops"]);
+    f.output(cmd, None)
+        .assert_code(0)
+        .assert_stderr(&format!("run chmod 600 {path}"));
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut cmd = f.cmd();
+    cmd.args(["-c", &path, "cpanel", "Email", "list_pops"]);
+    let quiet = f.output(cmd, None);
+    assert!(!quiet.stderr.contains("warning"), "{quiet:#?}");
+
+    // No secret in the file itself: nothing to warn about.
+    let by_env = f.profile(
+        "b",
+        Service::Cpanel,
+        "user = \"bob\"\ntoken_env = \"BOB_TOKEN\"",
+    );
+    let path = f.config(&by_env);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = f.cmd();
+    cmd.args(["-c", &path, "cpanel", "Email", "list_pops"])
+        .env("BOB_TOKEN", BOB.cpanel_token.unwrap());
+    let out = f.output(cmd, None);
+    assert!(!out.stderr.contains("warning"), "{out:#?}");
+
+    // The session directory and file.
+    let config = f.password_profile("s", Service::Cpanel, &BOB);
+    f.call(&config, &["login"]).assert_code(0);
+    let dir = f.path("xdg-state/cpcall/sessions");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    f.call(&config, &["cpanel", "Email", "list_pops"])
+        .assert_code(0)
+        .assert_stderr(&format!("run chmod 700 {}", dir.display()));
+}
