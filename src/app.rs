@@ -16,9 +16,10 @@ use crate::transport::Client;
 
 pub fn run(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
-    let target = target(g)?;
+    let (target, config_path) = target(g)?;
     warn_about_transport(&target);
     match &cli.command {
+        Command::Trust { yes } => trust(&target, config_path.as_deref(), *yes),
         Command::Login { otp } => login(g, &target, otp.as_deref()),
         Command::Logout => logout(g, &target),
         command => {
@@ -84,7 +85,8 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn target(g: &Global) -> Result<Target> {
+/// The target of this run, and the config file it came from.
+fn target(g: &Global) -> Result<(Target, Option<std::path::PathBuf>)> {
     let flags = Flags {
         profile: g.profile.clone(),
         host: g.host.clone(),
@@ -103,7 +105,61 @@ fn target(g: &Global) -> Result<Target> {
             warn(message);
         }
     }
-    profile::resolve(&flags, loaded.as_ref(), &|name| std::env::var(name).ok())
+    let target = profile::resolve(&flags, loaded.as_ref(), &|name| std::env::var(name).ok())?;
+    Ok((target, loaded.map(|l| l.path)))
+}
+
+fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result<Exit> {
+    let path = match config {
+        Some(path) if target.profile != profile::AD_HOC => path,
+        _ => {
+            return Err(Error::usage(
+                "trust writes the pin into a profile: name one with -p (see README)",
+            ))
+        }
+    };
+    if !target.tls {
+        return Err(Error::usage(format!(
+            "{} uses plain HTTP (tls = false): there is no certificate to pin",
+            target.describe()
+        )));
+    }
+    let der = crate::tls::peer_certificate(&target.host, target.port, target.timeout)?;
+    let info = crate::trust::describe(&der)?;
+    eprintln!(
+        "cpcall: {}:{} presents this certificate:\n{info}",
+        target.host, target.port
+    );
+    if target.verify == Verify::Pin(info.sha256) {
+        eprintln!("cpcall: {} already pins it", target.describe());
+        return Ok(Exit::Success);
+    }
+    let confirmed = yes
+        || {
+            if !std::io::stdin().is_terminal() {
+                return Err(Error::usage("no terminal to ask: check the fingerprint above on the server, then run again with --yes"));
+            }
+            eprint!(
+                "Pin it for {}? Compare the SHA-256 with the server's own first. [y/N] ",
+                target.describe()
+            );
+            let mut answer = String::new();
+            std::io::stdin()
+                .read_line(&mut answer)
+                .map_err(|e| Error::usage(format!("cannot read the answer: {e}")))?;
+            matches!(answer.trim(), "y" | "Y" | "yes")
+        };
+    if !confirmed {
+        eprintln!("cpcall: nothing changed");
+        return Ok(Exit::Usage);
+    }
+    crate::trust::write_pin(path, &target.profile, &info.sha256)?;
+    eprintln!(
+        "cpcall: pinned it: pin_sha256 of {} in {}",
+        target.describe(),
+        path.display()
+    );
+    Ok(Exit::Success)
 }
 
 fn call(command: &Command, target: &Target) -> Result<Call> {
@@ -164,7 +220,9 @@ fn call(command: &Command, target: &Target) -> Result<Call> {
                 }
             })
         }
-        Command::Login { .. } | Command::Logout => Err(Error::usage("not an API call")),
+        Command::Login { .. } | Command::Logout | Command::Trust { .. } => {
+            Err(Error::usage("not an API call"))
+        }
     }
 }
 

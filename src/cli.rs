@@ -115,6 +115,13 @@ pub enum Command {
     },
     /// End the saved session on the server and delete it
     Logout,
+    /// Show the server's certificate and pin it (pin_sha256) in the profile after confirmation
+    #[command(after_help = "Example:\n  cpcall -p prod trust")]
+    Trust {
+        /// Pin without asking
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `1048576`, `512K`, `256M`, `2G` (powers of 1024).

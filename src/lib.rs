@@ -19,3 +19,4 @@ pub mod session;
 pub mod tls;
 pub mod totp;
 pub mod transport;
+pub mod trust;

@@ -134,10 +134,13 @@ fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
         .unwrap_or_else(|| !port.is_some_and(Service::is_plain_port));
     let port = port.unwrap_or_else(|| service.default_port(tls));
 
-    let verify = if flags.insecure || p.insecure == Some(true) {
+    // --insecure beats everything; in the file, a pin beats `insecure = true`.
+    let verify = if flags.insecure {
         Verify::Insecure
     } else if let Some(pin) = &p.pin_sha256 {
         Verify::Pin(tls::parse_pin(pin)?)
+    } else if p.insecure == Some(true) {
+        Verify::Insecure
     } else {
         Verify::Roots {
             ca_file: p.ca_file.as_deref().map(crate::config::expand_tilde),

@@ -260,6 +260,29 @@ impl ServerCertVerifier for AcceptCert {
     }
 }
 
+/// The certificate a server presents, without judging it: a bare TLS handshake.
+pub fn peer_certificate(host: &str, port: u16, timeout: std::time::Duration) -> Result<Vec<u8>> {
+    use std::net::ToSocketAddrs;
+    let fail = |e: &dyn fmt::Display| Error::transport(format!("cannot reach {host}:{port}: {e}"));
+    let addr = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| fail(&e))?
+        .next()
+        .ok_or_else(|| fail(&"no address"))?;
+    let mut tcp = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| fail(&e))?;
+    tcp.set_read_timeout(Some(timeout)).map_err(|e| fail(&e))?;
+    tcp.set_write_timeout(Some(timeout)).map_err(|e| fail(&e))?;
+    let seen = SeenCert::default();
+    let config = client_config(&Verify::Insecure, seen.clone())?;
+    let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e))?;
+    let mut conn = ClientConnection::new(config, name).map_err(|e| fail(&e))?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut tcp).map_err(|e| fail(&e))?;
+    }
+    seen.get()
+        .ok_or_else(|| fail(&"the server sent no certificate"))
+}
+
 /// ureq connector that wraps the TCP transport in rustls with our [`ClientConfig`].
 #[derive(Debug)]
 pub struct TlsConnector {

@@ -10,4 +10,5 @@ mod emulator_rules;
 mod faults;
 mod hygiene;
 mod sessions;
+mod trust;
 mod vendor_clients;

@@ -1,0 +1,162 @@
+//! `cpcall trust`: pinning on first use. Shows the server's certificate and, once confirmed,
+//! writes its SHA-256 as `pin_sha256` into the profile, leaving the rest of the config file —
+//! comments and layout included — as it was.
+
+use std::io::Write;
+use std::path::Path;
+
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+
+use crate::error::{Error, Result};
+use crate::tls;
+
+/// What a person needs to recognise a certificate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub names: Vec<String>,
+    pub not_before: String,
+    pub not_after: String,
+    /// Unix time of the end of validity.
+    pub expires: i64,
+    pub sha256: [u8; 32],
+}
+
+pub fn describe(der: &[u8]) -> Result<CertInfo> {
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| Error::transport(format!("the server's certificate cannot be read: {e}")))?;
+    let names = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|san| {
+            san.value
+                .general_names
+                .iter()
+                .map(|n| match n {
+                    GeneralName::DNSName(d) => d.to_string(),
+                    GeneralName::IPAddress(ip) => format_ip(ip),
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let validity = cert.validity();
+    Ok(CertInfo {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        names,
+        not_before: validity.not_before.to_string(),
+        not_after: validity.not_after.to_string(),
+        expires: validity.not_after.timestamp(),
+        sha256: tls::sha256(der),
+    })
+}
+
+fn format_ip(bytes: &[u8]) -> String {
+    match bytes.len() {
+        4 => std::net::Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]).to_string(),
+        16 => {
+            let mut octets = [0u8; 16];
+            octets.copy_from_slice(bytes);
+            std::net::Ipv6Addr::from(octets).to_string()
+        }
+        _ => format!("{bytes:02x?}"),
+    }
+}
+
+impl std::fmt::Display for CertInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "  subject: {}", self.subject)?;
+        writeln!(f, "  names:   {}", self.names.join(", "))?;
+        writeln!(f, "  issuer:  {}", self.issuer)?;
+        writeln!(f, "  valid:   {} to {}", self.not_before, self.not_after)?;
+        write!(f, "  SHA-256: {}", tls::fingerprint(&self.sha256))
+    }
+}
+
+/// Writes `pin_sha256 = "HEX"` into `[profiles.NAME]` of the config file, atomically and with
+/// the file's mode kept; everything else in the file stays byte for byte.
+pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32]) -> Result<()> {
+    let fail =
+        |e: &dyn std::fmt::Display| Error::usage(format!("cannot update {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| fail(&e))?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| fail(&e))?;
+    let table = doc
+        .get_mut("profiles")
+        .and_then(|p| p.get_mut(profile))
+        .and_then(|t| t.as_table_like_mut())
+        .ok_or_else(|| {
+            fail(&format!(
+                "no [profiles.{profile}] table to write the pin into"
+            ))
+        })?;
+    let hex: String = sha256.iter().map(|b| format!("{b:02x}")).collect();
+    // Replacing an old pin keeps its comment and spacing.
+    match table
+        .get_mut("pin_sha256")
+        .and_then(|item| item.as_value_mut())
+    {
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = hex.into();
+            *old.decor_mut() = decor;
+        }
+        None => {
+            table.insert("pin_sha256", toml_edit::value(hex));
+        }
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    let permissions = std::fs::metadata(path).map_err(|e| fail(&e))?.permissions();
+    file.write_all(doc.to_string().as_bytes())
+        .map_err(|e| fail(&e))?;
+    file.as_file()
+        .set_permissions(permissions)
+        .map_err(|e| fail(&e))?;
+    file.as_file().sync_all().map_err(|e| fail(&e))?;
+    file.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pin_goes_into_the_profile_and_nothing_else_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let cases = [
+            (
+                "# fleet\n[profiles.a]\nhost = \"a\"   # primary\n\n[profiles.b]\nhost = \"b\"\n",
+                "# fleet\n[profiles.a]\nhost = \"a\"   # primary\npin_sha256 = \"PIN\"\n\n[profiles.b]\nhost = \"b\"\n",
+            ),
+            (
+                "[profiles.a]\nhost = \"a\"\npin_sha256 = \"old\" # was\n",
+                "[profiles.a]\nhost = \"a\"\npin_sha256 = \"PIN\" # was\n",
+            ),
+            ("profiles.a.host = \"a\"\n", "profiles.a.host = \"a\"\nprofiles.a.pin_sha256 = \"PIN\"\n"),
+        ];
+        let pin = tls::sha256(b"test");
+        let hex: String = pin.iter().map(|b| format!("{b:02x}")).collect();
+        for (before, after) in cases {
+            std::fs::write(&path, before).unwrap();
+            write_pin(&path, "a", &pin).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                after.replace("PIN", &hex),
+                "{before}"
+            );
+        }
+        std::fs::write(&path, "[profiles.x]\nhost = \"x\"\n").unwrap();
+        assert!(write_pin(&path, "a", &pin)
+            .unwrap_err()
+            .message()
+            .contains("no [profiles.a]"));
+    }
+}
