@@ -38,6 +38,14 @@ impl Out {
         );
         self
     }
+    #[track_caller]
+    pub fn assert_stdout(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}: {self:#?}"
+        );
+        self
+    }
     /// Exit 3 and 4 print nothing on stdout; diagnostics are one line.
     #[track_caller]
     pub fn assert_failure(&self, code: i32, needle: &str) -> &Self {

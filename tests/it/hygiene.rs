@@ -247,3 +247,74 @@ fn files_open_to_others_are_warned_about_with_the_fix() {
         .assert_code(0)
         .assert_stderr(&format!("run chmod 700 {}", dir.display()));
 }
+
+#[test]
+fn verbose_and_curl_for_every_credential_kind_show_no_secret() {
+    // The fixture checks every run's stdout and stderr for every secret; this drives each kind
+    // of credential through -v and --curl, including a login and a session call.
+    let f = Fixture::new();
+    let hash = f.write("hash", crate::emulator::accounts::ROOT_ACCESSHASH);
+    let profiles = [
+        f.profile(
+            "p",
+            Service::Whm,
+            &format!("token = \"{}\"", ROOT.whm_token.unwrap()),
+        ),
+        f.profile(
+            "p",
+            Service::Whm,
+            &format!(
+                "auth = \"accesshash\"\naccesshash_file = \"{}\"",
+                hash.display()
+            ),
+        ),
+        f.profile(
+            "p",
+            Service::Cpanel,
+            &format!(
+                "user = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
+                CPTEST.password,
+                CPTEST.totp.unwrap()
+            ),
+        ),
+        f.bob_token("p", Service::Cpanel),
+        f.profile(
+            "p",
+            Service::Cpanel,
+            &format!(
+                "auth = \"session\"\nuser = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
+                CPTEST.password,
+                CPTEST.totp.unwrap()
+            ),
+        ),
+    ];
+    for profile in &profiles {
+        let args: &[&str] = if profile.contains("service = \"whm\"") {
+            &["whm", "version"]
+        } else {
+            &["cpanel", "Email", "list_pops"]
+        };
+        let out = f.call(profile, &[&["-v"], args].concat());
+        out.assert_code(0).assert_stderr("***");
+        f.call(profile, &[&["--curl"], args].concat())
+            .assert_code(0);
+        if !profile.contains("password") {
+            continue;
+        }
+        f.call(profile, &["-v", "login"])
+            .assert_code(0)
+            .assert_stderr("pass=***&tfa_token=***");
+        f.call(profile, &[&["-v"], args].concat())
+            .assert_code(0)
+            .assert_stderr("> Cookie: ***");
+        f.call(profile, &[&["--curl"], args].concat())
+            .assert_code(0)
+            .assert_stdout("$CPCALL_SESSION_COOKIE");
+        f.call(profile, &["-v", "logout"]).assert_code(0);
+    }
+    assert_eq!(
+        f.emu.logins(),
+        3,
+        "two explicit logins, and the session profile's own first one"
+    );
+}
