@@ -40,7 +40,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let client = Client::new(&target, g.verbose, max_body(g))?;
             let response = auth::send(&client, &target, &request)?;
             let verdict = response::judge(call.kind(), response.status, &response.body);
-            report(verdict, &response.body, style(g))
+            let shown = match g.data {
+                true => response::payload(call.kind(), &response.body)
+                    .map_or(&b"null"[..], |raw| raw.get().as_bytes()),
+                false => &response.body[..],
+            };
+            report(verdict, shown, g)
         }
     }
 }
@@ -264,7 +269,7 @@ fn style(g: &Global) -> Style {
 }
 
 /// Prints the answer and the API's own words, and picks the exit code.
-fn report(verdict: Verdict, body: &[u8], style: Style) -> Result<Exit> {
+fn report(verdict: Verdict, body: &[u8], g: &Global) -> Result<Exit> {
     let (exit, lines) = match verdict {
         Verdict::Success { notes } => (Exit::Success, notes),
         Verdict::Failed { reasons } => (
@@ -277,7 +282,15 @@ fn report(verdict: Verdict, body: &[u8], style: Style) -> Result<Exit> {
         Verdict::Refused(message) => return Err(Error::auth(message)),
         Verdict::Broken(message) => return Err(Error::transport(message)),
     };
-    print_json(body, style)?;
+    match &g.jq {
+        Some(code) => crate::filter::run(
+            code,
+            body,
+            style(g) == Style::Pretty,
+            &mut std::io::stdout().lock(),
+        )?,
+        None => print_json(body, style(g))?,
+    }
     let mut err = std::io::stderr().lock();
     for line in lines {
         let _ = writeln!(err, "cpcall: {line}");

@@ -60,6 +60,12 @@ pub struct Global {
     /// Send parameters in the query string instead of a POST body
     #[arg(long, global = true)]
     pub get: bool,
+    /// Print only the payload: WHM/UAPI `data`, `result.data` through WHM, API 2 `cpanelresult.data`
+    #[arg(short = 'd', long, global = true)]
+    pub data: bool,
+    /// Filter the answer with a jq program (built in; strings print raw, like jq -r)
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub jq: Option<String>,
     /// Indent the JSON (the default on a terminal)
     #[arg(long, global = true, conflicts_with = "compact")]
     pub pretty: bool,

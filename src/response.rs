@@ -7,6 +7,7 @@
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Which envelope the answer comes in.
@@ -423,6 +424,48 @@ mod tests {
     }
 
     #[test]
+    fn payload_table() {
+        let cases = [
+            (
+                Kind::Whm,
+                r#"{"metadata":{"result":1},"data":{"acct":[1.50]}}"#,
+                Some(r#"{"acct":[1.50]}"#),
+            ),
+            (
+                Kind::Uapi,
+                r#"{"status":1,"data":[{"a":1}],"errors":null}"#,
+                Some(r#"[{"a":1}]"#),
+            ),
+            (Kind::Uapi, r#"{"status":1,"data":null}"#, None),
+            (
+                Kind::ProxyUapi,
+                r#"{"apiversion":3,"result":{"status":1,"data":"x"}}"#,
+                Some(r#""x""#),
+            ),
+            (
+                Kind::Api2,
+                r#"{"cpanelresult":{"event":{"result":1},"data":[{"e":"m"}]}}"#,
+                Some(r#"[{"e":"m"}]"#),
+            ),
+            (
+                Kind::WhmUapiCpanel,
+                r#"{"metadata":{"result":1},"data":{"uapi":{"status":1,"data":{"k":2}}}}"#,
+                Some(r#"{"k":2}"#),
+            ),
+            (Kind::Whm, r#"{"metadata":{"result":1}}"#, None),
+            (Kind::ProxyUapi, r#"{"error":"x"}"#, None),
+            (Kind::Whm, "not json", None),
+        ];
+        for (kind, body, want) in cases {
+            assert_eq!(
+                payload(kind, body.as_bytes()).map(|r| r.get()),
+                want,
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
     fn broken_answers_table() {
         let cases: &[(u16, &[u8], &str)] = &[
             (200, b"", "empty body"),
@@ -448,4 +491,44 @@ mod tests {
             }
         }
     }
+}
+
+/// The payload of an answer (`--data`): WHM and UAPI `data`, UAPI through WHM `result.data`,
+/// `uapi_cpanel`'s `data.uapi.data`, API 2 `cpanelresult.data`; `null` when absent. Borrowed
+/// from the body as sent, so numbers and order stay as they are.
+pub fn payload(kind: Kind, body: &[u8]) -> Option<&RawValue> {
+    #[derive(Deserialize)]
+    struct Wrapped<'a> {
+        #[serde(borrow)]
+        result: Option<&'a RawValue>,
+        #[serde(borrow)]
+        cpanelresult: Option<&'a RawValue>,
+        #[serde(borrow)]
+        data: Option<&'a RawValue>,
+    }
+    let top: Wrapped = serde_json::from_slice(body).ok()?;
+    match kind {
+        Kind::Whm | Kind::Uapi => top.data,
+        Kind::ProxyUapi => data_of(top.result?),
+        Kind::Api2 => data_of(top.cpanelresult?),
+        Kind::WhmUapiCpanel => {
+            #[derive(Deserialize)]
+            struct Uapi<'a> {
+                #[serde(borrow)]
+                uapi: Option<&'a RawValue>,
+            }
+            let uapi = serde_json::from_str::<Uapi>(top.data?.get()).ok()?.uapi?;
+            data_of(uapi)
+        }
+    }
+}
+
+/// The `data` member of a JSON object.
+fn data_of(raw: &RawValue) -> Option<&RawValue> {
+    #[derive(Deserialize)]
+    struct Data<'a> {
+        #[serde(borrow)]
+        data: Option<&'a RawValue>,
+    }
+    serde_json::from_str::<Data>(raw.get()).ok()?.data
 }

@@ -11,4 +11,5 @@ mod faults;
 mod hygiene;
 mod sessions;
 mod trust;
+mod shell;
 mod vendor_clients;
