@@ -323,6 +323,46 @@ fn nonempty(list: Vec<String>, fallback: &str) -> Vec<String> {
     }
 }
 
+/// The payload of an answer (`--data`): WHM and UAPI `data`, UAPI through WHM `result.data`,
+/// `uapi_cpanel`'s `data.uapi.data`, API 2 `cpanelresult.data`; `null` when absent. Borrowed
+/// from the body as sent, so numbers and order stay as they are.
+pub fn payload(kind: Kind, body: &[u8]) -> Option<&RawValue> {
+    #[derive(Deserialize)]
+    struct Wrapped<'a> {
+        #[serde(borrow)]
+        result: Option<&'a RawValue>,
+        #[serde(borrow)]
+        cpanelresult: Option<&'a RawValue>,
+        #[serde(borrow)]
+        data: Option<&'a RawValue>,
+    }
+    let top: Wrapped = serde_json::from_slice(body).ok()?;
+    match kind {
+        Kind::Whm | Kind::Uapi => top.data,
+        Kind::ProxyUapi => data_of(top.result?),
+        Kind::Api2 => data_of(top.cpanelresult?),
+        Kind::WhmUapiCpanel => {
+            #[derive(Deserialize)]
+            struct Uapi<'a> {
+                #[serde(borrow)]
+                uapi: Option<&'a RawValue>,
+            }
+            let uapi = serde_json::from_str::<Uapi>(top.data?.get()).ok()?.uapi?;
+            data_of(uapi)
+        }
+    }
+}
+
+/// The `data` member of a JSON object.
+fn data_of(raw: &RawValue) -> Option<&RawValue> {
+    #[derive(Deserialize)]
+    struct Data<'a> {
+        #[serde(borrow)]
+        data: Option<&'a RawValue>,
+    }
+    serde_json::from_str::<Data>(raw.get()).ok()?.data
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,44 +531,4 @@ mod tests {
             }
         }
     }
-}
-
-/// The payload of an answer (`--data`): WHM and UAPI `data`, UAPI through WHM `result.data`,
-/// `uapi_cpanel`'s `data.uapi.data`, API 2 `cpanelresult.data`; `null` when absent. Borrowed
-/// from the body as sent, so numbers and order stay as they are.
-pub fn payload(kind: Kind, body: &[u8]) -> Option<&RawValue> {
-    #[derive(Deserialize)]
-    struct Wrapped<'a> {
-        #[serde(borrow)]
-        result: Option<&'a RawValue>,
-        #[serde(borrow)]
-        cpanelresult: Option<&'a RawValue>,
-        #[serde(borrow)]
-        data: Option<&'a RawValue>,
-    }
-    let top: Wrapped = serde_json::from_slice(body).ok()?;
-    match kind {
-        Kind::Whm | Kind::Uapi => top.data,
-        Kind::ProxyUapi => data_of(top.result?),
-        Kind::Api2 => data_of(top.cpanelresult?),
-        Kind::WhmUapiCpanel => {
-            #[derive(Deserialize)]
-            struct Uapi<'a> {
-                #[serde(borrow)]
-                uapi: Option<&'a RawValue>,
-            }
-            let uapi = serde_json::from_str::<Uapi>(top.data?.get()).ok()?.uapi?;
-            data_of(uapi)
-        }
-    }
-}
-
-/// The `data` member of a JSON object.
-fn data_of(raw: &RawValue) -> Option<&RawValue> {
-    #[derive(Deserialize)]
-    struct Data<'a> {
-        #[serde(borrow)]
-        data: Option<&'a RawValue>,
-    }
-    serde_json::from_str::<Data>(raw.get()).ok()?.data
 }

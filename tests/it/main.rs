@@ -10,6 +10,6 @@ mod emulator_rules;
 mod faults;
 mod hygiene;
 mod sessions;
-mod trust;
 mod shell;
+mod trust;
 mod vendor_clients;
