@@ -289,7 +289,7 @@ fn report(verdict: Verdict, body: &[u8], g: &Global) -> Result<Exit> {
             style(g) == Style::Pretty,
             &mut std::io::stdout().lock(),
         )?,
-        None => print_json(body, style(g))?,
+        None => print_json(body, style(g), color(g))?,
     }
     let mut err = std::io::stderr().lock();
     for line in lines {
@@ -298,8 +298,20 @@ fn report(verdict: Verdict, body: &[u8], g: &Global) -> Result<Exit> {
     Ok(exit)
 }
 
-fn print_json(body: &[u8], style: Style) -> Result<()> {
-    match output::write_json(&mut std::io::stdout().lock(), body, style) {
+/// Colour on a terminal, unless NO_COLOR says no (https://no-color.org) or --color decides.
+fn color(g: &Global) -> bool {
+    match g.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn print_json(body: &[u8], style: Style, color: bool) -> Result<()> {
+    match output::write_json(&mut std::io::stdout().lock(), body, style, color) {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
             "cannot write the answer to standard output: {e}"

@@ -66,6 +66,9 @@ pub struct Global {
     /// Filter the answer with a jq program (built in; strings print raw, like jq -r)
     #[arg(long, global = true, value_name = "FILTER")]
     pub jq: Option<String>,
+    /// Colour the JSON: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
     /// Indent the JSON (the default on a terminal)
     #[arg(long, global = true, conflicts_with = "compact")]
     pub pretty: bool,

@@ -16,20 +16,44 @@ pub enum Style {
     Compact,
 }
 
-pub fn write_json(out: &mut impl Write, body: &[u8], style: Style) -> io::Result<()> {
-    match style {
-        Style::AsReceived => out.write_all(body)?,
-        Style::Pretty => reformat(out, body, Some(2))?,
-        Style::Compact => reformat(out, body, None)?,
+/// Writes the JSON in `style`; `color` adds ANSI colours (keys, strings, numbers, literals).
+pub fn write_json(out: &mut impl Write, body: &[u8], style: Style, color: bool) -> io::Result<()> {
+    match (style, color) {
+        (Style::AsReceived, false) => out.write_all(body)?,
+        (Style::Pretty, _) => reformat(out, body, Some(2), color)?,
+        (Style::Compact | Style::AsReceived, _) => reformat(out, body, None, color)?,
     }
-    if style != Style::AsReceived || !body.ends_with(b"\n") {
+    if style != Style::AsReceived || color || !body.ends_with(b"\n") {
         out.write_all(b"\n")?;
     }
     out.flush()
 }
 
+const KEY: &[u8] = b"\x1b[1;34m";
+const STRING: &[u8] = b"\x1b[32m";
+const NUMBER: &[u8] = b"\x1b[36m";
+const LITERAL: &[u8] = b"\x1b[33m";
+const NULL: &[u8] = b"\x1b[90m";
+const RESET: &[u8] = b"\x1b[0m";
+
+fn paint(buf: &mut impl Write, color: Option<&[u8]>, token: &[u8]) -> io::Result<()> {
+    match color {
+        Some(code) => {
+            buf.write_all(code)?;
+            buf.write_all(token)?;
+            buf.write_all(RESET)
+        }
+        None => buf.write_all(token),
+    }
+}
+
 /// Re-lays valid JSON with `indent` spaces per level, or compact when `None`.
-fn reformat(out: &mut impl Write, json: &[u8], indent: Option<usize>) -> io::Result<()> {
+fn reformat(
+    out: &mut impl Write,
+    json: &[u8],
+    indent: Option<usize>,
+    color: bool,
+) -> io::Result<()> {
     let mut buf = io::BufWriter::with_capacity(64 * 1024, out);
     let mut depth = 0usize;
     let mut i = 0;
@@ -47,7 +71,9 @@ fn reformat(out: &mut impl Write, json: &[u8], indent: Option<usize>) -> io::Res
         match b {
             b'"' => {
                 let end = string_end(json, i);
-                buf.write_all(&json[i..end])?;
+                let is_key = next_significant(json, end).is_some_and(|j| json[j] == b':');
+                let code = if is_key { KEY } else { STRING };
+                paint(&mut buf, color.then_some(code), &json[i..end])?;
                 i = end;
                 continue;
             }
@@ -77,7 +103,25 @@ fn reformat(out: &mut impl Write, json: &[u8], indent: Option<usize>) -> io::Res
             }
             b':' => buf.write_all(if indent.is_some() { b": " } else { b":" })?,
             b' ' | b'\t' | b'\n' | b'\r' => {}
-            _ => buf.write_all(&[b])?,
+            _ => {
+                let end = (i..json.len())
+                    .find(|&j| {
+                        matches!(
+                            json[j],
+                            b',' | b']' | b'}' | b':' | b' ' | b'\t' | b'\n' | b'\r'
+                        )
+                    })
+                    .unwrap_or(json.len());
+                let token = &json[i..end];
+                let code = match b {
+                    b'n' => NULL,
+                    b't' | b'f' => LITERAL,
+                    _ => NUMBER,
+                };
+                paint(&mut buf, color.then_some(code), token)?;
+                i = end;
+                continue;
+            }
         }
         i += 1;
     }
@@ -107,7 +151,7 @@ mod tests {
 
     fn render(body: &str, style: Style) -> String {
         let mut out = Vec::new();
-        write_json(&mut out, body.as_bytes(), style).unwrap();
+        write_json(&mut out, body.as_bytes(), style, false).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -128,6 +172,20 @@ mod tests {
         for (input, style, want) in cases {
             assert_eq!(render(input, style), want, "{input} {style:?}");
         }
+    }
+
+    #[test]
+    fn colours_mark_keys_strings_numbers_and_literals() {
+        let mut out = Vec::new();
+        write_json(
+            &mut out,
+            br#"{"k":"v","n":-1.5e3,"t":true,"z":null}"#,
+            Style::Compact,
+            true,
+        )
+        .unwrap();
+        let want = "{\x1b[1;34m\"k\"\x1b[0m:\x1b[32m\"v\"\x1b[0m,\x1b[1;34m\"n\"\x1b[0m:\x1b[36m-1.5e3\x1b[0m,\x1b[1;34m\"t\"\x1b[0m:\x1b[33mtrue\x1b[0m,\x1b[1;34m\"z\"\x1b[0m:\x1b[90mnull\x1b[0m}\n";
+        assert_eq!(String::from_utf8(out).unwrap(), want);
     }
 
     #[test]

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
         for style in [Style::Pretty, Style::Compact, Style::AsReceived] {
             let mut out = Vec::new();
-            write_json(&mut out, body, style).expect("writing to a Vec");
+            write_json(&mut out, body, style, false).expect("writing to a Vec");
             let again: serde_json::Value = serde_json::from_slice(&out).expect("reformatted JSON parses");
             assert_eq!(again, value, "{style:?} changed the JSON");
         }

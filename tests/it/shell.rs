@@ -93,3 +93,22 @@ fn jq_filters_in_process() {
     )
     .assert_failure(2, "jq filter error");
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let f = Fixture::new();
+    let piped = f.call(&root(&f, ""), &["whm", "version"]);
+    assert!(!piped.stdout.contains('\x1b'), "no colour when piped");
+    let always = f.call(&root(&f, ""), &["--color", "always", "whm", "version"]);
+    assert!(
+        always.stdout.contains("\x1b[1;34m\"metadata\"\x1b[0m"),
+        "{always:#?}"
+    );
+    let never = f.call(
+        &root(&f, ""),
+        &["--color", "never", "--pretty", "whm", "version"],
+    );
+    assert!(!never.stdout.contains('\x1b'));
+    f.call(&root(&f, ""), &["--color", "sometimes", "whm", "version"])
+        .assert_code(2);
+}
