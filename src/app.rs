@@ -16,6 +16,11 @@ use crate::transport::Client;
 
 pub fn run(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
+    if let Command::Completions { shell } = &cli.command {
+        let script =
+            crate::cli::completion_script(shell).map_err(|e| Error::usage(e.to_string()))?;
+        return print_bytes(&script).map(|()| Exit::Success);
+    }
     let (target, config_path) = target(g)?;
     warn_about_transport(&target);
     match &cli.command {
@@ -225,9 +230,7 @@ fn call(command: &Command, target: &Target) -> Result<Call> {
                 }
             })
         }
-        Command::Login { .. } | Command::Logout | Command::Trust { .. } => {
-            Err(Error::usage("not an API call"))
-        }
+        _ => Err(Error::usage("not an API call")),
     }
 }
 
@@ -307,6 +310,16 @@ fn color(g: &Global) -> bool {
             std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
+    }
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
     }
 }
 

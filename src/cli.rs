@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::config::Service;
 
@@ -33,7 +34,8 @@ pub struct Global {
         long,
         env = "CPCALL_PROFILE",
         global = true,
-        value_name = "NAME"
+        value_name = "NAME",
+        add = ArgValueCandidates::new(profile_names)
     )]
     pub profile: Option<String>,
     /// Config file [default: ~/.config/cpcall/config.toml]
@@ -124,6 +126,14 @@ pub enum Command {
     },
     /// End the saved session on the server and delete it
     Logout,
+    /// Print the shell completion script (profile names complete from the config file)
+    #[command(
+        after_help = "Examples:\n  source <(cpcall completions bash)        # in ~/.bashrc\n  cpcall completions fish > ~/.config/fish/completions/cpcall.fish"
+    )]
+    Completions {
+        #[arg(value_parser = SHELLS)]
+        shell: String,
+    },
     /// Show the server's certificate and pin it (pin_sha256) in the profile after confirmation
     #[command(after_help = "Example:\n  cpcall -p prod trust")]
     Trust {
@@ -131,6 +141,48 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+pub const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "elvish", "powershell"];
+
+/// The completion script for `shell`: it asks `cpcall` itself for candidates at each TAB
+/// (`COMPLETE=SHELL cpcall -- …`), so profile names come from the config file of the moment.
+pub fn completion_script(shell: &str) -> std::io::Result<Vec<u8>> {
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells
+        .completer(shell)
+        .ok_or_else(|| std::io::Error::other(format!("unknown shell {shell}")))?;
+    let mut buf = Vec::new();
+    completer.write_registration("COMPLETE", "cpcall", "cpcall", "cpcall", &mut buf)?;
+    Ok(buf)
+}
+
+/// The man page, from the same definitions as `--help`.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    Ok(buf)
+}
+
+/// Profile names from the config file, for completion; silent about any problem.
+fn profile_names() -> Vec<CompletionCandidate> {
+    let path = std::env::var_os("CPCALL_CONFIG").map(std::path::PathBuf::from);
+    let Ok(Some(loaded)) = crate::config::load(path.as_deref()) else {
+        return Vec::new();
+    };
+    loaded
+        .file
+        .profiles
+        .iter()
+        .map(|(name, p)| {
+            let about = format!(
+                "{} {}",
+                p.host.as_deref().unwrap_or("?"),
+                p.service.map_or("whm", |s| s.name())
+            );
+            CompletionCandidate::new(name).help(Some(about.into()))
+        })
+        .collect()
 }
 
 /// `1048576`, `512K`, `256M`, `2G` (powers of 1024).

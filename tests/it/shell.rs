@@ -112,3 +112,49 @@ fn colour_only_when_asked_or_on_a_terminal() {
     f.call(&root(&f, ""), &["--color", "sometimes", "whm", "version"])
         .assert_code(2);
 }
+
+/// Committed generated files must match what the code generates now. `CPCALL_BLESS=1` rewrites them.
+fn check_generated(path: &str, fresh: &[u8]) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    if std::env::var_os("CPCALL_BLESS").is_some() {
+        std::fs::write(&path, fresh).unwrap();
+    }
+    let committed = std::fs::read(&path).unwrap_or_default();
+    assert!(committed == fresh, "{} is stale: run CPCALL_BLESS=1 cargo test --test it generated_files", path.display());
+}
+
+#[test]
+fn generated_files_are_fresh() {
+    let f = Fixture::new();
+    for shell in cpcall::cli::SHELLS {
+        let out = f.run(&["completions", shell]);
+        out.assert_code(0);
+        check_generated(&format!("completions/cpcall.{shell}"), out.stdout.as_bytes());
+    }
+    check_generated("man/cpcall.1", &cpcall::cli::man_page().unwrap());
+}
+
+#[test]
+fn completion_offers_profile_names_from_the_config() {
+    let f = Fixture::new();
+    let config = f.config(&format!("{}{}", root(&f, ""), f.bob_token("shop", Service::Cpanel)));
+    let mut cmd = f.cmd();
+    cmd.env("COMPLETE", "fish").env("CPCALL_CONFIG", &config).args(["--", "cpcall", "-p", ""]);
+    let out = f.output(cmd, None);
+    out.assert_code(0);
+    let names: Vec<&str> = out.stdout.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(names, ["shop", "w"], "{out:#?}");
+    let mut cmd = f.cmd();
+    cmd.env("COMPLETE", "fish").args(["--", "cpcall", "log"]);
+    assert!(f.output(cmd, None).stdout.starts_with("login"));
+}
+
+#[test]
+fn mistyped_subcommands_get_a_suggestion() {
+    let f = Fixture::new();
+    f.run(&["whn", "version"]).assert_code(2).assert_stderr("a similar subcommand exists: 'whm'");
+    f.run(&["cpanle", "Email", "list_pops"]).assert_code(2).assert_stderr("'cpanel'");
+    f.run(&["whm", "--help"]).assert_code(0).assert_stdout("cpcall whm listaccts search=example searchtype=domain");
+    f.run(&["cpanel", "--help"]).assert_code(0).assert_stdout("cpcall cpanel Email list_pops");
+    f.run(&["login", "--help"]).assert_code(0).assert_stdout("cpcall -p prod login");
+}
