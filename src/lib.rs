@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod curl;
 pub mod error;
+pub mod files;
 pub mod filter;
 pub mod output;
 pub mod params;

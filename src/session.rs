@@ -4,7 +4,6 @@
 //! A saved session holds the token and the cookie, never the password or the TOTP secret. It
 //! is bound to the host, port, service and user it was made for and is ignored for any other.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -138,21 +137,9 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
 /// Writes the session with mode 0600 in a 0700 directory, atomically (temporary file + rename).
 pub fn save(target: &Target, session: &Session) -> Result<PathBuf> {
     let path = path(target, &session.user)?;
-    let parent = path
-        .parent()
-        .ok_or_else(|| Error::usage("session path has no directory"))?;
-    let fail = |e: &dyn std::fmt::Display| {
-        Error::usage(format!(
-            "cannot save the session in {}: {e}",
-            parent.display()
-        ))
-    };
-    create_private_dir(parent).map_err(|e| fail(&e))?;
-    let mut file = tempfile::NamedTempFile::new_in(parent).map_err(|e| fail(&e))?;
-    let json = serde_json::to_vec_pretty(session).map_err(|e| fail(&e))?;
-    file.write_all(&json).map_err(|e| fail(&e))?;
-    file.as_file().sync_all().map_err(|e| fail(&e))?;
-    file.persist(&path).map_err(|e| fail(&e.error))?;
+    let json = serde_json::to_vec_pretty(session)
+        .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
+    crate::files::write_atomic(&path, &json, Some(0o600))?;
     Ok(path)
 }
 
@@ -166,14 +153,6 @@ pub fn remove(target: &Target, user: &str) -> Result<bool> {
             path.display()
         ))),
     }
-}
-
-fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// Logs in once. A refusal is final: retrying would feed cPHulk's brute-force counter.

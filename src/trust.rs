@@ -2,7 +2,6 @@
 //! writes its SHA-256 as `pin_sha256` into the profile, leaving the rest of the config file —
 //! comments and layout included — as it was.
 
-use std::io::Write;
 use std::path::Path;
 
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
@@ -107,19 +106,7 @@ pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32]) -> Result<()> {
             table.insert("pin_sha256", toml_edit::value(hex));
         }
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    let permissions = std::fs::metadata(path).map_err(|e| fail(&e))?.permissions();
-    file.write_all(doc.to_string().as_bytes())
-        .map_err(|e| fail(&e))?;
-    file.as_file()
-        .set_permissions(permissions)
-        .map_err(|e| fail(&e))?;
-    file.as_file().sync_all().map_err(|e| fail(&e))?;
-    file.persist(path).map_err(|e| fail(&e.error))?;
+    crate::files::write_atomic(path, doc.to_string().as_bytes(), None)?;
     Ok(())
 }
 

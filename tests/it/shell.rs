@@ -120,7 +120,11 @@ fn check_generated(path: &str, fresh: &[u8]) {
         std::fs::write(&path, fresh).unwrap();
     }
     let committed = std::fs::read(&path).unwrap_or_default();
-    assert!(committed == fresh, "{} is stale: run CPCALL_BLESS=1 cargo test --test it generated_files", path.display());
+    assert!(
+        committed == fresh,
+        "{} is stale: run CPCALL_BLESS=1 cargo test --test it generated_files",
+        path.display()
+    );
 }
 
 #[test]
@@ -129,7 +133,10 @@ fn generated_files_are_fresh() {
     for shell in cpcall::cli::SHELLS {
         let out = f.run(&["completions", shell]);
         out.assert_code(0);
-        check_generated(&format!("completions/cpcall.{shell}"), out.stdout.as_bytes());
+        check_generated(
+            &format!("completions/cpcall.{shell}"),
+            out.stdout.as_bytes(),
+        );
     }
     check_generated("man/cpcall.1", &cpcall::cli::man_page().unwrap());
 }
@@ -137,12 +144,22 @@ fn generated_files_are_fresh() {
 #[test]
 fn completion_offers_profile_names_from_the_config() {
     let f = Fixture::new();
-    let config = f.config(&format!("{}{}", root(&f, ""), f.bob_token("shop", Service::Cpanel)));
+    let config = f.config(&format!(
+        "{}{}",
+        root(&f, ""),
+        f.bob_token("shop", Service::Cpanel)
+    ));
     let mut cmd = f.cmd();
-    cmd.env("COMPLETE", "fish").env("CPCALL_CONFIG", &config).args(["--", "cpcall", "-p", ""]);
+    cmd.env("COMPLETE", "fish")
+        .env("CPCALL_CONFIG", &config)
+        .args(["--", "cpcall", "-p", ""]);
     let out = f.output(cmd, None);
     out.assert_code(0);
-    let names: Vec<&str> = out.stdout.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    let names: Vec<&str> = out
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
     assert_eq!(names, ["shop", "w"], "{out:#?}");
     let mut cmd = f.cmd();
     cmd.env("COMPLETE", "fish").args(["--", "cpcall", "log"]);
@@ -152,9 +169,19 @@ fn completion_offers_profile_names_from_the_config() {
 #[test]
 fn mistyped_subcommands_get_a_suggestion() {
     let f = Fixture::new();
-    f.run(&["whn", "version"]).assert_code(2).assert_stderr("a similar subcommand exists: 'whm'");
-    f.run(&["cpanle", "Email", "list_pops"]).assert_code(2).assert_stderr("'cpanel'");
-    f.run(&["whm", "--help"]).assert_code(0).assert_stdout("cpcall whm listaccts search=example searchtype=domain");
-    f.run(&["cpanel", "--help"]).assert_code(0).assert_stdout("cpcall cpanel Email list_pops");
-    f.run(&["login", "--help"]).assert_code(0).assert_stdout("cpcall -p prod login");
+    f.run(&["whn", "version"])
+        .assert_code(2)
+        .assert_stderr("a similar subcommand exists: 'whm'");
+    f.run(&["cpanle", "Email", "list_pops"])
+        .assert_code(2)
+        .assert_stderr("'cpanel'");
+    f.run(&["whm", "--help"])
+        .assert_code(0)
+        .assert_stdout("cpcall whm listaccts search=example searchtype=domain");
+    f.run(&["cpanel", "--help"])
+        .assert_code(0)
+        .assert_stdout("cpcall cpanel Email list_pops");
+    f.run(&["login", "--help"])
+        .assert_code(0)
+        .assert_stdout("cpcall -p prod login");
 }
