@@ -4,8 +4,9 @@ use std::io::{IsTerminal, Write};
 
 use crate::api::{Call, Method, Request};
 use crate::auth::{self, LoginSecrets};
-use crate::cli::{Cli, Command, Global};
+use crate::cli::{Cli, Command, ConfigAction, Global};
 use crate::config::{self, Service};
+use crate::configure;
 use crate::error::{warn, Error, Exit, Result};
 use crate::output::{self, Style};
 use crate::profile::{self, Flags, Target};
@@ -20,6 +21,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         let script =
             crate::cli::completion_script(shell).map_err(|e| Error::usage(e.to_string()))?;
         return print_bytes(&script).map(|()| Exit::Success);
+    }
+    if let Command::Config(action) = &cli.command {
+        return config_command(g, action);
     }
     let (target, config_path) = target(g)?;
     warn_about_transport(&target);
@@ -96,15 +100,79 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
 }
 
 /// The target of this run, and the config file it came from.
-fn target(g: &Global) -> Result<(Target, Option<std::path::PathBuf>)> {
-    let flags = Flags {
+fn config_command(g: &Global, action: &ConfigAction) -> Result<Exit> {
+    let explicit = g.config.as_deref();
+    let text = match action {
+        ConfigAction::Path => format!("{}\n", configure::path(explicit)?.display()),
+        ConfigAction::List => configure::list(explicit)?,
+        ConfigAction::Show { name } => configure::show(explicit, name)?,
+        ConfigAction::Add { name } => return add_profile(g, name),
+    };
+    print_bytes(text.as_bytes()).map(|()| Exit::Success)
+}
+
+/// `config add`: ask, test with a harmless call, then save; nothing is saved if the test fails.
+fn add_profile(g: &Global, name: &str) -> Result<Exit> {
+    let path = configure::path(g.config.as_deref())?;
+    if let Some(loaded) = config::load(Some(&path)).ok().flatten() {
+        if loaded.file.profiles.contains_key(name) {
+            return Err(Error::usage(format!(
+                "profile \"{name}\" exists already in {}",
+                path.display()
+            )));
+        }
+    }
+    let new = configure::ask_profile(&mut configure::Asker::new())?;
+    let target = profile::build(name.to_string(), &new.config, &flags(g))?;
+    let call = match target.service {
+        Service::Whm => Call::Whm {
+            function: "version".into(),
+            params: Vec::new(),
+        },
+        _ => Call::Uapi {
+            module: "Variables".into(),
+            function: "get_user_information".into(),
+            params: Vec::new(),
+            via_whm: None,
+        },
+    };
+    let client = Client::new(&target, g.verbose, max_body(g))?;
+    let response = auth::send(&client, &target, &call.request(Method::Post)?)?;
+    match response::judge(call.kind(), response.status, &response.body) {
+        Verdict::Success { .. } => {}
+        Verdict::Failed { reasons } => {
+            return Err(Error::new(
+                Exit::ApiFailure,
+                format!(
+                    "the test call failed ({}); nothing saved",
+                    reasons.join("; ")
+                ),
+            ))
+        }
+        Verdict::Refused(m) => return Err(Error::auth(format!("{m}; nothing saved"))),
+        Verdict::Broken(m) => return Err(Error::transport(format!("{m}; nothing saved"))),
+    }
+    configure::save_profile(&path, name, new.table)?;
+    eprintln!(
+        "cpcall: the test call worked; profile \"{name}\" saved in {} (mode 600)",
+        path.display()
+    );
+    Ok(Exit::Success)
+}
+
+fn flags(g: &Global) -> Flags {
+    Flags {
         profile: g.profile.clone(),
         host: g.host.clone(),
         port: g.port,
         service: g.service,
         insecure: g.insecure,
         timeout: g.timeout,
-    };
+    }
+}
+
+fn target(g: &Global) -> Result<(Target, Option<std::path::PathBuf>)> {
+    let flags = flags(g);
     let loaded = if flags.profile.is_none() && flags.host.is_some() {
         None
     } else {

@@ -126,6 +126,9 @@ pub enum Command {
     },
     /// End the saved session on the server and delete it
     Logout,
+    /// Where the config file is, its profiles, one profile, or a new one
+    #[command(subcommand)]
+    Config(ConfigAction),
     /// Print the shell completion script (profile names complete from the config file)
     #[command(
         after_help = "Examples:\n  source <(cpcall completions bash)        # in ~/.bashrc\n  cpcall completions fish > ~/.config/fish/completions/cpcall.fish"
@@ -141,6 +144,22 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the config file's path
+    Path,
+    /// List the profiles: host, port, service, auth (no secrets)
+    List,
+    /// Show one profile, secrets as ***
+    Show {
+        #[arg(add = ArgValueCandidates::new(profile_names))]
+        name: String,
+    },
+    /// Ask for a new profile's settings, test them with a harmless call, and save it (mode 0600)
+    #[command(after_help = "Example:\n  cpcall config add prod")]
+    Add { name: String },
 }
 
 pub const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "elvish", "powershell"];

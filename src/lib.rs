@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod configure;
 pub mod curl;
 pub mod error;
 pub mod files;

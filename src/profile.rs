@@ -105,7 +105,8 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ProfileConfig {
     }
 }
 
-fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
+/// The target a profile describes, with `flags` on top.
+pub fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
     let ad_hoc = name == AD_HOC;
     let whose = if ad_hoc {
         "the command line".to_string()

@@ -185,3 +185,96 @@ fn mistyped_subcommands_get_a_suggestion() {
         .assert_code(0)
         .assert_stdout("cpcall -p prod login");
 }
+
+#[test]
+fn config_path_list_and_show() {
+    let f = Fixture::new();
+    let text = format!(
+        "default_profile = \"w\"\n{}{}[profiles.broken]\ntoken = \"t\"\n",
+        root(&f, ""),
+        f.profile("shop", Service::Cpanel, "user = \"bob\"\ntoken_env = \"SHOP_TOKEN\"\npassword = \"hunter2-secret\"\nauth = \"token\"")
+    );
+    let path = f.config(&text);
+    f.run(&["-c", &path, "config", "path"])
+        .assert_code(0)
+        .assert_stdout(&format!("{path}\n"));
+    f.run(&["config", "path"]).assert_stdout(&format!(
+        "{}\n",
+        f.path("xdg-config/cpcall/config.toml").display()
+    ));
+
+    let list = f.run(&["-c", &path, "config", "list"]);
+    list.assert_code(0);
+    let port = f.emu.port(Service::Whm, true);
+    let lines: Vec<Vec<&str>> = list
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["PROFILE", "HOST:PORT", "SERVICE", "AUTH"]);
+    assert!(
+        lines.contains(&vec![
+            "*",
+            "w",
+            &format!("127.0.0.1:{port}"),
+            "whm",
+            "token"
+        ]),
+        "{list:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l[0] == "shop" && l[2] == "cpanel" && l[3] == "token"),
+        "{list:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l[..3] == ["broken", "error:", "profile"]),
+        "{list:#?}"
+    );
+
+    let show = f.run(&["-c", &path, "config", "show", "shop"]);
+    show.assert_code(0)
+        .assert_stdout("[profiles.shop]\n")
+        .assert_stdout("token_env = \"SHOP_TOKEN\"")
+        .assert_stdout("password = \"***\"");
+    assert!(!show.stdout.contains("hunter2-secret"));
+    f.run(&["-c", &path, "config", "show", "nope"])
+        .assert_failure(2, "known profiles");
+}
+
+#[test]
+fn config_add_tests_the_profile_before_saving_it() {
+    let f = Fixture::new();
+    let path = f.path("new/config.toml");
+    let port = f.emu.port(Service::Cpanel, true).to_string();
+    let ca = f.ca_file().display().to_string();
+    let answers = |token: &str| format!("127.0.0.1\ncpanel\n{port}\nbob\ntoken\n{token}\n{ca}\n");
+    let add = |name: &str, input: &str| {
+        let mut cmd = f.cmd();
+        cmd.arg("-c").arg(&path).args(["config", "add", name]);
+        f.output(cmd, Some(input))
+    };
+    add("shop", &answers("WRONG-TOKEN")).assert_failure(3, "nothing saved");
+    assert!(!path.exists());
+
+    add(
+        "shop",
+        &answers(crate::emulator::accounts::BOB.cpanel_token.unwrap()),
+    )
+    .assert_code(0)
+    .assert_stderr("saved");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(&path)
+        .args(["-p", "shop", "cpanel", "Email", "list_pops"]);
+    f.output(cmd, None).assert_code(0);
+    add("shop", &answers("x")).assert_failure(2, "exists already");
+}

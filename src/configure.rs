@@ -1,0 +1,285 @@
+//! `cpcall config path | list | show NAME | add NAME`: find, read and extend the config file
+//! without opening an editor. Secrets are never printed.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, AuthKind, Loaded, Service};
+use crate::error::{Error, Result};
+use crate::profile::{self, Flags};
+
+const SECRET_KEYS: [&str; 4] = ["accesshash", "token", "password", "totp_secret"];
+
+/// The config file in use: `-c`, `CPCALL_CONFIG`, or the platform default.
+pub fn path(explicit: Option<&Path>) -> Result<PathBuf> {
+    match explicit {
+        Some(p) => Ok(config::expand_tilde(p)),
+        None => config::default_path()
+            .ok_or_else(|| Error::usage("no config directory on this platform: pass -c PATH")),
+    }
+}
+
+fn load(explicit: Option<&Path>) -> Result<Loaded> {
+    let path = path(explicit)?;
+    config::load(Some(&path))?
+        .ok_or_else(|| Error::usage(format!("no config file at {}", path.display())))
+}
+
+/// One line per profile: name, host:port, service, auth; the default marked with `*`.
+pub fn list(explicit: Option<&Path>) -> Result<String> {
+    let loaded = load(explicit)?;
+    let default = loaded.file.select(None).ok().map(|(n, _)| n.to_string());
+    let mut rows = vec![vec![
+        String::new(),
+        "PROFILE".into(),
+        "HOST:PORT".into(),
+        "SERVICE".into(),
+        "AUTH".into(),
+    ]];
+    for name in loaded.file.profiles.keys() {
+        let flags = Flags {
+            profile: Some(name.clone()),
+            ..Flags::default()
+        };
+        let mark = if default.as_deref() == Some(name) {
+            "*"
+        } else {
+            ""
+        }
+        .to_string();
+        rows.push(match profile::resolve(&flags, Some(&loaded), &|_| None) {
+            Ok(t) => vec![
+                mark,
+                name.clone(),
+                format!("{}:{}", t.host, t.port),
+                t.service.name().into(),
+                t.auth.name().into(),
+            ],
+            // Unaligned, so one broken profile does not stretch the table.
+            Err(e) => vec![mark, name.clone(), format!("error: {e}")],
+        });
+    }
+    let width = |i: usize| {
+        rows.iter()
+            .filter(|r| r.len() == 5)
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..5).map(width).collect();
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:w$}"))
+                .collect();
+            cells.join(" ").trim_end().to_string()
+        })
+        .collect();
+    Ok(lines.join("\n") + "\n")
+}
+
+/// The profile's table as written, with secret values replaced by `***`.
+pub fn show(explicit: Option<&Path>, name: &str) -> Result<String> {
+    let loaded = load(explicit)?;
+    loaded.file.select(Some(name))?;
+    let text = std::fs::read_to_string(&loaded.path)
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", loaded.path.display())))?;
+    let doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", loaded.path.display())))?;
+    let table = doc
+        .get("profiles")
+        .and_then(|p| p.get(name))
+        .and_then(|t| t.as_table_like())
+        .ok_or_else(|| Error::usage(format!("no [profiles.{name}] table")))?;
+    let mut out = format!("[profiles.{}]\n", toml_edit::Key::new(name));
+    for (key, item) in table.iter() {
+        let value = if SECRET_KEYS.contains(&key) {
+            "\"***\"".to_string()
+        } else {
+            item.as_value().map_or_else(
+                || item.to_string(),
+                |v| v.clone().decorated("", "").to_string(),
+            )
+        };
+        out.push_str(&format!("{} = {value}\n", toml_edit::Key::new(key)));
+    }
+    Ok(out)
+}
+
+/// Answers to `config add`'s questions: from a person at a terminal, else one per line of stdin.
+pub struct Asker {
+    interactive: bool,
+    lines: std::io::Lines<std::io::StdinLock<'static>>,
+}
+
+impl Asker {
+    pub fn new() -> Self {
+        Asker {
+            interactive: std::io::stdin().is_terminal(),
+            lines: std::io::stdin().lock().lines(),
+        }
+    }
+
+    fn ask(&mut self, question: &str, default: Option<&str>) -> Result<String> {
+        let hint = default.map(|d| format!(" [{d}]")).unwrap_or_default();
+        eprint!("{question}{hint}: ");
+        let _ = std::io::stderr().flush();
+        let line = match self.lines.next() {
+            Some(Ok(line)) => line.trim().to_string(),
+            _ if default.is_some() => String::new(),
+            _ => return Err(Error::usage(format!("no answer for \"{question}\""))),
+        };
+        if !self.interactive {
+            eprintln!();
+        }
+        match (line.is_empty(), default) {
+            (true, Some(d)) => Ok(d.to_string()),
+            (true, None) => Err(Error::usage(format!("\"{question}\" needs an answer"))),
+            (false, _) => Ok(line),
+        }
+    }
+
+    /// Hidden at a terminal; a line of stdin otherwise (never echoed).
+    fn ask_secret(&mut self, question: &str, optional: bool) -> Result<Option<String>> {
+        let answer = if self.interactive {
+            rpassword::prompt_password(format!("{question}: "))
+                .map_err(|e| Error::usage(format!("cannot read from the terminal: {e}")))?
+        } else {
+            eprintln!("{question}: (read from standard input)");
+            match self.lines.next() {
+                Some(Ok(line)) => line.trim_end_matches(['\r', '\n']).to_string(),
+                _ => String::new(),
+            }
+        };
+        match (answer.is_empty(), optional) {
+            (true, true) => Ok(None),
+            (true, false) => Err(Error::usage(format!("\"{question}\" needs an answer"))),
+            (false, _) => Ok(Some(answer)),
+        }
+    }
+}
+
+impl Default for Asker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The new profile's settings, as `config add` gathers them.
+pub struct NewProfile {
+    pub table: toml_edit::Table,
+    pub config: config::ProfileConfig,
+}
+
+pub fn ask_profile(asker: &mut Asker) -> Result<NewProfile> {
+    let host = asker.ask("Host name or address of the server", None)?;
+    let service = asker.ask("Service (whm, cpanel, webmail)", Some("whm"))?;
+    let service_value: Service = toml::Value::String(service.clone())
+        .try_into()
+        .map_err(|_| {
+            Error::usage(format!(
+                "service \"{service}\" is not whm, cpanel or webmail"
+            ))
+        })?;
+    let port = asker.ask("Port (Enter for the service's default)", Some(""))?;
+    let default_user = (service_value == Service::Whm).then_some("root");
+    let user = asker.ask("User name (an e-mail address for Webmail)", default_user)?;
+    let default_auth = if service_value == Service::Whm {
+        "token"
+    } else {
+        "password"
+    };
+    let auth = asker.ask(
+        "Authentication (token, password, accesshash, session)",
+        Some(default_auth),
+    )?;
+    let auth_value: AuthKind = toml::Value::String(auth.clone()).try_into().map_err(|_| {
+        Error::usage(format!(
+            "auth \"{auth}\" is not token, password, accesshash or session"
+        ))
+    })?;
+    let secret_key = match auth_value {
+        AuthKind::Token => "token",
+        AuthKind::Accesshash => "accesshash",
+        AuthKind::Password | AuthKind::Session => "password",
+    };
+    let secret = asker
+        .ask_secret(&format!("The {secret_key} (hidden)"), false)?
+        .unwrap_or_default();
+    let totp = match auth_value {
+        AuthKind::Password | AuthKind::Session => {
+            asker.ask_secret("TOTP secret for 2FA (hidden; Enter if none)", true)?
+        }
+        _ => None,
+    };
+    let ca_file = asker.ask(
+        "CA certificate file (Enter to use the public CAs)",
+        Some(""),
+    )?;
+
+    let mut text = format!(
+        "host = {}\nservice = {}\nuser = {}\nauth = {}\n",
+        quote(&host),
+        quote(&service),
+        quote(&user),
+        quote(&auth)
+    );
+    if !port.is_empty() {
+        let n: u16 = port.parse().map_err(|_| {
+            Error::usage(format!("port \"{port}\" is not a number from 1 to 65535"))
+        })?;
+        text.push_str(&format!("port = {n}\n"));
+    }
+    text.push_str(&format!("{secret_key} = {}\n", quote(&secret)));
+    if let Some(totp) = &totp {
+        text.push_str(&format!("totp_secret = {}\n", quote(totp)));
+    }
+    if !ca_file.is_empty() {
+        text.push_str(&format!("ca_file = {}\n", quote(&ca_file)));
+    }
+    let config: config::ProfileConfig = toml::from_str(&text)
+        .map_err(|e| Error::usage(format!("invalid answer: {}", e.message())))?;
+    let table: toml_edit::Table = text
+        .parse::<toml_edit::DocumentMut>()
+        .map_err(|e| Error::usage(format!("invalid answer: {e}")))?
+        .as_table()
+        .clone();
+    Ok(NewProfile { table, config })
+}
+
+fn quote(s: &str) -> String {
+    toml_edit::Value::from(s).to_string()
+}
+
+/// Appends `[profiles.NAME]` to the config file (created if missing), atomically, mode 0600.
+pub fn save_profile(path: &Path, name: &str, table: toml_edit::Table) -> Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()))),
+    };
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    let profiles = doc
+        .entry("profiles")
+        .or_insert_with(|| {
+            let mut t = toml_edit::Table::new();
+            t.set_implicit(true);
+            toml_edit::Item::Table(t)
+        })
+        .as_table_like_mut()
+        .ok_or_else(|| Error::usage(format!("{}: `profiles` is not a table", path.display())))?;
+    if profiles.contains_key(name) {
+        return Err(Error::usage(format!(
+            "profile \"{name}\" exists already in {}",
+            path.display()
+        )));
+    }
+    profiles.insert(name, toml_edit::Item::Table(table));
+    crate::files::write_atomic(path, doc.to_string().as_bytes(), Some(0o600))
+}
