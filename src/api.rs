@@ -67,6 +67,25 @@ impl Call {
         }
     }
 
+    /// The same call with more parameters (a page of a listing).
+    pub fn with_params(&self, extra: Vec<Param>) -> Call {
+        let mut call = self.clone();
+        match &mut call {
+            Call::Whm { params, .. } | Call::Uapi { params, .. } | Call::Api2 { params, .. } => {
+                params.extend(extra)
+            }
+        }
+        call
+    }
+
+    pub fn params(&self) -> &[Param] {
+        match self {
+            Call::Whm { params, .. } | Call::Uapi { params, .. } | Call::Api2 { params, .. } => {
+                params
+            }
+        }
+    }
+
     /// The request for this call. POST keeps the parameters in the body, out of URLs and logs;
     /// GET puts them in the query string. What cpcall sets itself always goes in the query.
     pub fn request(&self, method: Method) -> Result<Request> {

@@ -9,6 +9,7 @@ use crate::config::{self, Service};
 use crate::configure;
 use crate::error::{warn, Error, Exit, Result};
 use crate::output::{self, Style};
+use crate::paginate;
 use crate::profile::{self, Flags, Target};
 use crate::response::{self, Verdict};
 use crate::session;
@@ -47,16 +48,78 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 return Ok(Exit::Success);
             }
             let client = Client::new(&target, g.verbose, max_body(g))?;
-            let response = auth::send(&client, &target, &request)?;
-            let verdict = response::judge(call.kind(), response.status, &response.body);
+            let (verdict, body) = match g.paginate {
+                true => fetch_all_pages(g, &client, &target, &call)?,
+                false => {
+                    let response = auth::send(&client, &target, &request)?;
+                    (
+                        response::judge(call.kind(), response.status, &response.body),
+                        response.body,
+                    )
+                }
+            };
             let shown = match g.data {
-                true => response::payload(call.kind(), &response.body)
+                true => response::payload(call.kind(), &body)
                     .map_or(&b"null"[..], |raw| raw.get().as_bytes()),
-                false => &response.body[..],
+                false => &body[..],
             };
             report(verdict, shown, g)
         }
     }
+}
+
+/// `--paginate`: every page, merged into one answer. A page that fails ends it with that page's
+/// verdict and body.
+fn fetch_all_pages(
+    g: &Global,
+    client: &Client,
+    target: &Target,
+    call: &Call,
+) -> Result<(Verdict, Vec<u8>)> {
+    let kind = call.kind();
+    if let Some((key, _)) = call
+        .params()
+        .iter()
+        .find(|(k, _)| paginate::is_paging_param(k))
+    {
+        return Err(Error::usage(format!(
+            "{key} is set by --paginate: drop it, or drop --paginate"
+        )));
+    }
+    let size = g.page_size as usize;
+    let method = if g.get { Method::Get } else { Method::Post };
+    let mut merged: Option<serde_json::Value> = None;
+    let mut notes = Vec::new();
+    let mut start = 1;
+    for _ in 0..paginate::MAX_PAGES {
+        let page = call.with_params(paginate::page_params(kind, start, size)?);
+        let response = auth::send(client, target, &page.request(method)?)?;
+        match response::judge(kind, response.status, &response.body) {
+            Verdict::Success { notes: n } => notes.extend(n),
+            other => return Ok((other, response.body)),
+        }
+        let mut answer: serde_json::Value = serde_json::from_slice(&response.body)
+            .map_err(|e| Error::transport(format!("page at record {start} is not JSON: {e}")))?;
+        let total = paginate::total(kind, &mut answer);
+        let got = match merged.as_mut() {
+            Some(all) => paginate::merge(kind, all, answer),
+            None => {
+                merged = Some(answer);
+                size
+            }
+        };
+        start += size;
+        match total {
+            Some(total) if got > 0 && (start as u64) <= total => continue,
+            _ => break,
+        }
+    }
+    let mut merged = merged.unwrap_or(serde_json::Value::Null);
+    paginate::finish(kind, &mut merged);
+    let body = serde_json::to_vec(&merged)
+        .map_err(|e| Error::transport(format!("cannot merge the pages: {e}")))?;
+    notes.dedup();
+    Ok((Verdict::Success { notes }, body))
 }
 
 fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {

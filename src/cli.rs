@@ -59,6 +59,12 @@ pub struct Global {
     /// Largest answer to read, in bytes (suffixes K, M, G) [default: 256M]
     #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
     pub max_size: Option<u64>,
+    /// Fetch every page of a long listing (WHM api.chunk, UAPI api.paginate) and merge them
+    #[arg(long, global = true)]
+    pub paginate: bool,
+    /// Records per page with --paginate
+    #[arg(long, global = true, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
     /// Send parameters in the query string instead of a POST body
     #[arg(long, global = true)]
     pub get: bool,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod files;
 pub mod filter;
 pub mod output;
+pub mod paginate;
 pub mod params;
 pub mod profile;
 pub mod response;

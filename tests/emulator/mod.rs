@@ -47,6 +47,8 @@ pub struct Options {
     pub login_redirects: bool,
     /// Misbehave on every request, the way broken servers and networks do.
     pub fault: Option<Fault>,
+    /// Extra cPanel accounts (`user00001`…) and mailboxes, for long listings.
+    pub extra_records: usize,
 }
 
 /// What can go wrong between cpcall and a server.
@@ -120,6 +122,7 @@ impl Default for Options {
             clock_skew_secs: 0,
             login_redirects: false,
             fault: None,
+            extra_records: 0,
         }
     }
 }
@@ -165,6 +168,13 @@ impl State {
             })
             .collect();
         all.extend(self.created.lock().unwrap().iter().cloned());
+        all.extend((1..=self.options.extra_records).map(|i| {
+            (
+                format!("user{i:05}"),
+                format!("site{i:05}.example"),
+                "root".to_string(),
+            )
+        }));
         all
     }
 

@@ -434,7 +434,13 @@ impl Ctx {
                         json!({"user": user, "domain": domain, "owner": owner, "email": format!("admin@{domain}"), "plan": "default", "suspended": 0})
                     })
                     .collect();
-                ok(json!({"acct": accts}), "OK")
+                match chunk(&accts, params) {
+                    Some((page, meta)) => json_ok(&json!({
+                        "metadata": {"version": 1, "command": function, "result": self.flag(true), "reason": "OK", "chunk": meta},
+                        "data": {"acct": page},
+                    })),
+                    None => ok(json!({"acct": accts}), "OK"),
+                }
             }
             "createacct" => match (params.get("username"), params.get("domain")) {
                 (Some(user), Some(domain)) if !user.is_empty() && !domain.is_empty() => {
@@ -552,9 +558,21 @@ impl Ctx {
             ("Variables", "get_user_information") => ok(
                 json!({"user": user, "domain": domain, "contact_email": format!("admin@{domain}")}),
             ),
-            ("Email", "list_pops") => ok(
-                json!([{"email": format!("info@{domain}"), "login": format!("info@{domain}")}, {"email": user, "login": "Main Account"}]),
-            ),
+            ("Email", "list_pops") => {
+                let mut pops = vec![
+                    json!({"email": format!("info@{domain}"), "login": format!("info@{domain}")}),
+                ];
+                pops.extend((1..=self.state.options.extra_records).map(|i| json!({"email": format!("box{i:05}@{domain}"), "login": format!("box{i:05}@{domain}")})));
+                pops.push(json!({"email": user, "login": "Main Account"}));
+                match paginate(&pops, params) {
+                    Some((page, meta)) => {
+                        let mut answer = ok(json!(page));
+                        answer["metadata"] = json!({"paginate": meta});
+                        answer
+                    }
+                    None => ok(json!(pops)),
+                }
+            }
             ("Email", "add_pop") => match (params.get("email"), params.get("password")) {
                 (Some(email), Some(_)) if !email.is_empty() => {
                     ok(json!(format!("{email}+{domain}")))
@@ -606,6 +624,44 @@ impl Ctx {
             ),
         }
     }
+}
+
+/// WHM's `api.chunk.*`: the page of `all` asked for, and `metadata.chunk`.
+fn chunk(all: &[Value], params: &Params) -> Option<(Vec<Value>, Value)> {
+    if params.get("api.chunk.enable") != Some("1") {
+        return None;
+    }
+    let size: usize = params
+        .get("api.chunk.size")
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(100);
+    let start: usize = params
+        .get("api.chunk.start")
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(1);
+    let page: Vec<Value> = all.iter().skip(start - 1).take(size).cloned().collect();
+    let chunks = all.len().div_ceil(size);
+    let meta = json!({"start": start, "size": size, "records": all.len(), "current": (start - 1) / size + 1, "chunks": chunks});
+    Some((page, meta))
+}
+
+/// UAPI's `api.paginate_*`: the page of `all` asked for, and `metadata.paginate`.
+fn paginate(all: &[Value], params: &Params) -> Option<(Vec<Value>, Value)> {
+    let size: usize = params
+        .get("api.paginate_size")?
+        .parse()
+        .ok()
+        .filter(|s| *s > 0)?;
+    let start: usize = params
+        .get("api.paginate_start")
+        .and_then(|s| s.parse().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(1);
+    let page: Vec<Value> = all.iter().skip(start - 1).take(size).cloned().collect();
+    let meta = json!({"total_results": all.len(), "total_pages": all.len().div_ceil(size), "start_result": start, "results_per_page": size, "current_page": (start - 1) / size + 1});
+    Some((page, meta))
 }
 
 /// Request parameters: query first, then the body; repeats kept in order.

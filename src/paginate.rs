@@ -1,0 +1,168 @@
+//! `--paginate`: fetch every page of a long listing and print one merged answer.
+//!
+//! WHM API 1 pages with `api.chunk.enable=1&api.chunk.size=N&api.chunk.start=S` (1-based) and
+//! reports `metadata.chunk.records`; UAPI (also through WHM) with `api.paginate_size=N&
+//! api.paginate_start=S` and `metadata.paginate.total_results`. Pages are merged by joining the
+//! `data` arrays (a list, or the lists inside an object such as `data.acct`).
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::params::Param;
+use crate::response::Kind;
+
+/// The most pages cpcall fetches, so a server that never says "done" cannot loop it forever.
+pub const MAX_PAGES: usize = 100_000;
+
+/// The parameters that ask for the page starting at record `start` (1-based).
+pub fn page_params(kind: Kind, start: usize, size: usize) -> Result<Vec<Param>> {
+    let pairs: Vec<(&str, String)> = match kind {
+        Kind::Whm => vec![
+            ("api.chunk.enable", "1".into()),
+            ("api.chunk.verbose", "1".into()),
+            ("api.chunk.size", size.to_string()),
+            ("api.chunk.start", start.to_string()),
+        ],
+        Kind::Uapi | Kind::ProxyUapi => vec![
+            ("api.paginate_size", size.to_string()),
+            ("api.paginate_start", start.to_string()),
+        ],
+        Kind::Api2 | Kind::WhmUapiCpanel => {
+            return Err(Error::usage(
+                "--paginate works with WHM API 1 and UAPI calls, not API 2 or uapi_cpanel",
+            ))
+        }
+    };
+    Ok(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// Whether the user already set paging parameters by hand.
+pub fn is_paging_param(key: &str) -> bool {
+    key.starts_with("api.chunk.") || key.starts_with("api.paginate")
+}
+
+/// The envelope that holds `data` and `metadata` for this kind of call.
+fn envelope(kind: Kind, answer: &mut Value) -> Option<&mut Value> {
+    match kind {
+        Kind::ProxyUapi => answer.get_mut("result"),
+        _ => Some(answer),
+    }
+}
+
+/// The number of records the whole listing has, if the server paged the answer.
+pub fn total(kind: Kind, answer: &mut Value) -> Option<u64> {
+    let meta = envelope(kind, answer)?.get("metadata")?;
+    match kind {
+        Kind::Whm => meta.get("chunk")?.get("records")?.as_u64(),
+        _ => meta.get("paginate")?.get("total_results")?.as_u64(),
+    }
+}
+
+/// Adds `page`'s records to `merged`; returns how many the page had.
+pub fn merge(kind: Kind, merged: &mut Value, mut page: Value) -> usize {
+    let (Some(into), Some(from)) = (
+        envelope(kind, merged).and_then(|e| e.get_mut("data")),
+        envelope(kind, &mut page)
+            .and_then(|e| e.get_mut("data"))
+            .map(Value::take),
+    ) else {
+        return 0;
+    };
+    append(into, from)
+}
+
+fn append(into: &mut Value, from: Value) -> usize {
+    match (into, from) {
+        (Value::Array(a), Value::Array(b)) => {
+            let n = b.len();
+            a.extend(b);
+            n
+        }
+        (Value::Object(a), Value::Object(b)) => b
+            .into_iter()
+            .map(|(k, v)| match a.get_mut(&k) {
+                Some(existing @ Value::Array(_)) => append(existing, v),
+                _ => 0,
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// Drops the paging metadata: the merged answer is one page of everything.
+pub fn finish(kind: Kind, merged: &mut Value) {
+    if let Some(Value::Object(meta)) = envelope(kind, merged).and_then(|e| e.get_mut("metadata")) {
+        meta.remove("chunk");
+        meta.remove("paginate");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_table() {
+        let cases = [
+            (
+                Kind::Whm,
+                json!({"metadata":{"chunk":{"records":3}},"data":{"acct":[1,2]}}),
+                json!({"data":{"acct":[3]}}),
+                json!({"metadata":{},"data":{"acct":[1,2,3]}}),
+                1,
+            ),
+            (
+                Kind::Uapi,
+                json!({"status":1,"data":[1],"metadata":{"paginate":{"total_results":2}}}),
+                json!({"data":[2]}),
+                json!({"status":1,"data":[1,2],"metadata":{}}),
+                1,
+            ),
+            (
+                Kind::ProxyUapi,
+                json!({"result":{"data":["a"],"metadata":{"paginate":{}}}}),
+                json!({"result":{"data":["b","c"]}}),
+                json!({"result":{"data":["a","b","c"],"metadata":{}}}),
+                2,
+            ),
+            (
+                Kind::Uapi,
+                json!({"data":"x"}),
+                json!({"data":"y"}),
+                json!({"data":"x"}),
+                0,
+            ),
+        ];
+        for (kind, mut merged, page, want, n) in cases {
+            assert_eq!(merge(kind, &mut merged, page), n);
+            finish(kind, &mut merged);
+            assert_eq!(merged, want);
+        }
+    }
+
+    #[test]
+    fn totals_table() {
+        let cases = [
+            (
+                Kind::Whm,
+                json!({"metadata":{"chunk":{"records":250}}}),
+                Some(250),
+            ),
+            (
+                Kind::Uapi,
+                json!({"metadata":{"paginate":{"total_results":7}}}),
+                Some(7),
+            ),
+            (
+                Kind::ProxyUapi,
+                json!({"result":{"metadata":{"paginate":{"total_results":9}}}}),
+                Some(9),
+            ),
+            (Kind::Whm, json!({"metadata":{"result":1}}), None),
+        ];
+        for (kind, mut answer, want) in cases {
+            assert_eq!(total(kind, &mut answer), want);
+        }
+    }
+}
