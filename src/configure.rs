@@ -125,7 +125,10 @@ impl Asker {
     }
 
     fn ask(&mut self, question: &str, default: Option<&str>) -> Result<String> {
-        let hint = default.map(|d| format!(" [{d}]")).unwrap_or_default();
+        let hint = default
+            .filter(|d| !d.is_empty())
+            .map(|d| format!(" [{d}]"))
+            .unwrap_or_default();
         eprint!("{question}{hint}: ");
         let _ = std::io::stderr().flush();
         let line = match self.lines.next() {

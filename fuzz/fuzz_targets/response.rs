@@ -21,6 +21,19 @@ fuzz_target!(|data: &[u8]| {
             write_json(&mut out, body, style, false).expect("writing to a Vec");
             let again: serde_json::Value = serde_json::from_slice(&out).expect("reformatted JSON parses");
             assert_eq!(again, value, "{style:?} changed the JSON");
+            // Colour only adds escape sequences around tokens.
+            let mut coloured = Vec::new();
+            write_json(&mut coloured, body, style, true).expect("writing to a Vec");
+            let plain = String::from_utf8_lossy(&coloured)
+                .replace("\x1b[1;34m", "")
+                .replace("\x1b[32m", "")
+                .replace("\x1b[36m", "")
+                .replace("\x1b[33m", "")
+                .replace("\x1b[90m", "")
+                .replace("\x1b[0m", "");
+            let mut uncoloured = Vec::new();
+            write_json(&mut uncoloured, body, if style == Style::AsReceived { Style::Compact } else { style }, false).expect("writing to a Vec");
+            assert_eq!(plain.as_bytes(), &uncoloured[..], "colour changed more than colour");
         }
     }
 });

@@ -281,7 +281,10 @@ fn config_add_tests_the_profile_before_saving_it() {
 
 #[test]
 fn paginate_fetches_every_page_and_merges_them() {
-    let f = Fixture::with(crate::emulator::Options { extra_records: 2500, ..Default::default() });
+    let f = Fixture::with(crate::emulator::Options {
+        extra_records: 2500,
+        ..Default::default()
+    });
     let out = f.call(&root(&f, ""), &["--paginate", "whm", "listaccts"]);
     out.assert_code(0);
     let json = out.json();
@@ -289,19 +292,65 @@ fn paginate_fetches_every_page_and_merges_them() {
     assert_eq!(accts.len(), 2504);
     assert_eq!(accts[2503]["user"], "user02500");
     assert!(json["metadata"].get("chunk").is_none());
-    let starts: Vec<String> = f.requests().iter().map(|r| String::from_utf8_lossy(&r.request.body).into_owned()).collect();
+    let starts: Vec<String> = f
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.request.body).into_owned())
+        .collect();
     assert_eq!(starts.len(), 3, "{starts:?}");
-    assert!(starts[2].contains("api.chunk.size=1000&api.chunk.start=2001"), "{starts:?}");
+    assert!(
+        starts[2].contains("api.chunk.size=1000&api.chunk.start=2001"),
+        "{starts:?}"
+    );
 
     let bob = f.bob_token("b", Service::Cpanel);
-    let out = f.call(&bob, &["--paginate", "--page-size", "100", "-d", "--jq", "length", "cpanel", "Email", "list_pops"]);
+    let out = f.call(
+        &bob,
+        &[
+            "--paginate",
+            "--page-size",
+            "100",
+            "-d",
+            "--jq",
+            "length",
+            "cpanel",
+            "Email",
+            "list_pops",
+        ],
+    );
     out.assert_code(0);
     assert_eq!(out.stdout, "2502\n");
     assert_eq!(f.requests().len(), 3 + 26);
 
-    let out = f.call(&root(&f, ""), &["--paginate", "--page-size", "500", "cpanel", "--user", "bob", "Email", "list_pops"]);
+    let out = f.call(
+        &root(&f, ""),
+        &[
+            "--paginate",
+            "--page-size",
+            "500",
+            "cpanel",
+            "--user",
+            "bob",
+            "Email",
+            "list_pops",
+        ],
+    );
     assert_eq!(out.json()["result"]["data"].as_array().unwrap().len(), 2502);
 
-    f.call(&root(&f, ""), &["--paginate", "whm", "listaccts", "api.chunk.size=5"]).assert_failure(2, "set by --paginate");
-    f.call(&bob, &["--paginate", "cpanel", "--api2", "Email", "listpopswithdisk"]).assert_failure(2, "not API 2");
+    f.call(
+        &root(&f, ""),
+        &["--paginate", "whm", "listaccts", "api.chunk.size=5"],
+    )
+    .assert_failure(2, "set by --paginate");
+    f.call(
+        &bob,
+        &[
+            "--paginate",
+            "cpanel",
+            "--api2",
+            "Email",
+            "listpopswithdisk",
+        ],
+    )
+    .assert_failure(2, "not API 2");
 }
