@@ -100,6 +100,18 @@ impl Fixture {
         )
     }
 
+    /// A WHM profile with root's API token, and EXTRA lines.
+    pub fn root_token(&self, name: &str, extra: &str) -> String {
+        self.profile(
+            name,
+            Service::Whm,
+            &format!(
+                "token = \"{}\"\n{extra}",
+                accounts::ROOT.whm_token.unwrap_or_default()
+            ),
+        )
+    }
+
     /// A profile for BOB with his cPanel API token.
     pub fn bob_token(&self, name: &str, service: Service) -> String {
         self.profile(

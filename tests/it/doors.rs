@@ -1,22 +1,14 @@
 //! Issue 3, the other doors: UAPI and API 2 through WHM for a cPanel user, and API 2 direct.
 
 use crate::common::Fixture;
-use crate::emulator::accounts::{RESELLER, ROOT};
+use crate::emulator::accounts::RESELLER;
 use crate::emulator::Service;
-
-fn root(f: &Fixture, extra: &str) -> String {
-    f.profile(
-        "w",
-        Service::Whm,
-        &format!("token = \"{}\"\n{extra}", ROOT.whm_token.unwrap()),
-    )
-}
 
 #[test]
 fn uapi_through_whm_with_user() {
     let f = Fixture::new();
     let out = f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &["cpanel", "--user", "bob", "Email", "list_pops", "x=1"],
     );
     out.assert_code(0);
@@ -41,7 +33,7 @@ fn uapi_through_whm_with_user() {
 fn cpanel_user_in_the_profile_is_the_default_user() {
     let f = Fixture::new();
     f.call(
-        &root(&f, "cpanel_user = \"bob\""),
+        &f.root_token("w", "cpanel_user = \"bob\""),
         &["cpanel", "Variables", "get_user_information"],
     )
     .assert_code(0);
@@ -53,7 +45,7 @@ fn cpanel_user_in_the_profile_is_the_default_user() {
         .target
         .contains("cpanel_jsonapi_user=bob&"));
     f.call(
-        &root(&f, "cpanel_user = \"bob\""),
+        &f.root_token("w", "cpanel_user = \"bob\""),
         &[
             "cpanel",
             "--user",
@@ -76,13 +68,13 @@ fn cpanel_user_in_the_profile_is_the_default_user() {
 fn proxy_and_inner_failures_exit_1() {
     let f = Fixture::new();
     f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &["cpanel", "--user", "nosuchuser", "Email", "list_pops"],
     )
     .assert_code(1)
     .assert_stderr("API error: User “nosuchuser” does not exist");
     f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &["cpanel", "--user", "bob", "Email", "add_pop"],
     )
     .assert_code(1)
@@ -108,7 +100,7 @@ fn proxy_and_inner_failures_exit_1() {
     .assert_stderr("you do not own it");
     // WHM's own uapi_cpanel: metadata.result is 1 while the inner status is 0.
     let out = f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &[
             "whm",
             "uapi_cpanel",
@@ -124,13 +116,13 @@ fn proxy_and_inner_failures_exit_1() {
 #[test]
 fn usage_errors_for_user() {
     let f = Fixture::new();
-    f.call(&root(&f, ""), &["cpanel", "Email", "list_pops"])
+    f.call(&f.root_token("w", ""), &["cpanel", "Email", "list_pops"])
         .assert_failure(2, "--user USER");
     let bob = f.bob_token("b", Service::Cpanel);
     f.call(&bob, &["cpanel", "--user", "bob", "Email", "list_pops"])
         .assert_failure(2, "drop --user");
     f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &[
             "cpanel",
             "--user",
@@ -161,7 +153,7 @@ fn api2_direct_and_through_whm() {
     assert_eq!(out.json()["cpanelresult"]["event"]["result"], 0);
 
     f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &[
             "cpanel",
             "--api2",
@@ -180,7 +172,7 @@ fn api2_direct_and_through_whm() {
         .target
         .starts_with("/json-api/cpanel?cpanel_jsonapi_user=bob&cpanel_jsonapi_apiversion=2&"));
     f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &[
             "cpanel",
             "--api2",

@@ -1,16 +1,7 @@
 //! Issue 5: at home in the shell: --data, --jq, colour, completions, config commands.
 
 use crate::common::Fixture;
-use crate::emulator::accounts::ROOT;
 use crate::emulator::Service;
-
-fn root(f: &Fixture, extra: &str) -> String {
-    f.profile(
-        "w",
-        Service::Whm,
-        &format!("token = \"{}\"\n{extra}", ROOT.whm_token.unwrap()),
-    )
-}
 
 #[test]
 fn data_prints_only_the_payload_of_every_api() {
@@ -18,7 +9,7 @@ fn data_prints_only_the_payload_of_every_api() {
     let bob = f.bob_token("b", Service::Cpanel);
     let cases: Vec<(String, Vec<&str>, serde_json::Value)> = vec![
         (
-            root(&f, ""),
+            f.root_token("w", ""),
             vec!["whm", "version"],
             serde_json::json!({"version": "11.130.0.5"}),
         ),
@@ -28,7 +19,7 @@ fn data_prints_only_the_payload_of_every_api() {
             serde_json::json!({"user": "bob", "domain": "bob.example", "contact_email": "admin@bob.example"}),
         ),
         (
-            root(&f, ""),
+            f.root_token("w", ""),
             vec!["cpanel", "--user", "bob", "Ftp", "list_ftp"],
             serde_json::json!([{"user": "bob", "type": "main"}, {"user": "anonymous", "type": "anonymous"}]),
         ),
@@ -38,7 +29,7 @@ fn data_prints_only_the_payload_of_every_api() {
             serde_json::json!([{"email": "info@bob.example", "diskused": "0"}]),
         ),
         (
-            root(&f, ""),
+            f.root_token("w", ""),
             vec![
                 "whm",
                 "uapi_cpanel",
@@ -55,7 +46,7 @@ fn data_prints_only_the_payload_of_every_api() {
         assert_eq!(out.json(), want, "{args:?}");
     }
     // Success is still judged on the whole answer.
-    let out = f.call(&root(&f, ""), &["-d", "whm", "createacct"]);
+    let out = f.call(&f.root_token("w", ""), &["-d", "whm", "createacct"]);
     out.assert_code(1).assert_stderr("API error");
     assert_eq!(out.stdout.trim(), "null");
 }
@@ -64,7 +55,7 @@ fn data_prints_only_the_payload_of_every_api() {
 fn jq_filters_in_process() {
     let f = Fixture::new();
     let out = f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &[
             "--jq",
             ".data.acct[] | select(.owner == \"root\") | .user",
@@ -75,7 +66,7 @@ fn jq_filters_in_process() {
     out.assert_code(0);
     assert_eq!(out.stdout, "reseller\ncptest\nasder\n");
     let out = f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &[
             "-d",
             "--jq",
@@ -85,10 +76,13 @@ fn jq_filters_in_process() {
         ],
     );
     assert_eq!(out.stdout, "4\n");
-    f.call(&root(&f, ""), &["--jq", ".data[", "whm", "version"])
-        .assert_failure(2, "invalid --jq filter");
     f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
+        &["--jq", ".data[", "whm", "version"],
+    )
+    .assert_failure(2, "invalid --jq filter");
+    f.call(
+        &f.root_token("w", ""),
         &["--jq", ".data.version + 1", "whm", "version"],
     )
     .assert_failure(2, "jq filter error");
@@ -97,20 +91,26 @@ fn jq_filters_in_process() {
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let f = Fixture::new();
-    let piped = f.call(&root(&f, ""), &["whm", "version"]);
+    let piped = f.call(&f.root_token("w", ""), &["whm", "version"]);
     assert!(!piped.stdout.contains('\x1b'), "no colour when piped");
-    let always = f.call(&root(&f, ""), &["--color", "always", "whm", "version"]);
+    let always = f.call(
+        &f.root_token("w", ""),
+        &["--color", "always", "whm", "version"],
+    );
     assert!(
         always.stdout.contains("\x1b[1;34m\"metadata\"\x1b[0m"),
         "{always:#?}"
     );
     let never = f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &["--color", "never", "--pretty", "whm", "version"],
     );
     assert!(!never.stdout.contains('\x1b'));
-    f.call(&root(&f, ""), &["--color", "sometimes", "whm", "version"])
-        .assert_code(2);
+    f.call(
+        &f.root_token("w", ""),
+        &["--color", "sometimes", "whm", "version"],
+    )
+    .assert_code(2);
 }
 
 /// Committed generated files must match what the code generates now. `CPCALL_BLESS=1` rewrites them.
@@ -146,7 +146,7 @@ fn completion_offers_profile_names_from_the_config() {
     let f = Fixture::new();
     let config = f.config(&format!(
         "{}{}",
-        root(&f, ""),
+        f.root_token("w", ""),
         f.bob_token("shop", Service::Cpanel)
     ));
     let mut cmd = f.cmd();
@@ -191,7 +191,7 @@ fn config_path_list_and_show() {
     let f = Fixture::new();
     let text = format!(
         "default_profile = \"w\"\n{}{}[profiles.broken]\ntoken = \"t\"\n",
-        root(&f, ""),
+        f.root_token("w", ""),
         f.profile("shop", Service::Cpanel, "user = \"bob\"\ntoken_env = \"SHOP_TOKEN\"\npassword = \"hunter2-secret\"\nauth = \"token\"")
     );
     let path = f.config(&text);
@@ -285,7 +285,7 @@ fn paginate_fetches_every_page_and_merges_them() {
         extra_records: 2500,
         ..Default::default()
     });
-    let out = f.call(&root(&f, ""), &["--paginate", "whm", "listaccts"]);
+    let out = f.call(&f.root_token("w", ""), &["--paginate", "whm", "listaccts"]);
     out.assert_code(0);
     let json = out.json();
     let accts = json["data"]["acct"].as_array().unwrap();
@@ -323,7 +323,7 @@ fn paginate_fetches_every_page_and_merges_them() {
     assert_eq!(f.requests().len(), 3 + 26);
 
     let out = f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &[
             "--paginate",
             "--page-size",
@@ -338,7 +338,7 @@ fn paginate_fetches_every_page_and_merges_them() {
     assert_eq!(out.json()["result"]["data"].as_array().unwrap().len(), 2502);
 
     f.call(
-        &root(&f, ""),
+        &f.root_token("w", ""),
         &["--paginate", "whm", "listaccts", "api.chunk.size=5"],
     )
     .assert_failure(2, "set by --paginate");
