@@ -8,13 +8,14 @@ use crate::cli::{Cli, Command, ConfigAction, Global};
 use crate::config::{self, Service};
 use crate::configure;
 use crate::error::{warn, Error, Exit, Result};
+use crate::outcome;
 use crate::output::{self, Style};
-use crate::paginate;
 use crate::profile::{self, Flags, Target};
 use crate::response::{self, Verdict};
 use crate::session;
 use crate::tls::Verify;
 use crate::transport::Client;
+use crate::{batch, fanout};
 
 pub fn run(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
@@ -26,14 +27,37 @@ pub fn run(cli: Cli) -> Result<Exit> {
     if let Command::Config(action) = &cli.command {
         return config_command(g, action);
     }
-    let (target, config_path) = target(g)?;
+    let loaded = load_config(g)?;
+    if let Some(names) = fanout::selected(g, loaded.as_ref())? {
+        let loaded = loaded
+            .as_ref()
+            .ok_or_else(|| Error::usage("no config file"))?;
+        return many(g, &cli.command, fanout::targets(&names, g, loaded));
+    }
+    let target = profile::resolve(&flags(g), loaded.as_ref(), &|name| std::env::var(name).ok())?;
+    let config_path = loaded.map(|l| l.path);
     warn_about_transport(&target);
     match &cli.command {
         Command::Trust { yes } => trust(&target, config_path.as_deref(), *yes),
         Command::Login { otp } => login(g, &target, otp.as_deref()),
         Command::Logout => logout(g, &target),
+        Command::Batch {
+            file,
+            stop_on_error,
+        } => {
+            let name = target.profile.clone();
+            batch::run(
+                g,
+                vec![(name, Ok(target))],
+                file.as_deref(),
+                *stop_on_error,
+                false,
+            )
+        }
         command => {
-            let call = call(command, &target)?;
+            let params =
+                crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
+            let call = call(command, &target, params)?;
             let method = if g.get { Method::Get } else { Method::Post };
             let request = call.request(method)?;
             if g.curl {
@@ -48,78 +72,61 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 return Ok(Exit::Success);
             }
             let client = Client::new(&target, g.verbose, max_body(g))?;
-            let (verdict, body) = match g.paginate {
-                true => fetch_all_pages(g, &client, &target, &call)?,
-                false => {
-                    let response = auth::send(&client, &target, &request)?;
-                    (
-                        response::judge(call.kind(), response.status, &response.body),
-                        response.body,
-                    )
-                }
-            };
-            let shown = match g.data {
-                true => response::payload(call.kind(), &body)
-                    .map_or(&b"null"[..], |raw| raw.get().as_bytes()),
-                false => &body[..],
-            };
-            report(verdict, shown, g)
+            let answer = outcome::fetch(&client, &target, &call, &options(g))?;
+            report(answer.verdict.clone(), answer.shown(g.data), g)
         }
     }
 }
 
-/// `--paginate`: every page, merged into one answer. A page that fails ends it with that page's
-/// verdict and body.
-fn fetch_all_pages(
-    g: &Global,
-    client: &Client,
-    target: &Target,
-    call: &Call,
-) -> Result<(Verdict, Vec<u8>)> {
-    let kind = call.kind();
-    if let Some((key, _)) = call
-        .params()
-        .iter()
-        .find(|(k, _)| paginate::is_paging_param(k))
-    {
-        return Err(Error::usage(format!(
-            "{key} is set by --paginate: drop it, or drop --paginate"
-        )));
-    }
-    let size = g.page_size as usize;
-    let method = if g.get { Method::Get } else { Method::Post };
-    let mut merged: Option<serde_json::Value> = None;
-    let mut notes = Vec::new();
-    let mut start = 1;
-    for _ in 0..paginate::MAX_PAGES {
-        let page = call.with_params(paginate::page_params(kind, start, size)?);
-        let response = auth::send(client, target, &page.request(method)?)?;
-        match response::judge(kind, response.status, &response.body) {
-            Verdict::Success { notes: n } => notes.extend(n),
-            other => return Ok((other, response.body)),
-        }
-        let mut answer: serde_json::Value = serde_json::from_slice(&response.body)
-            .map_err(|e| Error::transport(format!("page at record {start} is not JSON: {e}")))?;
-        let total = paginate::total(kind, &mut answer);
-        let got = match merged.as_mut() {
-            Some(all) => paginate::merge(kind, all, answer),
-            None => {
-                merged = Some(answer);
-                size
+/// The same command against several profiles at once (`-p a,b`, `--all`, `--group`).
+fn many(g: &Global, command: &Command, targets: Vec<(String, Result<Target>)>) -> Result<Exit> {
+    match command {
+        Command::Batch {
+            file,
+            stop_on_error,
+        } => batch::run(g, targets, file.as_deref(), *stop_on_error, true),
+        Command::Whm { .. } | Command::Cpanel { .. } => {
+            if g.curl {
+                return Err(Error::usage("--curl shows one call: name one profile"));
             }
-        };
-        start += size;
-        match total {
-            Some(total) if got > 0 && (start as u64) <= total => continue,
-            _ => break,
+            // Parameters are read once (KEY=@- included) and sent to every profile.
+            let parsed =
+                crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
+            let mut tally = fanout::Tally::new(targets.len(), g.verbose);
+            let options = options(g);
+            let run_one = |(name, target): &(String, Result<Target>)| -> (Exit, String) {
+                let result = target.as_ref().map_err(clone_error).and_then(|target| {
+                    let call = call(command, target, parsed.clone())?;
+                    let client = Client::new(target, g.verbose, max_body(g))?;
+                    outcome::fetch(&client, target, &call, &options)
+                });
+                let host = target.as_ref().ok().map(|t| t.host.as_str());
+                let tag = outcome::Tag {
+                    line: None,
+                    profile: Some(name),
+                    host,
+                };
+                outcome::json_line(tag, &result, g.data, g.jq.as_deref())
+            };
+            fanout::parallel(
+                &targets,
+                g.jobs.unwrap_or(16) as usize,
+                run_one,
+                |i, (exit, line)| {
+                    tally.record(&targets[i].0, exit, &line);
+                    true
+                },
+            );
+            Ok(tally.finish("profiles"))
         }
+        _ => Err(Error::usage(
+            "login, logout, trust and completions work on one profile at a time: name one with -p",
+        )),
     }
-    let mut merged = merged.unwrap_or(serde_json::Value::Null);
-    paginate::finish(kind, &mut merged);
-    let body = serde_json::to_vec(&merged)
-        .map_err(|e| Error::transport(format!("cannot merge the pages: {e}")))?;
-    notes.dedup();
-    Ok((Verdict::Success { notes }, body))
+}
+
+fn clone_error(e: &Error) -> Error {
+    Error::new(e.exit, e.message())
 }
 
 fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
@@ -234,20 +241,18 @@ fn flags(g: &Global) -> Flags {
     }
 }
 
-fn target(g: &Global) -> Result<(Target, Option<std::path::PathBuf>)> {
-    let flags = flags(g);
-    let loaded = if flags.profile.is_none() && flags.host.is_some() {
-        None
-    } else {
-        config::load(g.config.as_deref())?
-    };
+/// The config file, unless `--host` without `-p` makes the target from flags and environment.
+fn load_config(g: &Global) -> Result<Option<config::Loaded>> {
+    if g.profile.is_none() && g.host.is_some() && !g.all && g.group.is_none() {
+        return Ok(None);
+    }
+    let loaded = config::load(g.config.as_deref())?;
     if let Some(loaded) = loaded.as_ref().filter(|l| l.holds_secrets()) {
         if let Some(message) = crate::error::loose_mode(&loaded.path, 0o600) {
             warn(message);
         }
     }
-    let target = profile::resolve(&flags, loaded.as_ref(), &|name| std::env::var(name).ok())?;
-    Ok((target, loaded.map(|l| l.path)))
+    Ok(loaded)
 }
 
 fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result<Exit> {
@@ -303,10 +308,22 @@ fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result
     Ok(Exit::Success)
 }
 
-fn call(command: &Command, target: &Target) -> Result<Call> {
-    let mut stdin = std::io::stdin().lock();
+/// The `KEY=VALUE` arguments of a `whm` or `cpanel` command line.
+pub(crate) fn command_params(command: &Command) -> &[String] {
     match command {
-        Command::Whm { function, params } => {
+        Command::Whm { params, .. } | Command::Cpanel { params, .. } => params,
+        _ => &[],
+    }
+}
+
+/// The API call a `whm` or `cpanel` command line makes on `target`, with its parsed `params`.
+pub(crate) fn call(
+    command: &Command,
+    target: &Target,
+    params: Vec<crate::params::Param>,
+) -> Result<Call> {
+    match command {
+        Command::Whm { function, .. } => {
             if target.service != Service::Whm {
                 return Err(Error::usage(format!(
                     "WHM API calls need WHM credentials, but {} is a {} profile: use a profile with service = \"whm\"",
@@ -316,7 +333,7 @@ fn call(command: &Command, target: &Target) -> Result<Call> {
             }
             Ok(Call::Whm {
                 function: function.clone(),
-                params: crate::params::parse(params, &mut stdin)?,
+                params,
             })
         }
         Command::Cpanel {
@@ -324,7 +341,7 @@ fn call(command: &Command, target: &Target) -> Result<Call> {
             api2,
             module,
             function,
-            params,
+            ..
         } => {
             let via_whm = match (target.service, user) {
                 (Service::Whm, Some(user)) => Some(user.clone()),
@@ -344,7 +361,6 @@ fn call(command: &Command, target: &Target) -> Result<Call> {
                 (_, None) => None,
             };
             let (module, function) = (module.clone(), function.clone());
-            let params = crate::params::parse(params, &mut stdin)?;
             Ok(if *api2 {
                 Call::Api2 {
                     module,
@@ -386,7 +402,14 @@ fn warn_about_transport(target: &Target) {
     }
 }
 
-fn max_body(g: &Global) -> u64 {
+pub(crate) fn options(g: &Global) -> outcome::Options {
+    outcome::Options {
+        method: if g.get { Method::Get } else { Method::Post },
+        paginate: g.paginate.then_some(g.page_size as usize),
+    }
+}
+
+pub(crate) fn max_body(g: &Global) -> u64 {
     g.max_size.unwrap_or(crate::transport::DEFAULT_MAX_BODY)
 }
 

@@ -38,6 +38,15 @@ pub struct Global {
         add = ArgValueCandidates::new(profile_names)
     )]
     pub profile: Option<String>,
+    /// Run against every profile of the config file
+    #[arg(long, global = true, conflicts_with = "group")]
+    pub all: bool,
+    /// Run against the profiles of a [groups] entry of the config file
+    #[arg(long, global = true, value_name = "NAME")]
+    pub group: Option<String>,
+    /// How many calls at once [default: 16 for several profiles, 1 (in order) for batch]
+    #[arg(short, long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
     /// Config file [default: ~/.config/cpcall/config.toml]
     #[arg(short, long, env = "CPCALL_CONFIG", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -132,6 +141,17 @@ pub enum Command {
     },
     /// End the saved session on the server and delete it
     Logout,
+    /// Run the calls of a file (or stdin), one per line: `whm FUNCTION k=v`, `cpanel MODULE FUNCTION k=v`
+    #[command(
+        after_help = "Example:\n  printf 'whm version\\nwhm listaccts search=bob\\n' | cpcall -p prod batch\n  cpcall --all -j 32 batch calls.txt"
+    )]
+    Batch {
+        /// File of calls; - or nothing for standard input
+        file: Option<PathBuf>,
+        /// Start no further call after one fails
+        #[arg(long)]
+        stop_on_error: bool,
+    },
     /// Where the config file is, its profiles, one profile, or a new one
     #[command(subcommand)]
     Config(ConfigAction),
@@ -187,6 +207,14 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
     Ok(buf)
+}
+
+/// One line of a batch file: the subcommand part of a command line.
+#[derive(Debug, Parser)]
+#[command(name = "batch line", no_binary_name = true)]
+pub struct BatchLine {
+    #[command(subcommand)]
+    pub command: Command,
 }
 
 /// Profile names from the config file, for completion; silent about any problem.

@@ -78,6 +78,9 @@ pub struct ConfigFile {
     pub default_profile: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, ProfileConfig>,
+    /// `[groups] web = ["a", "b"]`: names for `--group`.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
 }
 
 /// One `[profiles.NAME]` table, as written. Every secret has four spellings; see [`SecretName`].

@@ -11,6 +11,56 @@ use crate::error::{Error, Result};
 
 /// Runs `code` on the JSON `input` and writes the results. Any filter error is exit 2.
 pub fn run(code: &str, input: &[u8], pretty: bool, out: &mut dyn Write) -> Result<()> {
+    let pp = jaq_json::write::Pp {
+        indent: pretty.then(|| "  ".to_string()),
+        ..Default::default()
+    };
+    let mut emit = |value: &Val| -> std::io::Result<()> {
+        match value {
+            Val::TStr(bytes) => out.write_all(bytes)?,
+            other => jaq_json::write::write(out, &pp, 0, other)?,
+        }
+        out.write_all(b"\n")
+    };
+    for value in apply(code, input)? {
+        match emit(&value) {
+            Ok(()) => {}
+            // A reader that stops early (`| head`) is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => {
+                return Err(Error::usage(format!(
+                    "cannot write the filter's output: {e}"
+                )))
+            }
+        }
+    }
+    out.flush()
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
+        .map_err(|e| Error::usage(format!("cannot write the filter's output: {e}")))
+}
+
+/// The filter's outputs as JSON texts (strings stay quoted), for embedding in JSON lines.
+pub fn values(code: &str, input: &[u8]) -> Result<Vec<Box<serde_json::value::RawValue>>> {
+    apply(code, input)?
+        .iter()
+        .map(|v| {
+            let mut text = Vec::new();
+            jaq_json::write::write(&mut text, &jaq_json::write::Pp::default(), 0, v)
+                .map_err(|e| Error::usage(format!("jq output: {e}")))?;
+            serde_json::value::RawValue::from_string(String::from_utf8_lossy(&text).into_owned())
+                .map_err(|e| Error::usage(format!("jq output is not JSON: {e}")))
+        })
+        .collect()
+}
+
+/// Compiles and runs the filter: every output, or the first error.
+fn apply(code: &str, input: &[u8]) -> Result<Vec<Val>> {
     let input = jaq_json::read::parse_single(input).map_err(|e| {
         Error::transport(format!("the answer is not JSON the filter can read: {e}"))
     })?;
@@ -39,39 +89,12 @@ pub fn run(code: &str, input: &[u8], pretty: bool, out: &mut dyn Write) -> Resul
             ))
         })?;
     let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
-    let pp = jaq_json::write::Pp {
-        indent: pretty.then(|| "  ".to_string()),
-        ..Default::default()
-    };
-    let mut emit = |value: &Val| -> std::io::Result<()> {
-        match value {
-            Val::TStr(bytes) => out.write_all(bytes)?,
-            other => jaq_json::write::write(out, &pp, 0, other)?,
-        }
-        out.write_all(b"\n")
-    };
-    for result in filter.id.run((ctx, input)).map(unwrap_valr) {
-        let value = result.map_err(|e| Error::usage(format!("jq filter error: {e}")))?;
-        match emit(&value) {
-            Ok(()) => {}
-            // A reader that stops early (`| head`) is not an error.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-            Err(e) => {
-                return Err(Error::usage(format!(
-                    "cannot write the filter's output: {e}"
-                )))
-            }
-        }
-    }
-    out.flush()
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })
-        .map_err(|e| Error::usage(format!("cannot write the filter's output: {e}")))
+    filter
+        .id
+        .run((ctx, input))
+        .map(unwrap_valr)
+        .map(|r| r.map_err(|e| Error::usage(format!("jq filter error: {e}"))))
+        .collect()
 }
 
 /// jaq's parse and compile errors, on one line.

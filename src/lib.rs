@@ -6,13 +6,16 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod configure;
 pub mod curl;
 pub mod error;
+pub mod fanout;
 pub mod files;
 pub mod filter;
+pub mod outcome;
 pub mod output;
 pub mod paginate;
 pub mod params;

@@ -25,7 +25,7 @@ pub enum Kind {
     Api2,
 }
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     /// The call succeeded; `notes` are the API's warnings and messages, for stderr.
     Success { notes: Vec<String> },

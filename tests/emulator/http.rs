@@ -77,9 +77,16 @@ impl Response {
 pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
 
 /// Accepts connections forever on a background thread; each connection gets its own thread.
-pub fn serve(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>, handler: Handler) {
+/// `connections` counts the connections accepted (keep-alive tests).
+pub fn serve(
+    listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    handler: Handler,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+) {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let (tls, handler) = (tls.clone(), handler.clone());
             std::thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));

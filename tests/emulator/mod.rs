@@ -152,6 +152,8 @@ pub struct State {
     pub sessions: Mutex<HashMap<String, Session>>,
     logins: AtomicUsize,
     counter: AtomicUsize,
+    /// TCP connections accepted, on all ports.
+    pub connections: Arc<AtomicUsize>,
 }
 
 impl State {
@@ -249,6 +251,7 @@ impl Emulator {
             sessions: Mutex::new(HashMap::new()),
             logins: AtomicUsize::new(0),
             counter: AtomicUsize::new(1),
+            connections: Arc::new(AtomicUsize::new(0)),
         });
         let mut ports = HashMap::new();
         for service in [Service::Whm, Service::Cpanel, Service::Webmail] {
@@ -275,7 +278,12 @@ impl Emulator {
                     });
                     response
                 });
-                http::serve(listener, tls.then(|| tls_config.clone()), handler);
+                http::serve(
+                    listener,
+                    tls.then(|| tls_config.clone()),
+                    handler,
+                    state.connections.clone(),
+                );
             }
         }
         Emulator {

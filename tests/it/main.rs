@@ -8,6 +8,7 @@ mod core;
 mod doors;
 mod emulator_rules;
 mod faults;
+mod fleet;
 mod hygiene;
 mod sessions;
 mod shell;

@@ -1,0 +1,168 @@
+//! `cpcall batch [FILE|-]`: many calls in one run, one per line in the normal argument syntax
+//! (`whm createacct username=bob domain=bob.example`), over pooled keep-alive connections, in
+//! order or `-j N` at a time, one JSON line per call. Every line is checked before any runs.
+
+use std::io::{BufRead, Read};
+use std::path::Path;
+
+use clap::Parser;
+
+use crate::api::Call;
+use crate::cli::{BatchLine, Command, Global};
+use crate::error::{Error, Exit, Result};
+use crate::fanout::{self, Tally};
+use crate::outcome::{self, Tag};
+use crate::profile::Target;
+use crate::transport::Client;
+
+/// One call to make: its line, its profile, and the call.
+struct Job {
+    line: usize,
+    target: usize,
+    call: Call,
+}
+
+pub fn run(
+    g: &Global,
+    targets: Vec<(String, Result<Target>)>,
+    file: Option<&Path>,
+    stop_on_error: bool,
+    tag_profiles: bool,
+) -> Result<Exit> {
+    let lines = read(file)?;
+    let mut tally = Tally::new(lines.len() * targets.len(), g.verbose);
+    // A client per profile: its connections are kept alive and shared by that profile's calls.
+    let mut clients = Vec::new();
+    let mut jobs = Vec::new();
+    for (i, (name, target)) in targets.iter().enumerate() {
+        let target = match target {
+            Ok(t) => t,
+            Err(e) => {
+                let (exit, json) = outcome::json_line(
+                    Tag {
+                        profile: Some(name),
+                        ..Tag::default()
+                    },
+                    &Err(Error::new(e.exit, e.message())),
+                    false,
+                    None,
+                );
+                tally.record(name, exit, &json);
+                clients.push(None);
+                continue;
+            }
+        };
+        for (n, text) in &lines {
+            let call = parse(text, target)
+                .map_err(|e| Error::usage(format!("batch line {n}: {}", e.message())))?;
+            jobs.push(Job {
+                line: *n,
+                target: i,
+                call,
+            });
+        }
+        clients.push(Some(Client::new(
+            target,
+            g.verbose,
+            crate::app::max_body(g),
+        )?));
+    }
+    let options = crate::app::options(g);
+    let jobs_at_once = g.jobs.unwrap_or(1) as usize;
+    let work = |job: &Job| -> (Exit, String) {
+        let (name, target) = &targets[job.target];
+        let result = match (target, &clients[job.target]) {
+            (Ok(target), Some(client)) => outcome::fetch(client, target, &job.call, &options),
+            _ => Err(Error::usage(
+                "unreachable: a profile without client has no jobs",
+            )),
+        };
+        let host = target.as_ref().ok().map(|t| t.host.as_str());
+        let profile = tag_profiles.then_some(name.as_str());
+        outcome::json_line(
+            Tag {
+                line: Some(job.line),
+                profile,
+                host: host.filter(|_| tag_profiles),
+            },
+            &result,
+            g.data,
+            g.jq.as_deref(),
+        )
+    };
+    fanout::parallel(&jobs, jobs_at_once, work, |i, (exit, json)| {
+        let job = &jobs[i];
+        tally.record(
+            &format!(
+                "line {}{}",
+                job.line,
+                profile_suffix(&targets, job.target, tag_profiles)
+            ),
+            exit,
+            &json,
+        );
+        !(stop_on_error && exit != Exit::Success)
+    });
+    Ok(tally.finish("calls"))
+}
+
+fn profile_suffix(targets: &[(String, Result<Target>)], i: usize, tag: bool) -> String {
+    if tag {
+        format!(" on {}", targets[i].0)
+    } else {
+        String::new()
+    }
+}
+
+/// The calls of the file: numbered lines, without blank lines and `#` comments.
+fn read(file: Option<&Path>) -> Result<Vec<(usize, String)>> {
+    let reader: Box<dyn BufRead> = match file {
+        None => Box::new(std::io::stdin().lock()),
+        Some(p) if p == Path::new("-") => Box::new(std::io::stdin().lock()),
+        Some(p) => Box::new(std::io::BufReader::new(std::fs::File::open(p).map_err(
+            |e| Error::usage(format!("cannot read batch file {}: {e}", p.display())),
+        )?)),
+    };
+    let mut lines = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| Error::usage(format!("cannot read the batch: {e}")))?;
+        let trimmed = line.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            lines.push((i + 1, trimmed.to_string()));
+        }
+    }
+    Ok(lines)
+}
+
+/// Standard input holds the batch itself (or nothing for it): `KEY=@-` cannot read it.
+struct NoStdin;
+
+impl Read for NoStdin {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other(
+            "standard input is not available to batch lines: use KEY=@FILE",
+        ))
+    }
+}
+
+fn parse(text: &str, target: &Target) -> Result<Call> {
+    let words = shlex::split(text).ok_or_else(|| Error::usage("unbalanced quotes"))?;
+    let line = BatchLine::try_parse_from(&words).map_err(|e| {
+        let first = e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string();
+        Error::usage(first)
+    })?;
+    match &line.command {
+        Command::Whm { .. } | Command::Cpanel { .. } => {
+            let params =
+                crate::params::parse(crate::app::command_params(&line.command), &mut NoStdin)?;
+            crate::app::call(&line.command, target, params)
+        }
+        _ => Err(Error::usage("a batch line is a `whm` or `cpanel` call")),
+    }
+}

@@ -1,0 +1,180 @@
+//! Many servers at once: `-p a,b,c`, `--all`, `--group NAME` run the same call against each
+//! profile, `-j N` at a time, one JSON line per profile as each finishes; and the worker pool
+//! that `batch` uses too. One slow server delays nobody but itself.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use crate::cli::Global;
+use crate::config::Loaded;
+use crate::error::{Error, Exit, Result};
+use crate::profile::{self, Flags, Target};
+
+/// The profiles a fan-out names, or `None` for a run against one profile.
+pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String>>> {
+    let many = g.all || g.group.is_some() || g.profile.as_deref().is_some_and(|p| p.contains(','));
+    if !many {
+        return Ok(None);
+    }
+    let loaded = loaded.ok_or_else(|| {
+        Error::usage("running against several profiles needs a config file (see README)")
+    })?;
+    let names: Vec<String> = if g.all {
+        loaded.file.profiles.keys().cloned().collect()
+    } else if let Some(group) = &g.group {
+        loaded.file.groups.get(group).cloned().ok_or_else(|| {
+            let known: Vec<&str> = loaded.file.groups.keys().map(String::as_str).collect();
+            Error::usage(format!(
+                "no group named \"{group}\"; known groups: {} (config: [groups] {group} = [\"a\", \"b\"])",
+                if known.is_empty() { "(none)".to_string() } else { known.join(", ") }
+            ))
+        })?
+    } else {
+        g.profile
+            .iter()
+            .flat_map(|p| p.split(','))
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect()
+    };
+    if names.is_empty() {
+        return Err(Error::usage("no profiles to run against"));
+    }
+    Ok(Some(names))
+}
+
+/// Each named profile resolved; a profile that does not resolve fails alone.
+pub fn targets(names: &[String], g: &Global, loaded: &Loaded) -> Vec<(String, Result<Target>)> {
+    names
+        .iter()
+        .map(|name| {
+            let flags = Flags {
+                profile: Some(name.clone()),
+                host: g.host.clone(),
+                port: g.port,
+                service: g.service,
+                insecure: g.insecure,
+                timeout: g.timeout,
+            };
+            (
+                name.clone(),
+                profile::resolve(&flags, Some(loaded), &|v| std::env::var(v).ok()),
+            )
+        })
+        .collect()
+}
+
+/// Runs `work` on every item, `jobs` at a time, and hands each result to `done` as it comes
+/// (on this thread). `done` returns false to start no further items (with `jobs` > 1, those
+/// already under way still finish).
+pub fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut done: impl FnMut(usize, R) -> bool,
+) {
+    // One at a time runs here, so "stop" is exact: nothing starts after `done` says no.
+    if jobs <= 1 {
+        for (i, item) in items.iter().enumerate() {
+            if !done(i, work(item)) {
+                break;
+            }
+        }
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            let tx = tx.clone();
+            let (next, stop, work) = (&next, &stop, &work);
+            scope.spawn(move || loop {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(item) = items.get(i) else { break };
+                if tx.send((i, work(item))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (i, result) in rx {
+            if !done(i, result) {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+}
+
+/// Counts outcomes, shows progress on a terminal, and prints the closing summary.
+pub struct Tally {
+    total: usize,
+    finished: usize,
+    failed: Vec<(String, Exit)>,
+    worst: Exit,
+    progress: bool,
+}
+
+impl Tally {
+    pub fn new(total: usize, verbose: bool) -> Self {
+        Tally {
+            total,
+            finished: 0,
+            failed: Vec::new(),
+            worst: Exit::Success,
+            progress: std::io::stderr().is_terminal() && !verbose,
+        }
+    }
+
+    /// Prints `line` on stdout and counts it.
+    pub fn record(&mut self, name: &str, exit: Exit, line: &str) {
+        self.finished += 1;
+        self.worst = self.worst.max(exit);
+        if exit != Exit::Success {
+            self.failed.push((name.to_string(), exit));
+        }
+        self.clear_progress();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+        if self.progress && self.finished < self.total {
+            eprint!(
+                "\r[{}/{}] {} failed so far",
+                self.finished,
+                self.total,
+                self.failed.len()
+            );
+        }
+    }
+
+    fn clear_progress(&self) {
+        if self.progress {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
+    /// The summary line on stderr; the worst exit code.
+    pub fn finish(self, what: &str) -> Exit {
+        self.clear_progress();
+        let ok = self.finished - self.failed.len();
+        let failed: Vec<String> = self
+            .failed
+            .iter()
+            .map(|(n, e)| format!("{n} (exit {})", e.code()))
+            .collect();
+        let skipped = self.total - self.finished;
+        let mut summary = format!("cpcall: {ok} ok, {} failed", self.failed.len());
+        if !failed.is_empty() {
+            summary.push_str(&format!(": {}", failed.join(", ")));
+        }
+        if skipped > 0 {
+            summary.push_str(&format!("; {skipped} {what} not run"));
+        }
+        eprintln!("{summary}");
+        self.worst
+    }
+}

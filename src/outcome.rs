@@ -1,0 +1,201 @@
+//! One API call from request to judged answer, and the JSON line it becomes when many calls
+//! run at once (fan-out over profiles, `batch`).
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::api::{Call, Method};
+use crate::auth;
+use crate::error::{Error, Exit, Result};
+use crate::paginate;
+use crate::profile::Target;
+use crate::response::{self, Kind, Verdict};
+use crate::transport::Client;
+
+/// How calls are made: POST or GET, and `--paginate` with its page size.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub method: Method,
+    pub paginate: Option<usize>,
+}
+
+/// A judged answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub kind: Kind,
+    pub verdict: Verdict,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// What to print: the whole body, or with `--data` only the payload (`null` when absent).
+    pub fn shown(&self, data: bool) -> &[u8] {
+        match data {
+            true => response::payload(self.kind, &self.body)
+                .map_or(&b"null"[..], |raw| raw.get().as_bytes()),
+            false => &self.body,
+        }
+    }
+
+    pub fn exit(&self) -> Exit {
+        match self.verdict {
+            Verdict::Success { .. } => Exit::Success,
+            Verdict::Failed { .. } => Exit::ApiFailure,
+            Verdict::Refused(_) => Exit::Auth,
+            Verdict::Broken(_) => Exit::Transport,
+        }
+    }
+}
+
+pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -> Result<Answer> {
+    let kind = call.kind();
+    let (verdict, body) = match options.paginate {
+        Some(size) => fetch_all_pages(client, target, call, size, options.method)?,
+        None => {
+            let response = auth::send(client, target, &call.request(options.method)?)?;
+            (
+                response::judge(kind, response.status, &response.body),
+                response.body,
+            )
+        }
+    };
+    Ok(Answer {
+        kind,
+        verdict,
+        body,
+    })
+}
+
+/// `--paginate`: every page, merged into one answer. A page that fails ends it with that page's
+/// verdict and body.
+fn fetch_all_pages(
+    client: &Client,
+    target: &Target,
+    call: &Call,
+    size: usize,
+    method: Method,
+) -> Result<(Verdict, Vec<u8>)> {
+    let kind = call.kind();
+    if let Some((key, _)) = call
+        .params()
+        .iter()
+        .find(|(k, _)| paginate::is_paging_param(k))
+    {
+        return Err(Error::usage(format!(
+            "{key} is set by --paginate: drop it, or drop --paginate"
+        )));
+    }
+    let mut merged: Option<serde_json::Value> = None;
+    let mut notes = Vec::new();
+    let mut start = 1;
+    for _ in 0..paginate::MAX_PAGES {
+        let page = call.with_params(paginate::page_params(kind, start, size)?);
+        let response = auth::send(client, target, &page.request(method)?)?;
+        match response::judge(kind, response.status, &response.body) {
+            Verdict::Success { notes: n } => notes.extend(n),
+            other => return Ok((other, response.body)),
+        }
+        let mut answer: serde_json::Value = serde_json::from_slice(&response.body)
+            .map_err(|e| Error::transport(format!("page at record {start} is not JSON: {e}")))?;
+        let total = paginate::total(kind, &mut answer);
+        let got = match merged.as_mut() {
+            Some(all) => paginate::merge(kind, all, answer),
+            None => {
+                merged = Some(answer);
+                size
+            }
+        };
+        start += size;
+        match total {
+            Some(total) if got > 0 && (start as u64) <= total => continue,
+            _ => break,
+        }
+    }
+    let mut merged = merged.unwrap_or(serde_json::Value::Null);
+    paginate::finish(kind, &mut merged);
+    let body = serde_json::to_vec(&merged)
+        .map_err(|e| Error::transport(format!("cannot merge the pages: {e}")))?;
+    notes.dedup();
+    Ok((Verdict::Success { notes }, body))
+}
+
+/// Which call a JSON line belongs to.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tag<'a> {
+    pub line: Option<usize>,
+    pub profile: Option<&'a str>,
+    pub host: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<&'a str>,
+    ok: bool,
+    exit: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    result: Vec<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// The JSON line of one call: `{"profile":…,"host":…,"ok":…,"exit":…,"response":…}`, with
+/// `result` (the filter's outputs) instead of `response` under `--jq`, and `error` when the call
+/// got no API answer.
+pub fn json_line(
+    tag: Tag,
+    result: &Result<Answer>,
+    data: bool,
+    jq: Option<&str>,
+) -> (Exit, String) {
+    let mut line = Line {
+        line: tag.line,
+        profile: tag.profile,
+        host: tag.host,
+        ok: false,
+        exit: 0,
+        response: None,
+        result: Vec::new(),
+        error: None,
+    };
+    let exit = match result {
+        Err(e) => {
+            line.error = Some(e.message().to_string());
+            e.exit
+        }
+        Ok(answer) => match &answer.verdict {
+            Verdict::Refused(m) | Verdict::Broken(m) => {
+                line.error = Some(m.clone());
+                answer.exit()
+            }
+            Verdict::Success { .. } | Verdict::Failed { .. } => {
+                let shown = answer.shown(data);
+                match jq {
+                    Some(code) => match crate::filter::values(code, shown) {
+                        Ok(values) => line.result = values,
+                        Err(e) => line.error = Some(e.message().to_string()),
+                    },
+                    None => line.response = serde_json::from_slice(shown).ok(),
+                }
+                if let Verdict::Failed { reasons } = &answer.verdict {
+                    line.error = Some(reasons.join("; "));
+                }
+                match (&line.error, answer.exit()) {
+                    (Some(_), Exit::Success) => Exit::Usage,
+                    (_, exit) => exit,
+                }
+            }
+        },
+    };
+    line.ok = exit == Exit::Success;
+    line.exit = exit.code();
+    let text = serde_json::to_string(&line)
+        .unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"{e}\"}}"));
+    (exit, text)
+}

@@ -1,0 +1,225 @@
+//! Issue 6: many servers at once, many calls per run.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{Fixture, Out};
+use crate::emulator::accounts::{RESELLER, ROOT};
+use crate::emulator::{Emulator, Fault, Options, Service};
+
+fn lines(out: &Out) -> Vec<serde_json::Value> {
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn profile_on(emu: &Emulator, name: &str, ca: &str, token: &str) -> String {
+    format!(
+        "[profiles.{name}]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{ca}\"\ntoken = \"{token}\"\n",
+        emu.port(Service::Whm, true)
+    )
+}
+
+#[test]
+fn fan_out_gives_one_line_per_profile_and_the_worst_exit() {
+    let f = Fixture::new();
+    let config = format!(
+        "{}{}{}[profiles.gone]\nhost = \"cpcall-test.invalid\"\ntoken = \"x\"\n[groups]\nweb = [\"root\", \"res\"]\n",
+        f.root_token("root", ""),
+        f.profile("res", Service::Whm, &format!("user = \"reseller\"\ntoken = \"{}\"", RESELLER.whm_token.unwrap())),
+        f.profile("bad", Service::Whm, "token = \"WRONG\""),
+    );
+    let out = f.call(&config, &["-p", "root,res,bad,gone", "whm", "version"]);
+    out.assert_code(4).assert_stderr("2 ok, 2 failed");
+    let mut got: Vec<(String, bool, u64)> = lines(&out)
+        .iter()
+        .map(|l| {
+            (
+                l["profile"].as_str().unwrap().to_string(),
+                l["ok"].as_bool().unwrap(),
+                l["exit"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("bad".into(), false, 3),
+            ("gone".into(), false, 4),
+            ("res".into(), true, 0),
+            ("root".into(), true, 0)
+        ]
+    );
+    let root = lines(&out)
+        .into_iter()
+        .find(|l| l["profile"] == "root")
+        .unwrap();
+    assert_eq!(root["host"], "127.0.0.1");
+    assert_eq!(root["response"]["data"]["version"], "11.130.0.5");
+
+    let group = f.call(&config, &["--group", "web", "-d", "whm", "version"]);
+    group.assert_code(0).assert_stderr("2 ok, 0 failed");
+    assert!(lines(&group)
+        .iter()
+        .all(|l| l["response"]["version"] == "11.130.0.5"));
+    let all = f.call(
+        &config,
+        &["--all", "--jq", ".data.version", "whm", "version"],
+    );
+    assert_eq!(lines(&all).len(), 4);
+    assert!(lines(&all)
+        .iter()
+        .any(|l| l["profile"] == "root" && l["result"] == serde_json::json!(["11.130.0.5"])));
+    f.call(&config, &["--group", "db", "whm", "version"])
+        .assert_failure(2, "known groups: web");
+    f.call(&config, &["-p", "root,res", "login"])
+        .assert_failure(2, "one profile at a time");
+}
+
+#[test]
+fn a_slow_server_delays_only_itself() {
+    let f = Fixture::new();
+    let slow = Emulator::start_with(Options {
+        fault: Some(Fault::Slow(Duration::from_secs(6))),
+        ..Options::default()
+    });
+    let ca = f.ca_file().display().to_string();
+    let slow_ca = f.write("slow-ca.pem", &slow.ca_pem).display().to_string();
+    let token = ROOT.whm_token.unwrap();
+    let config = format!(
+        "{}{}",
+        profile_on(&slow, "slow", &slow_ca, token),
+        profile_on(&f.emu, "fast", &ca, token)
+    );
+    let started = Instant::now();
+    let out = f.call(
+        &config,
+        &["-p", "slow,fast", "--timeout", "1", "whm", "version"],
+    );
+    let elapsed = started.elapsed();
+    out.assert_code(4);
+    let got = lines(&out);
+    assert_eq!(
+        (got[0]["profile"].as_str(), got[0]["ok"].as_bool()),
+        (Some("fast"), Some(true)),
+        "the fast answer comes first"
+    );
+    assert_eq!(
+        (got[1]["profile"].as_str(), got[1]["exit"].as_u64()),
+        (Some("slow"), Some(4))
+    );
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+}
+
+#[test]
+fn batch_runs_each_line_over_kept_alive_connections() {
+    let f = Fixture::new();
+    let mut text = String::from("# accounts\nwhm listaccts search=bob\n\n");
+    text.push_str("whm createacct username=carol domain='carol example.test'\n");
+    for _ in 0..18 {
+        text.push_str("whm version\n");
+    }
+    let file = f.write("calls.txt", &text);
+    let before = f
+        .emu
+        .state
+        .connections
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let out = f.call(
+        &f.root_token("w", ""),
+        &["batch", &file.display().to_string()],
+    );
+    out.assert_code(0).assert_stderr("20 ok, 0 failed");
+    let got = lines(&out);
+    let numbers: Vec<u64> = got.iter().map(|l| l["line"].as_u64().unwrap()).collect();
+    assert_eq!(numbers[..3], [2, 4, 5], "in order, by line number");
+    assert_eq!(got[0]["response"]["data"]["acct"][0]["user"], "bob");
+    let sent = f.requests();
+    assert_eq!(sent.len(), 20);
+    assert_eq!(
+        String::from_utf8_lossy(&sent[1].request.body),
+        "username=carol&domain=carol+example.test"
+    );
+    let used = f
+        .emu
+        .state
+        .connections
+        .load(std::sync::atomic::Ordering::SeqCst)
+        - before;
+    assert_eq!(used, 1, "one kept-alive connection for 20 calls");
+
+    let parallel = f.call(
+        &f.root_token("w", ""),
+        &["-j", "4", "batch", &file.display().to_string()],
+    );
+    parallel.assert_stderr("19 ok, 1 failed");
+    assert_eq!(lines(&parallel).len(), 20);
+}
+
+#[test]
+fn batch_checks_every_line_first_and_can_stop_on_error() {
+    let f = Fixture::new();
+    let bad = f.write("bad.txt", "whm version\nwhm version nokey\n");
+    f.call(
+        &f.root_token("w", ""),
+        &["batch", &bad.display().to_string()],
+    )
+    .assert_failure(2, "batch line 2");
+    let wrong = f.write("wrong.txt", "whm version\nlogin\n");
+    f.call(
+        &f.root_token("w", ""),
+        &["batch", &wrong.display().to_string()],
+    )
+    .assert_failure(2, "batch line 2");
+    assert!(f.requests().is_empty(), "nothing runs when a line is wrong");
+
+    let failing = f.write("fail.txt", "whm version\nwhm createacct\nwhm version\n");
+    let out = f.call(
+        &f.root_token("w", ""),
+        &["batch", "--stop-on-error", &failing.display().to_string()],
+    );
+    out.assert_code(1)
+        .assert_stderr("1 ok, 1 failed")
+        .assert_stderr("1 calls not run");
+    assert_eq!(lines(&out).len(), 2);
+
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.config(&f.root_token("w", "")))
+        .args(["batch", "-"]);
+    let out = f.output(cmd, Some("whm version\nwhm applist\n"));
+    out.assert_code(0);
+    assert_eq!(lines(&out).len(), 2);
+}
+
+#[test]
+fn batch_composes_with_fan_out() {
+    let f = Fixture::new();
+    let config = format!("{}{}", f.root_token("a", ""), f.root_token("b", ""));
+    let file = f.write("calls.txt", "whm version\nwhm applist\n");
+    let out = f.call(
+        &config,
+        &["-p", "a,b", "batch", &file.display().to_string()],
+    );
+    out.assert_code(0).assert_stderr("4 ok");
+    let mut tags: Vec<(String, u64)> = lines(&out)
+        .iter()
+        .map(|l| {
+            (
+                l["profile"].as_str().unwrap().to_string(),
+                l["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            ("a".into(), 1),
+            ("a".into(), 2),
+            ("b".into(), 1),
+            ("b".into(), 2)
+        ]
+    );
+}
