@@ -1,26 +1,40 @@
-//! `cargo run --example emulator [CA_PEM_PATH]`: the test emulator as a standalone server on
-//! loopback, for trying cpcall by hand or benchmarking. Prints its ports; runs until killed.
+//! `cargo run --example emulator -- [--ca PATH] [--listaccts-mb N] [--delay-ms N]`: the test
+//! emulator as a standalone server on loopback, for trying cpcall by hand and for `bench/`.
+//! Prints shell assignments (WHM_PORT=…, CPANEL_PORT=…, …); runs until killed.
 
 #[path = "../tests/emulator/mod.rs"]
 mod emulator;
 
-use emulator::{Emulator, Service};
+use std::sync::Arc;
+use std::time::Duration;
+
+use emulator::{Emulator, Fault, Options, Service};
 
 fn main() -> std::io::Result<()> {
-    let emu = Emulator::start();
-    if let Some(path) = std::env::args().nth(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let number = |flag: &str| value(flag).and_then(|v| v.parse::<u64>().ok());
+    let mut options = Options::default();
+    if let Some(mb) = number("--listaccts-mb") {
+        let body = emulator::big_listaccts(mb as usize * 1_000_000);
+        eprintln!("listaccts answers with {} bytes", body.len());
+        options.canned = Some(("listaccts".into(), Arc::new(body)));
+    }
+    if let Some(ms) = number("--delay-ms") {
+        options.fault = Some(Fault::Slow(Duration::from_millis(ms)));
+    }
+    let emu = Emulator::start_with(options);
+    if let Some(path) = value("--ca") {
         std::fs::write(&path, &emu.ca_pem)?;
-        eprintln!("CA certificate written to {path}");
     }
-    for service in [Service::Whm, Service::Cpanel, Service::Webmail] {
-        println!(
-            "{}: tls {} plain {}",
-            service.name(),
-            emu.port(service, true),
-            emu.port(service, false)
-        );
+    for (name, service) in [("WHM", Service::Whm), ("CPANEL", Service::Cpanel), ("WEBMAIL", Service::Webmail)] {
+        println!("{name}_PORT={}", emu.port(service, true));
+        println!("{name}_PLAIN_PORT={}", emu.port(service, false));
     }
-    println!("pin_sha256: {}", emu.pin_hex());
+    println!("PIN_SHA256={}", emu.pin_hex());
+    println!("READY=1");
+    use std::io::Write;
+    std::io::stdout().flush()?;
     loop {
         std::thread::park();
     }

@@ -49,6 +49,28 @@ pub struct Options {
     pub fault: Option<Fault>,
     /// Extra cPanel accounts (`user00001`…) and mailboxes, for long listings.
     pub extra_records: usize,
+    /// A ready answer for one WHM function (benchmarks: a 50 MB `listaccts` built once).
+    pub canned: Option<(String, Arc<Vec<u8>>)>,
+}
+
+/// A `listaccts` answer of about `bytes` bytes, as a real server with many accounts sends it.
+pub fn big_listaccts(bytes: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(bytes + 4096);
+    out.push_str(r#"{"metadata":{"version":1,"command":"listaccts","result":1,"reason":"OK"},"data":{"acct":["#);
+    let mut i = 0;
+    while out.len() < bytes {
+        if i > 0 {
+            out.push(',');
+        }
+        i += 1;
+        out.push_str(&format!(
+            r#"{{"user":"u{i:07}","domain":"site{i:07}.example","owner":"root","email":"admin@site{i:07}.example","plan":"default","suspended":0,"diskused":"{}M","ip":"192.0.2.{}"}}"#,
+            i % 997,
+            i % 250
+        ));
+    }
+    out.push_str("]}}");
+    out.into_bytes()
 }
 
 /// What can go wrong between cpcall and a server.
@@ -123,6 +145,7 @@ impl Default for Options {
             login_redirects: false,
             fault: None,
             extra_records: 0,
+            canned: None,
         }
     }
 }

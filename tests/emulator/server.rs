@@ -400,6 +400,11 @@ impl Ctx {
                 &json!({"metadata": {"version": 1, "command": function, "result": self.flag(false), "reason": reason}}),
             )
         };
+        if let Some((name, body)) = &self.state.options.canned {
+            if name == function {
+                return Response::new(200, "application/json", body.as_slice());
+            }
+        }
         match function {
             "version" => ok(json!({"version": "11.130.0.5"}), "OK"),
             "applist" => ok(
