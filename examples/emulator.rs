@@ -12,7 +12,12 @@ use emulator::{Emulator, Fault, Options, Service};
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let number = |flag: &str| value(flag).and_then(|v| v.parse::<u64>().ok());
     let mut options = Options::default();
     if let Some(mb) = number("--listaccts-mb") {
@@ -27,7 +32,11 @@ fn main() -> std::io::Result<()> {
     if let Some(path) = value("--ca") {
         std::fs::write(&path, &emu.ca_pem)?;
     }
-    for (name, service) in [("WHM", Service::Whm), ("CPANEL", Service::Cpanel), ("WEBMAIL", Service::Webmail)] {
+    for (name, service) in [
+        ("WHM", Service::Whm),
+        ("CPANEL", Service::Cpanel),
+        ("WEBMAIL", Service::Webmail),
+    ] {
         println!("{name}_PORT={}", emu.port(service, true));
         println!("{name}_PLAIN_PORT={}", emu.port(service, false));
     }

@@ -152,6 +152,20 @@ pub fn login(
     Ok((fresh, path))
 }
 
+/// Before several calls run at once on an `auth = "session"` profile: log in once now, so they
+/// do not each log in (and feed cPHulk).
+pub fn ensure_session(client: &Client, target: &Target) -> Result<()> {
+    if target.auth != AuthKind::Session || target.secrets.password.is_none() {
+        return Ok(());
+    }
+    if let Some(user) = target.user.as_deref() {
+        if session::load(target, user)?.is_some() {
+            return Ok(());
+        }
+    }
+    login_unattended(client, target).map(|_| ())
+}
+
 /// The automatic login of an `auth = "session"` profile: never asks a person.
 fn login_unattended(client: &Client, target: &Target) -> Result<Session> {
     let secrets = LoginSecrets::gather(target, None, false)?;

@@ -138,7 +138,11 @@ impl Client {
             .min(self.max_body);
         let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         std::io::Read::read_to_end(
-            &mut response.body_mut().with_config().limit(self.max_body).reader(),
+            &mut response
+                .body_mut()
+                .with_config()
+                .limit(self.max_body)
+                .reader(),
             &mut body,
         )
         .map_err(ureq::Error::from)?;

@@ -31,7 +31,10 @@ fn fan_out_gives_one_line_per_profile_and_the_worst_exit() {
     );
     let out = f.call(&config, &["-p", "root,res,bad,gone", "whm", "version"]);
     out.assert_code(4).assert_stderr("2 ok, 2 failed");
-    assert!(!out.stderr.contains('\r'), "no progress line when stderr is not a terminal");
+    assert!(
+        !out.stderr.contains('\r'),
+        "no progress line when stderr is not a terminal"
+    );
     let mut got: Vec<(String, bool, u64)> = lines(&out)
         .iter()
         .map(|l| {
