@@ -61,11 +61,11 @@ pub fn run(
                 call,
             });
         }
-        clients.push(Some(Client::new(
-            target,
-            g.verbose,
-            crate::app::max_body(g),
-        )?));
+        let client = Client::new(target, g.verbose, crate::app::max_body(g))?;
+        if g.jobs.unwrap_or(1) > 1 {
+            crate::auth::ensure_session(&client, target)?;
+        }
+        clients.push(Some(client));
     }
     let options = crate::app::options(g);
     let jobs_at_once = g.jobs.unwrap_or(1) as usize;

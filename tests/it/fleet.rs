@@ -227,3 +227,21 @@ fn batch_composes_with_fan_out() {
         ]
     );
 }
+
+#[test]
+fn a_parallel_batch_on_a_session_profile_logs_in_once() {
+    let f = Fixture::new();
+    let profile = f.profile(
+        "s",
+        Service::Cpanel,
+        &format!(
+            "auth = \"session\"\nuser = \"bob\"\npassword = \"{}\"",
+            crate::emulator::accounts::BOB.password
+        ),
+    );
+    let file = f.write("calls.txt", &"cpanel Email list_pops\n".repeat(12));
+    f.call(&profile, &["-j", "6", "batch", &file.display().to_string()])
+        .assert_code(0)
+        .assert_stderr("12 ok");
+    assert_eq!(f.emu.logins(), 1);
+}
