@@ -28,6 +28,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         return config_command(g, action);
     }
     let loaded = load_config(g)?;
+    if let Command::Doctor { json } = &cli.command {
+        return doctor(g, loaded.as_ref(), *json);
+    }
     if let Some(names) = fanout::selected(g, loaded.as_ref())? {
         let loaded = loaded
             .as_ref()
@@ -76,6 +79,40 @@ pub fn run(cli: Cli) -> Result<Exit> {
             report(answer.verdict.clone(), answer.shown(g.data), g)
         }
     }
+}
+
+/// `doctor`: each named profile (one, or all of a fan-out) checked in turn.
+fn doctor(g: &Global, loaded: Option<&config::Loaded>, json: bool) -> Result<Exit> {
+    let names = match fanout::selected(g, loaded)? {
+        Some(names) => names,
+        None => vec![match (&g.profile, loaded) {
+            (Some(p), _) => p.clone(),
+            (None, Some(l)) if g.host.is_none() => l
+                .file
+                .select(None)
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_default(),
+            _ => profile::AD_HOC.to_string(),
+        }],
+    };
+    let mut worst = Exit::Success;
+    for name in names {
+        let mut flags = flags(g);
+        if name != profile::AD_HOC {
+            flags.profile = Some(name.clone());
+        }
+        let report = crate::doctor::run(&name, &flags, loaded, max_body(g));
+        if !report.ok {
+            worst = Exit::ApiFailure.max(worst);
+        }
+        let text = if json {
+            serde_json::to_string(&report).map_err(|e| Error::usage(e.to_string()))? + "\n"
+        } else {
+            report.text()
+        };
+        print_bytes(text.as_bytes())?;
+    }
+    Ok(worst)
 }
 
 /// The same command against several profiles at once (`-p a,b`, `--all`, `--group`).

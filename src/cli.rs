@@ -152,6 +152,13 @@ pub enum Command {
         #[arg(long)]
         stop_on_error: bool,
     },
+    /// Check a profile step by step and say what to fix (--all: every profile)
+    #[command(after_help = "Examples:\n  cpcall -p prod doctor\n  cpcall --all doctor --json")]
+    Doctor {
+        /// One JSON object per profile instead of lines
+        #[arg(long)]
+        json: bool,
+    },
     /// Where the config file is, its profiles, one profile, or a new one
     #[command(subcommand)]
     Config(ConfigAction),

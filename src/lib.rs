@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod configure;
 pub mod curl;
+pub mod doctor;
 pub mod error;
 pub mod fanout;
 pub mod files;

@@ -262,6 +262,16 @@ impl ServerCertVerifier for AcceptCert {
 
 /// The certificate a server presents, without judging it: a bare TLS handshake.
 pub fn peer_certificate(host: &str, port: u16, timeout: std::time::Duration) -> Result<Vec<u8>> {
+    handshake(host, port, timeout, &Verify::Insecure)
+}
+
+/// A bare TLS handshake checked as `verify` says; the leaf certificate when it passes.
+pub fn handshake(
+    host: &str,
+    port: u16,
+    timeout: std::time::Duration,
+    verify: &Verify,
+) -> Result<Vec<u8>> {
     use std::net::ToSocketAddrs;
     let fail = |e: &dyn fmt::Display| Error::transport(format!("cannot reach {host}:{port}: {e}"));
     let addr = (host, port)
@@ -273,7 +283,7 @@ pub fn peer_certificate(host: &str, port: u16, timeout: std::time::Duration) -> 
     tcp.set_read_timeout(Some(timeout)).map_err(|e| fail(&e))?;
     tcp.set_write_timeout(Some(timeout)).map_err(|e| fail(&e))?;
     let seen = SeenCert::default();
-    let config = client_config(&Verify::Insecure, seen.clone())?;
+    let config = client_config(verify, seen.clone())?;
     let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e))?;
     let mut conn = ClientConnection::new(config, name).map_err(|e| fail(&e))?;
     while conn.is_handshaking() {

@@ -51,6 +51,8 @@ pub struct Options {
     pub extra_records: usize,
     /// A ready answer for one WHM function (benchmarks: a 50 MB `listaccts` built once).
     pub canned: Option<(String, Arc<Vec<u8>>)>,
+    /// Days the server certificate has left (default: valid for years).
+    pub cert_days_left: Option<i64>,
 }
 
 /// A `listaccts` answer of about `bytes` bytes, as a real server with many accounts sends it.
@@ -146,6 +148,7 @@ impl Default for Options {
             fault: None,
             extra_records: 0,
             canned: None,
+            cert_days_left: None,
         }
     }
 }
@@ -266,7 +269,7 @@ impl Emulator {
     }
 
     pub fn start_with(options: Options) -> Self {
-        let (ca_pem, cert_der, tls_config) = make_tls();
+        let (ca_pem, cert_der, tls_config) = make_tls(options.cert_days_left);
         let state = Arc::new(State {
             options,
             log: Mutex::new(Vec::new()),
@@ -293,6 +296,16 @@ impl Emulator {
                     if let Some(fault) = &ctx.state.options.fault {
                         response = apply(fault, req, response);
                     }
+                    let skew = ctx.state.options.clock_skew_secs;
+                    let now = std::time::SystemTime::now();
+                    let server_now = if skew >= 0 {
+                        now + Duration::from_secs(skew as u64)
+                    } else {
+                        now - Duration::from_secs(skew.unsigned_abs())
+                    };
+                    response
+                        .headers
+                        .push(("Date".into(), httpdate::fmt_http_date(server_now)));
                     ctx.state.log.lock().unwrap().push(Recorded {
                         service: ctx.service,
                         tls: ctx.tls,
@@ -337,7 +350,7 @@ impl Emulator {
 }
 
 /// A CA and a server certificate for localhost, 127.0.0.1 and ::1, made fresh for each emulator.
-fn make_tls() -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
+fn make_tls(days_left: Option<i64>) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
@@ -358,6 +371,11 @@ fn make_tls() -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
     params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
+    if let Some(days) = days_left {
+        let (y, m, d) = civil_date(server::unix_now() as i64 / 86_400 + days);
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(y, m, d);
+    }
     let cert = params.signed_by(&key, &issuer).expect("server cert");
 
     let chain = vec![cert.der().clone(), ca_cert.der().clone()];
@@ -370,4 +388,18 @@ fn make_tls() -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
         .with_single_cert(chain, key_der)
         .expect("server TLS config");
     (ca_cert.pem(), cert.der().to_vec(), Arc::new(config))
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).
+fn civil_date(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y as i32, m as u8, d as u8)
 }

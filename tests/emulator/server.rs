@@ -406,6 +406,17 @@ impl Ctx {
             }
         }
         match function {
+            "api_token_list" => {
+                let acls = if caller.user == "root" {
+                    json!(["all"])
+                } else {
+                    json!(["list-accts", "create-acct"])
+                };
+                ok(
+                    json!({"tokens": {"cpcall": {"name": "cpcall", "create_time": 1_700_000_000, "acls": acls}}}),
+                    "OK",
+                )
+            }
             "version" => ok(json!({"version": "11.130.0.5"}), "OK"),
             "applist" => ok(
                 json!({"app": ["listaccts", "createacct", "version", "myprivs", "applist", "uapi_cpanel"]}),

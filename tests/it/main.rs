@@ -5,6 +5,7 @@ mod emulator;
 
 mod common;
 mod core;
+mod doctor;
 mod doors;
 mod emulator_rules;
 mod faults;

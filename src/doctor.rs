@@ -1,0 +1,605 @@
+//! `cpcall doctor`: why a profile does not work, and how to fix it. Checks in order — config,
+//! name and route, TLS, clock, service and credentials, privileges, version — one line each.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::api::{Call, Method, Request};
+use crate::auth;
+use crate::config::{AuthKind, Loaded, Service};
+use crate::error::loose_mode;
+use crate::profile::{self, Flags, Target};
+use crate::response::{self, Kind, Verdict};
+use crate::secret::Source;
+use crate::tls::{self, Verify};
+use crate::transport::{Client, Response};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub check: &'static str,
+    pub status: Status,
+    pub found: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub profile: String,
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn text(&self) -> String {
+        let mut out = format!("profile {}\n", self.profile);
+        for c in &self.checks {
+            let mark = match c.status {
+                Status::Ok => "✓",
+                Status::Warn => "!",
+                Status::Fail => "✗",
+            };
+            out.push_str(&format!("{mark} {}: {}", c.check, c.found));
+            if let Some(fix) = &c.fix {
+                out.push_str(&format!(" — fix: {fix}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+struct Checks(Vec<Check>);
+
+impl Checks {
+    fn add(
+        &mut self,
+        check: &'static str,
+        status: Status,
+        found: impl Into<String>,
+        fix: Option<String>,
+    ) {
+        self.0.push(Check {
+            check,
+            status,
+            found: found.into(),
+            fix,
+        });
+    }
+    fn ok(&mut self, check: &'static str, found: impl Into<String>) {
+        self.add(check, Status::Ok, found, None);
+    }
+    fn warn(&mut self, check: &'static str, found: impl Into<String>, fix: impl Into<String>) {
+        self.add(check, Status::Warn, found, Some(fix.into()));
+    }
+    fn fail(&mut self, check: &'static str, found: impl Into<String>, fix: impl Into<String>) {
+        self.add(check, Status::Fail, found, Some(fix.into()));
+    }
+}
+
+pub fn run(name: &str, flags: &Flags, loaded: Option<&Loaded>, max_body: u64) -> Report {
+    let mut checks = Checks(Vec::new());
+    diagnose(&mut checks, flags, loaded, max_body);
+    let ok = checks.0.iter().all(|c| c.status != Status::Fail);
+    Report {
+        profile: name.to_string(),
+        ok,
+        checks: checks.0,
+    }
+}
+
+fn diagnose(
+    checks: &mut Checks,
+    flags: &Flags,
+    loaded: Option<&Loaded>,
+    max_body: u64,
+) -> Option<()> {
+    let target = config(checks, flags, loaded)?;
+    route(checks, &target)?;
+    if target.tls {
+        certificate(checks, &target)?;
+    }
+    let client = match Client::new(&target, false, max_body) {
+        Ok(c) => c,
+        Err(e) => {
+            checks.fail("service", e.message(), "fix the TLS settings above");
+            return None;
+        }
+    };
+    let call = match target.service {
+        Service::Whm => Call::Whm {
+            function: "version".into(),
+            params: Vec::new(),
+        },
+        _ => Call::Uapi {
+            module: "Variables".into(),
+            function: "get_user_information".into(),
+            params: Vec::new(),
+            via_whm: None,
+        },
+    };
+    // The clock is read from an unauthenticated request, so it is known even when the
+    // credentials are not.
+    let probe = Request {
+        method: Method::Get,
+        path: "/".into(),
+        query: Vec::new(),
+        form: Vec::new(),
+    };
+    let started = Instant::now();
+    let skew = client
+        .send(&probe, &[])
+        .ok()
+        .and_then(|r| clock_skew(&r, started));
+    clock(checks, skew, &target);
+    let answer = call
+        .request(Method::Post)
+        .and_then(|r| auth::send(&client, &target, &r));
+    let response = credentials(checks, &target, &call, answer, skew)?;
+    if target.service == Service::Whm {
+        privileges(checks, &client, &target);
+        let version = serde_json::from_slice::<serde_json::Value>(&response.body)
+            .ok()
+            .and_then(|v| v["data"]["version"].as_str().map(str::to_string));
+        match version {
+            Some(v) => checks.ok("version", format!("cPanel & WHM {v}")),
+            None => checks.warn(
+                "version",
+                "the server did not report its version",
+                "nothing to do",
+            ),
+        }
+    }
+    Some(())
+}
+
+fn config(checks: &mut Checks, flags: &Flags, loaded: Option<&Loaded>) -> Option<Target> {
+    let target = match profile::resolve(flags, loaded, &|v| std::env::var(v).ok()) {
+        Ok(t) => t,
+        Err(e) => {
+            checks.fail(
+                "config",
+                e.message(),
+                "correct the config file as the message says (README, \"Config file\")",
+            );
+            return None;
+        }
+    };
+    checks.ok(
+        "config",
+        format!(
+            "{} resolves: {}:{} {} auth={}",
+            target.describe(),
+            target.host,
+            target.port,
+            target.service.name(),
+            target.auth.name()
+        ),
+    );
+    let sources = [
+        ("accesshash", &target.secrets.accesshash),
+        ("token", &target.secrets.token),
+        ("password", &target.secrets.password),
+        ("totp_secret", &target.secrets.totp_secret),
+    ];
+    let mut readable = Vec::new();
+    for (key, source) in sources {
+        let Some(source) = source else { continue };
+        match source.resolve(&format!("{key} of {}", target.describe())) {
+            Ok(secret) if key == "totp_secret" => match crate::totp::TotpKey::parse(&secret) {
+                Ok(_) => readable.push(format!("{key} from {}", source.describe())),
+                Err(e) => checks.fail(
+                    "secrets",
+                    e.message(),
+                    "paste the base32 secret shown when 2FA was set up",
+                ),
+            },
+            Ok(_) => readable.push(format!("{key} from {}", source.describe())),
+            Err(e) => checks.fail("secrets", e.message(), fix_for_source(source)),
+        }
+    }
+    if !readable.is_empty() {
+        checks.ok("secrets", format!("readable: {}", readable.join(", ")));
+    }
+    if let Some(loaded) = loaded.filter(|l| l.holds_secrets()) {
+        match loose_mode(&loaded.path, 0o600) {
+            Some(message) => {
+                let (found, fix) = message.split_once(": run ").unwrap_or((&message, ""));
+                checks.warn("file modes", found, format!("run {fix}"));
+            }
+            None => checks.ok(
+                "file modes",
+                format!(
+                    "{} holds secrets and only its owner can read it",
+                    loaded.path.display()
+                ),
+            ),
+        }
+    }
+    Some(target)
+}
+
+fn fix_for_source(source: &Source) -> String {
+    match source {
+        Source::File(p) => format!("create {} or point the _file key elsewhere", p.display()),
+        Source::Env(v) => format!("export {v} before running cpcall"),
+        Source::Command(c) => format!("run `{c}` by hand and make it print the secret"),
+        Source::Value(_) => "put the secret in the profile".into(),
+    }
+}
+
+fn connect(addr: &std::net::SocketAddr, timeout: Duration) -> Result<Duration, std::io::Error> {
+    let started = Instant::now();
+    TcpStream::connect_timeout(addr, timeout).map(|_| started.elapsed())
+}
+
+fn route(checks: &mut Checks, t: &Target) -> Option<()> {
+    let addrs: Vec<std::net::SocketAddr> = match (t.host.as_str(), t.port).to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(e) => {
+            checks.fail(
+                "name",
+                format!("{} does not resolve ({e})", t.host),
+                "check the host name, or use the server's IP address",
+            );
+            return None;
+        }
+    };
+    let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+    checks.ok(
+        "name",
+        format!("{} resolves to {}", t.host, list.join(", ")),
+    );
+    let timeout = t.timeout.min(Duration::from_secs(5));
+    let first = addrs.first()?;
+    match connect(first, timeout) {
+        Ok(took) => {
+            checks.ok(
+                "route",
+                format!("TCP port {} answers ({} ms)", t.port, took.as_millis()),
+            );
+            Some(())
+        }
+        Err(e) => {
+            let others: Vec<(u16, bool)> = [
+                (t.service.default_port(true), true),
+                (t.service.default_port(false), false),
+            ]
+            .into_iter()
+            .filter(|(p, _)| *p != t.port)
+            .collect();
+            let answering = others.iter().find(|(p, _)| {
+                connect(&std::net::SocketAddr::new(first.ip(), *p), timeout).is_ok()
+            });
+            match answering {
+                Some((p, tls)) => checks.fail(
+                    "route",
+                    format!("{} refuses ({e}); {p} answers", t.port),
+                    format!(
+                        "set port = {p}{}",
+                        if *tls {
+                            " (tls = true)"
+                        } else {
+                            " and tls = false?"
+                        }
+                    ),
+                ),
+                None => checks.fail(
+                    "route",
+                    format!(
+                        "port {} does not answer ({e}); nor do {}",
+                        t.port,
+                        others
+                            .iter()
+                            .map(|(p, _)| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "check that cPanel runs there and that a firewall lets this machine in",
+                ),
+            }
+            None
+        }
+    }
+}
+
+fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
+    let der = match tls::peer_certificate(&t.host, t.port, t.timeout) {
+        Ok(d) => d,
+        Err(e) => {
+            checks.fail(
+                "tls",
+                e.message(),
+                format!("the port may not speak TLS: for {} use tls = false", t.port),
+            );
+            return None;
+        }
+    };
+    let info = match crate::trust::describe(&der) {
+        Ok(i) => i,
+        Err(e) => {
+            checks.fail("tls", e.message(), "check that this is a cPanel server");
+            return None;
+        }
+    };
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let days = (info.expires - now).div_euclid(86_400);
+    let what = format!(
+        "{} (names {}), issued by {}, expires in {days} days, SHA-256 {}",
+        info.subject,
+        info.names.join(", "),
+        info.issuer,
+        tls::fingerprint(&info.sha256)
+    );
+    let how = match &t.verify {
+        Verify::Insecure => {
+            checks.warn(
+                "tls",
+                format!("{what}; verification is OFF (insecure)"),
+                format!("pin it instead: cpcall -p {} trust", t.profile),
+            );
+            return Some(());
+        }
+        Verify::Pin(_) => "matches pin_sha256",
+        Verify::Roots { ca_file: Some(_) } => "verifies against ca_file and the public roots",
+        Verify::Roots { ca_file: None } => "verifies against the public roots",
+    };
+    if let Err(e) = tls::handshake(&t.host, t.port, t.timeout, &t.verify) {
+        let reason = e
+            .message()
+            .rsplit(": ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let fix = match &t.verify {
+            Verify::Pin(_) => "if the certificate was renewed on purpose, run cpcall trust again; otherwise the connection may be intercepted".to_string(),
+            _ => format!("after checking the fingerprint on the server, run cpcall -p {} trust (pins it), or set ca_file to the CA that signed it", t.profile),
+        };
+        checks.fail("tls", format!("{what}; does not verify ({reason})"), fix);
+        return None;
+    }
+    match days {
+        d if d < 0 => checks.fail(
+            "tls",
+            format!("{what}; expired"),
+            "renew it on the server (WHM » Manage AutoSSL)",
+        ),
+        d if d < 14 => checks.warn(
+            "tls",
+            format!("{what}; {how}"),
+            "renew it soon (WHM » Manage AutoSSL)",
+        ),
+        _ => checks.ok("tls", format!("{what}; {how}")),
+    }
+    Some(())
+}
+
+/// Server clock minus ours, in seconds, from the `Date` header (taken mid-request).
+fn clock_skew(response: &Response, started: Instant) -> Option<i64> {
+    let date = response
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("date"))?;
+    let server = httpdate::parse_http_date(&date.1).ok()?;
+    let now = SystemTime::now() - started.elapsed() / 2;
+    let secs = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    };
+    Some(secs(server) - secs(now))
+}
+
+fn clock(checks: &mut Checks, skew: Option<i64>, t: &Target) {
+    let uses_totp = t.secrets.totp_secret.is_some();
+    match skew {
+        None => checks.warn(
+            "clock",
+            "the server sent no Date header; skew unknown",
+            "nothing to do unless 2FA codes fail",
+        ),
+        Some(s) if s.abs() > 30 => {
+            let side = if s > 0 { "ahead of" } else { "behind" };
+            let effect = if uses_totp {
+                "every 2FA code from totp_secret will be refused"
+            } else {
+                "2FA codes will be refused"
+            };
+            checks.fail("clock", format!("the server's clock is {} s {side} this machine's: {effect}", s.abs()), "set both clocks right (NTP: timedatectl set-ntp true) before suspecting the secret");
+        }
+        Some(s) => checks.ok(
+            "clock",
+            format!("{s:+} s from this machine (TOTP allows ±30 s)"),
+        ),
+    }
+}
+
+fn credentials(
+    checks: &mut Checks,
+    t: &Target,
+    call: &Call,
+    answer: crate::error::Result<Response>,
+    skew: Option<i64>,
+) -> Option<Response> {
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => {
+            let fix = match e.exit {
+                crate::error::Exit::Auth => {
+                    "run cpcall login, or check the credentials".to_string()
+                }
+                crate::error::Exit::Usage => "see the message".to_string(),
+                _ => "see the message; `cpcall -v` shows the exchange".to_string(),
+            };
+            checks.fail("credentials", e.message(), fix);
+            return None;
+        }
+    };
+    let what = match call.kind() {
+        Kind::Whm => "WHM version",
+        _ => "UAPI Variables get_user_information",
+    };
+    let user = t.user.as_deref().unwrap_or("root");
+    match response::judge(call.kind(), response.status, &response.body) {
+        Verdict::Success { .. } => {
+            checks.ok(
+                "credentials",
+                format!("{what} accepted for {user} ({})", t.auth.name()),
+            );
+            Some(response)
+        }
+        Verdict::Refused(m) => {
+            let fix = if m.contains("two-factor") {
+                match skew {
+                    Some(s) if s.abs() > 30 => "fix the clock first (see clock)".to_string(),
+                    _ => "2FA required or code refused: set totp_secret to the account's base32 secret, or log in with cpcall login --otp".to_string(),
+                }
+            } else if m.contains("HTML") {
+                "the port answered with a login page: check port and service, or the session expired (cpcall login)".to_string()
+            } else if t.service == Service::Whm && t.auth == AuthKind::Token {
+                format!("check user ({user}) and the token; a cPanel token does not work on WHM (service = \"cpanel\")")
+            } else {
+                format!(
+                    "check user ({user}) and the {}; wrong service for this port also refuses",
+                    t.auth.name()
+                )
+            };
+            checks.fail("credentials", m, fix);
+            None
+        }
+        Verdict::Broken(m) => {
+            let fix = if m.contains("404") || m.contains("not a") {
+                format!(
+                    "wrong service for port {}: {} is served on {}",
+                    t.port,
+                    t.service.name(),
+                    t.service.default_port(t.tls)
+                )
+            } else {
+                "see the message; `cpcall -v` shows the exchange".to_string()
+            };
+            checks.fail("credentials", m, fix);
+            None
+        }
+        Verdict::Failed { reasons } => {
+            checks.fail(
+                "credentials",
+                reasons.join("; "),
+                "the service answered but refused the harmless call: check the account's features",
+            );
+            None
+        }
+    }
+}
+
+fn privileges(checks: &mut Checks, client: &Client, t: &Target) {
+    let fetch = |function: &str| -> Option<serde_json::Value> {
+        let call = Call::Whm {
+            function: function.into(),
+            params: Vec::new(),
+        };
+        let response = auth::send(client, t, &call.request(Method::Post).ok()?).ok()?;
+        matches!(
+            response::judge(Kind::Whm, response.status, &response.body),
+            Verdict::Success { .. }
+        )
+        .then(|| serde_json::from_slice(&response.body).ok())?
+    };
+    let privs: Vec<String> = fetch("myprivs")
+        .and_then(|v| {
+            v["data"]["privileges"]
+                .get(0)
+                .and_then(|p| p.as_object())
+                .cloned()
+        })
+        .map(|o| {
+            o.into_iter()
+                .filter(|(_, v)| v == 1 || v == "1")
+                .map(|(k, _)| k)
+                .collect()
+        })
+        .unwrap_or_default();
+    let tokens: Vec<String> = fetch("api_token_list")
+        .and_then(|v| v["data"]["tokens"].as_object().cloned())
+        .map(|o| {
+            o.iter()
+                .map(|(name, tok)| {
+                    let acls: Vec<String> = tok["acls"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    format!("{name} [{}]", acls.join(","))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found = if privs.is_empty() {
+        "privileges not reported".to_string()
+    } else {
+        format!("privileges: {}", privs.join(", "))
+    };
+    if !tokens.is_empty() {
+        found.push_str(&format!("; API tokens: {}", tokens.join(", ")));
+    }
+    if t.auth == AuthKind::Accesshash {
+        checks.warn(
+            "privileges",
+            format!("{found}; uses an access hash, which cPanel deprecated"),
+            "create an API token (WHM » Manage API Tokens) and use token = … instead",
+        );
+    } else {
+        checks.ok("privileges", found);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_marks_and_fixes() {
+        let report = Report {
+            profile: "p".into(),
+            ok: false,
+            checks: vec![
+                Check {
+                    check: "a",
+                    status: Status::Ok,
+                    found: "fine".into(),
+                    fix: None,
+                },
+                Check {
+                    check: "b",
+                    status: Status::Warn,
+                    found: "hm".into(),
+                    fix: Some("do x".into()),
+                },
+                Check {
+                    check: "c",
+                    status: Status::Fail,
+                    found: "bad".into(),
+                    fix: Some("do y".into()),
+                },
+            ],
+        };
+        assert_eq!(
+            report.text(),
+            "profile p\n✓ a: fine\n! b: hm — fix: do x\n✗ c: bad — fix: do y\n"
+        );
+    }
+}
