@@ -264,9 +264,24 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
     let first = addrs.first()?;
     match connect(first, timeout) {
         Ok(took) => {
+            let others: Vec<String> = [t.service.default_port(true), t.service.default_port(false)]
+                .into_iter()
+                .filter(|p| *p != t.port)
+                .map(
+                    |p| match connect(&std::net::SocketAddr::new(first.ip(), p), timeout) {
+                        Ok(d) => format!("{p} answers ({} ms)", d.as_millis()),
+                        Err(_) => format!("{p} does not"),
+                    },
+                )
+                .collect();
             checks.ok(
                 "route",
-                format!("TCP port {} answers ({} ms)", t.port, took.as_millis()),
+                format!(
+                    "TCP port {} answers ({} ms); {}",
+                    t.port,
+                    took.as_millis(),
+                    others.join(", ")
+                ),
             );
             Some(())
         }
