@@ -67,6 +67,23 @@ impl Call {
         }
     }
 
+    /// A call that changes nothing and any account of the service may make: WHM `version`,
+    /// UAPI `Variables get_user_information` (for `config add` and `doctor`).
+    pub fn harmless(service: crate::config::Service) -> Call {
+        match service {
+            crate::config::Service::Whm => Call::Whm {
+                function: "version".into(),
+                params: Vec::new(),
+            },
+            _ => Call::Uapi {
+                module: "Variables".into(),
+                function: "get_user_information".into(),
+                params: Vec::new(),
+                via_whm: None,
+            },
+        }
+    }
+
     /// The same call with more parameters (a page of a listing).
     pub fn with_params(&self, extra: Vec<Param>) -> Call {
         let mut call = self.clone();

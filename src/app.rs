@@ -231,18 +231,7 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
     }
     let new = configure::ask_profile(&mut configure::Asker::new())?;
     let target = profile::build(name.to_string(), &new.config, &flags(g))?;
-    let call = match target.service {
-        Service::Whm => Call::Whm {
-            function: "version".into(),
-            params: Vec::new(),
-        },
-        _ => Call::Uapi {
-            module: "Variables".into(),
-            function: "get_user_information".into(),
-            params: Vec::new(),
-            via_whm: None,
-        },
-    };
+    let call = Call::harmless(target.service);
     let client = Client::new(&target, g.verbose, max_body(g))?;
     let response = auth::send(&client, &target, &call.request(Method::Post)?)?;
     match response::judge(call.kind(), response.status, &response.body) {

@@ -116,18 +116,7 @@ fn diagnose(
             return None;
         }
     };
-    let call = match target.service {
-        Service::Whm => Call::Whm {
-            function: "version".into(),
-            params: Vec::new(),
-        },
-        _ => Call::Uapi {
-            module: "Variables".into(),
-            function: "get_user_information".into(),
-            params: Vec::new(),
-            via_whm: None,
-        },
-    };
+    let call = Call::harmless(target.service);
     // The clock is read from an unauthenticated request, so it is known even when the
     // credentials are not.
     let probe = Request {
