@@ -64,6 +64,8 @@ fn main() -> std::io::Result<()> {
     ]
     .concat();
     std::fs::write(&config, text)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     println!(
         "emulator: WHM on 127.0.0.1:{}, cPanel on 127.0.0.1:{}",
         emu.port(Service::Whm, true),
@@ -102,16 +104,26 @@ fn main() -> std::io::Result<()> {
     ];
     for args in runs {
         println!("$ cpcall {}", args.join(" "));
-        let mut argv = vec!["cpcall", "--pretty", "-c"];
+        let style = if args.contains(&"--compact") {
+            "--compact"
+        } else {
+            "--pretty"
+        };
         let config_arg = config.display().to_string();
-        argv.push(&config_arg);
-        argv.extend_from_slice(args);
-        let code = match cpcall::app::run(cpcall::cli::Cli::parse_from(argv)) {
-            Ok(exit) => exit.code(),
+        let mut argv = vec!["cpcall", style, "-c", &config_arg];
+        argv.extend(args.iter().filter(|a| **a != "--compact"));
+        let code = match cpcall::cli::Cli::try_parse_from(argv) {
             Err(e) => {
-                eprintln!("cpcall: {e}");
-                e.exit.code()
+                eprintln!("{e}");
+                2
             }
+            Ok(cli) => match cpcall::app::run(cli) {
+                Ok(exit) => exit.code(),
+                Err(e) => {
+                    eprintln!("cpcall: {e}");
+                    e.exit.code()
+                }
+            },
         };
         println!("(exit {code})\n");
     }
