@@ -219,6 +219,15 @@ impl Fixture {
         assert!(!out.stderr.contains("panicked"), "{out:#?}");
     }
 
+    /// The last request the emulator received.
+    pub fn last(&self) -> crate::emulator::http::Request {
+        self.emu
+            .requests()
+            .pop()
+            .expect("the emulator received a request")
+            .request
+    }
+
     /// The requests the emulator received on SERVICE's TLS or plain port.
     pub fn requests(&self) -> Vec<crate::emulator::Recorded> {
         self.emu.requests()

@@ -33,7 +33,7 @@ fn whm_call_with_root_token_posts_form_and_prints_json() {
     assert_eq!(json["metadata"]["result"], 1);
     assert_eq!(json["data"]["acct"][0]["user"], "bob");
     assert_eq!(json["data"]["acct"].as_array().unwrap().len(), 1);
-    let req = f.requests().pop().unwrap().request;
+    let req = f.last();
     assert_eq!(req.method, "POST");
     assert_eq!(req.target, "/json-api/listaccts?api.version=1");
     assert_eq!(req.body, b"search=bob&searchtype=user");
@@ -55,7 +55,7 @@ fn get_puts_every_parameter_in_the_query() {
         &["--get", "whm", "listaccts", "search=a b&c"],
     )
     .assert_code(0);
-    let req = f.requests().pop().unwrap().request;
+    let req = f.last();
     assert_eq!(req.method, "GET");
     assert_eq!(
         req.target,
@@ -82,7 +82,7 @@ fn repeated_keys_files_and_stdin_are_sent_in_order() {
         .arg("note=@-")
         .arg("lit=\\@x");
     f.output(cmd, Some("from stdin\n")).assert_code(0);
-    let req = f.requests().pop().unwrap().request;
+    let req = f.last();
     assert_eq!(
         String::from_utf8(req.body).unwrap(),
         "username=carol&domain=carol.example&k=1&k=2&k=1&password=from-a-file&note=from+stdin&lit=%40x"
@@ -148,7 +148,7 @@ fn uapi_with_cpanel_token() {
     let out = f.call(&profile, &["cpanel", "Email", "list_pops"]);
     out.assert_code(0);
     assert_eq!(out.json()["data"][0]["email"], "info@bob.example");
-    let req = f.requests().pop().unwrap().request;
+    let req = f.last();
     assert_eq!(req.target, "/execute/Email/list_pops");
     assert_eq!(
         req.header("Authorization").unwrap(),
@@ -177,13 +177,7 @@ fn password_with_totp_sends_a_valid_otp_and_without_it_is_refused() {
     );
     f.call(&with_totp, &["cpanel", "Ftp", "list_ftp"])
         .assert_code(0);
-    assert!(f
-        .requests()
-        .pop()
-        .unwrap()
-        .request
-        .header("X-CPANEL-OTP")
-        .is_some());
+    assert!(f.last().header("X-CPANEL-OTP").is_some());
 
     let without = f.profile("c", Service::Cpanel, &base);
     f.call(&without, &["cpanel", "Ftp", "list_ftp"])

@@ -37,13 +37,7 @@ fn cpanel_user_in_the_profile_is_the_default_user() {
         &["cpanel", "Variables", "get_user_information"],
     )
     .assert_code(0);
-    assert!(f
-        .requests()
-        .pop()
-        .unwrap()
-        .request
-        .target
-        .contains("cpanel_jsonapi_user=bob&"));
+    assert!(f.last().target.contains("cpanel_jsonapi_user=bob&"));
     f.call(
         &f.root_token("w", "cpanel_user = \"bob\""),
         &[
@@ -55,13 +49,7 @@ fn cpanel_user_in_the_profile_is_the_default_user() {
         ],
     )
     .assert_code(0);
-    assert!(f
-        .requests()
-        .pop()
-        .unwrap()
-        .request
-        .target
-        .contains("cpanel_jsonapi_user=cptest&"));
+    assert!(f.last().target.contains("cpanel_jsonapi_user=cptest&"));
 }
 
 #[test]
@@ -165,10 +153,7 @@ fn api2_direct_and_through_whm() {
     )
     .assert_code(0);
     assert!(f
-        .requests()
-        .pop()
-        .unwrap()
-        .request
+        .last()
         .target
         .starts_with("/json-api/cpanel?cpanel_jsonapi_user=bob&cpanel_jsonapi_apiversion=2&"));
     f.call(

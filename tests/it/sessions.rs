@@ -25,7 +25,7 @@ fn login_saves_a_private_session_that_later_calls_use() {
     f.call(&config, &["-p", "bob", "login"])
         .assert_code(0)
         .assert_stderr("logged in to 127.0.0.1");
-    let login = f.requests().pop().unwrap().request;
+    let login = f.last();
     assert_eq!(
         (login.method.as_str(), login.target.as_str()),
         ("POST", "/login/?login_only=1")
@@ -55,7 +55,7 @@ fn login_saves_a_private_session_that_later_calls_use() {
 
     let out = f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"]);
     out.assert_code(0);
-    let req = f.requests().pop().unwrap().request;
+    let req = f.last();
     assert_eq!(req.target, format!("{token}/execute/Email/list_pops"));
     assert!(
         req.header("Authorization").is_none(),
@@ -67,7 +67,7 @@ fn login_saves_a_private_session_that_later_calls_use() {
     f.call(&config, &["-p", "bob", "logout"])
         .assert_code(0)
         .assert_stderr("logged out");
-    let logout = f.requests().pop().unwrap().request;
+    let logout = f.last();
     assert_eq!(logout.target, "/logout/");
     assert!(logout.header("Cookie").is_some());
     assert!(!file.exists());
@@ -78,10 +78,7 @@ fn login_saves_a_private_session_that_later_calls_use() {
     f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
         .assert_code(0);
     assert!(f
-        .requests()
-        .pop()
-        .unwrap()
-        .request
+        .last()
         .header("Authorization")
         .unwrap()
         .starts_with("Basic "));
@@ -236,7 +233,7 @@ fn whm_logins_for_root_and_a_2fa_reseller() {
     f.call(&root, &["login"]).assert_code(0);
     let out = f.call(&root, &["whm", "listaccts"]);
     out.assert_code(0);
-    let req = f.requests().pop().unwrap().request;
+    let req = f.last();
     assert!(
         req.target.starts_with("/cpsess")
             && req.target.contains("/json-api/listaccts?api.version=1"),
@@ -278,7 +275,7 @@ fn webmail_with_password_token_and_session() {
     f.call(&webmail, &["login"]).assert_code(0);
     f.call(&webmail, &["cpanel", "Variables", "get_user_information"])
         .assert_code(0);
-    let req = f.requests().pop().unwrap().request;
+    let req = f.last();
     assert!(req.header("Cookie").unwrap().starts_with("webmailsession="));
     assert!(session_file(&f, "mail").exists());
 
@@ -286,12 +283,7 @@ fn webmail_with_password_token_and_session() {
     f.call(&token, &["cpanel", "Email", "list_pops"])
         .assert_code(0);
     assert_eq!(
-        f.requests()
-            .pop()
-            .unwrap()
-            .request
-            .header("Authorization")
-            .unwrap(),
+        f.last().header("Authorization").unwrap(),
         format!("cpanel bob:{}", BOB.cpanel_token.unwrap())
     );
 
@@ -328,13 +320,7 @@ fn a_login_answered_by_redirect_is_not_followed() {
     let token = saved["security_token"].as_str().unwrap().to_string();
     f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
         .assert_code(0);
-    assert!(f
-        .requests()
-        .pop()
-        .unwrap()
-        .request
-        .target
-        .starts_with(&format!("{token}/execute/")));
+    assert!(f.last().target.starts_with(&format!("{token}/execute/")));
     assert_eq!(
         f.requests().len(),
         2,
