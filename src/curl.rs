@@ -4,7 +4,7 @@
 
 use crate::api::{Method, Request};
 use crate::config::{AuthKind, Service};
-use crate::params::{encode_form, is_sensitive};
+use crate::params::masked_form;
 use crate::profile::Target;
 use crate::session::Session;
 use crate::tls::{self, Verify};
@@ -17,7 +17,7 @@ pub fn command(target: &Target, request: &Request, session: Option<&Session>) ->
     let mut url = format!("{}{}", target.base_url(), request.path);
     if !request.query.is_empty() {
         url.push('?');
-        url.push_str(&masked(&request.query));
+        url.push_str(&masked_form(&request.query));
     }
     let mut lines = Vec::new();
     let mut args = vec!["curl -sS".to_string()];
@@ -79,19 +79,11 @@ pub fn command(target: &Target, request: &Request, session: Option<&Session>) ->
         single(&format!("Referer: {}/", target.base_url()))
     ));
     if request.method == Method::Post {
-        args.push(format!("--data {}", single(&masked(&request.form))));
+        args.push(format!("--data {}", single(&masked_form(&request.form))));
     }
     args.push(single(&url));
     lines.push(args.join(" \\\n  "));
     lines.join("\n")
-}
-
-fn masked(params: &[(String, String)]) -> String {
-    encode_form(
-        params
-            .iter()
-            .map(|(k, v)| (k.as_str(), if is_sensitive(k) { "***" } else { v.as_str() })),
-    )
 }
 
 /// `'…'` for the shell: nothing inside is expanded.

@@ -392,11 +392,7 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
 
 /// Server clock minus ours, in seconds, from the `Date` header (taken mid-request).
 fn clock_skew(response: &Response, started: Instant) -> Option<i64> {
-    let date = response
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("date"))?;
-    let server = httpdate::parse_http_date(&date.1).ok()?;
+    let server = httpdate::parse_http_date(response.header("date")?).ok()?;
     let now = SystemTime::now() - started.elapsed() / 2;
     let secs = |t: SystemTime| {
         t.duration_since(SystemTime::UNIX_EPOCH)

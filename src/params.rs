@@ -94,6 +94,16 @@ fn encode_component(s: &str, out: &mut String) {
     }
 }
 
+/// The form encoding with the values of sensitive parameters replaced by `***`: how cpcall
+/// shows a request (`-v`, `--curl`).
+pub fn masked_form(params: &[Param]) -> String {
+    encode_form(
+        params
+            .iter()
+            .map(|(k, v)| (k.as_str(), if is_sensitive(k) { "***" } else { v.as_str() })),
+    )
+}
+
 /// Parameter names whose values are secrets: masked wherever cpcall shows a request.
 pub fn is_sensitive(key: &str) -> bool {
     let key = key.to_ascii_lowercase();

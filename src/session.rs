@@ -219,7 +219,7 @@ pub enum LoginAnswer {
 pub fn read_login_answer(response: &Response, cookie: &str) -> LoginAnswer {
     let token = match response.status {
         200 => login_json(&response.body),
-        300..=399 => header(response, "location").and_then(|l| security_token(&l)),
+        300..=399 => response.header("location").and_then(security_token),
         _ => None,
     };
     match (token, set_cookie(response, cookie)) {
@@ -252,14 +252,6 @@ pub fn security_token(text: &str) -> Option<String> {
     let digits = segment.strip_prefix("cpsess")?;
     (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| format!("/{segment}"))
-}
-
-fn header(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.clone())
 }
 
 /// The value of cookie `name` among the response's `Set-Cookie` headers.

@@ -10,7 +10,7 @@ use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnecto
 use crate::api::{Method, Request};
 use crate::auth::AuthHeader;
 use crate::error::{Error, Result};
-use crate::params::{encode_form, is_sensitive, Param};
+use crate::params::{encode_form, masked_form, Param};
 use crate::profile::Target;
 use crate::tls::{self, SeenCert, TlsConnector};
 
@@ -27,6 +27,20 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.headers, name)
+    }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 pub struct Client {
@@ -130,10 +144,8 @@ impl Client {
             .collect();
         // Sized from Content-Length up front: a 50 MB answer then costs 50 MB, not the 1.5-2x
         // of a doubling buffer.
-        let expected = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        let expected = header(&headers, "content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
             .unwrap_or(0)
             .min(self.max_body);
         let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
@@ -296,15 +308,6 @@ fn with_headers<B>(
 
 fn pairs(params: &[Param]) -> impl Iterator<Item = (&str, &str)> {
     params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-}
-
-/// The form encoding with the values of sensitive parameters replaced by `***`.
-pub fn masked_form(params: &[Param]) -> String {
-    encode_form(
-        params
-            .iter()
-            .map(|(k, v)| (k.as_str(), if is_sensitive(k) { "***" } else { v.as_str() })),
-    )
 }
 
 fn show_response(r: &Response, elapsed: Duration) {

@@ -14,6 +14,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(params) = cpcall::params::parse(&args, &mut stdin.as_bytes()) {
         let encoded = cpcall::params::encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         assert!(encoded.bytes().all(|b| b.is_ascii_graphic()), "form encoding is printable ASCII");
-        let _ = cpcall::transport::masked_form(&params);
+        let _ = cpcall::params::masked_form(&params);
     }
 });
