@@ -141,6 +141,25 @@ impl Fixture {
         )
     }
 
+    /// A profile with ACCOUNT's user name, password and TOTP secret (2FA), and EXTRA lines.
+    pub fn tfa_profile(
+        &self,
+        name: &str,
+        service: Service,
+        account: &accounts::Account,
+        extra: &str,
+    ) -> String {
+        let totp = account.totp.unwrap_or_default();
+        self.profile(
+            name,
+            service,
+            &format!(
+                "user = \"{}\"\npassword = \"{}\"\ntotp_secret = \"{totp}\"\n{extra}",
+                account.user, account.password
+            ),
+        )
+    }
+
     /// Writes `config.toml` and returns `["-c", path]`-ready path.
     pub fn config(&self, text: &str) -> String {
         self.write("config.toml", text).display().to_string()

@@ -188,15 +188,7 @@ fn password_with_totp_sends_a_valid_otp_and_without_it_is_refused() {
 #[test]
 fn whm_password_with_2fa_for_a_reseller() {
     let f = Fixture::new();
-    let profile = f.profile(
-        "a",
-        Service::Whm,
-        &format!(
-            "user = \"asder\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
-            ASDER.password,
-            ASDER.totp.unwrap()
-        ),
-    );
+    let profile = f.tfa_profile("a", Service::Whm, &ASDER, "");
     let out = f.call(&profile, &["whm", "applist"]);
     out.assert_code(0);
     assert_eq!(out.json()["metadata"]["command"], "applist");

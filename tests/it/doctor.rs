@@ -107,15 +107,7 @@ fn clock_skew_is_measured_and_blamed_before_the_secret() {
         clock_skew_secs: 120,
         ..Options::default()
     });
-    let profile = f.profile(
-        "c",
-        Service::Cpanel,
-        &format!(
-            "user = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
-            CPTEST.password,
-            CPTEST.totp.unwrap()
-        ),
-    );
+    let profile = f.tfa_profile("c", Service::Cpanel, &CPTEST, "");
     let out = f.call(&profile, &["doctor"]);
     out.assert_code(1)
         .assert_stdout("✗ clock: the server's clock is 120 s ahead of this machine's")

@@ -159,36 +159,15 @@ fn vendor_two_factor_session_example() {
 fn whm_calls_need_api_version_1() {
     let emu = Emulator::start();
     let auth = format!("whm root:{}", ROOT.whm_token.unwrap());
-    assert_eq!(
-        get(
-            &emu,
-            Service::Whm,
-            "/json-api/version",
-            &[("Authorization", &auth)]
-        )
-        .status,
-        400
-    );
-    assert_eq!(
-        get(
-            &emu,
-            Service::Whm,
-            "/json-api/version?api.version=0",
-            &[("Authorization", &auth)]
-        )
-        .status,
-        400
-    );
-    assert_eq!(
-        get(
-            &emu,
-            Service::Whm,
-            "/json-api/version?api.version=1",
-            &[("Authorization", &auth)]
-        )
-        .status,
-        200
-    );
+    let cases = [
+        ("/json-api/version", 400),
+        ("/json-api/version?api.version=0", 400),
+        ("/json-api/version?api.version=1", 200),
+    ];
+    for (target, want) in cases {
+        let got = get(&emu, Service::Whm, target, &[("Authorization", &auth)]).status;
+        assert_eq!(got, want, "{target}");
+    }
 }
 
 #[test]

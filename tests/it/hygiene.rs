@@ -184,15 +184,7 @@ fn curl_prints_an_equivalent_command_without_secrets() {
 #[test]
 fn curl_with_password_and_two_factor_code() {
     let f = Fixture::new();
-    let profile = f.profile(
-        "c",
-        Service::Cpanel,
-        &format!(
-            "user = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
-            CPTEST.password,
-            CPTEST.totp.unwrap()
-        ),
-    );
+    let profile = f.tfa_profile("c", Service::Cpanel, &CPTEST, "");
     let out = f.call(&profile, &["--curl", "cpanel", "Ftp", "list_ftp"]);
     assert!(
         out.stdout.contains("$CPCALL_PASSWORD") && out.stdout.contains("$CPCALL_OTP"),
@@ -268,25 +260,9 @@ fn verbose_and_curl_for_every_credential_kind_show_no_secret() {
                 hash.display()
             ),
         ),
-        f.profile(
-            "p",
-            Service::Cpanel,
-            &format!(
-                "user = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
-                CPTEST.password,
-                CPTEST.totp.unwrap()
-            ),
-        ),
+        f.tfa_profile("p", Service::Cpanel, &CPTEST, ""),
         f.bob_token("p", Service::Cpanel),
-        f.profile(
-            "p",
-            Service::Cpanel,
-            &format!(
-                "auth = \"session\"\nuser = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
-                CPTEST.password,
-                CPTEST.totp.unwrap()
-            ),
-        ),
+        f.tfa_profile("p", Service::Cpanel, &CPTEST, "auth = \"session\""),
     ];
     for profile in &profiles {
         let args: &[&str] = if profile.contains("service = \"whm\"") {

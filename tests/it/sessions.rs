@@ -139,15 +139,7 @@ fn session_profiles_log_in_by_themselves_and_again_once_after_expiry() {
         session_idle: Duration::from_millis(700),
         ..Options::default()
     });
-    let profile = f.profile(
-        "s",
-        Service::Cpanel,
-        &format!(
-            "auth = \"session\"\nuser = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
-            CPTEST.password,
-            CPTEST.totp.unwrap()
-        ),
-    );
+    let profile = f.tfa_profile("s", Service::Cpanel, &CPTEST, "auth = \"session\"");
     f.call(
         &profile,
         &["cpanel", "Email", "add_pop", "email=a", "password=x1"],
@@ -245,15 +237,7 @@ fn whm_logins_for_root_and_a_2fa_reseller() {
         .unwrap()
         .starts_with("whostmgrsession="));
 
-    let asder = f.profile(
-        "asder",
-        Service::Whm,
-        &format!(
-            "auth = \"session\"\nuser = \"asder\"\npassword = \"{}\"\ntotp_secret = \"{}\"",
-            ASDER.password,
-            ASDER.totp.unwrap()
-        ),
-    );
+    let asder = f.tfa_profile("asder", Service::Whm, &ASDER, "auth = \"session\"");
     f.call(&asder, &["whm", "applist"]).assert_code(0);
     assert_eq!(f.emu.logins(), 2);
 }
