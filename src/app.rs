@@ -10,7 +10,7 @@ use crate::configure;
 use crate::error::{warn, Error, Exit, Result};
 use crate::outcome;
 use crate::output::{self, Style};
-use crate::profile::{self, Flags, Target};
+use crate::profile::{self, Target};
 use crate::response::{self, Verdict};
 use crate::session;
 use crate::tls::Verify;
@@ -37,7 +37,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
             .ok_or_else(|| Error::usage("no config file"))?;
         return many(g, &cli.command, fanout::targets(&names, g, loaded));
     }
-    let target = profile::resolve(&flags(g), loaded.as_ref(), &|name| std::env::var(name).ok())?;
+    let target = profile::resolve(&g.flags(), loaded.as_ref(), &|name| {
+        std::env::var(name).ok()
+    })?;
     let config_path = loaded.map(|l| l.path);
     warn_about_transport(&target);
     match &cli.command {
@@ -97,7 +99,7 @@ fn doctor(g: &Global, loaded: Option<&config::Loaded>, json: bool) -> Result<Exi
     };
     let mut worst = Exit::Success;
     for name in names {
-        let mut flags = flags(g);
+        let mut flags = g.flags();
         if name != profile::AD_HOC {
             flags.profile = Some(name.clone());
         }
@@ -132,7 +134,7 @@ fn many(g: &Global, command: &Command, targets: Vec<(String, Result<Target>)>) -
             let mut tally = fanout::Tally::new(targets.len(), g.verbose);
             let options = options(g);
             let run_one = |(name, target): &(String, Result<Target>)| -> (Exit, String) {
-                let result = target.as_ref().map_err(clone_error).and_then(|target| {
+                let result = target.as_ref().map_err(Error::clone).and_then(|target| {
                     let call = call(command, target, parsed.clone())?;
                     let client = Client::new(target, g.verbose, max_body(g))?;
                     outcome::fetch(&client, target, &call, &options)
@@ -160,10 +162,6 @@ fn many(g: &Global, command: &Command, targets: Vec<(String, Result<Target>)>) -
             "login, logout, trust and completions work on one profile at a time: name one with -p",
         )),
     }
-}
-
-fn clone_error(e: &Error) -> Error {
-    Error::new(e.exit, e.message())
 }
 
 fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
@@ -230,7 +228,7 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
         }
     }
     let new = configure::ask_profile(&mut configure::Asker::new())?;
-    let target = profile::build(name.to_string(), &new.config, &flags(g))?;
+    let target = profile::build(name.to_string(), &new.config, &g.flags())?;
     let call = Call::harmless(target.service);
     let client = Client::new(&target, g.verbose, max_body(g))?;
     let response = auth::send(&client, &target, &call.request(Method::Post)?)?;
@@ -254,17 +252,6 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
         path.display()
     );
     Ok(Exit::Success)
-}
-
-fn flags(g: &Global) -> Flags {
-    Flags {
-        profile: g.profile.clone(),
-        host: g.host.clone(),
-        port: g.port,
-        service: g.service,
-        insecure: g.insecure,
-        timeout: g.timeout,
-    }
 }
 
 /// The config file, unless `--host` without `-p` makes the target from flags and environment.

@@ -43,7 +43,7 @@ pub fn run(
                         profile: Some(name),
                         ..Tag::default()
                     },
-                    &Err(Error::new(e.exit, e.message())),
+                    &Err(e.clone()),
                     false,
                     None,
                 );

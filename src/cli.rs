@@ -195,6 +195,20 @@ pub enum ConfigAction {
     Add { name: String },
 }
 
+impl Global {
+    /// The flags that override a profile's settings.
+    pub fn flags(&self) -> crate::profile::Flags {
+        crate::profile::Flags {
+            profile: self.profile.clone(),
+            host: self.host.clone(),
+            port: self.port,
+            service: self.service,
+            insecure: self.insecure,
+            timeout: self.timeout,
+        }
+    }
+}
+
 pub const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "elvish", "powershell"];
 
 /// The completion script for `shell`: it asks `cpcall` itself for candidates at each TAB

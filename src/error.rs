@@ -26,7 +26,7 @@ impl Exit {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Error {
     pub exit: Exit,
     message: String,

@@ -51,11 +51,7 @@ pub fn targets(names: &[String], g: &Global, loaded: &Loaded) -> Vec<(String, Re
         .map(|name| {
             let flags = Flags {
                 profile: Some(name.clone()),
-                host: g.host.clone(),
-                port: g.port,
-                service: g.service,
-                insecure: g.insecure,
-                timeout: g.timeout,
+                ..g.flags()
             };
             (
                 name.clone(),
