@@ -7,18 +7,28 @@ use crate::auth::{self, LoginSecrets};
 use crate::cli::{Cli, Command, ConfigAction, Global};
 use crate::config::{self, Service};
 use crate::configure;
-use crate::error::{warn, Error, Exit, Result};
+use crate::error::{Error, Exit, Result};
+use crate::filter::Filter;
 use crate::outcome;
 use crate::output::{self, Style};
 use crate::profile::{self, Target};
 use crate::response::{self, Verdict};
 use crate::session;
+use crate::stderr;
 use crate::tls::Verify;
 use crate::transport::Client;
 use crate::{batch, fanout};
 
 pub fn run(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
+    if g.curl && !has_curl_form(&cli.command) {
+        return Err(Error::usage(
+            "--curl prints the curl command of whm, cpanel, batch, login and logout calls: drop --curl",
+        ));
+    }
+    // Everything that can be checked offline is checked before the first request.
+    let jq = g.jq.as_deref().map(Filter::compile).transpose()?;
+    let ctx = &Ctx { g, jq: jq.as_ref() };
     if let Command::Completions { shell } = &cli.command {
         let script =
             crate::cli::completion_script(shell).map_err(|e| Error::usage(e.to_string()))?;
@@ -35,13 +45,15 @@ pub fn run(cli: Cli) -> Result<Exit> {
         let loaded = loaded
             .as_ref()
             .ok_or_else(|| Error::usage("no config file"))?;
-        return many(g, &cli.command, fanout::targets(&names, g, loaded));
+        return many(ctx, &cli.command, fanout::targets(&names, g, loaded));
     }
     let target = profile::resolve(&g.flags(), loaded.as_ref(), &|name| {
         std::env::var(name).ok()
     })?;
     let config_path = loaded.map(|l| l.path);
-    warn_about_transport(&target);
+    if !g.curl {
+        warn_about_transport(&target);
+    }
     match &cli.command {
         Command::Trust { yes } => trust(&target, config_path.as_deref(), *yes),
         Command::Login { otp } => login(g, &target, otp.as_deref()),
@@ -52,7 +64,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         } => {
             let name = target.profile.clone();
             batch::run(
-                g,
+                ctx,
                 vec![(name, Ok(target))],
                 file.as_deref(),
                 *stop_on_error,
@@ -63,24 +75,64 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let params =
                 crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
             let call = call(command, &target, params)?;
-            let method = if g.get { Method::Get } else { Method::Post };
-            let request = call.request(method)?;
+            let options = options(g);
+            outcome::check(&call, &options)?;
             if g.curl {
-                let saved = match target.user.as_deref() {
-                    Some(user) => session::load(&target, user)?,
-                    None => None,
-                };
-                println!(
-                    "{}",
-                    crate::curl::command(&target, &request, saved.as_ref())
-                );
+                print_bytes(curl_of(&target, &call, &options)?.as_bytes())?;
                 return Ok(Exit::Success);
             }
             let client = Client::new(&target, g.verbose, max_body(g))?;
-            let answer = outcome::fetch(&client, &target, &call, &options(g))?;
-            report(answer.verdict.clone(), answer.shown(g.data), g)
+            let answer = outcome::fetch(&client, &target, &call, &options)?;
+            report(answer.verdict.clone(), answer.shown(g.data), ctx)
         }
     }
+}
+
+/// What one run needs besides the command: the global flags and the compiled `--jq` filter.
+pub(crate) struct Ctx<'a> {
+    pub g: &'a Global,
+    pub jq: Option<&'a Filter>,
+}
+
+/// The subcommands `--curl` can show: the others make no single request (or several kinds).
+fn has_curl_form(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Whm { .. }
+            | Command::Cpanel { .. }
+            | Command::Batch { .. }
+            | Command::Login { .. }
+            | Command::Logout
+    )
+}
+
+/// The curl command of a call on `target` (with the saved session it would use), and a
+/// comment when `--paginate` would make more requests than this one.
+pub(crate) fn curl_of(target: &Target, call: &Call, options: &outcome::Options) -> Result<String> {
+    let saved = match target.user.as_deref() {
+        Some(user) => session::load(target, user)?,
+        None => None,
+    };
+    let mut text = String::new();
+    if let Some(size) = options.paginate {
+        text.push_str(&format!(
+            "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
+        ));
+        let first = call.with_params(crate::paginate::page_params(call.kind(), 1, size)?);
+        text.push_str(&crate::curl::command(
+            target,
+            &first.request(options.method)?,
+            saved.as_ref(),
+        ));
+    } else {
+        text.push_str(&crate::curl::command(
+            target,
+            &call.request(options.method)?,
+            saved.as_ref(),
+        ));
+    }
+    text.push('\n');
+    Ok(text)
 }
 
 /// `doctor`: each named profile (one, or all of a fan-out) checked in turn.
@@ -118,24 +170,42 @@ fn doctor(g: &Global, loaded: Option<&config::Loaded>, json: bool) -> Result<Exi
 }
 
 /// The same command against several profiles at once (`-p a,b`, `--all`, `--group`).
-fn many(g: &Global, command: &Command, targets: Vec<(String, Result<Target>)>) -> Result<Exit> {
+fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) -> Result<Exit> {
+    let g = ctx.g;
     match command {
         Command::Batch {
             file,
             stop_on_error,
-        } => batch::run(g, targets, file.as_deref(), *stop_on_error, true),
+        } => batch::run(ctx, targets, file.as_deref(), *stop_on_error, true),
         Command::Whm { .. } | Command::Cpanel { .. } => {
-            if g.curl {
-                return Err(Error::usage("--curl shows one call: name one profile"));
-            }
             // Parameters are read once (KEY=@- included) and sent to every profile.
             let parsed =
                 crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
-            let mut tally = fanout::Tally::new(targets.len(), g.verbose);
             let options = options(g);
-            let run_one = |(name, target): &(String, Result<Target>)| -> (Exit, String) {
-                let result = target.as_ref().map_err(Error::clone).and_then(|target| {
-                    let call = call(command, target, parsed.clone())?;
+            // A profile that does not fit fails alone; a call that cannot be made (a bad name,
+            // a reserved parameter) stops the run before anything is sent.
+            let calls: Vec<Result<Call>> = targets
+                .iter()
+                .map(|(_, target)| {
+                    call(
+                        command,
+                        target.as_ref().map_err(Error::clone)?,
+                        parsed.clone(),
+                    )
+                })
+                .collect();
+            for call in calls.iter().flatten() {
+                outcome::check(call, &options)?;
+            }
+            if g.curl {
+                return curl_many(&targets, &calls, &options);
+            }
+            let mut tally = fanout::Tally::new(targets.len(), g.verbose);
+            let jobs: Vec<usize> = (0..targets.len()).collect();
+            let run_one = |&i: &usize| -> (Exit, String) {
+                let (name, target) = &targets[i];
+                let result = calls[i].clone().and_then(|call| {
+                    let target = target.as_ref().map_err(Error::clone)?;
                     let client = Client::new(target, g.verbose, max_body(g))?;
                     outcome::fetch(&client, target, &call, &options)
                 });
@@ -145,10 +215,10 @@ fn many(g: &Global, command: &Command, targets: Vec<(String, Result<Target>)>) -
                     profile: Some(name),
                     host,
                 };
-                outcome::json_line(tag, &result, g.data, g.jq.as_deref())
+                outcome::json_line(tag, &result, g.data, ctx.jq)
             };
             fanout::parallel(
-                &targets,
+                &jobs,
                 g.jobs.unwrap_or(16) as usize,
                 run_one,
                 |i, (exit, line)| {
@@ -164,17 +234,47 @@ fn many(g: &Global, command: &Command, targets: Vec<(String, Result<Target>)>) -
     }
 }
 
+/// `--curl` on several profiles: each profile's command under a `# profile NAME` line.
+fn curl_many(
+    targets: &[(String, Result<Target>)],
+    calls: &[Result<Call>],
+    options: &outcome::Options,
+) -> Result<Exit> {
+    let mut worst = Exit::Success;
+    let mut text = String::new();
+    for ((name, target), call) in targets.iter().zip(calls) {
+        let command = target
+            .as_ref()
+            .map_err(Error::clone)
+            .and_then(|t| curl_of(t, call.as_ref().map_err(Error::clone)?, options));
+        match command {
+            Ok(command) => text.push_str(&format!("# profile {name}\n{command}")),
+            Err(e) => {
+                stderr::say(format!("profile \"{name}\": {e}"));
+                worst = worst.max(e.exit);
+            }
+        }
+    }
+    print_bytes(text.as_bytes())?;
+    Ok(worst)
+}
+
 fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
+    if g.curl {
+        let tfa = otp.is_some() || target.secrets.totp_secret.is_some();
+        print_bytes(crate::curl::login(target, tfa).as_bytes())?;
+        return Ok(Exit::Success);
+    }
     let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
     let client = Client::new(target, g.verbose, max_body(g))?;
     let (_, path) = auth::login(&client, target, &secrets)?;
-    eprintln!(
-        "cpcall: logged in to {}:{} as {}; session saved in {}",
+    stderr::say(format!(
+        "logged in to {}:{} as {}; session saved in {}",
         target.host,
         target.port,
         secrets.user,
         path.display()
-    );
+    ));
     Ok(Exit::Success)
 }
 
@@ -183,25 +283,42 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
         Some(user) => session::load(target, user)?,
         None => None,
     };
+    if g.curl {
+        print_bytes(crate::curl::logout(target, saved.as_ref()).as_bytes())?;
+        return Ok(Exit::Success);
+    }
+    // Sessions a login left behind when it was killed mid-write end here too.
+    let leftovers = session::leftovers(target)?;
+    if saved.is_none() && leftovers.is_empty() {
+        stderr::say(format!("no saved session for {}", target.describe()));
+        return Ok(Exit::Success);
+    }
+    let client = Client::new(target, g.verbose, max_body(g))?;
+    for (path, dead) in leftovers {
+        let _ = end_session(&client, &dead);
+        session::discard(&path);
+    }
     let Some(saved) = saved else {
-        eprintln!("cpcall: no saved session for {}", target.describe());
         return Ok(Exit::Success);
     };
+    // The local copy goes even when the server cannot be reached: it would only expire there.
+    if let Err(e) = end_session(&client, &saved) {
+        stderr::warn(format!("could not end the session on the server: {e}"));
+    }
+    session::remove(target, &saved.user)?;
+    stderr::say(format!("logged out of {}:{}", target.host, target.port));
+    Ok(Exit::Success)
+}
+
+/// `/logout/` with the session's cookie.
+fn end_session(client: &Client, session: &session::Session) -> Result<()> {
     let request = Request {
         method: Method::Get,
         path: "/logout/".into(),
         query: Vec::new(),
         form: Vec::new(),
     };
-    // The local copy goes even when the server cannot be reached: it would only expire there.
-    if let Err(e) =
-        Client::new(target, g.verbose, max_body(g)).and_then(|c| c.send(&request, &saved.headers()))
-    {
-        warn(format!("could not end the session on the server: {e}"));
-    }
-    session::remove(target, &saved.user)?;
-    eprintln!("cpcall: logged out of {}:{}", target.host, target.port);
-    Ok(Exit::Success)
+    client.send(&request, &session.headers()).map(|_| ())
 }
 
 /// The target of this run, and the config file it came from.
@@ -247,10 +364,10 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
         Verdict::Broken(m) => return Err(Error::transport(format!("{m}; nothing saved"))),
     }
     configure::save_profile(&path, name, new.table)?;
-    eprintln!(
-        "cpcall: the test call worked; profile \"{name}\" saved in {} (mode 600)",
+    stderr::say(format!(
+        "the test call worked; profile \"{name}\" saved in {} (mode 600)",
         path.display()
-    );
+    ));
     Ok(Exit::Success)
 }
 
@@ -262,7 +379,7 @@ fn load_config(g: &Global) -> Result<Option<config::Loaded>> {
     let loaded = config::load(g.config.as_deref())?;
     if let Some(loaded) = loaded.as_ref().filter(|l| l.holds_secrets()) {
         if let Some(message) = crate::error::loose_mode(&loaded.path, 0o600) {
-            warn(message);
+            stderr::warn(message);
         }
     }
     Ok(loaded)
@@ -285,12 +402,13 @@ fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result
     }
     let der = crate::tls::peer_certificate(&target.host, target.port, target.timeout)?;
     let info = crate::trust::describe(&der)?;
-    eprintln!(
-        "cpcall: {}:{} presents this certificate:\n{info}",
+    stderr::say(format!(
+        "{}:{} presents this certificate:",
         target.host, target.port
-    );
+    ));
+    stderr::lines(&info.to_string());
     if target.verify == Verify::Pin(info.sha256) {
-        eprintln!("cpcall: {} already pins it", target.describe());
+        stderr::say(format!("{} already pins it", target.describe()));
         return Ok(Exit::Success);
     }
     let confirmed = yes
@@ -298,10 +416,10 @@ fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result
             if !std::io::stdin().is_terminal() {
                 return Err(Error::usage("no terminal to ask: check the fingerprint above on the server, then run again with --yes"));
             }
-            eprint!(
+            stderr::prompt(&format!(
                 "Pin it for {}? Compare the SHA-256 with the server's own first. [y/N] ",
                 target.describe()
-            );
+            ));
             let mut answer = String::new();
             std::io::stdin()
                 .read_line(&mut answer)
@@ -309,15 +427,15 @@ fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result
             matches!(answer.trim(), "y" | "Y" | "yes")
         };
     if !confirmed {
-        eprintln!("cpcall: nothing changed");
+        stderr::say("nothing changed");
         return Ok(Exit::Usage);
     }
     crate::trust::write_pin(path, &target.profile, &info.sha256)?;
-    eprintln!(
-        "cpcall: pinned it: pin_sha256 of {} in {}",
+    stderr::say(format!(
+        "pinned it: pin_sha256 of {} in {}",
         target.describe(),
         path.display()
-    );
+    ));
     Ok(Exit::Success)
 }
 
@@ -397,7 +515,7 @@ pub(crate) fn call(
 /// Unverified TLS and plain HTTP are allowed, but never silently.
 fn warn_about_transport(target: &Target) {
     if target.tls && target.verify == Verify::Insecure {
-        warn(format!(
+        stderr::warn(format!(
             "TLS certificate verification is off for {} (insecure): the connection can be intercepted; prefer pin_sha256",
             target.host
         ));
@@ -408,7 +526,7 @@ fn warn_about_transport(target: &Target) {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
     if !target.tls && !loopback {
-        warn(format!(
+        stderr::warn(format!(
             "credentials go to {} over plain HTTP (tls = false): anyone on the network path can read them",
             target.host
         ));
@@ -439,7 +557,8 @@ fn style(g: &Global) -> Style {
 }
 
 /// Prints the answer and the API's own words, and picks the exit code.
-fn report(verdict: Verdict, body: &[u8], g: &Global) -> Result<Exit> {
+fn report(verdict: Verdict, body: &[u8], ctx: &Ctx) -> Result<Exit> {
+    let g = ctx.g;
     let (exit, lines) = match verdict {
         Verdict::Success { notes } => (Exit::Success, notes),
         Verdict::Failed { reasons } => (
@@ -452,18 +571,16 @@ fn report(verdict: Verdict, body: &[u8], g: &Global) -> Result<Exit> {
         Verdict::Refused(message) => return Err(Error::auth(message)),
         Verdict::Broken(message) => return Err(Error::transport(message)),
     };
-    match &g.jq {
-        Some(code) => crate::filter::run(
-            code,
+    match ctx.jq {
+        Some(filter) => filter.print(
             body,
             style(g) == Style::Pretty,
             &mut std::io::stdout().lock(),
         )?,
         None => print_json(body, style(g), color(g))?,
     }
-    let mut err = std::io::stderr().lock();
     for line in lines {
-        let _ = writeln!(err, "cpcall: {line}");
+        stderr::say(line);
     }
     Ok(exit)
 }
@@ -480,7 +597,7 @@ fn color(g: &Global) -> bool {
     }
 }
 
-fn print_bytes(bytes: &[u8]) -> Result<()> {
+pub(crate) fn print_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(

@@ -18,34 +18,25 @@ use crate::transport::{Client, Response};
 /// A session the server has ended is replaced by one new login, and the call repeated, only
 /// for `auth = "session"`: the server refused the first attempt before running anything.
 pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Response> {
+    let mut dead = None;
     if let Some(user) = target.user.as_deref() {
         if let Some(saved) = session::load(target, user)? {
             let response = send_in(client, &saved, request)?;
             if !session::is_gone(&response) {
                 return Ok(response);
             }
-            session::remove(target, user)?;
             if target.auth != AuthKind::Session {
+                session::remove_if(target, &saved)?;
                 return Err(Error::auth(format!(
                     "session expired: run cpcall{} login",
                     profile_flag(target)
                 )));
             }
-            eprintln!(
-                "cpcall: the session of {} expired; logging in again",
-                target.describe()
-            );
+            dead = Some(saved);
         }
     }
     if target.auth == AuthKind::Session {
-        if target.secrets.password.is_none() {
-            return Err(Error::auth(format!(
-                "no live session for {} and no password to log in with: run cpcall{} login",
-                target.describe(),
-                profile_flag(target)
-            )));
-        }
-        let fresh = login_unattended(client, target)?;
+        let fresh = live_session(client, target, dead.as_ref())?;
         let response = send_in(client, &fresh, request)?;
         if session::is_gone(&response) {
             return Err(Error::auth(format!(
@@ -58,6 +49,32 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
     }
     let credentials = Credentials::resolve(target)?;
     client.send(request, &credentials.headers(target.service))
+}
+
+/// The session an `auth = "session"` profile calls with: the one another process saved while
+/// this one waited for the login lock, or a new login. `dead` is the one the server refused.
+fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Result<Session> {
+    if target.secrets.password.is_none() {
+        return Err(Error::auth(format!(
+            "no live session for {} and no password to log in with: run cpcall{} login",
+            target.describe(),
+            profile_flag(target)
+        )));
+    }
+    let secrets = LoginSecrets::gather(target, None, false)?;
+    let _lock = session::lock(target, &secrets.user)?;
+    if let Some(saved) = session::load(target, &secrets.user)? {
+        if dead != Some(&saved) {
+            return Ok(saved);
+        }
+    }
+    if dead.is_some() {
+        crate::stderr::say(format!(
+            "the session of {} expired; logging in again",
+            target.describe()
+        ));
+    }
+    login_locked(client, target, &secrets).map(|(s, _)| s)
 }
 
 fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Response> {
@@ -130,13 +147,20 @@ fn check_otp(code: &str) -> Result<Secret> {
 }
 
 fn prompt(text: &str) -> Result<Secret> {
-    rpassword::prompt_password(text)
-        .map(Secret::new)
-        .map_err(|e| Error::usage(format!("cannot read from the terminal: {e}")))
+    crate::signals::hidden_prompt(text).map(Secret::new)
 }
 
-/// Logs in and saves the session (`cpcall login`).
+/// Logs in and saves the session (`cpcall login`), one process at a time per profile.
 pub fn login(
+    client: &Client,
+    target: &Target,
+    secrets: &LoginSecrets,
+) -> Result<(Session, std::path::PathBuf)> {
+    let _lock = session::lock(target, &secrets.user)?;
+    login_locked(client, target, secrets)
+}
+
+fn login_locked(
     client: &Client,
     target: &Target,
     secrets: &LoginSecrets,
@@ -158,18 +182,7 @@ pub fn ensure_session(client: &Client, target: &Target) -> Result<()> {
     if target.auth != AuthKind::Session || target.secrets.password.is_none() {
         return Ok(());
     }
-    if let Some(user) = target.user.as_deref() {
-        if session::load(target, user)?.is_some() {
-            return Ok(());
-        }
-    }
-    login_unattended(client, target).map(|_| ())
-}
-
-/// The automatic login of an `auth = "session"` profile: never asks a person.
-fn login_unattended(client: &Client, target: &Target) -> Result<Session> {
-    let secrets = LoginSecrets::gather(target, None, false)?;
-    login(client, target, &secrets).map(|(s, _)| s)
+    live_session(client, target, None).map(|_| ())
 }
 
 #[derive(Debug)]
@@ -184,6 +197,17 @@ pub enum Credentials {
         password: Secret,
         totp: Option<TotpKey>,
     },
+}
+
+/// A secret that goes into a header as it is must be one line of visible characters: a line
+/// break or control character is a mistake in the secret's source, not something to send.
+fn header_safe(secret: &Secret, what: &str) -> Result<()> {
+    if secret.expose().chars().any(char::is_control) {
+        return Err(Error::usage(format!(
+            "the {what} contains a line break or control character: fix the file, variable or command it comes from"
+        )));
+    }
+    Ok(())
 }
 
 /// A header whose value may be a secret; `transport` masks those when it shows a request.
@@ -223,21 +247,25 @@ impl Credentials {
                     )));
                 }
                 let raw = need(&target.secrets.accesshash, "accesshash")?;
-                let hash: String = raw
-                    .expose()
-                    .chars()
-                    .filter(|c| *c != '\n' && *c != '\r')
-                    .collect();
+                let hash = Secret::new(
+                    raw.expose()
+                        .chars()
+                        .filter(|c| *c != '\n' && *c != '\r')
+                        .collect::<String>(),
+                );
+                header_safe(&hash, &format!("accesshash of {whose}"))?;
                 Ok(Credentials::AccessHash {
                     user: user(Some("root"))?,
-                    hash: Secret::new(hash),
+                    hash,
                 })
             }
             AuthKind::Token => {
                 let default_user = (target.service == Service::Whm).then_some("root");
+                let token = need(&target.secrets.token, "token")?;
+                header_safe(&token, &format!("token of {whose}"))?;
                 Ok(Credentials::Token {
                     user: user(default_user)?,
-                    token: need(&target.secrets.token, "token")?,
+                    token,
                 })
             }
             AuthKind::Password => {

@@ -8,7 +8,8 @@ use std::path::Path;
 use clap::Parser;
 
 use crate::api::Call;
-use crate::cli::{BatchLine, Command, Global};
+use crate::app::Ctx;
+use crate::cli::{BatchLine, Command};
 use crate::error::{Error, Exit, Result};
 use crate::fanout::{self, Tally};
 use crate::outcome::{self, Tag};
@@ -22,19 +23,38 @@ struct Job {
     call: Call,
 }
 
-pub fn run(
-    g: &Global,
+pub(crate) fn run(
+    ctx: &Ctx,
     targets: Vec<(String, Result<Target>)>,
     file: Option<&Path>,
     stop_on_error: bool,
     tag_profiles: bool,
 ) -> Result<Exit> {
+    let g = ctx.g;
+    let options = crate::app::options(g);
     let lines = read(file)?;
+    // Every line of every profile is made into its call and checked before any is sent.
+    let mut jobs = Vec::new();
+    for (i, (_, target)) in targets.iter().enumerate() {
+        let Ok(target) = target else { continue };
+        for (n, text) in &lines {
+            let call = parse(text, target)
+                .and_then(|call| outcome::check(&call, &options).map(|()| call))
+                .map_err(|e| Error::usage(format!("batch line {n}: {}", e.message())))?;
+            jobs.push(Job {
+                line: *n,
+                target: i,
+                call,
+            });
+        }
+    }
+    if g.curl {
+        return curl(&targets, &jobs, &options, tag_profiles);
+    }
     let mut tally = Tally::new(lines.len() * targets.len(), g.verbose);
     // A client per profile: its connections are kept alive and shared by that profile's calls.
     let mut clients = Vec::new();
-    let mut jobs = Vec::new();
-    for (i, (name, target)) in targets.iter().enumerate() {
+    for (name, target) in &targets {
         let target = match target {
             Ok(t) => t,
             Err(e) => {
@@ -52,22 +72,12 @@ pub fn run(
                 continue;
             }
         };
-        for (n, text) in &lines {
-            let call = parse(text, target)
-                .map_err(|e| Error::usage(format!("batch line {n}: {}", e.message())))?;
-            jobs.push(Job {
-                line: *n,
-                target: i,
-                call,
-            });
-        }
         let client = Client::new(target, g.verbose, crate::app::max_body(g))?;
         if g.jobs.unwrap_or(1) > 1 {
             crate::auth::ensure_session(&client, target)?;
         }
         clients.push(Some(client));
     }
-    let options = crate::app::options(g);
     let jobs_at_once = g.jobs.unwrap_or(1) as usize;
     let work = |job: &Job| -> (Exit, String) {
         let (name, target) = &targets[job.target];
@@ -87,7 +97,7 @@ pub fn run(
             },
             &result,
             g.data,
-            g.jq.as_deref(),
+            ctx.jq,
         )
     };
     fanout::parallel(&jobs, jobs_at_once, work, |i, (exit, json)| {
@@ -104,6 +114,36 @@ pub fn run(
         !(stop_on_error && exit != Exit::Success)
     });
     Ok(tally.finish("calls"))
+}
+
+/// `--curl batch`: the curl command of every line, each under a `# line N` comment; nothing
+/// is sent.
+fn curl(
+    targets: &[(String, Result<Target>)],
+    jobs: &[Job],
+    options: &outcome::Options,
+    tag_profiles: bool,
+) -> Result<Exit> {
+    let mut text = String::new();
+    let mut worst = Exit::Success;
+    for (name, target) in targets {
+        if let Err(e) = target {
+            crate::stderr::say(format!("profile \"{name}\": {e}"));
+            worst = worst.max(e.exit);
+        }
+    }
+    for job in jobs {
+        let (_, target) = &targets[job.target];
+        let Ok(target) = target else { continue };
+        text.push_str(&format!(
+            "# line {}{}\n",
+            job.line,
+            profile_suffix(targets, job.target, tag_profiles)
+        ));
+        text.push_str(&crate::app::curl_of(target, &job.call, options)?);
+    }
+    crate::app::print_bytes(text.as_bytes())?;
+    Ok(worst)
 }
 
 fn profile_suffix(targets: &[(String, Result<Target>)], i: usize, tag: bool) -> String {

@@ -238,6 +238,23 @@ pub struct BatchLine {
     pub command: Command,
 }
 
+/// The `-c PATH` / `--config PATH` / `--config=PATH` / `-cPATH` of a command line being
+/// completed, so that profile names come from that file.
+pub fn config_in_args(args: &[String]) -> Option<String> {
+    let mut found = None;
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "-c" || word == "--config" {
+            found = words.next().cloned().or(found);
+        } else if let Some(path) = word.strip_prefix("--config=") {
+            found = Some(path.to_string());
+        } else if let Some(path) = word.strip_prefix("-c").filter(|p| !p.is_empty()) {
+            found = Some(path.to_string());
+        }
+    }
+    found.filter(|p| !p.is_empty())
+}
+
 /// Profile names from the config file, for completion; silent about any problem.
 fn profile_names() -> Vec<CompletionCandidate> {
     let path = std::env::var_os("CPCALL_CONFIG").map(std::path::PathBuf::from);
@@ -300,6 +317,34 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(parse_size(text).map_err(|_| ()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn config_in_args_table() {
+        let cases: &[(&[&str], Option<&str>)] = &[
+            (
+                &["cpcall", "--", "cpcall", "-c", "x.toml", "-p", ""],
+                Some("x.toml"),
+            ),
+            (
+                &["cpcall", "--", "cpcall", "--config", "y.toml", "-p"],
+                Some("y.toml"),
+            ),
+            (
+                &["cpcall", "--", "cpcall", "--config=z.toml", "-p"],
+                Some("z.toml"),
+            ),
+            (
+                &["cpcall", "--", "cpcall", "-cw.toml", "-p"],
+                Some("w.toml"),
+            ),
+            (&["cpcall", "--", "cpcall", "-p", ""], None),
+            (&["cpcall", "--", "cpcall", "-c"], None),
+        ];
+        for (args, want) in cases {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            assert_eq!(config_in_args(&args).as_deref(), *want, "{args:?}");
         }
     }
 

@@ -96,6 +96,7 @@ pub struct ProfileConfig {
     pub insecure: Option<bool>,
     pub ca_file: Option<PathBuf>,
     pub pin_sha256: Option<String>,
+    #[serde(default, deserialize_with = "timeout")]
     pub timeout: Option<f64>,
     pub cpanel_user: Option<String>,
 
@@ -115,6 +116,24 @@ pub struct ProfileConfig {
     pub totp_secret_file: Option<PathBuf>,
     pub totp_secret_env: Option<String>,
     pub totp_secret_command: Option<String>,
+}
+
+/// Seconds a call may take: above 0, at most a day.
+pub fn check_timeout(seconds: f64) -> std::result::Result<f64, String> {
+    if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "timeout {seconds} is out of range: give a number of seconds above 0 and at most 86400"
+        ))
+    }
+}
+
+/// `timeout = N` checked where it is read, so the error names the file, line and column.
+fn timeout<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    check_timeout(f64::deserialize(d)?)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +266,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile> {
-    toml::from_str(text).map_err(|e| {
+    let mut file: ConfigFile = toml::from_str(text).map_err(|e| {
         let at = e
             .span()
             .map(|span| {
@@ -257,7 +276,24 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile> {
             .unwrap_or_default();
         let message = e.message().trim().replace('\n', " ");
         Error::usage(format!("config {}{at}: {message}", path.display()))
-    })
+    })?;
+    // Paths in the file are relative to the file, not to wherever cpcall runs (cron: `/`).
+    let dir = path.parent().unwrap_or(Path::new(""));
+    for profile in file.profiles.values_mut() {
+        for p in [
+            &mut profile.ca_file,
+            &mut profile.accesshash_file,
+            &mut profile.token_file,
+            &mut profile.password_file,
+            &mut profile.totp_secret_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *p = dir.join(expand_tilde(p));
+        }
+    }
+    Ok(file)
 }
 
 /// 1-based line and column of a byte offset.
@@ -380,6 +416,11 @@ token_env = "SHOP_TOKEN"
             ("[profiles.a]\nauth = \"oauth\"\n", "cfg.toml:2:8", "oauth"),
             ("[profiles.a\n", "cfg.toml:1:", ""),
             ("colour = 1\n", "cfg.toml:1:1", "colour"),
+            (
+                "[profiles.a]\nhost = \"x\"\ntimeout = 0\n",
+                "cfg.toml:3:11",
+                "timeout 0 is out of range: give a number of seconds above 0",
+            ),
         ];
         for (text, at, word) in cases {
             let err = parse_str(text).unwrap_err();
@@ -422,6 +463,18 @@ token_env = "SHOP_TOKEN"
                 (got, want) => panic!("{text:?}: got {:?}, want {want:?}", got.map(|g| g.0)),
             }
         }
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_config_file() {
+        let text = "[profiles.a]\nhost='h'\ntoken_file='tok'\nca_file='/etc/ca.pem'\n";
+        let cfg = parse(text, Path::new("/home/u/.config/cpcall/config.toml")).unwrap();
+        let a = &cfg.profiles["a"];
+        assert_eq!(
+            a.token_file.as_deref(),
+            Some(Path::new("/home/u/.config/cpcall/tok"))
+        );
+        assert_eq!(a.ca_file.as_deref(), Some(Path::new("/etc/ca.pem")));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `cpcall config path | list | show NAME | add NAME`: find, read and extend the config file
 //! without opening an editor. Secrets are never printed.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, AuthKind, Loaded, Service};
@@ -129,15 +129,14 @@ impl Asker {
             .filter(|d| !d.is_empty())
             .map(|d| format!(" [{d}]"))
             .unwrap_or_default();
-        eprint!("{question}{hint}: ");
-        let _ = std::io::stderr().flush();
+        crate::stderr::prompt(&format!("{question}{hint}: "));
         let line = match self.lines.next() {
             Some(Ok(line)) => line.trim().to_string(),
             _ if default.is_some() => String::new(),
             _ => return Err(Error::usage(format!("no answer for \"{question}\""))),
         };
         if !self.interactive {
-            eprintln!();
+            crate::stderr::line("");
         }
         match (line.is_empty(), default) {
             (true, Some(d)) => Ok(d.to_string()),
@@ -149,10 +148,9 @@ impl Asker {
     /// Hidden at a terminal; a line of stdin otherwise (never echoed).
     fn ask_secret(&mut self, question: &str, optional: bool) -> Result<Option<String>> {
         let answer = if self.interactive {
-            rpassword::prompt_password(format!("{question}: "))
-                .map_err(|e| Error::usage(format!("cannot read from the terminal: {e}")))?
+            crate::signals::hidden_prompt(&format!("{question}: "))?
         } else {
-            eprintln!("{question}: (read from standard input)");
+            crate::stderr::line(&format!("{question}: (read from standard input)"));
             match self.lines.next() {
                 Some(Ok(line)) => line.trim_end_matches(['\r', '\n']).to_string(),
                 _ => String::new(),

@@ -6,7 +6,7 @@ use crate::api::{Method, Request};
 use crate::config::{AuthKind, Service};
 use crate::params::masked_form;
 use crate::profile::Target;
-use crate::session::Session;
+use crate::session::{self, Session};
 use crate::tls::{self, Verify};
 
 pub fn command(target: &Target, request: &Request, session: Option<&Session>) -> String {
@@ -19,23 +19,7 @@ pub fn command(target: &Target, request: &Request, session: Option<&Session>) ->
         url.push('?');
         url.push_str(&masked_form(&request.query));
     }
-    let mut lines = Vec::new();
-    let mut args = vec!["curl -sS".to_string()];
-    match &target.verify {
-        Verify::Roots {
-            ca_file: Some(path),
-        } if target.tls => args.push(format!("--cacert {}", single(&path.display().to_string()))),
-        Verify::Pin(pin) if target.tls => {
-            lines.push(format!(
-                "# cpcall accepts only the certificate with SHA-256 {}; curl cannot pin that, so -k: check the fingerprint yourself",
-                tls::fingerprint(pin)
-            ));
-            args.push("-k".into());
-        }
-        Verify::Insecure if target.tls => args.push("-k".into()),
-        _ => {}
-    }
-    args.push(format!("--max-time {}", target.timeout.as_secs_f64()));
+    let (mut lines, mut args) = start(target);
     let user = target.user.clone().unwrap_or_else(|| "root".into());
     match (session, target.auth) {
         (Some(s), _) => args.push(format!(
@@ -70,18 +54,103 @@ pub fn command(target: &Target, request: &Request, session: Option<&Session>) ->
             lines.push("# no saved session: run cpcall login first".into());
             args.push(format!(
                 "-H {}",
-                double("Cookie: cpsession=$CPCALL_SESSION_COOKIE")
+                double(&format!(
+                    "Cookie: {}=$CPCALL_SESSION_COOKIE",
+                    session::cookie_name(target.service)
+                ))
             ));
         }
     }
+    if request.method == Method::Post {
+        args.push(format!("--data {}", single(&masked_form(&request.form))));
+    }
+    finish(target, lines, args, &url)
+}
+
+/// The login `cpcall login` makes: `user`, `pass` and (2FA) `tfa_token` posted to
+/// `/login/?login_only=1`; the answer holds the security token, its `Set-Cookie` the session.
+pub fn login(target: &Target, tfa: bool) -> String {
+    let (mut lines, mut args) = start(target);
+    lines.push(format!(
+        "# the answer's security_token goes first in later paths; its Set-Cookie {} (curl -D -) is the session",
+        session::cookie_name(target.service)
+    ));
+    let user = target.user.as_deref().unwrap_or("$CPCALL_USER");
+    args.push(format!(
+        "--data-urlencode {}",
+        double(&format!("user={user}"))
+    ));
+    args.push(format!(
+        "--data-urlencode {}",
+        double("pass=$CPCALL_PASSWORD")
+    ));
+    if tfa {
+        args.push(format!(
+            "--data-urlencode {}",
+            double("tfa_token=$CPCALL_OTP")
+        ));
+    }
+    finish(
+        target,
+        lines,
+        args,
+        &format!("{}/login/?login_only=1", target.base_url()),
+    )
+}
+
+/// The logout `cpcall logout` makes: `/logout/` with the session's cookie.
+pub fn logout(target: &Target, saved: Option<&Session>) -> String {
+    let (mut lines, mut args) = start(target);
+    if saved.is_none() {
+        lines.push(format!(
+            "# no saved session for {}: nothing to end",
+            target.describe()
+        ));
+    }
+    args.push(format!(
+        "-H {}",
+        double(&format!(
+            "Cookie: {}=$CPCALL_SESSION_COOKIE",
+            session::cookie_name(target.service)
+        ))
+    ));
+    finish(
+        target,
+        lines,
+        args,
+        &format!("{}/logout/", target.base_url()),
+    )
+}
+
+/// Comment lines and the first arguments: how curl trusts the server, and the time limit.
+fn start(target: &Target) -> (Vec<String>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut args = vec!["curl -sS".to_string()];
+    match &target.verify {
+        Verify::Roots {
+            ca_file: Some(path),
+        } if target.tls => args.push(format!("--cacert {}", single(&path.display().to_string()))),
+        Verify::Pin(pin) if target.tls => {
+            lines.push(format!(
+                "# cpcall accepts only the certificate with SHA-256 {}; curl cannot pin that, so -k: check the fingerprint yourself",
+                tls::fingerprint(pin)
+            ));
+            args.push("-k".into());
+        }
+        Verify::Insecure if target.tls => args.push("-k".into()),
+        _ => {}
+    }
+    args.push(format!("--max-time {}", target.timeout.as_secs_f64()));
+    (lines, args)
+}
+
+/// The `Referer` cpcall sends, the URL, and the whole command after its comment lines.
+fn finish(target: &Target, mut lines: Vec<String>, mut args: Vec<String>, url: &str) -> String {
     args.push(format!(
         "-H {}",
         single(&format!("Referer: {}/", target.base_url()))
     ));
-    if request.method == Method::Post {
-        args.push(format!("--data {}", single(&masked_form(&request.form))));
-    }
-    args.push(single(&url));
+    args.push(single(url));
     lines.push(args.join(" \\\n  "));
     lines.join("\n")
 }

@@ -200,22 +200,50 @@ fn config(checks: &mut Checks, flags: &Flags, loaded: Option<&Loaded>) -> Option
     if !readable.is_empty() {
         checks.ok("secrets", format!("readable: {}", readable.join(", ")));
     }
-    if let Some(loaded) = loaded.filter(|l| l.holds_secrets()) {
-        match loose_mode(&loaded.path, 0o600) {
-            Some(message) => {
-                let (found, fix) = message.split_once(": run ").unwrap_or((&message, ""));
-                checks.warn("file modes", found, format!("run {fix}"));
-            }
-            None => checks.ok(
-                "file modes",
-                format!(
-                    "{} holds secrets and only its owner can read it",
-                    loaded.path.display()
-                ),
+    file_modes(checks, loaded, &target);
+    Some(target)
+}
+
+/// The config file (when it holds secrets) and every secret file must be its owner's alone:
+/// the same rule every call warns about.
+fn file_modes(checks: &mut Checks, loaded: Option<&Loaded>, target: &Target) {
+    let mut files: Vec<&std::path::Path> = loaded
+        .filter(|l| l.holds_secrets())
+        .map(|l| l.path.as_path())
+        .into_iter()
+        .collect();
+    files.extend(target.secrets.files());
+    if files.is_empty() {
+        return;
+    }
+    let loose: Vec<String> = files
+        .iter()
+        .filter_map(|path| loose_mode(path, 0o600))
+        .collect();
+    match loose.as_slice() {
+        [] => checks.ok(
+            "file modes",
+            format!(
+                "only the owner can read {}",
+                files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
+        ),
+        many => {
+            let (found, fix): (Vec<&str>, Vec<&str>) = many
+                .iter()
+                .map(|m| m.split_once(": run ").unwrap_or((m, "")))
+                .unzip();
+            checks.warn(
+                "file modes",
+                found.join("; "),
+                format!("run {}", fix.join("; ")),
+            );
         }
     }
-    Some(target)
 }
 
 fn fix_for_source(source: &Source) -> String {
@@ -340,8 +368,13 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let days = (info.expires - now).div_euclid(86_400);
+    let validity = if days < 0 {
+        format!("expired {} days ago", -days)
+    } else {
+        format!("expires in {days} days")
+    };
     let what = format!(
-        "{} (names {}), issued by {}, expires in {days} days, SHA-256 {}",
+        "{} (names {}), issued by {}, {validity}, SHA-256 {}",
         info.subject,
         info.names.join(", "),
         info.issuer,
@@ -375,6 +408,12 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         return None;
     }
     match days {
+        // A pin accepts the exact certificate whatever its dates, and so do calls.
+        d if d < 0 && matches!(t.verify, Verify::Pin(_)) => checks.warn(
+            "tls",
+            format!("{what}; {how}, so calls accept it"),
+            "renew it on the server (WHM » Manage AutoSSL), then pin the new one with cpcall trust",
+        ),
         d if d < 0 => checks.fail(
             "tls",
             format!("{what}; expired"),

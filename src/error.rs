@@ -63,11 +63,6 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A warning on stderr: cpcall goes on, but the user should know.
-pub fn warn(message: impl std::fmt::Display) {
-    eprintln!("cpcall: warning: {message}");
-}
-
 /// The `chmod` to suggest when a file or directory holding secrets is open to group or others.
 pub fn loose_mode(path: &std::path::Path, private_mode: u32) -> Option<String> {
     #[cfg(unix)]

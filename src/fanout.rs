@@ -38,6 +38,12 @@ pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String
             .filter(|n| !n.is_empty())
             .collect()
     };
+    // A profile named twice (`-p a,a`, a group that lists it twice) runs once.
+    let mut seen = std::collections::HashSet::new();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| seen.insert(n.clone()))
+        .collect();
     if names.is_empty() {
         return Err(Error::usage("no profiles to run against"));
     }
@@ -138,18 +144,21 @@ impl Tally {
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
         if self.progress && self.finished < self.total {
-            eprint!(
-                "\r[{}/{}] {} failed so far",
-                self.finished,
-                self.total,
-                self.failed.len()
+            crate::stderr::raw(
+                format!(
+                    "\r[{}/{}] {} failed so far",
+                    self.finished,
+                    self.total,
+                    self.failed.len()
+                )
+                .as_bytes(),
             );
         }
     }
 
     fn clear_progress(&self) {
         if self.progress {
-            eprint!("\r\x1b[2K");
+            crate::stderr::raw(b"\r\x1b[2K");
         }
     }
 
@@ -170,7 +179,7 @@ impl Tally {
         if skipped > 0 {
             summary.push_str(&format!("; {skipped} {what} not run"));
         }
-        eprintln!("{summary}");
+        crate::stderr::line(&summary);
         self.worst
     }
 }

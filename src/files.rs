@@ -8,7 +8,12 @@ use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` atomically with `mode` (Unix permissions; the old file's mode when
 /// `None` and the file exists, else 0600 from the temporary file).
+///
+/// A symbolic link (dotfile managers keep configs that way) is written through: the file it
+/// points to is replaced, in its own directory, and the link stays a link.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
+    let path = &follow_links(path)
+        .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -17,19 +22,52 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
         |e: &dyn std::fmt::Display| Error::usage(format!("cannot write {}: {e}", path.display()));
     create_private_dir(dir).map_err(|e| fail(&e))?;
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    file.write_all(bytes).map_err(|e| fail(&e))?;
+    // Ctrl-C from here to the rename must not leave a copy of a secret behind.
+    let temp = file.path().to_path_buf();
+    crate::signals::track_temp(&temp);
+    let written = write_and_rename(&mut file, path, bytes, mode);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    crate::signals::forget_temp(&temp);
+    written.map_err(|e| fail(&e))
+}
+
+fn write_and_rename(
+    file: &mut tempfile::NamedTempFile,
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+) -> std::io::Result<()> {
+    file.write_all(bytes)?;
     let permissions = match mode {
         Some(mode) => permissions(mode),
         None => std::fs::metadata(path).ok().map(|m| m.permissions()),
     };
     if let Some(permissions) = permissions {
-        file.as_file()
-            .set_permissions(permissions)
-            .map_err(|e| fail(&e))?;
+        file.as_file().set_permissions(permissions)?;
     }
-    file.as_file().sync_all().map_err(|e| fail(&e))?;
-    file.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    file.as_file().sync_all()?;
+    std::fs::rename(file.path(), path)
+}
+
+/// The file a chain of symbolic links ends at (`path` itself when it is not a link); the end
+/// need not exist yet.
+fn follow_links(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 #[cfg(unix)]
@@ -80,5 +118,32 @@ mod tests {
         );
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_symlink_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("dotfiles");
+        std::fs::create_dir(&real_dir).unwrap();
+        let real = real_dir.join("config.toml");
+        std::fs::write(&real, "old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink("dotfiles/config.toml", &link).unwrap();
+        let chain = dir.path().join("chain.toml");
+        std::os::unix::fs::symlink(&link, &chain).unwrap();
+        write_atomic(&chain, b"new", None).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(std::fs::symlink_metadata(&chain)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(std::fs::read_dir(&real_dir).unwrap().count(), 1);
     }
 }

@@ -1,107 +1,281 @@
 //! `--jq FILTER`: jq filters run in-process (jaq), so cron hosts need no jq. Strings print raw
 //! and each result on its own line, like `jq -r`.
+//!
+//! The filter is compiled before anything is sent ([`Filter::compile`]), so a typo costs no
+//! call. Its outputs never decide the exit code: `halt` and `halt_error` only stop the filter
+//! (the API's verdict still decides), and a runtime error is exit 2 with a short message.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
-use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{data, unwrap_valr, Compiler, Ctx, Vars};
+use jaq_core::load::{lex, parse, Arena, File, Loader};
+use jaq_core::native::{run, v, Fun};
+use jaq_core::{data, Compiler, Ctx, Vars};
 use jaq_json::Val;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Exit, Result};
 
-/// Runs `code` on the JSON `input` and writes the results. Any filter error is exit 2.
-pub fn run(code: &str, input: &[u8], pretty: bool, out: &mut dyn Write) -> Result<()> {
-    let pp = jaq_json::write::Pp {
-        indent: pretty.then(|| "  ".to_string()),
-        ..Default::default()
-    };
-    let mut emit = |value: &Val| -> std::io::Result<()> {
-        match value {
-            Val::TStr(bytes) => out.write_all(bytes)?,
-            other => jaq_json::write::write(out, &pp, 0, other)?,
+/// How deep an answer may nest for the filter: jaq reads and walks values recursively, and a
+/// hostile answer 30,000 levels deep would overflow the stack. Real answers nest < 10.
+pub const MAX_DEPTH: usize = 512;
+/// The longest piece of a value a message quotes.
+const QUOTE_LIMIT: usize = 120;
+
+type Data = data::JustLut<Val>;
+
+/// A filter that compiled: its text, checked. Compiled again where it runs (jaq's compiled
+/// form is tied to one thread), which costs well under a millisecond.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    code: String,
+}
+
+/// What the filter made of one answer.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    pub values: Vec<Val>,
+    /// `halt` or `halt_error` stopped it: the outputs before are kept, nothing else changes.
+    pub halted: bool,
+}
+
+impl Filter {
+    /// Parses and compiles `code`; an error names the position in the filter (exit 2).
+    pub fn compile(code: &str) -> Result<Filter> {
+        compiled(code)?;
+        Ok(Filter {
+            code: code.to_string(),
+        })
+    }
+
+    /// Runs the filter on the JSON `input`: every output up to the end, a `halt`, or the
+    /// first error.
+    pub fn run(&self, input: &[u8]) -> Result<Outputs> {
+        if crate::response::nesting_exceeds(input, MAX_DEPTH) {
+            return Err(Error::transport(format!(
+                "the answer nests deeper than {MAX_DEPTH} levels, too deep for --jq: run without --jq"
+            )));
         }
-        out.write_all(b"\n")
-    };
-    for value in apply(code, input)? {
-        match emit(&value) {
-            Ok(()) => {}
-            // A reader that stops early (`| head`) is not an error.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
-            Err(e) => {
-                return Err(Error::usage(format!(
-                    "cannot write the filter's output: {e}"
-                )))
+        let input = jaq_json::read::parse_single(input).map_err(|e| {
+            Error::transport(format!("the answer is not JSON the filter can read: {e}"))
+        })?;
+        let filter = compiled(&self.code)?;
+        let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
+        let mut outputs = Outputs::default();
+        for result in filter.id.run((ctx, input)) {
+            match result {
+                Ok(value) => outputs.values.push(value),
+                Err(exn) => match exn.get_err() {
+                    Ok(error) => {
+                        return Err(Error::usage(format!(
+                            "jq filter error: {}",
+                            quote(&error.into_val(), QUOTE_LIMIT * 2)
+                        )))
+                    }
+                    // `halt`, `halt_error`: the filter ends here; the exit code stays the API's.
+                    Err(_) => {
+                        outputs.halted = true;
+                        break;
+                    }
+                },
             }
+        }
+        Ok(outputs)
+    }
+
+    /// Runs the filter and writes its outputs, one per line (strings raw).
+    pub fn print(&self, input: &[u8], pretty: bool, out: &mut dyn Write) -> Result<()> {
+        let outputs = self.run(input)?;
+        let pp = jaq_json::write::Pp {
+            indent: pretty.then(|| "  ".to_string()),
+            ..Default::default()
+        };
+        let mut write = || -> std::io::Result<()> {
+            for value in &outputs.values {
+                match value {
+                    Val::TStr(bytes) => out.write_all(bytes)?,
+                    other => jaq_json::write::write(&mut *out, &pp, 0, other)?,
+                }
+                out.write_all(b"\n")?;
+            }
+            out.flush()
+        };
+        match write() {
+            // A reader that stops early (`| head`) is not an error.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
+                "cannot write the filter's output: {e}"
+            ))),
+            _ => Ok(()),
         }
     }
-    out.flush()
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })
-        .map_err(|e| Error::usage(format!("cannot write the filter's output: {e}")))
-}
 
-/// The filter's outputs as JSON texts (strings stay quoted), for embedding in JSON lines.
-pub fn values(code: &str, input: &[u8]) -> Result<Vec<Box<serde_json::value::RawValue>>> {
-    apply(code, input)?
-        .iter()
-        .map(|v| {
-            let mut text = Vec::new();
-            jaq_json::write::write(&mut text, &jaq_json::write::Pp::default(), 0, v)
-                .map_err(|e| Error::usage(format!("jq output: {e}")))?;
-            serde_json::value::RawValue::from_string(String::from_utf8_lossy(&text).into_owned())
+    /// The outputs as JSON texts (strings stay quoted), for embedding in JSON lines.
+    pub fn json_values(&self, input: &[u8]) -> Result<Vec<Box<serde_json::value::RawValue>>> {
+        self.run(input)?
+            .values
+            .iter()
+            .map(|v| {
+                let mut text = Vec::new();
+                jaq_json::write::write(&mut text, &jaq_json::write::Pp::default(), 0, v)
+                    .map_err(|e| Error::usage(format!("jq output: {e}")))?;
+                serde_json::value::RawValue::from_string(
+                    String::from_utf8_lossy(&text).into_owned(),
+                )
                 .map_err(|e| Error::usage(format!("jq output is not JSON: {e}")))
-        })
-        .collect()
+            })
+            .collect()
+    }
 }
 
-/// Compiles and runs the filter: every output, or the first error.
-fn apply(code: &str, input: &[u8]) -> Result<Vec<Val>> {
-    let input = jaq_json::read::parse_single(input).map_err(|e| {
-        Error::transport(format!("the answer is not JSON the filter can read: {e}"))
-    })?;
+/// The filter compiled against jaq's standard library, with cpcall's own `stderr`.
+fn compiled(code: &str) -> Result<jaq_core::Filter<Data>> {
     let defs = jaq_core::defs()
         .chain(jaq_std::defs())
         .chain(jaq_json::defs());
     let funs = jaq_core::funs()
-        .chain(jaq_std::funs())
-        .chain(jaq_json::funs());
+        .chain(jaq_std::funs().filter(|(name, _, _)| *name != "stderr_empty"))
+        .chain(jaq_json::funs())
+        .chain([stderr_empty()]);
     let arena = Arena::default();
     let modules = Loader::new(defs)
         .load(&arena, File { code, path: () })
         .map_err(|errs| {
-            filter_error(&format!(
-                "{:?}",
-                errs.into_iter().map(|(_, e)| e).collect::<Vec<_>>()
-            ))
+            let first = errs.into_iter().next().map(|(_, e)| e);
+            syntax_error(code, first)
         })?;
-    let filter = Compiler::default()
+    Compiler::default()
         .with_funs(funs)
         .compile(modules)
         .map_err(|errs| {
-            filter_error(&format!(
-                "{:?}",
-                errs.into_iter().map(|(_, e)| e).collect::<Vec<_>>()
-            ))
-        })?;
-    let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
-    filter
-        .id
-        .run((ctx, input))
-        .map(unwrap_valr)
-        .map(|r| r.map_err(|e| Error::usage(format!("jq filter error: {e}"))))
-        .collect()
+            let first = errs.into_iter().flat_map(|(_, e)| e).next();
+            match first {
+                Some((name, undefined)) => Error::usage(format!(
+                    "invalid --jq filter at {}: undefined {} `{name}`",
+                    position(code, name),
+                    undefined.as_str()
+                )),
+                None => Error::usage("invalid --jq filter"),
+            }
+        })
 }
 
-/// jaq's parse and compile errors, on one line.
-fn filter_error(detail: &str) -> Error {
-    let detail: String = detail.split_whitespace().collect::<Vec<_>>().join(" ");
-    let detail: String = detail.chars().take(300).collect();
-    Error::usage(format!("invalid --jq filter: {detail}"))
+/// `stderr`, `debug`-like output and `halt_error` messages: one escaped, shortened line on
+/// stderr (jaq's own writes through a logger cpcall does not have, and could panic).
+fn stderr_empty() -> Fun<Data> {
+    run(("stderr_empty", v(0), |cv| {
+        crate::stderr::say(format!("jq: {}", quote(&cv.1, QUOTE_LIMIT * 8)));
+        Box::new(core::iter::empty())
+    }))
+}
+
+/// A string as its text, anything else as JSON; cut after about `limit` bytes.
+fn quote(value: &Val, limit: usize) -> String {
+    match value {
+        Val::TStr(bytes) | Val::BStr(bytes) => {
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(limit + 4)]);
+            bounded(&text, limit)
+        }
+        other => bounded(other, limit),
+    }
+}
+
+/// `value` formatted, cut after about `limit` bytes: formatting stops there, so a 40 MB value
+/// costs nothing.
+fn bounded(value: &dyn std::fmt::Display, limit: usize) -> String {
+    struct Cap(String, usize);
+    impl std::fmt::Write for Cap {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let room = self.1.saturating_sub(self.0.len());
+            if s.len() <= room {
+                self.0.push_str(s);
+                return Ok(());
+            }
+            let mut end = room;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.0.push_str(&s[..end]);
+            Err(std::fmt::Error)
+        }
+    }
+    let mut cap = Cap(String::new(), limit);
+    match write!(cap, "{value}") {
+        Ok(()) => cap.0,
+        Err(_) => cap.0 + "…",
+    }
+}
+
+/// A parse error as one line: where in the filter, what was expected, what was found.
+fn syntax_error(code: &str, error: Option<jaq_core::load::Error<&str>>) -> Error {
+    use jaq_core::load::Error as E;
+    let (expected, found): (String, &str) = match error {
+        Some(E::Lex(errs)) => match errs.into_iter().next() {
+            Some((expect, at)) => (lex_expectation(&expect), at),
+            None => (String::new(), ""),
+        },
+        Some(E::Parse(errs)) => match errs.into_iter().next() {
+            Some((expect, at)) => (parse_expectation(&expect), at),
+            None => (String::new(), ""),
+        },
+        Some(E::Io(errs)) => {
+            let detail = errs.into_iter().next().map(|(_, e)| e).unwrap_or_default();
+            return Error::usage(format!("invalid --jq filter: {detail}"));
+        }
+        None => (String::new(), ""),
+    };
+    let what = match found.chars().next() {
+        None => "the end of the filter".to_string(),
+        Some(_) => {
+            let token: String = found.chars().take(20).collect();
+            format!("`{}`", crate::stderr::escape(&token))
+        }
+    };
+    Error::new(
+        Exit::Usage,
+        format!(
+            "invalid --jq filter at {}: expected {expected}, found {what}",
+            position(code, found)
+        ),
+    )
+}
+
+fn lex_expectation(expect: &lex::Expect<&str>) -> String {
+    match expect {
+        lex::Expect::Delim("(") => "a closing parenthesis".into(),
+        lex::Expect::Delim("[") => "a closing bracket".into(),
+        lex::Expect::Delim("{") => "a closing brace".into(),
+        lex::Expect::Delim("\"") => "a closing quote".into(),
+        lex::Expect::Delim(other) => format!("the end of `{other}`"),
+        other => other.as_str().to_string(),
+    }
+}
+
+fn parse_expectation(expect: &parse::Expect<&str>) -> String {
+    match expect {
+        parse::Expect::Just(s) => format!("`{s}`"),
+        parse::Expect::Term => "a value or expression".into(),
+        parse::Expect::Nothing => "nothing more".into(),
+        other => other.as_str().to_string(),
+    }
+}
+
+/// `line:column` (1-based) of `part`, a slice of `code`; the end when it is not one.
+fn position(code: &str, part: &str) -> String {
+    let start = code.as_ptr() as usize;
+    let at = (part.as_ptr() as usize)
+        .checked_sub(start)
+        .filter(|o| *o <= code.len())
+        .unwrap_or(code.len());
+    let before = &code[..floor_boundary(code, at)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{line}:{column}")
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -110,7 +284,7 @@ mod tests {
 
     fn filter(code: &str, input: &str) -> Result<String> {
         let mut out = Vec::new();
-        run(code, input.as_bytes(), false, &mut out)?;
+        Filter::compile(code)?.print(input.as_bytes(), false, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 
@@ -128,6 +302,9 @@ mod tests {
             (".missing", "null\n"),
             ("empty", ""),
             (".data.acct | map(.user) | join(\",\")", "bob,amy\n"),
+            // halt ends the filter; what came before stays.
+            (".data.acct[0].user, halt, 1", "bob\n"),
+            ("1, halt_error(7), 2", "1\n"),
         ];
         for (code, want) in cases {
             assert_eq!(filter(code, acct).unwrap(), want, "{code}");
@@ -135,16 +312,52 @@ mod tests {
     }
 
     #[test]
-    fn filter_errors_are_usage_errors_on_one_line() {
-        for code in [
-            ".data[",
-            "nosuchfunction(1)",
-            ".data | error(\"boom\")",
-            ".a + 1 | .x",
-        ] {
+    fn errors_are_short_usage_errors_with_a_position() {
+        let cases = [
+            (".data[", "at 1:7: expected a closing bracket"),
+            (
+                "nosuchfunction(1)",
+                "at 1:1: undefined filter `nosuchfunction`",
+            ),
+            (".a |\n  $nope", "at 2:3: undefined variable"),
+            (".data | error(\"boom\")", "jq filter error: boom"),
+            (".a + 1 | .x", "jq filter error: cannot"),
+            ("if . then 1", "expected"),
+            (
+                "",
+                "expected a value or expression, found the end of the filter",
+            ),
+        ];
+        for (code, want) in cases {
             let err = filter(code, r#"{"a":"s","data":1}"#).unwrap_err();
-            assert_eq!(err.exit, crate::error::Exit::Usage, "{code}");
+            assert_eq!(err.exit, Exit::Usage, "{code}");
+            assert!(err.message().contains(want), "{code}: {err}");
             assert!(!err.message().contains('\n'), "{err}");
+            assert!(!err.message().contains("Lex("), "{err}");
         }
+    }
+
+    #[test]
+    fn a_runtime_error_on_a_big_answer_quotes_only_a_little_of_it() {
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(1_000_000));
+        let err = filter(".a + 1", &big).unwrap_err();
+        assert!(err.message().len() < 400, "{} bytes", err.message().len());
+    }
+
+    #[test]
+    fn deep_answers_are_refused_not_overflowed() {
+        let deep = format!("{}{}", "[".repeat(30_000), "]".repeat(30_000));
+        let err = filter(".", &deep).unwrap_err();
+        assert_eq!(err.exit, Exit::Transport);
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        // The limit must hold on a fan-out worker's 2 MiB stack too.
+        let out = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || filter("[paths] | length", &ok).map(|s| s.trim().to_string()))
+            .unwrap()
+            .join()
+            .unwrap()
+            .unwrap();
+        assert_eq!(out, (MAX_DEPTH - 1).to_string());
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! A request is built in [`api`], authenticated by [`auth`], sent by [`transport`] and judged
 //! by [`response`]; [`app`] wires them together for one command line.
+#![deny(clippy::print_stderr, clippy::print_stdout)]
 
 pub mod api;
 pub mod app;
@@ -24,6 +25,8 @@ pub mod profile;
 pub mod response;
 pub mod secret;
 pub mod session;
+pub mod signals;
+pub mod stderr;
 pub mod tls;
 pub mod totp;
 pub mod transport;

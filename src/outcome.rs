@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 use crate::api::{Call, Method};
 use crate::auth;
 use crate::error::{Error, Exit, Result};
+use crate::filter::Filter;
 use crate::paginate;
 use crate::profile::Target;
 use crate::response::{self, Kind, Verdict};
@@ -47,7 +48,27 @@ impl Answer {
     }
 }
 
+/// Everything about a call that can be known without sending it: its names and parameters, and
+/// whether `--paginate` can page it. Run before the first request of a run.
+pub fn check(call: &Call, options: &Options) -> Result<()> {
+    call.request(options.method)?;
+    if let Some(size) = options.paginate {
+        paginate::page_params(call.kind(), 1, size)?;
+        if let Some((key, _)) = call
+            .params()
+            .iter()
+            .find(|(k, _)| paginate::is_paging_param(k))
+        {
+            return Err(Error::usage(format!(
+                "{key} is set by --paginate: drop it, or drop --paginate"
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -> Result<Answer> {
+    check(call, options)?;
     let kind = call.kind();
     let (verdict, body) = match options.paginate {
         Some(size) => fetch_all_pages(client, target, call, size, options.method)?,
@@ -76,15 +97,6 @@ fn fetch_all_pages(
     method: Method,
 ) -> Result<(Verdict, Vec<u8>)> {
     let kind = call.kind();
-    if let Some((key, _)) = call
-        .params()
-        .iter()
-        .find(|(k, _)| paginate::is_paging_param(k))
-    {
-        return Err(Error::usage(format!(
-            "{key} is set by --paginate: drop it, or drop --paginate"
-        )));
-    }
     let mut merged: Option<serde_json::Value> = None;
     let mut notes = Vec::new();
     let mut start = 1;
@@ -152,7 +164,7 @@ pub fn json_line(
     tag: Tag,
     result: &Result<Answer>,
     data: bool,
-    jq: Option<&str>,
+    jq: Option<&Filter>,
 ) -> (Exit, String) {
     let mut line = Line {
         line: tag.line,
@@ -176,20 +188,27 @@ pub fn json_line(
             }
             Verdict::Success { .. } | Verdict::Failed { .. } => {
                 let shown = answer.shown(data);
-                match jq {
-                    Some(code) => match crate::filter::values(code, shown) {
-                        Ok(values) => line.result = values,
-                        Err(e) => line.error = Some(e.message().to_string()),
-                    },
-                    None => line.response = serde_json::from_slice(shown).ok(),
-                }
-                if let Verdict::Failed { reasons } = &answer.verdict {
-                    line.error = Some(reasons.join("; "));
-                }
-                match (&line.error, answer.exit()) {
-                    (Some(_), Exit::Success) => Exit::Usage,
-                    (_, exit) => exit,
-                }
+                // The answer, or why it could not be embedded: never a line without either.
+                let embedded = match jq {
+                    Some(filter) => filter.json_values(shown).map(|v| line.result = v),
+                    None => serde_json::from_slice(shown)
+                        .map(|raw| line.response = Some(raw))
+                        .map_err(|e| {
+                            Error::transport(format!("the answer cannot be embedded: {e}"))
+                        }),
+                };
+                let trouble = embedded.err();
+                let reasons = match &answer.verdict {
+                    Verdict::Failed { reasons } => reasons.join("; "),
+                    _ => String::new(),
+                };
+                line.error = match (&trouble, reasons.is_empty()) {
+                    (Some(e), true) => Some(e.message().to_string()),
+                    (Some(e), false) => Some(format!("{reasons}; {}", e.message())),
+                    (None, false) => Some(reasons),
+                    (None, true) => None,
+                };
+                trouble.map_or(answer.exit(), |e| e.exit.max(answer.exit()))
             }
         },
     };

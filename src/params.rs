@@ -34,22 +34,39 @@ fn parse_one(arg: &str, stdin: &mut dyn Read, stdin_used: &mut bool) -> Result<P
                 "`{key}=@-`: standard input can feed only one parameter; use @FILE for the others"
             )));
         }
-        let mut text = String::new();
-        stdin
-            .read_to_string(&mut text)
+        let text = read_limited(stdin)
             .map_err(|e| Error::usage(format!("cannot read `{key}` from standard input: {e}")))?;
         strip_one_line_end(text)
     } else if let Some(path) = value.strip_prefix('@') {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::usage(format!(
-                "cannot read `{key}` from file {path}: {e} (write `{key}=\\@…` for a value that starts with @)"
-            ))
-        })?;
+        let text = std::fs::File::open(path)
+            .and_then(|mut file| read_limited(&mut file))
+            .map_err(|e| {
+                Error::usage(format!(
+                    "cannot read `{key}` from file {path}: {e} (write `{key}=\\@…` for a value that starts with @)"
+                ))
+            })?;
         strip_one_line_end(text)
     } else {
         value.to_string()
     };
     Ok((key.to_string(), value))
+}
+
+/// The largest value `KEY=@FILE` or `KEY=@-` reads: far above any real parameter (a zone file,
+/// a certificate bundle), far below what would exhaust memory (`@/dev/zero`).
+pub const MAX_FILE_VALUE: u64 = 16 << 20;
+
+fn read_limited(source: &mut dyn Read) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    source.take(MAX_FILE_VALUE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_VALUE {
+        return Err(std::io::Error::other(format!(
+            "it holds more than {} MiB, the most a parameter may be",
+            MAX_FILE_VALUE >> 20
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 
 /// A file or pipe ends with one line break that is not part of the value (`echo pw > file`).
@@ -157,6 +174,7 @@ mod tests {
             (&["=bob"], "empty name"),
             (&["a=@/nonexistent/cpcall-file"], "/nonexistent/cpcall-file"),
             (&["a=@-", "b=@-"], "only one parameter"),
+            (&["big=@/dev/zero"], "/dev/zero: it holds more than 16 MiB"),
         ];
         for (input, want) in cases {
             let err = parse(&args(input), &mut "x".as_bytes()).unwrap_err();

@@ -50,6 +50,23 @@ pub struct Secrets {
     pub totp_secret: Option<Source>,
 }
 
+impl Secrets {
+    /// The files secrets are read from (`*_file`).
+    pub fn files(&self) -> impl Iterator<Item = &std::path::Path> {
+        [
+            &self.accesshash,
+            &self.token,
+            &self.password,
+            &self.totp_secret,
+        ]
+        .into_iter()
+        .filter_map(|s| match s {
+            Some(Source::File(path)) => Some(path.as_path()),
+            _ => None,
+        })
+    }
+}
+
 impl Target {
     /// `https://host:port`, with brackets around an IPv6 address.
     pub fn base_url(&self) -> String {
@@ -148,12 +165,10 @@ pub fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
         }
     };
 
-    let timeout = flags.timeout.or(p.timeout).unwrap_or(DEFAULT_TIMEOUT);
-    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 86_400.0) {
-        return Err(Error::usage(format!(
-            "timeout {timeout} is out of range: give seconds between 0 and 86400"
-        )));
+    if let Some(t) = flags.timeout {
+        crate::config::check_timeout(t).map_err(|e| Error::usage(format!("--{e}")))?;
     }
+    let timeout = flags.timeout.or(p.timeout).unwrap_or(DEFAULT_TIMEOUT);
 
     let secrets = Secrets {
         accesshash: p.secret_source(SecretName::Accesshash)?,
@@ -226,7 +241,15 @@ fn check_host(host: &str) -> Result<String> {
             "host \"{host}\" is not a host name or address: give only the name, e.g. host = \"server.example.com\", and the port separately"
         )));
     }
-    Ok(host.to_string())
+    if host.is_ascii() {
+        return Ok(host.to_string());
+    }
+    // An international name (bücher.example) goes on the wire and into TLS in its ASCII form.
+    idna::domain_to_ascii(host).map_err(|_| {
+        Error::usage(format!(
+            "host \"{host}\" is not a valid international domain name: check its spelling, or give its ASCII (xn--) form"
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -334,9 +357,17 @@ mod tests {
                 "64 hex digits",
             ),
             (
-                "[profiles.p]\nhost='h'\ntoken='t'\ntimeout=0\n",
+                "[profiles.p]\nhost='h'\ntoken='t'\n",
+                Flags {
+                    timeout: Some(0.0),
+                    ..Flags::default()
+                },
+                "--timeout 0 is out of range: give a number of seconds above 0 and at most 86400",
+            ),
+            (
+                "[profiles.p]\nhost='bad name.example'\ntoken='t'\n",
                 Flags::default(),
-                "timeout 0 is out of range",
+                "not a host name",
             ),
             (
                 "[profiles.p]\nhost='h'\ntoken='t'\nport=0\n",
@@ -349,6 +380,13 @@ mod tests {
             assert!(err.message().contains(want), "{text:?}: {err}");
             assert_eq!(err.exit, crate::error::Exit::Usage);
         }
+    }
+
+    #[test]
+    fn international_host_names_become_ascii() {
+        let cfg = loaded("[profiles.p]\nhost='Bücher.example'\ntoken='t'\n");
+        let t = resolve(&Flags::default(), Some(&cfg), &no_env).unwrap();
+        assert_eq!(t.host, "xn--bcher-kva.example");
     }
 
     #[test]

@@ -151,6 +151,19 @@ pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
         200 => {}
         other => return Verdict::Broken(format!("unexpected HTTP status {other} from the server")),
     }
+    // The parser skips the payload without decoding it: bad bytes inside a string would reach
+    // stdout (and `--data`, `--jq`, JSON lines would each fail differently). One rule: exit 4.
+    if let Err(e) = std::str::from_utf8(body) {
+        let json = matches!(body.trim_ascii_start().first(), Some(b'{' | b'['));
+        return Verdict::Broken(if json {
+            format!(
+                "the server's JSON is not valid UTF-8 (bad bytes at offset {}): not printed; check the account data on the server, or get it with curl",
+                e.valid_up_to()
+            )
+        } else {
+            not_json(body)
+        });
+    }
     let Some(fields) = parsed else {
         return Verdict::Broken(not_json(body));
     };
@@ -310,7 +323,49 @@ fn not_json(body: &[u8]) -> String {
         return "the server's answer is not text (not UTF-8): check the port and tls settings"
             .into();
     }
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        let what = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "a list",
+            Value::Object(_) => "an object of another shape",
+        };
+        return format!(
+            "the server answered with JSON {what}, not an API answer: check the port and service"
+        );
+    }
     "the server's answer is not valid JSON (truncated or not an API answer)".into()
+}
+
+/// Whether the JSON in `body` nests deeper than `max` arrays and objects (strings skipped).
+/// One pass over the bytes, no recursion: safe on any input.
+pub fn nesting_exceeds(body: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn nonempty(list: Vec<String>, fallback: &str) -> Vec<String> {
@@ -506,6 +561,25 @@ mod tests {
     }
 
     #[test]
+    fn nesting_table() {
+        let cases: &[(&str, usize, bool)] = &[
+            ("[[1]]", 2, false),
+            ("[[1]]", 1, true),
+            (r#"{"a":"[[[[[["}"#, 1, false),
+            (r#"{"a":"\"[[[["}"#, 1, false),
+            (r#"{"a":{"b":[]}}"#, 2, true),
+            ("", 0, false),
+        ];
+        for (body, max, want) in cases {
+            assert_eq!(
+                nesting_exceeds(body.as_bytes(), *max),
+                *want,
+                "{body} {max}"
+            );
+        }
+    }
+
+    #[test]
     fn broken_answers_table() {
         let cases: &[(u16, &[u8], &str)] = &[
             (200, b"", "empty body"),
@@ -517,6 +591,18 @@ mod tests {
             (200, b"<html><body>hello</body></html>", "HTML page"),
             (200, b"{\"metadata\":{\"result\":1", "not valid JSON"),
             (200, b"\xff\xfe\x00garbage", "not UTF-8"),
+            (
+                200,
+                b"{\"metadata\":{\"result\":1},\"data\":\"a\xffb\"}",
+                "not valid UTF-8 (bad bytes at offset 34)",
+            ),
+            (
+                200,
+                b"{\"metadata\":{\"result\":1},\"data\":{\"x\":\"\xff\"}}",
+                "not valid UTF-8 (bad bytes at offset 38)",
+            ),
+            (200, b"null", "JSON null, not an API answer"),
+            (200, b"7", "JSON a number"),
             (200, b"{\"status\":1}", "not a WHM API 1 answer"),
             (500, b"<html>Internal</html>", "HTTP 500"),
             (503, b"", "updating"),

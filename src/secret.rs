@@ -48,12 +48,7 @@ impl Source {
     pub fn resolve(&self, what: &str) -> Result<Secret> {
         let raw = match self {
             Source::Value(secret) => secret.expose().to_string(),
-            Source::File(path) => std::fs::read_to_string(path).map_err(|e| {
-                Error::usage(format!(
-                    "cannot read the {what} from {}: {e}; fix the path or the file's permissions",
-                    path.display()
-                ))
-            })?,
+            Source::File(path) => read_file(path, what)?,
             Source::Env(var) => match std::env::var(var) {
                 Ok(v) => v,
                 Err(std::env::VarError::NotPresent) => {
@@ -67,6 +62,13 @@ impl Source {
             },
             Source::Command(cmd) => run_command(cmd, what)?,
         };
+        if raw.len() > MAX_SECRET {
+            return Err(Error::usage(format!(
+                "the {what} from {} is longer than {} KiB, the most a secret may be: point it at the secret alone",
+                self.describe(),
+                MAX_SECRET >> 10
+            )));
+        }
         let value = trim_line_end(&raw);
         if value.is_empty() {
             return Err(Error::usage(format!(
@@ -88,31 +90,84 @@ impl Source {
     }
 }
 
+/// The longest secret cpcall reads (an access hash is about 1 KiB): a source that gives more is
+/// a mistake (`token_file = "/dev/zero"`), reported before memory runs out.
+pub const MAX_SECRET: usize = 64 << 10;
+
+/// A secret file: a regular file (a FIFO would block forever, a device never end), read up to
+/// one byte past the limit.
+fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
+    use std::io::Read;
+    let fail = |e: &dyn fmt::Display| {
+        Error::usage(format!(
+            "cannot read the {what} from {}: {e}; fix the path or the file's permissions",
+            path.display()
+        ))
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(&e))?;
+    if !meta.is_file() {
+        return Err(Error::usage(format!(
+            "the {what} comes from {}, which is not a regular file: keep the secret in a file, or use a _command to read it from a program",
+            path.display()
+        )));
+    }
+    if let Some(message) = crate::error::loose_mode(path, 0o600) {
+        crate::stderr::warn(message);
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SECRET as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(&e))?;
+    String::from_utf8(bytes).map_err(|_| fail(&"it is not UTF-8 text"))
+}
+
 /// Files and commands end their output with a line break that is not part of the secret.
 fn trim_line_end(s: &str) -> &str {
     s.trim_end_matches(['\n', '\r'])
 }
 
 fn run_command(cmd: &str, what: &str) -> Result<String> {
+    use std::io::Read;
     // stderr stays the user's so a password manager can ask for its passphrase; stdout is the
     // secret and is never echoed, not even when the command fails.
-    let output = Command::new("sh")
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
-    if !output.status.success() {
-        let status = output
-            .status
+    let mut stdout = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .map(|out| out.take(MAX_SECRET as u64 + 1).read_to_end(&mut stdout));
+    if stdout.len() > MAX_SECRET {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(Error::usage(format!(
+            "the command for the {what} (`{cmd}`) printed more than {} KiB, the most a secret may be: make it print the secret alone",
+            MAX_SECRET >> 10
+        )));
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
+    if let Some(Err(e)) = read {
+        return Err(Error::usage(format!(
+            "cannot read the output of `{cmd}` for the {what}: {e}"
+        )));
+    }
+    if !status.success() {
+        let status = status
             .code()
             .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
         return Err(Error::usage(format!(
             "the command for the {what} (`{cmd}`) failed with {status}: run it by hand to see why"
         )));
     }
-    String::from_utf8(output.stdout).map_err(|_| {
+    String::from_utf8(stdout).map_err(|_| {
         Error::usage(format!(
             "the command for the {what} (`{cmd}`) printed bytes that are not UTF-8"
         ))
@@ -167,6 +222,11 @@ mod tests {
                 "status 3",
             ),
             (Source::Command("printf '\\n'".into()), "is empty"),
+            (Source::File("/dev/zero".into()), "not a regular file"),
+            (
+                Source::Command("head -c 100000000 /dev/zero".into()),
+                "more than 64 KiB",
+            ),
         ];
         for (source, want) in cases {
             let err = source.resolve("token").unwrap_err();

@@ -115,7 +115,7 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
             .into_iter()
             .flatten()
             {
-                crate::error::warn(message);
+                crate::stderr::warn(message);
             }
             t
         }
@@ -140,7 +140,115 @@ pub fn save(target: &Target, session: &Session) -> Result<PathBuf> {
     let json = serde_json::to_vec_pretty(session)
         .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
     crate::files::write_atomic(&path, &json, Some(0o600))?;
+    sweep();
     Ok(path)
+}
+
+/// While a process logs in for a profile, the others wait here and then use its session: many
+/// cron jobs starting at once must not make many logins (cPHulk counts them). The lock is a
+/// file beside the session file, locked with `flock`; the kernel releases it if the process
+/// dies.
+pub struct LoginLock(std::fs::File);
+
+/// Takes the login lock of the target's session, waiting for another process's login at most
+/// the target's timeout.
+pub fn lock(target: &Target, user: &str) -> Result<LoginLock> {
+    let path = path(target, user)?.with_extension("lock");
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::usage(format!("cannot use lock file {}: {e}", path.display()))
+    };
+    if let Some(dir) = path.parent() {
+        crate::files::create_private_dir(dir).map_err(|e| fail(&e))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&path).map_err(|e| fail(&e))?;
+    let deadline = std::time::Instant::now() + target.timeout;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(LoginLock(file)),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::transport(format!(
+                    "another cpcall has been logging in to {} for {:.0} s: try again later",
+                    target.describe(),
+                    target.timeout.as_secs_f64()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(fail(&e)),
+        }
+    }
+}
+
+impl Drop for LoginLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// Removes the saved session if it is still `dead` (another process may have replaced it).
+pub fn remove_if(target: &Target, dead: &Session) -> Result<()> {
+    let _lock = lock(target, &dead.user)?;
+    if load(target, &dead.user)?.as_ref() == Some(dead) {
+        remove(target, &dead.user)?;
+    }
+    Ok(())
+}
+
+/// Sessions in temporary files of interrupted saves (`.tmp…` in the sessions directory) made
+/// for this target: `logout` ends them too.
+pub fn leftovers(target: &Target) -> Result<Vec<(PathBuf, Session)>> {
+    let Some(user) = target.user.as_deref() else {
+        return Ok(Vec::new());
+    };
+    Ok(temporary_files()?
+        .into_iter()
+        .filter_map(|(path, _)| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            let session: Session = serde_json::from_str(&text).ok()?;
+            session.belongs_to(target, user).then_some((path, session))
+        })
+        .collect())
+}
+
+/// Deletes a leftover; a file that cannot be deleted stays for the next sweep.
+pub fn discard(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+}
+
+/// Temporary files older than a minute are debris of a process that was killed mid-write
+/// (a signal is cleaned up; a power cut or SIGKILL is not): they go.
+fn sweep() {
+    let Ok(files) = temporary_files() else { return };
+    for (path, age) in files {
+        if age > std::time::Duration::from_secs(60) {
+            discard(&path);
+        }
+    }
+}
+
+/// The `.tmp…` files of the sessions directory, with their age.
+fn temporary_files() -> Result<Vec<(PathBuf, std::time::Duration)>> {
+    let Ok(entries) = std::fs::read_dir(dir()?) else {
+        return Ok(Vec::new());
+    };
+    Ok(entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .map(|e| {
+            let age = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .unwrap_or_default();
+            (e.path(), age)
+        })
+        .collect())
 }
 
 pub fn remove(target: &Target, user: &str) -> Result<bool> {

@@ -1,7 +1,6 @@
 //! Where a request is sent: the HTTP client (ureq over our TLS connector), timeouts, the size
 //! cap, `--verbose`, and turning network failures into messages that say what to do.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use ureq::unversioned::resolver::DefaultResolver;
@@ -12,6 +11,7 @@ use crate::auth::AuthHeader;
 use crate::error::{Error, Result};
 use crate::params::{encode_form, masked_form, Param};
 use crate::profile::Target;
+use crate::stderr;
 use crate::tls::{self, SeenCert, TlsConnector};
 
 /// The most of an answer cpcall reads by default (`--max-size`); a larger one is an error, not
@@ -93,11 +93,11 @@ impl Client {
                         && started.elapsed() + backoff < self.target.timeout =>
                 {
                     if self.verbose {
-                        eprintln!(
+                        stderr::line(&format!(
                             "* connection refused; trying again in {} ms (try {} of {CONNECT_ATTEMPTS})",
                             backoff.as_millis(),
                             attempt + 1
-                        );
+                        ));
                     }
                     std::thread::sleep(backoff);
                     backoff *= 2;
@@ -170,20 +170,19 @@ impl Client {
     }
 
     fn show_request(&self, req: &Request, auth: &[AuthHeader]) {
-        let mut err = std::io::stderr().lock();
         let query = if req.query.is_empty() {
             String::new()
         } else {
             format!("?{}", masked_form(&req.query))
         };
-        let _ = writeln!(err, "* {} ({})", self.base, self.target.describe());
-        let _ = writeln!(err, "> {} {}{}", req.method.as_str(), req.path, query);
+        stderr::line(&format!("* {} ({})", self.base, self.target.describe()));
+        stderr::line(&format!("> {} {}{}", req.method.as_str(), req.path, query));
         for (name, _) in auth {
-            let _ = writeln!(err, "> {name}: ***");
+            stderr::line(&format!("> {name}: ***"));
         }
         if req.method == Method::Post {
-            let _ = writeln!(err, "> Content-Type: application/x-www-form-urlencoded");
-            let _ = writeln!(err, "> body: {}", masked_form(&req.form));
+            stderr::line("> Content-Type: application/x-www-form-urlencoded");
+            stderr::line(&format!("> body: {}", masked_form(&req.form)));
         }
     }
 
@@ -311,23 +310,20 @@ fn pairs(params: &[Param]) -> impl Iterator<Item = (&str, &str)> {
 }
 
 fn show_response(r: &Response, elapsed: Duration) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
+    stderr::line(&format!(
         "< HTTP {} in {} ms, {} bytes",
         r.status,
         elapsed.as_millis(),
         r.body.len()
-    );
+    ));
     for (name, value) in &r.headers {
         let secret = matches!(
             name.to_ascii_lowercase().as_str(),
             "set-cookie" | "authorization" | "cookie"
         );
-        let _ = writeln!(
-            err,
+        stderr::line(&format!(
             "< {name}: {}",
             if secret { "***" } else { value.as_str() }
-        );
+        ));
     }
 }

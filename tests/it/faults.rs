@@ -46,7 +46,7 @@ fn broken_answers_table() {
         (Fault::Status(503), "updating"),
         (Fault::LoginPage200, "HTML login page"),
         (Fault::RandomBytes, "did not answer in HTTP"),
-        (Fault::NotUtf8, "not UTF-8"),
+        (Fault::NotUtf8, "UTF-8"),
         (Fault::EmptyBody, "empty body"),
         (Fault::RedirectLoop, "redirect"),
     ];

@@ -1,0 +1,101 @@
+//! Ctrl-C, SIGTERM and SIGHUP leave nothing behind: the temporary file of a write in progress
+//! (it may hold a session cookie) is removed, and a terminal put in no-echo mode for a password
+//! prompt gets its echo back. Then the process dies of the same signal, as it would have.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
+
+use rustix::termios::{self, LocalModes, OptionalActions, Termios};
+
+use crate::error::{Error, Result};
+
+/// Temporary files being written right now.
+static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The terminal's settings before a hidden prompt turned echo off.
+static TERMINAL: Mutex<Option<(std::fs::File, Termios)>> = Mutex::new(None);
+
+/// Starts the thread that cleans up on SIGINT, SIGTERM and SIGHUP. Idempotent.
+pub fn install() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    clean_up();
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            });
+    });
+}
+
+fn clean_up() {
+    if let Ok(mut terminal) = TERMINAL.lock() {
+        if let Some((tty, saved)) = terminal.take() {
+            let _ = termios::tcsetattr(&tty, OptionalActions::Now, &saved);
+            let _ = (&tty).write_all(b"\n");
+        }
+    }
+    if let Ok(files) = TEMP_FILES.lock() {
+        for path in files.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Marks `path` as a temporary file to remove if a signal ends the process before
+/// [`forget_temp`].
+pub fn track_temp(path: &Path) {
+    if let Ok(mut files) = TEMP_FILES.lock() {
+        files.push(path.to_path_buf());
+    }
+}
+
+pub fn forget_temp(path: &Path) {
+    if let Ok(mut files) = TEMP_FILES.lock() {
+        files.retain(|p| p != path);
+    }
+}
+
+/// Asks on the terminal (`/dev/tty`) with echo off, and returns the line typed. Echo comes
+/// back afterwards, and also when Ctrl-C interrupts the question.
+pub fn hidden_prompt(question: &str) -> Result<String> {
+    let fail =
+        |e: &dyn std::fmt::Display| Error::usage(format!("cannot read from the terminal: {e}"));
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| fail(&e))?;
+    let saved = termios::tcgetattr(&tty).map_err(|e| fail(&e))?;
+    let mut quiet = saved.clone();
+    quiet.local_modes.remove(LocalModes::ECHO);
+    quiet.local_modes.insert(LocalModes::ECHONL);
+    if let Ok(mut terminal) = TERMINAL.lock() {
+        *terminal = Some((tty.try_clone().map_err(|e| fail(&e))?, saved.clone()));
+    }
+    (&tty)
+        .write_all(question.as_bytes())
+        .and_then(|()| (&tty).flush())
+        .map_err(|e| fail(&e))?;
+    let answer = termios::tcsetattr(&tty, OptionalActions::Flush, &quiet)
+        .map_err(|e| fail(&e))
+        .and_then(|()| {
+            let mut line = String::new();
+            std::io::BufReader::new(&tty)
+                .read_line(&mut line)
+                .map_err(|e| fail(&e))?;
+            Ok(line)
+        });
+    let _ = termios::tcsetattr(&tty, OptionalActions::Now, &saved);
+    if let Ok(mut terminal) = TERMINAL.lock() {
+        *terminal = None;
+    }
+    Ok(answer?.trim_end_matches(['\n', '\r']).to_string())
+}

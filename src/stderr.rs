@@ -1,0 +1,93 @@
+//! Everything cpcall tells the person on stderr goes through here, for two reasons:
+//!
+//! - a closed stderr (`2>&-`, a reader that went away) must never panic the process, as
+//!   `eprintln!` does; a line that cannot be written is dropped;
+//! - text that came from a server (reasons, errors, certificate names, headers) may hold terminal
+//!   escape sequences that retitle or clear the terminal: every control character is shown
+//!   escaped (`\u{1b}`), so each message stays one visible line.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+/// Writes `text` and a line break, escaped.
+pub fn line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(escape(text).as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
+}
+
+/// `cpcall: TEXT`.
+pub fn say(text: impl std::fmt::Display) {
+    line(&format!("cpcall: {text}"));
+}
+
+/// `cpcall: warning: TEXT`: cpcall goes on, but the user should know.
+pub fn warn(text: impl std::fmt::Display) {
+    line(&format!("cpcall: warning: {text}"));
+}
+
+/// Several lines of one message (a certificate's details), each escaped on its own.
+pub fn lines(text: &str) {
+    for l in text.lines() {
+        line(l);
+    }
+}
+
+/// A question without a line break after it (the answer follows on the same line).
+pub fn prompt(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(escape(text).as_bytes())
+        .and_then(|()| err.flush());
+}
+
+/// Bytes of cpcall's own making, as they are: the progress line's `\r` and erase sequence.
+pub fn raw(bytes: &[u8]) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(bytes).and_then(|()| err.flush());
+}
+
+/// `text` with every control character (C0, DEL, C1) and every bidirectional override shown
+/// as `\u{…}`, so that nothing in it acts on the terminal.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_table() {
+        let cases = [
+            ("plain text", "plain text"),
+            ("tab\tkept", "tab\tkept"),
+            ("bad \u{1b}]0;pwned\u{7}", "bad \\u{1b}]0;pwned\\u{7}"),
+            ("clear \u{1b}[2J", "clear \\u{1b}[2J"),
+            ("two\nlines\r", "two\\u{a}lines\\u{d}"),
+            ("c1 \u{9b}31m", "c1 \\u{9b}31m"),
+            ("del \u{7f}", "del \\u{7f}"),
+            ("bidi \u{202e}gnp.exe", "bidi \\u{202e}gnp.exe"),
+            ("accents é ü ✓", "accents é ü ✓"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escape(input), want, "{input:?}");
+        }
+    }
+}
