@@ -23,7 +23,7 @@ fn main() -> std::io::Result<()> {
     if let Some(mb) = number("--listaccts-mb") {
         let body = emulator::big_listaccts(mb as usize * 1_000_000);
         eprintln!("listaccts answers with {} bytes", body.len());
-        options.canned = Some(("listaccts".into(), Arc::new(body)));
+        options.canned.push(("listaccts".into(), Arc::new(body)));
     }
     if let Some(ms) = number("--delay-ms") {
         options.fault = Some(Fault::Slow(Duration::from_millis(ms)));

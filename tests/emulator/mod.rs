@@ -49,8 +49,9 @@ pub struct Options {
     pub fault: Option<Fault>,
     /// Extra cPanel accounts (`user00001`…) and mailboxes, for long listings.
     pub extra_records: usize,
-    /// A ready answer for one WHM function (benchmarks: a 50 MB `listaccts` built once).
-    pub canned: Option<(String, Arc<Vec<u8>>)>,
+    /// Ready answers for WHM functions, by name (benchmarks: a 50 MB `listaccts` built once;
+    /// tests: answers a hostile server could send).
+    pub canned: Vec<(String, Arc<Vec<u8>>)>,
     /// Days the server certificate has left (default: valid for years).
     pub cert_days_left: Option<i64>,
 }
@@ -73,6 +74,15 @@ pub fn big_listaccts(bytes: usize) -> Vec<u8> {
     }
     out.push_str("]}}");
     out.into_bytes()
+}
+
+impl Options {
+    /// These options, with `body` as the answer of WHM function `function`.
+    pub fn answering(mut self, function: &str, body: impl Into<Vec<u8>>) -> Self {
+        self.canned
+            .push((function.to_string(), Arc::new(body.into())));
+        self
+    }
 }
 
 /// What can go wrong between cpcall and a server.
@@ -147,7 +157,7 @@ impl Default for Options {
             login_redirects: false,
             fault: None,
             extra_records: 0,
-            canned: None,
+            canned: Vec::new(),
             cert_days_left: None,
         }
     }

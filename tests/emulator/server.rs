@@ -400,10 +400,14 @@ impl Ctx {
                 &json!({"metadata": {"version": 1, "command": function, "result": self.flag(false), "reason": reason}}),
             )
         };
-        if let Some((name, body)) = &self.state.options.canned {
-            if name == function {
-                return Response::new(200, "application/json", body.as_slice());
-            }
+        if let Some((_, body)) = self
+            .state
+            .options
+            .canned
+            .iter()
+            .find(|(n, _)| n == function)
+        {
+            return Response::new(200, "application/json", body.as_slice());
         }
         match function {
             "api_token_list" => {

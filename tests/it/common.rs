@@ -25,6 +25,13 @@ impl Out {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
     }
+    /// stdout as JSON lines (fan-out, batch).
+    pub fn lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
     #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, code, "exit code; {self:#?}");
@@ -109,6 +116,17 @@ impl Fixture {
                 "token = \"{}\"\n{extra}",
                 accounts::ROOT.whm_token.unwrap_or_default()
             ),
+        )
+    }
+
+    /// A WHM profile with root's API token on another emulator, trusting that one's CA.
+    pub fn root_token_on(&self, emu: &Emulator, name: &str) -> String {
+        let ca = self.write(&format!("ca-{name}.pem"), &emu.ca_pem);
+        format!(
+            "[profiles.{name}]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\ntoken = \"{}\"\n",
+            emu.port(Service::Whm, true),
+            ca.display(),
+            accounts::ROOT.whm_token.unwrap_or_default()
         )
     }
 
@@ -310,5 +328,147 @@ pub fn raw(emu: &Emulator, service: Service, tls: bool, request: &str) -> Raw {
         status,
         head: head.to_string(),
         body: body.to_string(),
+    }
+}
+
+/// Whether a helper program the test needs is installed. CI installs them all (`.ci/run`), so
+/// there a missing one fails the test; elsewhere the test says why it is skipped.
+pub fn have_tool(program: &str, why: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is missing ({why}): .ci/run installs it"
+        );
+        eprintln!("skipped: {program} is not installed ({why})");
+    }
+    found
+}
+
+/// An interactive shell in a terminal (tmux on a private socket), driven as a person would:
+/// type, press keys, read the screen.
+pub struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    /// `bash --norc` in an 200x50 terminal with the fixture's environment and `cpcall` on PATH.
+    pub fn start(f: &Fixture) -> Option<Tmux> {
+        if !have_tool("tmux", "it drives an interactive shell") {
+            return None;
+        }
+        let socket = f.path("tmux.sock");
+        let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_cpcall"))
+            .parent()
+            .expect("binary dir")
+            .to_path_buf();
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let status = Command::new("tmux")
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", f.dir.path())
+            .env("TERM", "xterm")
+            .env("XDG_CONFIG_HOME", f.path("xdg-config"))
+            .env("XDG_CACHE_HOME", f.path("xdg-cache"))
+            .env("XDG_STATE_HOME", f.path("xdg-state"))
+            .arg("-S")
+            .arg(&socket)
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "200",
+                "-y",
+                "50",
+            ])
+            .args(["bash", "--norc", "--noprofile"])
+            .status()
+            .expect("start tmux");
+        assert!(status.success(), "tmux did not start");
+        let tmux = Tmux { socket };
+        tmux.send("PS1='$ '; clear");
+        tmux.key("Enter");
+        Some(tmux)
+    }
+
+    fn tmux(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-S").arg(&self.socket);
+        cmd
+    }
+
+    /// Types `text` as it is.
+    pub fn send(&self, text: &str) {
+        let status = self
+            .tmux()
+            .args(["send-keys", "-l", text])
+            .status()
+            .expect("tmux send-keys");
+        assert!(status.success());
+    }
+
+    /// Presses keys by tmux name: `Enter`, `Tab`, `C-c`.
+    pub fn key(&self, key: &str) {
+        let status = self
+            .tmux()
+            .args(["send-keys", key])
+            .status()
+            .expect("tmux send-keys");
+        assert!(status.success());
+    }
+
+    pub fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen once `needle` appears on it (within 10 s).
+    #[track_caller]
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |screen| screen.contains(needle))
+    }
+
+    /// The screen once `ready` says so (within 10 s); `what` names the wait in a failure.
+    #[track_caller]
+    pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what:?} never appeared:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+    }
+
+    /// Clears the screen and the line, for the next step.
+    pub fn clear(&self) {
+        self.key("C-u");
+        self.send("clear");
+        self.key("Enter");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").status();
     }
 }

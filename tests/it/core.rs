@@ -439,6 +439,23 @@ fn default_config_path_and_default_profile() {
     cmd.args(["whm", "version"]).env("CPCALL_PROFILE", "nope");
     f.output(cmd, None)
         .assert_failure(2, "known profiles: a, b");
+    // Set but empty is unset, as with most tools.
+    let mut cmd = f.cmd();
+    cmd.args(["whm", "version"])
+        .env("CPCALL_CONFIG", "")
+        .env("CPCALL_PROFILE", "")
+        .env("CPCALL_SERVICE", "");
+    f.output(cmd, None).assert_code(0);
+}
+
+#[test]
+fn international_host_names_are_sent_in_ascii() {
+    let f = Fixture::new();
+    let mut cmd = f.cmd();
+    cmd.args(["--host", "bücher.invalid", "whm", "version"])
+        .env("CPCALL_TOKEN", "x");
+    f.output(cmd, None)
+        .assert_failure(4, "cannot resolve host \"xn--bcher-kva.invalid\"");
 }
 
 #[test]

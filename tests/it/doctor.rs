@@ -207,3 +207,37 @@ fn all_profiles_in_one_run() {
         .collect();
     assert_eq!(oks, [("bad".into(), false), ("good".into(), true)]);
 }
+
+#[test]
+fn doctor_agrees_with_calls_on_secret_files_and_pinned_expiry() {
+    let f = Fixture::with(Options {
+        cert_days_left: Some(-30),
+        ..Options::default()
+    });
+    let token = f.write("root.token", accounts::ROOT.whm_token.unwrap());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let config = format!(
+        "[profiles.p]\nhost = \"127.0.0.1\"\nport = {}\ntoken_file = \"{}\"\npin_sha256 = \"{}\"\n",
+        f.emu.port(Service::Whm, true),
+        token.display(),
+        f.emu.pin_hex()
+    );
+    // A real call accepts the pinned certificate and warns about the token file ...
+    f.call(&config, &["whm", "version"])
+        .assert_code(0)
+        .assert_stderr("root.token holds secrets and is open to others");
+    // ... and so does doctor: no ✗, a warning for each.
+    let out = f.call(&config, &["doctor"]);
+    out.assert_code(0)
+        .assert_stdout("! file modes: ")
+        .assert_stdout("run chmod 600 ")
+        .assert_stdout("root.token")
+        .assert_stdout("! tls:")
+        .assert_stdout("matches pin_sha256, so calls accept it");
+    assert!(
+        out.stdout.contains("expired 30 days ago") || out.stdout.contains("expired 31 days ago"),
+        "{out:#?}"
+    );
+    assert!(!out.stdout.contains("expires in -"), "{out:#?}");
+}

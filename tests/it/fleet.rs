@@ -82,6 +82,25 @@ fn fan_out_gives_one_line_per_profile_and_the_worst_exit() {
 }
 
 #[test]
+fn a_profile_named_twice_runs_once() {
+    let f = Fixture::new();
+    let config = format!(
+        "{}{}[groups]\ntwice = [\"a\", \"b\", \"a\"]\n",
+        f.root_token("a", ""),
+        f.root_token("b", "")
+    );
+    for args in [
+        &["-p", "a,a,b", "whm", "version"][..],
+        &["--group", "twice", "whm", "version"],
+    ] {
+        let before = f.requests().len();
+        let out = f.call(&config, args);
+        out.assert_code(0).assert_stderr("2 ok, 0 failed");
+        assert_eq!(f.requests().len() - before, 2, "{args:?}");
+    }
+}
+
+#[test]
 fn a_slow_server_delays_only_itself() {
     let f = Fixture::new();
     let slow = Emulator::start_with(Options {

@@ -164,6 +164,24 @@ fn completion_offers_profile_names_from_the_config() {
     let mut cmd = f.cmd();
     cmd.env("COMPLETE", "fish").args(["--", "cpcall", "log"]);
     assert!(f.output(cmd, None).stdout.starts_with("login"));
+    // `-c FILE` on the line being completed names the file profiles come from.
+    let other = f.write("other.toml", &f.root_token("elsewhere", ""));
+    for config_args in [
+        vec!["-c".to_string(), other.display().to_string()],
+        vec![format!("--config={}", other.display())],
+    ] {
+        let mut cmd = f.cmd();
+        cmd.env("COMPLETE", "fish")
+            .env("CPCALL_CONFIG", &config)
+            .args(["--", "cpcall"])
+            .args(&config_args)
+            .args(["-p", ""]);
+        let out = f.output(cmd, None);
+        assert!(
+            out.stdout.starts_with("elsewhere"),
+            "{config_args:?}: {out:#?}"
+        );
+    }
 }
 
 #[test]

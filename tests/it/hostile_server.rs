@@ -1,0 +1,200 @@
+//! Nothing crashes and nothing reaches the terminal raw, whatever the server sends: answers
+//! nested 30,000 deep, bad UTF-8 inside strings, terminal escape sequences in reasons, jq's
+//! `halt` against the verdict, a jq error on a big answer, a closed stderr.
+
+use std::process::Stdio;
+
+use crate::common::{Fixture, Out};
+use crate::emulator::{Emulator, Options};
+
+const OK: &str =
+    r#"{"metadata":{"version":1,"command":"version","result":1,"reason":"OK"},"data":"#;
+
+fn deep(levels: usize) -> String {
+    format!("{OK}{}{}}}", "[".repeat(levels), "]".repeat(levels))
+}
+
+fn answering(body: impl Into<Vec<u8>>) -> Fixture {
+    Fixture::with(Options::default().answering("version", body))
+}
+
+#[track_caller]
+fn no_crash(out: &Out) {
+    assert!(
+        (0..=4).contains(&out.code),
+        "exit {} is not a documented code: {out:#?}",
+        out.code
+    );
+}
+
+#[test]
+fn a_deep_answer_fails_alone_in_a_fan_out() {
+    let f = answering(deep(30_000));
+    let other = Emulator::start();
+    let config = format!(
+        "{}{}",
+        f.root_token("deep", ""),
+        f.root_token_on(&other, "fine")
+    );
+    let single = f.call(
+        &config,
+        &["-p", "deep", "--jq", ".data | length", "whm", "version"],
+    );
+    no_crash(&single);
+    single.assert_failure(4, "nests deeper than 512 levels");
+    // Without --jq the answer is printed as received.
+    f.call(&config, &["-p", "deep", "whm", "version"])
+        .assert_code(0);
+
+    let fan = f.call(
+        &config,
+        &["--all", "--jq", ".data | length", "whm", "version"],
+    );
+    no_crash(&fan);
+    fan.assert_code(4)
+        .assert_stderr("1 ok, 1 failed: deep (exit 4)");
+    let lines = fan.lines();
+    let fine = lines.iter().find(|l| l["profile"] == "fine").unwrap();
+    assert_eq!(fine["result"], serde_json::json!([1]), "{fine}");
+    let deep = lines.iter().find(|l| l["profile"] == "deep").unwrap();
+    assert!(
+        deep["error"].as_str().unwrap().contains("nests deeper"),
+        "{deep}"
+    );
+}
+
+#[test]
+fn bad_utf8_inside_a_string_is_exit_4_in_every_mode() {
+    let mut body = OK.as_bytes().to_vec();
+    body.extend_from_slice(b"{\"user\":\"a\xff\xfeb\"}}");
+    let f = answering(body);
+    let config = f.root_token("w", "");
+    let calls = f.write("calls.txt", "whm version\n");
+    let batch = calls.display().to_string();
+    for args in [
+        &["whm", "version"][..],
+        &["-d", "whm", "version"],
+        &["--jq", ".data.user", "whm", "version"],
+        &["--compact", "whm", "version"],
+    ] {
+        f.call(&config, args)
+            .assert_failure(4, "not valid UTF-8 (bad bytes at offset");
+    }
+    for args in [
+        &["-p", "w,w", "whm", "version"][..],
+        &["batch", &batch],
+        &["-d", "batch", &batch],
+    ] {
+        let out = f.call(&config, args);
+        out.assert_code(4);
+        for line in out.lines() {
+            assert_eq!(
+                (&line["ok"], &line["exit"]),
+                (&serde_json::json!(false), &serde_json::json!(4)),
+                "{line}"
+            );
+            assert!(line["error"].as_str().unwrap().contains("UTF-8"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn halt_never_overrides_the_verdict() {
+    let f =
+        answering(r#"{"metadata":{"version":1,"command":"version","result":0,"reason":"nope"}}"#);
+    let config = f.root_token("w", "");
+    let out = f.call(
+        &config,
+        &["--jq", ".metadata.reason, halt", "whm", "version"],
+    );
+    out.assert_code(1).assert_stderr("API error: nope");
+    assert_eq!(out.stdout, "nope\n");
+    f.call(&config, &["--jq", "halt_error(7)", "whm", "version"])
+        .assert_code(1);
+    let ok = f.call(
+        &config,
+        &["--jq", "\"x\" | halt_error(7)", "whm", "applist"],
+    );
+    ok.assert_code(0).assert_stderr("cpcall: jq: x");
+    assert_eq!(ok.stdout, "");
+    // In a batch, halt ends one line's filter, never the batch.
+    let calls = f.write("calls.txt", "whm applist\nwhm applist\nwhm applist\n");
+    let batch = f.call(
+        &config,
+        &[
+            "--jq",
+            ".metadata.result, halt",
+            "batch",
+            &calls.display().to_string(),
+        ],
+    );
+    batch.assert_code(0).assert_stderr("3 ok, 0 failed");
+    assert_eq!(batch.lines().len(), 3);
+}
+
+#[test]
+fn a_jq_error_on_a_big_answer_says_little() {
+    let f = Fixture::with(Options {
+        extra_records: 20_000,
+        ..Options::default()
+    });
+    let out = f.call(
+        &f.root_token("w", ""),
+        &["--jq", ".data.acct + 1", "whm", "listaccts"],
+    );
+    out.assert_failure(2, "jq filter error: cannot");
+    assert!(
+        out.stderr.len() < 600,
+        "{} bytes on stderr",
+        out.stderr.len()
+    );
+}
+
+#[test]
+fn escape_sequences_from_the_server_never_reach_the_terminal() {
+    let reason = r#"bad \u001b]0;pwned\u0007 \u001b[2J \u009b31m \u202egnp"#;
+    let f = answering(format!(
+        r#"{{"metadata":{{"version":1,"command":"version","result":0,"reason":"{reason}"}}}}"#
+    ));
+    let config = format!("{}{}", f.root_token("a", ""), f.root_token("b", ""));
+    for args in [
+        &["-p", "a", "whm", "version"][..],
+        &["-p", "a", "-v", "whm", "version"],
+        &["-p", "a,b", "whm", "version"],
+    ] {
+        let out = f.call(&config, args);
+        out.assert_code(1);
+        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+            assert!(!out.stderr.contains(bad), "{bad:?} on stderr: {out:#?}");
+        }
+    }
+    f.call(&config, &["-p", "a", "whm", "version"])
+        .assert_stderr(r"API error: bad \u{1b}]0;pwned\u{7} \u{1b}[2J");
+}
+
+#[test]
+fn a_closed_stderr_is_not_a_crash() {
+    let f = Fixture::new();
+    let config = f.root_token("w", "insecure = true");
+    for (args, code) in [
+        (&["--insecure", "whm", "version"][..], 0),
+        (&["whm", "nosuchfunction"], 1),
+        (&["-v", "whm", "version"], 0),
+        (&["-p", "w,w", "whm", "version"], 0),
+        (&["-p", "nope", "whm", "version"], 2),
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(f.config(&config))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(writer);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {out:?}");
+        if code == 0 {
+            assert!(!out.stdout.is_empty(), "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! What cpcall reads and writes on this machine: secret sources and `@file` values are bounded
+//! and must be what they claim; relative paths follow the config file; symlinked configs stay
+//! links; a crowd of processes logs in once; signals and killed logins leave no live cookie
+//! behind; Ctrl-C at the password prompt gives the terminal its echo back.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{have_tool, Fixture, Tmux};
+use crate::emulator::accounts::{BOB, ROOT};
+use crate::emulator::Service;
+
+fn session_profile(f: &Fixture, extra: &str) -> String {
+    f.profile(
+        "s",
+        Service::Cpanel,
+        &format!("auth = \"session\"\nuser = \"bob\"\n{extra}"),
+    )
+}
+
+fn sessions_dir(f: &Fixture) -> std::path::PathBuf {
+    f.path("xdg-state/cpcall/sessions")
+}
+
+#[test]
+fn secret_sources_are_bounded_and_must_be_files() {
+    let f = Fixture::new();
+    let fifo = f.path("token.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let big = f.write("big.token", &"x".repeat(100_000));
+    let cases = [
+        (
+            "token_file = \"/dev/zero\"".to_string(),
+            "/dev/zero, which is not a regular file",
+        ),
+        (
+            format!("token_file = \"{}\"", fifo.display()),
+            "token.fifo, which is not a regular file",
+        ),
+        (
+            format!("token_file = \"{}\"", big.display()),
+            "longer than 64 KiB",
+        ),
+        (
+            "token_command = \"head -c 100000000 /dev/zero\"".to_string(),
+            "printed more than 64 KiB",
+        ),
+        ("token = \"abc\\ndef\"".to_string(), "contains a line break"),
+        (
+            "token_env = \"TOKEN_WITH_CR\"".to_string(),
+            "contains a line break",
+        ),
+        (
+            "accesshash = \"ab\\u0007cd\"".to_string(),
+            "control character",
+        ),
+    ];
+    for (line, want) in cases {
+        let config = f.profile("p", Service::Whm, &line);
+        let started = Instant::now();
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(f.config(&config))
+            .args(["whm", "version"])
+            .env("TOKEN_WITH_CR", "abc\r\ndef");
+        f.output(cmd, None).assert_failure(2, want);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{line}: took {:?}",
+            started.elapsed()
+        );
+    }
+    let ok = f.root_token("w", "");
+    f.call(&ok, &["whm", "version", "k=@/dev/zero"])
+        .assert_failure(2, "/dev/zero: it holds more than 16 MiB");
+    assert!(f.requests().is_empty());
+}
+
+#[test]
+fn relative_paths_follow_the_config_file() {
+    let f = Fixture::new();
+    std::fs::create_dir_all(f.path("conf")).unwrap();
+    std::fs::write(f.path("conf/root.token"), ROOT.whm_token.unwrap()).unwrap();
+    std::fs::write(f.path("conf/ca.pem"), &f.emu.ca_pem).unwrap();
+    let config = format!(
+        "[profiles.w]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"ca.pem\"\ntoken_file = \"root.token\"\n",
+        f.emu.port(Service::Whm, true)
+    );
+    std::fs::write(f.path("conf/config.toml"), config).unwrap();
+    let mut cmd = f.cmd();
+    cmd.current_dir("/")
+        .arg("-c")
+        .arg(f.path("conf/config.toml"))
+        .args(["whm", "version"]);
+    f.output(cmd, None).assert_code(0);
+}
+
+#[test]
+fn a_symlinked_config_stays_a_link() {
+    let f = Fixture::new();
+    std::fs::create_dir_all(f.path("dotfiles")).unwrap();
+    let real = f.path("dotfiles/cpcall.toml");
+    let config = format!(
+        "# managed by my dotfiles\n[profiles.prod]\nhost = \"127.0.0.1\"\nport = {}\ntoken = \"{}\"\n",
+        f.emu.port(Service::Whm, true),
+        ROOT.whm_token.unwrap()
+    );
+    std::fs::write(&real, &config).unwrap();
+    std::fs::set_permissions(&real, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let link = f.path("config.toml");
+    std::os::unix::fs::symlink("dotfiles/cpcall.toml", &link).unwrap();
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(&link)
+        .args(["-p", "prod", "trust", "--yes"]);
+    f.output(cmd, None).assert_code(0);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        text.starts_with(&config) && text.contains("pin_sha256"),
+        "{text}"
+    );
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&real).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn twenty_processes_at_once_log_in_once() {
+    let f = Fixture::new();
+    let config = f.config(&session_profile(
+        &f,
+        &format!("password = \"{}\"", BOB.password),
+    ));
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            let mut cmd = f.cmd();
+            cmd.arg("-c")
+                .arg(&config)
+                .args(["cpanel", "Email", "list_pops"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(f.emu.logins(), 1, "one login for twenty processes");
+}
+
+/// A session file a killed login left behind (`.tmpXXXX`): logout ends it on the server and
+/// removes it, and any later save sweeps stale ones.
+#[test]
+fn leftover_sessions_are_ended_and_swept() {
+    let f = Fixture::new();
+    let config = session_profile(&f, &format!("password = \"{}\"", BOB.password));
+    f.call(&config, &["login"]).assert_code(0);
+    let dir = sessions_dir(&f);
+    let saved = std::fs::read_to_string(dir.join("s.json")).unwrap();
+    std::fs::write(dir.join(".tmpAbC123"), &saved).unwrap();
+    std::fs::remove_file(dir.join("s.json")).unwrap();
+    let cookie = serde_json::from_str::<serde_json::Value>(&saved).unwrap()["cookie"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(f.emu.state.sessions.lock().unwrap().contains_key(&cookie));
+    f.call(&config, &["logout"]).assert_code(0);
+    assert!(
+        !f.emu.state.sessions.lock().unwrap().contains_key(&cookie),
+        "ended on the server"
+    );
+    assert!(!dir.join(".tmpAbC123").exists());
+
+    std::fs::write(dir.join(".tmpOld999"), "debris").unwrap();
+    std::fs::write(dir.join(".tmpNew999"), "a write in progress").unwrap();
+    let aged = Command::new("touch")
+        .args(["-d", "2 minutes ago"])
+        .arg(dir.join(".tmpOld999"))
+        .status()
+        .unwrap();
+    assert!(aged.success());
+    f.call(&config, &["login"]).assert_code(0);
+    assert!(!dir.join(".tmpOld999").exists(), "stale debris swept");
+    assert!(
+        dir.join(".tmpNew999").exists(),
+        "a fresh temporary file may be another's write"
+    );
+}
+
+/// SIGTERM while the session file is being written (held there by strace delaying fsync):
+/// the temporary file with the cookie is gone afterwards.
+#[test]
+fn a_signal_mid_write_leaves_no_session_copy() {
+    if !have_tool(
+        "strace",
+        "it holds cpcall inside a write to deliver a signal there",
+    ) {
+        return;
+    }
+    let f = Fixture::new();
+    let config = f.config(&session_profile(
+        &f,
+        &format!("password = \"{}\"", BOB.password),
+    ));
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync"])
+        .args(["-e", "inject=fsync:delay_enter=1500000"])
+        .arg(env!("CARGO_BIN_EXE_cpcall"))
+        .args(["-c", &config, "login"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", f.dir.path())
+        .env("XDG_STATE_HOME", f.path("xdg-state"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let dir = sessions_dir(&f);
+    let temp = || {
+        std::fs::read_dir(&dir)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while temp() == 0 {
+        if let Ok(Some(_)) = child.try_wait() {
+            let mut why = String::new();
+            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut why);
+            // A sandbox without ptrace cannot run this test; anything else is a failure.
+            assert!(
+                why.contains("ptrace") || why.contains("PTRACE"),
+                "strace: {why}"
+            );
+            eprintln!("skipped: strace cannot trace here ({})", why.trim());
+            return;
+        }
+        assert!(Instant::now() < deadline, "the session write never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = child.wait();
+    assert_eq!(temp(), 0, "a temporary copy of the session is left");
+    assert!(!dir.join("s.json").exists());
+}
+
+#[test]
+fn ctrl_c_at_the_password_prompt_gives_echo_back() {
+    let f = Fixture::new();
+    let Some(term) = Tmux::start(&f) else { return };
+    let config = f.config(&session_profile(&f, ""));
+    // The shell reads the terminal's mode right after cpcall dies, before an interactive
+    // shell would repair it.
+    let state = f.path("echo-state.txt");
+    let script = f.write(
+        "login.sh",
+        &format!(
+            "trap 'stty -a | tr \" \" \"\\n\" | grep -x -- \"-*echo\" > {}' INT\ncpcall -c {config} login\n",
+            state.display()
+        ),
+    );
+    term.send(&format!("sh {}", script.display()));
+    term.key("Enter");
+    term.wait_for("Password for bob@127.0.0.1:");
+    term.key("C-c");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&state).map_or(true, |s| s.is_empty()) {
+        assert!(
+            Instant::now() < deadline,
+            "no terminal state:\n{}",
+            term.screen()
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&state).unwrap(),
+        "echo\n",
+        "echo is still off"
+    );
+    assert_eq!(f.emu.logins(), 0);
+}
