@@ -457,14 +457,6 @@ impl Tmux {
             std::thread::sleep(std::time::Duration::from_millis(30));
         }
     }
-
-    /// Clears the screen and the line, for the next step.
-    pub fn clear(&self) {
-        self.key("C-u");
-        self.send("clear");
-        self.key("Enter");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
 }
 
 impl Drop for Tmux {
