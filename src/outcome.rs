@@ -99,7 +99,7 @@ fn fetch_all_pages(
     let kind = call.kind();
     let mut merged: Option<serde_json::Value> = None;
     let mut notes = Vec::new();
-    let mut start = 1;
+    let (mut start, mut fetched, mut announced) = (1, 0u64, None);
     for _ in 0..paginate::MAX_PAGES {
         let page = call.with_params(paginate::page_params(kind, start, size)?);
         let response = auth::send(client, target, &page.request(method)?)?;
@@ -110,18 +110,28 @@ fn fetch_all_pages(
         let mut answer: serde_json::Value = serde_json::from_slice(&response.body)
             .map_err(|e| Error::transport(format!("page at record {start} is not JSON: {e}")))?;
         let total = paginate::total(kind, &mut answer);
+        announced = announced.or(total);
+        // The next page starts after the records this one really held: a server may cap
+        // pages below the size asked for.
         let got = match merged.as_mut() {
             Some(all) => paginate::merge(kind, all, answer),
             None => {
+                let got = paginate::records(kind, &mut answer);
                 merged = Some(answer);
-                size
+                got
             }
         };
-        start += size;
+        fetched += got as u64;
+        start += got;
         match total {
-            Some(total) if got > 0 && (start as u64) <= total => continue,
+            Some(total) if got > 0 && fetched < total => continue,
             _ => break,
         }
+    }
+    if let Some(total) = announced.filter(|t| *t != fetched) {
+        return Err(Error::transport(format!(
+            "--paginate got {fetched} records, but the server announced {total}: the listing changed while paging, or the server pages in a way cpcall does not follow; nothing printed — run again"
+        )));
     }
     let mut merged = merged.unwrap_or(serde_json::Value::Null);
     paginate::finish(kind, &mut merged);

@@ -49,12 +49,26 @@ fn envelope(kind: Kind, answer: &mut Value) -> Option<&mut Value> {
     }
 }
 
-/// The number of records the whole listing has, if the server paged the answer.
+/// The number of records the whole listing has, if the server paged the answer. Servers send
+/// it as a number or as a string of digits (`"records": "250"`).
 pub fn total(kind: Kind, answer: &mut Value) -> Option<u64> {
     let meta = envelope(kind, answer)?.get("metadata")?;
-    match kind {
-        Kind::Whm => meta.get("chunk")?.get("records")?.as_u64(),
-        _ => meta.get("paginate")?.get("total_results")?.as_u64(),
+    let count = match kind {
+        Kind::Whm => meta.get("chunk")?.get("records")?,
+        _ => meta.get("paginate")?.get("total_results")?,
+    };
+    count
+        .as_u64()
+        .or_else(|| count.as_str()?.trim().parse().ok())
+}
+
+/// How many records a page holds: the length of its `data` list, or of the lists in its
+/// `data` object (`data.acct`).
+pub fn records(kind: Kind, page: &mut Value) -> usize {
+    match envelope(kind, page).and_then(|e| e.get("data")) {
+        Some(Value::Array(a)) => a.len(),
+        Some(Value::Object(o)) => o.values().filter_map(Value::as_array).map(Vec::len).sum(),
+        _ => 0,
     }
 }
 
@@ -142,6 +156,20 @@ mod tests {
     }
 
     #[test]
+    fn records_table() {
+        let cases = [
+            (Kind::Whm, json!({"data":{"acct":[1,2,3]}}), 3),
+            (Kind::Uapi, json!({"data":[1,2]}), 2),
+            (Kind::ProxyUapi, json!({"result":{"data":[1]}}), 1),
+            (Kind::Uapi, json!({"data":"x"}), 0),
+            (Kind::Whm, json!({"metadata":{}}), 0),
+        ];
+        for (kind, mut page, want) in cases {
+            assert_eq!(records(kind, &mut page), want, "{page}");
+        }
+    }
+
+    #[test]
     fn totals_table() {
         let cases = [
             (
@@ -160,6 +188,21 @@ mod tests {
                 Some(9),
             ),
             (Kind::Whm, json!({"metadata":{"result":1}}), None),
+            (
+                Kind::Whm,
+                json!({"metadata":{"chunk":{"records":"250"}}}),
+                Some(250),
+            ),
+            (
+                Kind::Uapi,
+                json!({"metadata":{"paginate":{"total_results":" 7 "}}}),
+                Some(7),
+            ),
+            (
+                Kind::Uapi,
+                json!({"metadata":{"paginate":{"total_results":"many"}}}),
+                None,
+            ),
         ];
         for (kind, mut answer, want) in cases {
             assert_eq!(total(kind, &mut answer), want);

@@ -77,19 +77,21 @@ impl Response {
 pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
 
 /// Accepts connections forever on a background thread; each connection gets its own thread.
-/// `connections` counts the connections accepted (keep-alive tests).
+/// `connections` counts the connections accepted (keep-alive tests). A kept-alive connection
+/// idle for `idle` is closed without a word, as servers do (cpsrvd's keep-alive is short).
 pub fn serve(
     listener: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
     handler: Handler,
     connections: Arc<std::sync::atomic::AtomicUsize>,
+    idle: Duration,
 ) {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let (tls, handler) = (tls.clone(), handler.clone());
             std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+                let _ = stream.set_read_timeout(Some(idle));
                 let _ = stream.set_nodelay(true);
                 match tls {
                     Some(config) => {
@@ -153,6 +155,15 @@ fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, String> {
 }
 
 fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
+    // Nothing of a next request within the idle time: close quietly, no answer.
+    match reader.fill_buf() {
+        Ok([]) => return Ok(None),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e.to_string()),
+        Ok(_) => {}
+    }
     let Some(request_line) = read_line(reader)? else {
         return Ok(None);
     };

@@ -54,6 +54,8 @@ pub struct Options {
     pub canned: Vec<(String, Arc<Vec<u8>>)>,
     /// Days the server certificate has left (default: valid for years).
     pub cert_days_left: Option<i64>,
+    /// Close a kept-alive connection once it has been idle this long (default 30 s).
+    pub idle_close: Option<Duration>,
 }
 
 /// A `listaccts` answer of about `bytes` bytes, as a real server with many accounts sends it.
@@ -159,6 +161,7 @@ impl Default for Options {
             extra_records: 0,
             canned: Vec::new(),
             cert_days_left: None,
+            idle_close: None,
         }
     }
 }
@@ -329,6 +332,7 @@ impl Emulator {
                     tls.then(|| tls_config.clone()),
                     handler,
                     state.connections.clone(),
+                    state.options.idle_close.unwrap_or(Duration::from_secs(30)),
                 );
             }
         }
