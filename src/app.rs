@@ -262,7 +262,7 @@ fn curl_many(
 fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
     if g.curl {
         let tfa = otp.is_some() || target.secrets.totp_secret.is_some();
-        print_bytes(crate::curl::login(target, tfa).as_bytes())?;
+        print_bytes(format!("{}\n", crate::curl::login(target, tfa)).as_bytes())?;
         return Ok(Exit::Success);
     }
     let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
@@ -284,7 +284,7 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
         None => None,
     };
     if g.curl {
-        print_bytes(crate::curl::logout(target, saved.as_ref()).as_bytes())?;
+        print_bytes(format!("{}\n", crate::curl::logout(target, saved.as_ref())).as_bytes())?;
         return Ok(Exit::Success);
     }
     // Sessions a login left behind when it was killed mid-write end here too.
@@ -310,7 +310,8 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// `/logout/` with the session's cookie.
+/// `/logout/` with the session's cookie. A session the server no longer knows (401, its login
+/// page) is as good as ended; a server error is not.
 fn end_session(client: &Client, session: &session::Session) -> Result<()> {
     let request = Request {
         method: Method::Get,
@@ -318,7 +319,13 @@ fn end_session(client: &Client, session: &session::Session) -> Result<()> {
         query: Vec::new(),
         form: Vec::new(),
     };
-    client.send(&request, &session.headers()).map(|_| ())
+    let response = client.send(&request, &session.headers())?;
+    match response.status {
+        200..=399 | 401 => Ok(()),
+        status => Err(Error::transport(format!(
+            "the server answered /logout/ with HTTP {status}"
+        ))),
+    }
 }
 
 /// The target of this run, and the config file it came from.
@@ -571,18 +578,28 @@ fn report(verdict: Verdict, body: &[u8], ctx: &Ctx) -> Result<Exit> {
         Verdict::Refused(message) => return Err(Error::auth(message)),
         Verdict::Broken(message) => return Err(Error::transport(message)),
     };
-    match ctx.jq {
+    let printed = match ctx.jq {
         Some(filter) => filter.print(
             body,
             style(g) == Style::Pretty,
+            std::io::stdout().is_terminal(),
             &mut std::io::stdout().lock(),
-        )?,
-        None => print_json(body, style(g), color(g))?,
-    }
+        ),
+        None => print_json(body, style(g), color(g)),
+    };
     for line in lines {
         stderr::say(line);
     }
-    Ok(exit)
+    match printed {
+        // The API's failure decides the exit code; a filter that could not handle the failed
+        // answer (`.data.acct[]` of null) is said, not counted.
+        Err(e) if exit == Exit::ApiFailure => {
+            stderr::say(e);
+            Ok(exit)
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(exit),
+    }
 }
 
 /// Colour on a terminal, unless NO_COLOR says no (https://no-color.org) or --color decides.

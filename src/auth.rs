@@ -62,11 +62,19 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
         )));
     }
     let secrets = LoginSecrets::gather(target, None, false)?;
+    let waiting_since = std::time::SystemTime::now();
     let _lock = session::lock(target, &secrets.user)?;
     if let Some(saved) = session::load(target, &secrets.user)? {
         if dead != Some(&saved) {
             return Ok(saved);
         }
+    }
+    if session::refused_since(target, &secrets.user, waiting_since) {
+        return Err(Error::auth(format!(
+            "another cpcall's login as {} for {} was refused while this one waited; not retried, since repeated failures lock the account (cPHulk)",
+            secrets.user,
+            target.describe()
+        )));
     }
     if dead.is_some() {
         crate::stderr::say(format!(
@@ -106,19 +114,28 @@ impl LoginSecrets {
             ))
         })?;
         let password = match &target.secrets.password {
-            Some(source) => source.resolve(&format!("password of {whose}"))?,
-            None if interactive => prompt(&format!("Password for {user}@{}: ", target.host))?,
+            Some(source) => target.read_secret(source, "password")?,
+            None if interactive => {
+                let typed = prompt(&format!("Password for {user}@{}: ", target.host))?;
+                if typed.expose().is_empty() {
+                    return Err(Error::usage(
+                        "no password typed: nothing sent (an empty password is a sure refusal, and cPHulk counts it)",
+                    ));
+                }
+                typed
+            }
             None => {
                 return Err(Error::usage(format!(
                     "{whose} has no password: add password, password_file, password_env or password_command, or log in at a terminal"
                 )))
             }
         };
+        // A code typed on the command line wins over the profile's secret.
         let code = match (&target.secrets.totp_secret, otp) {
-            (Some(source), _) => {
-                Some(TotpKey::parse(&source.resolve(&format!("totp_secret of {whose}"))?)?.now())
+            (_, Some(code)) => Some(check_otp(code)?),
+            (Some(source), None) => {
+                Some(TotpKey::parse(&target.read_secret(source, "totp_secret")?)?.now())
             }
-            (None, Some(code)) => Some(check_otp(code)?),
             (None, None) if interactive => {
                 let code = prompt("Two-factor code (Enter if the account has none): ")?;
                 (!code.expose().is_empty())
@@ -171,7 +188,13 @@ fn login_locked(
         &secrets.user,
         &secrets.password,
         secrets.code.as_ref(),
-    )?;
+    )
+    .inspect_err(|e| {
+        if e.exit == crate::error::Exit::Auth {
+            session::note_refusal(target, &secrets.user);
+        }
+    })?;
+    session::clear_refusal(target, &secrets.user);
     let path = session::save(target, &fresh)?;
     Ok((fresh, path))
 }
@@ -201,10 +224,14 @@ pub enum Credentials {
 
 /// A secret that goes into a header as it is must be one line of visible characters: a line
 /// break or control character is a mistake in the secret's source, not something to send.
-fn header_safe(secret: &Secret, what: &str) -> Result<()> {
+fn header_safe(secret: &Secret, key: &str, target: &Target, source: &Option<Source>) -> Result<()> {
     if secret.expose().chars().any(char::is_control) {
+        let from = source
+            .as_ref()
+            .map_or_else(String::new, |s| format!(" (from {})", s.describe()));
         return Err(Error::usage(format!(
-            "the {what} contains a line break or control character: fix the file, variable or command it comes from"
+            "the {key} of {}{from} contains a line break or control character: fix the file, variable or command it comes from",
+            target.describe()
         )));
     }
     Ok(())
@@ -224,7 +251,7 @@ impl Credentials {
                     target.auth.name()
                 ))
             })?;
-            source.resolve(&format!("{key} of {whose}"))
+            target.read_secret(source, key)
         };
         let user = |default: Option<&str>| -> Result<String> {
             let user = target.user.as_deref().or(default).ok_or_else(|| {
@@ -253,7 +280,7 @@ impl Credentials {
                         .filter(|c| *c != '\n' && *c != '\r')
                         .collect::<String>(),
                 );
-                header_safe(&hash, &format!("accesshash of {whose}"))?;
+                header_safe(&hash, "accesshash", target, &target.secrets.accesshash)?;
                 Ok(Credentials::AccessHash {
                     user: user(Some("root"))?,
                     hash,
@@ -262,7 +289,7 @@ impl Credentials {
             AuthKind::Token => {
                 let default_user = (target.service == Service::Whm).then_some("root");
                 let token = need(&target.secrets.token, "token")?;
-                header_safe(&token, &format!("token of {whose}"))?;
+                header_safe(&token, "token", target, &target.secrets.token)?;
                 Ok(Credentials::Token {
                     user: user(default_user)?,
                     token,
@@ -270,9 +297,9 @@ impl Credentials {
             }
             AuthKind::Password => {
                 let totp = match &target.secrets.totp_secret {
-                    Some(source) => Some(TotpKey::parse(
-                        &source.resolve(&format!("totp_secret of {whose}"))?,
-                    )?),
+                    Some(source) => {
+                        Some(TotpKey::parse(&target.read_secret(source, "totp_secret")?)?)
+                    }
                     None => None,
                 };
                 Ok(Credentials::Password {

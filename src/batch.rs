@@ -154,6 +154,11 @@ fn profile_suffix(targets: &[(String, Result<Target>)], i: usize, tag: bool) -> 
     }
 }
 
+/// The longest batch line, and the most calls in one batch: a batch is read whole before it
+/// runs (every line is checked first), so `batch /dev/zero` must end in an error, not in OOM.
+const MAX_LINE: u64 = 16 << 20;
+const MAX_CALLS: usize = 1_000_000;
+
 /// The calls of the file: numbered lines, without blank lines and `#` comments.
 fn read(file: Option<&Path>) -> Result<Vec<(usize, String)>> {
     let reader: Box<dyn BufRead> = match file {
@@ -163,12 +168,33 @@ fn read(file: Option<&Path>) -> Result<Vec<(usize, String)>> {
             |e| Error::usage(format!("cannot read batch file {}: {e}", p.display())),
         )?)),
     };
+    let mut reader = reader;
     let mut lines = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| Error::usage(format!("cannot read the batch: {e}")))?;
+    for n in 1.. {
+        let mut bytes = Vec::new();
+        let read = (&mut reader)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| Error::usage(format!("cannot read the batch: {e}")))?;
+        if read == 0 {
+            break;
+        }
+        if bytes.len() as u64 > MAX_LINE {
+            return Err(Error::usage(format!(
+                "batch line {n} is longer than {} MiB: is this a file of calls? (put big values in files: KEY=@FILE)",
+                MAX_LINE >> 20
+            )));
+        }
+        let line = String::from_utf8(bytes)
+            .map_err(|_| Error::usage(format!("batch line {n} is not UTF-8 text")))?;
         let trimmed = line.trim();
         if !trimmed.is_empty() && !trimmed.starts_with('#') {
-            lines.push((i + 1, trimmed.to_string()));
+            if lines.len() >= MAX_CALLS {
+                return Err(Error::usage(format!(
+                    "the batch holds more than {MAX_CALLS} calls: split it into several runs"
+                )));
+            }
+            lines.push((n, trimmed.to_string()));
         }
     }
     Ok(lines)
@@ -188,14 +214,15 @@ impl Read for NoStdin {
 fn parse(text: &str, target: &Target) -> Result<Call> {
     let words = shlex::split(text).ok_or_else(|| Error::usage("unbalanced quotes"))?;
     let line = BatchLine::try_parse_from(&words).map_err(|e| {
-        let first = e
-            .to_string()
+        // clap's message up to its usage block, on one line ("…not provided: <FUNCTION>").
+        let text = e.to_string();
+        let message: Vec<&str> = text
             .lines()
-            .next()
-            .unwrap_or_default()
-            .trim_start_matches("error: ")
-            .to_string();
-        Error::usage(first)
+            .map(str::trim)
+            .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+            .filter(|l| !l.is_empty())
+            .collect();
+        Error::usage(message.join(" ").trim_start_matches("error: ").to_string())
     })?;
     match &line.command {
         Command::Whm { .. } | Command::Cpanel { .. } => {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate};
 
 use crate::config::Service;
 
@@ -35,9 +35,13 @@ pub struct Global {
         env = "CPCALL_PROFILE",
         global = true,
         value_name = "NAME",
-        add = ArgValueCandidates::new(profile_names)
+        add = ArgValueCompleter::new(profile_list)
     )]
     pub profile: Option<String>,
+    /// Whether `profile` came from `CPCALL_PROFILE` rather than `-p` (set after parsing): a
+    /// flag such as `--all` then wins over the variable instead of clashing with it.
+    #[arg(skip)]
+    pub profile_from_env: bool,
     /// Run against every profile of the config file
     #[arg(long, global = true, conflicts_with = "group")]
     pub all: bool,
@@ -195,6 +199,18 @@ pub enum ConfigAction {
     Add { name: String },
 }
 
+impl Cli {
+    /// Parses the process's arguments, noting where the profile came from.
+    pub fn parse_args() -> Cli {
+        use clap::FromArgMatches;
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.global.profile_from_env =
+            matches.value_source("profile") == Some(clap::parser::ValueSource::EnvVariable);
+        cli
+    }
+}
+
 impl Global {
     /// The flags that override a profile's settings.
     pub fn flags(&self) -> crate::profile::Flags {
@@ -245,7 +261,12 @@ pub fn config_in_args(args: &[String]) -> Option<String> {
     let mut words = args.iter();
     while let Some(word) = words.next() {
         if word == "-c" || word == "--config" {
-            found = words.next().cloned().or(found);
+            // bash splits `--config=x` into `--config`, `=`, `x`.
+            let next = match words.next() {
+                Some(eq) if eq == "=" => words.next(),
+                other => other,
+            };
+            found = next.cloned().or(found);
         } else if let Some(path) = word.strip_prefix("--config=") {
             found = Some(path.to_string());
         } else if let Some(path) = word.strip_prefix("-c").filter(|p| !p.is_empty()) {
@@ -253,6 +274,27 @@ pub fn config_in_args(args: &[String]) -> Option<String> {
         }
     }
     found.filter(|p| !p.is_empty())
+}
+
+/// `-p a,b,<TAB>`: the names already typed stay, the last one completes, and a name is not
+/// offered twice.
+fn profile_list(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
+    let current = current.to_string_lossy();
+    let (typed, partial) = match current.rfind(',') {
+        Some(i) => (&current[..=i], &current[i + 1..]),
+        None => ("", current.as_ref()),
+    };
+    let listed: Vec<&str> = typed.split(',').collect();
+    profile_names()
+        .into_iter()
+        .filter_map(|candidate| {
+            let name = candidate.get_value().to_string_lossy().into_owned();
+            (name.starts_with(partial) && !listed.contains(&name.as_str())).then(|| {
+                let help = candidate.get_help().cloned();
+                CompletionCandidate::new(format!("{typed}{name}")).help(help)
+            })
+        })
+        .collect()
 }
 
 /// Profile names from the config file, for completion; silent about any problem.
@@ -341,6 +383,10 @@ mod tests {
             ),
             (&["cpcall", "--", "cpcall", "-p", ""], None),
             (&["cpcall", "--", "cpcall", "-c"], None),
+            (
+                &["cpcall", "--", "cpcall", "--config", "=", "v.toml", "-p"],
+                Some("v.toml"),
+            ),
         ];
         for (args, want) in cases {
             let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();

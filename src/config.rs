@@ -242,6 +242,9 @@ impl Loaded {
     }
 }
 
+/// A config file larger than this is not one (`-c /dev/urandom`).
+const MAX_CONFIG: u64 = 4 << 20;
+
 /// Reads the config. An explicit path must exist; the default one may be absent (`Ok(None)`).
 pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
     let (path, required) = match explicit {
@@ -251,7 +254,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
             None => return Ok(None),
         },
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::files::read_text(&path, MAX_CONFIG) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
         Err(e) => {

@@ -49,9 +49,12 @@ impl Report {
                 Status::Warn => "!",
                 Status::Fail => "✗",
             };
-            out.push_str(&format!("{mark} {}: {}", c.check, c.found));
+            // Found text quotes the server (certificate names, version, privileges): escaped,
+            // so each check stays one line and nothing acts on the terminal.
+            let found = crate::stderr::escape(&c.found);
+            out.push_str(&format!("{mark} {}: {found}", c.check));
             if let Some(fix) = &c.fix {
-                out.push_str(&format!(" — fix: {fix}"));
+                out.push_str(&format!(" — fix: {}", crate::stderr::escape(fix)));
             }
             out.push('\n');
         }
@@ -184,7 +187,7 @@ fn config(checks: &mut Checks, flags: &Flags, loaded: Option<&Loaded>) -> Option
     let mut readable = Vec::new();
     for (key, source) in sources {
         let Some(source) = source else { continue };
-        match source.resolve(&format!("{key} of {}", target.describe())) {
+        match target.read_secret(source, key) {
             Ok(secret) if key == "totp_secret" => match crate::totp::TotpKey::parse(&secret) {
                 Ok(_) => readable.push(format!("{key} from {}", source.describe())),
                 Err(e) => checks.fail(
@@ -213,12 +216,23 @@ fn file_modes(checks: &mut Checks, loaded: Option<&Loaded>, target: &Target) {
         .into_iter()
         .collect();
     files.extend(target.secrets.files());
+    // The saved session and its directory, as every call checks them.
+    let session = target
+        .user
+        .as_deref()
+        .and_then(|user| crate::session::path(target, user).ok())
+        .filter(|p| p.exists());
+    let session_dir = session
+        .as_ref()
+        .and_then(|p| p.parent().map(|d| d.to_path_buf()));
+    files.extend(session.as_deref());
     if files.is_empty() {
         return;
     }
     let loose: Vec<String> = files
         .iter()
         .filter_map(|path| loose_mode(path, 0o600))
+        .chain(session_dir.and_then(|d| loose_mode(&d, 0o700)))
         .collect();
     match loose.as_slice() {
         [] => checks.ok(
@@ -450,12 +464,29 @@ fn clock(checks: &mut Checks, skew: Option<i64>, t: &Target) {
         ),
         Some(s) if s.abs() > 30 => {
             let side = if s > 0 { "ahead of" } else { "behind" };
-            let effect = if uses_totp {
-                "every 2FA code from totp_secret will be refused"
-            } else {
-                "2FA codes will be refused"
+            let found = |effect: &str| {
+                format!(
+                    "the server's clock is {} s {side} this machine's: {effect}",
+                    s.abs()
+                )
             };
-            checks.fail("clock", format!("the server's clock is {} s {side} this machine's: {effect}", s.abs()), "set both clocks right (NTP: timedatectl set-ntp true) before suspecting the secret");
+            let fix = "set both clocks right (NTP: timedatectl set-ntp true) before suspecting the secret";
+            // Only 2FA codes care about the clock: a profile without one works regardless.
+            if uses_totp {
+                checks.fail(
+                    "clock",
+                    found("every 2FA code from totp_secret will be refused"),
+                    fix,
+                );
+            } else {
+                checks.warn(
+                    "clock",
+                    found(
+                        "calls work, but 2FA codes typed for cpcall login --otp would be refused",
+                    ),
+                    fix,
+                );
+            }
         }
         Some(s) => checks.ok(
             "clock",

@@ -13,7 +13,13 @@ use crate::profile::{self, Flags, Target};
 
 /// The profiles a fan-out names, or `None` for a run against one profile.
 pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String>>> {
-    let many = g.all || g.group.is_some() || g.profile.as_deref().is_some_and(|p| p.contains(','));
+    let chosen = g.all || g.group.is_some();
+    if chosen && g.profile.is_some() && !g.profile_from_env {
+        return Err(Error::usage(
+            "-p and --all/--group both choose the profiles: use one of them",
+        ));
+    }
+    let many = chosen || g.profile.as_deref().is_some_and(|p| p.contains(','));
     if !many {
         return Ok(None);
     }
@@ -38,12 +44,23 @@ pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String
             .filter(|n| !n.is_empty())
             .collect()
     };
-    // A profile named twice (`-p a,a`, a group that lists it twice) runs once.
+    // A profile named twice (`-p a,a`, a group that lists it twice) runs once; a name that is
+    // no profile is a typo, caught before anything is sent.
     let mut seen = std::collections::HashSet::new();
     let names: Vec<String> = names
         .into_iter()
         .filter(|n| seen.insert(n.clone()))
         .collect();
+    if let Some(unknown) = names
+        .iter()
+        .find(|n| !loaded.file.profiles.contains_key(*n))
+    {
+        let known: Vec<&str> = loaded.file.profiles.keys().map(String::as_str).collect();
+        return Err(Error::usage(format!(
+            "no profile named \"{unknown}\" in the config file; known profiles: {}",
+            known.join(", ")
+        )));
+    }
     if names.is_empty() {
         return Err(Error::usage("no profiles to run against"));
     }
@@ -119,6 +136,8 @@ pub struct Tally {
     failed: Vec<(String, Exit)>,
     worst: Exit,
     progress: bool,
+    /// Why stdout could not take a line (a full disk; a closed pipe is not a failure).
+    unwritten: Option<std::io::Error>,
 }
 
 impl Tally {
@@ -129,6 +148,7 @@ impl Tally {
             failed: Vec::new(),
             worst: Exit::Success,
             progress: std::io::stderr().is_terminal() && !verbose,
+            unwritten: None,
         }
     }
 
@@ -141,8 +161,11 @@ impl Tally {
         }
         self.clear_progress();
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe && self.unwritten.is_none() {
+                self.unwritten = Some(e);
+            }
+        }
         if self.progress && self.finished < self.total {
             crate::stderr::raw(
                 format!(
@@ -180,6 +203,12 @@ impl Tally {
             summary.push_str(&format!("; {skipped} {what} not run"));
         }
         crate::stderr::line(&summary);
-        self.worst
+        match self.unwritten {
+            Some(e) => {
+                crate::stderr::say(format!("cannot write to standard output: {e}"));
+                self.worst.max(Exit::Usage)
+            }
+            None => self.worst,
+        }
     }
 }

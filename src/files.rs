@@ -80,6 +80,27 @@ fn permissions(_mode: u32) -> Option<std::fs::Permissions> {
     None
 }
 
+/// Reads one of the text files cpcall keeps (config, session, secret): it must be a regular
+/// file — a FIFO would block, a device never end — of at most `limit` bytes, in UTF-8.
+pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "it holds more than {} KiB",
+            limit >> 10
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
 /// Creates the directory (and parents) with mode 0700 where it does not exist.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();

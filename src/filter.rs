@@ -50,7 +50,7 @@ impl Filter {
     /// Runs the filter on the JSON `input`: every output up to the end, a `halt`, or the
     /// first error.
     pub fn run(&self, input: &[u8]) -> Result<Outputs> {
-        if crate::response::nesting_exceeds(input, MAX_DEPTH) {
+        if crate::json::scan(input).depth > MAX_DEPTH {
             return Err(Error::transport(format!(
                 "the answer nests deeper than {MAX_DEPTH} levels, too deep for --jq: run without --jq"
             )));
@@ -82,8 +82,16 @@ impl Filter {
         Ok(outputs)
     }
 
-    /// Runs the filter and writes its outputs, one per line (strings raw).
-    pub fn print(&self, input: &[u8], pretty: bool, out: &mut dyn Write) -> Result<()> {
+    /// Runs the filter and writes its outputs, one per line (strings raw). On a `terminal`, the
+    /// control characters of raw strings are shown escaped (line breaks and tabs kept), so a
+    /// server's string cannot act on the terminal; piped, they pass as `jq -r` passes them.
+    pub fn print(
+        &self,
+        input: &[u8],
+        pretty: bool,
+        terminal: bool,
+        out: &mut dyn Write,
+    ) -> Result<()> {
         let outputs = self.run(input)?;
         let pp = jaq_json::write::Pp {
             indent: pretty.then(|| "  ".to_string()),
@@ -92,6 +100,10 @@ impl Filter {
         let mut write = || -> std::io::Result<()> {
             for value in &outputs.values {
                 match value {
+                    Val::TStr(bytes) if terminal => out.write_all(
+                        crate::stderr::escape_for_terminal(&String::from_utf8_lossy(bytes))
+                            .as_bytes(),
+                    )?,
                     Val::TStr(bytes) => out.write_all(bytes)?,
                     other => jaq_json::write::write(&mut *out, &pp, 0, other)?,
                 }
@@ -284,7 +296,7 @@ mod tests {
 
     fn filter(code: &str, input: &str) -> Result<String> {
         let mut out = Vec::new();
-        Filter::compile(code)?.print(input.as_bytes(), false, &mut out)?;
+        Filter::compile(code)?.print(input.as_bytes(), false, false, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 

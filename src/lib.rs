@@ -17,6 +17,7 @@ pub mod error;
 pub mod fanout;
 pub mod files;
 pub mod filter;
+pub mod json;
 pub mod outcome;
 pub mod output;
 pub mod paginate;

@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     prepare_environment();
     // `COMPLETE=bash cpcall -- …` is the shell asking for completions (see `cpcall completions`).
@@ -9,7 +7,7 @@ fn main() -> ExitCode {
         .completer("cpcall")
         .complete();
     cpcall::signals::install();
-    let cli = cpcall::cli::Cli::parse();
+    let cli = cpcall::cli::Cli::parse_args();
     match cpcall::app::run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {

@@ -107,8 +107,12 @@ fn fetch_all_pages(
             Verdict::Success { notes: n } => notes.extend(n),
             other => return Ok((other, response.body)),
         }
-        let mut answer: serde_json::Value = serde_json::from_slice(&response.body)
-            .map_err(|e| Error::transport(format!("page at record {start} is not JSON: {e}")))?;
+        let mut answer: serde_json::Value =
+            serde_json::from_slice(&response.body).map_err(|e| {
+                Error::transport(format!(
+                    "--paginate cannot merge the page at record {start} ({e}): run without --paginate"
+                ))
+            })?;
         let total = paginate::total(kind, &mut answer);
         announced = announced.or(total);
         // The next page starts after the records this one really held: a server may cap
@@ -218,7 +222,11 @@ pub fn json_line(
                     (None, false) => Some(reasons),
                     (None, true) => None,
                 };
-                trouble.map_or(answer.exit(), |e| e.exit.max(answer.exit()))
+                // The API's failure decides; a filter's trouble counts only on success.
+                match (answer.exit(), trouble) {
+                    (Exit::Success, Some(e)) => e.exit,
+                    (exit, _) => exit,
+                }
             }
         },
     };

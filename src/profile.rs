@@ -68,6 +68,15 @@ impl Secrets {
 }
 
 impl Target {
+    /// Reads one of the target's secrets (`key` names it in messages), a command within the
+    /// target's timeout.
+    pub fn read_secret(&self, source: &Source, key: &str) -> Result<crate::secret::Secret> {
+        source.resolve(
+            &format!("{key} of {} (from {})", self.describe(), source.describe()),
+            self.timeout,
+        )
+    }
+
     /// `https://host:port`, with brackets around an IPv6 address.
     pub fn base_url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
@@ -233,9 +242,9 @@ fn check_host(host: &str) -> Result<String> {
     if unbracketed.parse::<Ipv6Addr>().is_ok() {
         return Ok(unbracketed.to_string());
     }
-    let bad = host.is_empty()
-        || host.contains("://")
-        || host.contains(['/', ':', '@', '?', '#', ' ', '[', ']']);
+    let ascii_ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let bad =
+        host.is_empty() || host.len() > 253 || host.chars().any(|c| c.is_ascii() && !ascii_ok(c));
     if bad {
         return Err(Error::usage(format!(
             "host \"{host}\" is not a host name or address: give only the name, e.g. host = \"server.example.com\", and the port separately"
@@ -366,6 +375,16 @@ mod tests {
             ),
             (
                 "[profiles.p]\nhost='bad name.example'\ntoken='t'\n",
+                Flags::default(),
+                "not a host name",
+            ),
+            (
+                "[profiles.p]\nhost='exa%mple.com'\ntoken='t'\n",
+                Flags::default(),
+                "not a host name",
+            ),
+            (
+                "[profiles.p]\nhost='a\\\\b'\ntoken='t'\n",
                 Flags::default(),
                 "not a host name",
             ),

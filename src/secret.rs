@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -43,9 +44,9 @@ pub enum Source {
 }
 
 impl Source {
-    /// Reads the secret. `what` names it for messages (`token of profile "prod"`); the value
-    /// itself never appears in an error.
-    pub fn resolve(&self, what: &str) -> Result<Secret> {
+    /// Reads the secret; a command gets `timeout` to print it. `what` names it for messages
+    /// (`token of profile "prod"`); the value itself never appears in an error.
+    pub fn resolve(&self, what: &str, timeout: Duration) -> Result<Secret> {
         let raw = match self {
             Source::Value(secret) => secret.expose().to_string(),
             Source::File(path) => read_file(path, what)?,
@@ -60,7 +61,7 @@ impl Source {
                     return Err(Error::usage(format!("${var} (the {what}) is not valid UTF-8")))
                 }
             },
-            Source::Command(cmd) => run_command(cmd, what)?,
+            Source::Command(cmd) => run_command(cmd, what, timeout)?,
         };
         if raw.len() > MAX_SECRET {
             return Err(Error::usage(format!(
@@ -97,28 +98,20 @@ pub const MAX_SECRET: usize = 64 << 10;
 /// A secret file: a regular file (a FIFO would block forever, a device never end), read up to
 /// one byte past the limit.
 fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
-    use std::io::Read;
-    let fail = |e: &dyn fmt::Display| {
+    let text = crate::files::read_text(path, MAX_SECRET as u64).map_err(|e| {
+        let fix = match e.kind() {
+            std::io::ErrorKind::Other => "keep the secret alone in a regular file, or use a _command to read it from a program",
+            _ => "fix the path or the file's permissions",
+        };
         Error::usage(format!(
-            "cannot read the {what} from {}: {e}; fix the path or the file's permissions",
+            "cannot read the {what} from {}: {e}; {fix}",
             path.display()
         ))
-    };
-    let meta = std::fs::metadata(path).map_err(|e| fail(&e))?;
-    if !meta.is_file() {
-        return Err(Error::usage(format!(
-            "the {what} comes from {}, which is not a regular file: keep the secret in a file, or use a _command to read it from a program",
-            path.display()
-        )));
-    }
+    })?;
     if let Some(message) = crate::error::loose_mode(path, 0o600) {
         crate::stderr::warn(message);
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_SECRET as u64 + 1).read_to_end(&mut bytes))
-        .map_err(|e| fail(&e))?;
-    String::from_utf8(bytes).map_err(|_| fail(&"it is not UTF-8 text"))
+    Ok(text)
 }
 
 /// Files and commands end their output with a line break that is not part of the secret.
@@ -126,7 +119,7 @@ fn trim_line_end(s: &str) -> &str {
     s.trim_end_matches(['\n', '\r'])
 }
 
-fn run_command(cmd: &str, what: &str) -> Result<String> {
+fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
     use std::io::Read;
     // stderr stays the user's so a password manager can ask for its passphrase; stdout is the
     // secret and is never echoed, not even when the command fails.
@@ -138,11 +131,29 @@ fn run_command(cmd: &str, what: &str) -> Result<String> {
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
-    let mut stdout = Vec::new();
-    let read = child
-        .stdout
-        .take()
-        .map(|out| out.take(MAX_SECRET as u64 + 1).read_to_end(&mut stdout));
+    // Read on a thread so a command that hangs (a prompt nobody answers) is killed at the
+    // timeout instead of holding cpcall forever.
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(out) = child.stdout.take() {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let read = out.take(MAX_SECRET as u64 + 1).read_to_end(&mut bytes);
+            let _ = tx.send(read.map(|_| bytes));
+        });
+    }
+    let (stdout, read) = match rx.recv_timeout(timeout) {
+        Ok(Ok(bytes)) => (bytes, Ok(())),
+        Ok(Err(e)) => (Vec::new(), Err(e)),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::usage(format!(
+                "the command for the {what} (`{cmd}`) did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
+                timeout.as_secs_f64()
+            )));
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), Ok(())),
+    };
     if stdout.len() > MAX_SECRET {
         let _ = child.kill();
         let _ = child.wait();
@@ -154,7 +165,7 @@ fn run_command(cmd: &str, what: &str) -> Result<String> {
     let status = child
         .wait()
         .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
-    if let Some(Err(e)) = read {
+    if let Err(e) = read {
         return Err(Error::usage(format!(
             "cannot read the output of `{cmd}` for the {what}: {e}"
         )));
@@ -178,6 +189,8 @@ fn run_command(cmd: &str, what: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    const T: Duration = Duration::from_secs(1);
+
     #[test]
     fn debug_and_display_hide_the_value() {
         let s = Secret::new("hunter2");
@@ -191,6 +204,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("tok");
         std::fs::write(&file, "abc\n").unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         let cases = [
             (Source::Value(Secret::new("v1")), "v1"),
             (Source::File(file.clone()), "abc"),
@@ -199,7 +214,7 @@ mod tests {
         ];
         for (source, want) in cases {
             assert_eq!(
-                source.resolve("token").unwrap().expose(),
+                source.resolve("token", T).unwrap().expose(),
                 want,
                 "{source:?}"
             );
@@ -222,14 +237,21 @@ mod tests {
                 "status 3",
             ),
             (Source::Command("printf '\\n'".into()), "is empty"),
-            (Source::File("/dev/zero".into()), "not a regular file"),
+            (
+                Source::File("/dev/zero".into()),
+                "/dev/zero: it is not a regular file",
+            ),
             (
                 Source::Command("head -c 100000000 /dev/zero".into()),
                 "more than 64 KiB",
             ),
+            (
+                Source::Command("sleep 30".into()),
+                "did not finish within 1 s",
+            ),
         ];
         for (source, want) in cases {
-            let err = source.resolve("token").unwrap_err();
+            let err = source.resolve("token", T).unwrap_err();
             assert!(err.message().contains(want), "{source:?}: {err}");
             assert!(!err.message().contains("42topsecret"), "{err}");
             assert_eq!(err.exit, crate::error::Exit::Usage);

@@ -99,13 +99,21 @@ pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
             }
         })
         .collect();
+    // File names end at 255 bytes: a long name keeps its start and gets a digest for the rest.
+    let safe = if safe.len() > 160 {
+        let digest = crate::tls::sha256(safe.as_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}~{hex}", &safe[..120])
+    } else {
+        safe
+    };
     Ok(dir()?.join(format!("{safe}.json")))
 }
 
 /// The saved session of the target, if there is one made for this very host, port and user.
 pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
     let path = path(target, user)?;
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::files::read_text(&path, 64 << 10) {
         Ok(t) => {
             let dir = path.parent().unwrap_or(&path);
             for message in [
@@ -190,6 +198,29 @@ impl Drop for LoginLock {
     }
 }
 
+/// A refused login leaves a mark beside the session file, so that processes that waited for
+/// the lock meanwhile do not each try the same refused credentials (cPHulk counts every try).
+pub fn note_refusal(target: &Target, user: &str) {
+    if let Ok(path) = path(target, user) {
+        let _ = std::fs::write(path.with_extension("refused"), b"");
+    }
+}
+
+/// Whether a login for the target was refused at or after `since`.
+pub fn refused_since(target: &Target, user: &str, since: std::time::SystemTime) -> bool {
+    path(target, user)
+        .ok()
+        .and_then(|p| std::fs::metadata(p.with_extension("refused")).ok())
+        .and_then(|m| m.modified().ok())
+        .is_some_and(|at| at >= since)
+}
+
+pub fn clear_refusal(target: &Target, user: &str) {
+    if let Ok(path) = path(target, user) {
+        let _ = std::fs::remove_file(path.with_extension("refused"));
+    }
+}
+
 /// Removes the saved session if it is still `dead` (another process may have replaced it).
 pub fn remove_if(target: &Target, dead: &Session) -> Result<()> {
     let _lock = lock(target, &dead.user)?;
@@ -208,7 +239,7 @@ pub fn leftovers(target: &Target) -> Result<Vec<(PathBuf, Session)>> {
     Ok(temporary_files()?
         .into_iter()
         .filter_map(|(path, _)| {
-            let text = std::fs::read_to_string(&path).ok()?;
+            let text = crate::files::read_text(&path, 64 << 10).ok()?;
             let session: Session = serde_json::from_str(&text).ok()?;
             session.belongs_to(target, user).then_some((path, session))
         })

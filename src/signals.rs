@@ -88,9 +88,13 @@ pub fn hidden_prompt(question: &str) -> Result<String> {
         .map_err(|e| fail(&e))
         .and_then(|()| {
             let mut line = String::new();
-            std::io::BufReader::new(&tty)
+            let read = std::io::BufReader::new(&tty)
                 .read_line(&mut line)
                 .map_err(|e| fail(&e))?;
+            if read == 0 {
+                // Ctrl-D: the person gave up; nothing is sent.
+                return Err(Error::usage("no answer (end of input): nothing sent"));
+            }
             Ok(line)
         });
     let _ = termios::tcsetattr(&tty, OptionalActions::Now, &saved);

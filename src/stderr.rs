@@ -22,8 +22,17 @@ pub fn say(text: impl std::fmt::Display) {
     line(&format!("cpcall: {text}"));
 }
 
-/// `cpcall: warning: TEXT`: cpcall goes on, but the user should know.
+/// `cpcall: warning: TEXT`: cpcall goes on, but the user should know. Once per run: a batch
+/// of 500 calls warns about a loose file mode once, not 500 times.
 pub fn warn(text: impl std::fmt::Display) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let text = text.to_string();
+    if let Ok(mut said) = SAID.lock() {
+        if said.contains(&text) {
+            return;
+        }
+        said.push(text.clone());
+    }
     line(&format!("cpcall: warning: {text}"));
 }
 
@@ -65,6 +74,18 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Like [`escape`], but line breaks and tabs stay: for text meant to be read as lines.
+pub fn escape_for_terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(text);
+    }
+    text.split('\n')
+        .map(escape)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into()
+}
+
 fn is_unsafe(c: char) -> bool {
     (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
@@ -89,5 +110,9 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(escape(input), want, "{input:?}");
         }
+        assert_eq!(
+            escape_for_terminal("a\nb\u{1b}[2J\r\n"),
+            "a\nb\\u{1b}[2J\\u{d}\n"
+        );
     }
 }

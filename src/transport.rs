@@ -18,6 +18,8 @@ use crate::tls::{self, SeenCert, TlsConnector};
 /// an out-of-memory kill.
 pub const DEFAULT_MAX_BODY: u64 = 256 << 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most of a body's memory reserved from its `Content-Length` before it arrives.
+const PRESIZE_LIMIT: u64 = 64 << 20;
 /// Tries for a connection the server refused: nothing was sent, so trying again is safe.
 const CONNECT_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
@@ -143,12 +145,15 @@ impl Client {
             })
             .collect();
         // Sized from Content-Length up front: a 50 MB answer then costs 50 MB, not the 1.5-2x
-        // of a doubling buffer.
+        // of a doubling buffer. Only up to 64 MiB: the header is the server's word, not bytes
+        // that arrived, and a claimed 100 GB must not be allocated before the first byte.
         let expected = header(&headers, "content-length")
             .and_then(|v| v.trim().parse::<u64>().ok())
             .unwrap_or(0)
-            .min(self.max_body);
-        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+            .min(self.max_body)
+            .min(PRESIZE_LIMIT);
+        let mut body = Vec::new();
+        let _ = body.try_reserve_exact(usize::try_from(expected).unwrap_or(0));
         std::io::Read::read_to_end(
             &mut response
                 .body_mut()
@@ -204,7 +209,7 @@ impl Client {
                 "the answer from {at} is larger than {n} bytes (--max-size): raise --max-size, or narrow the call (api.filter, api.chunk)"
             )),
             ureq::Error::Protocol(p) if !t.tls => Error::transport(format!(
-                "{at} did not answer in HTTP ({p}): it may be a TLS port; remove tls = false"
+                "{at} did not answer in valid HTTP ({p}): if it is a TLS port, remove tls = false"
             )),
             ureq::Error::Protocol(p) => Error::transport(format!("{at} did not answer in HTTP: {p}")),
             ureq::Error::Io(io) => {

@@ -65,11 +65,14 @@ fn format_ip(bytes: &[u8]) -> String {
     }
 }
 
+/// Shown one field a line; every field the certificate's maker chose is escaped, so a name
+/// cannot add a line of its own (a fake `SHA-256:`) to what the user confirms.
 impl std::fmt::Display for CertInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "  subject: {}", self.subject)?;
-        writeln!(f, "  names:   {}", self.names.join(", "))?;
-        writeln!(f, "  issuer:  {}", self.issuer)?;
+        use crate::stderr::escape;
+        writeln!(f, "  subject: {}", escape(&self.subject))?;
+        writeln!(f, "  names:   {}", escape(&self.names.join(", ")))?;
+        writeln!(f, "  issuer:  {}", escape(&self.issuer))?;
         writeln!(f, "  valid:   {} to {}", self.not_before, self.not_after)?;
         write!(f, "  SHA-256: {}", tls::fingerprint(&self.sha256))
     }

@@ -158,7 +158,12 @@ fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
     // Nothing of a next request within the idle time: close quietly, no answer.
     match reader.fill_buf() {
         Ok([]) => return Ok(None),
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
             return Ok(None)
         }
         Err(e) => return Err(e.to_string()),

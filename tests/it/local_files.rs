@@ -32,15 +32,15 @@ fn secret_sources_are_bounded_and_must_be_files() {
     let cases = [
         (
             "token_file = \"/dev/zero\"".to_string(),
-            "/dev/zero, which is not a regular file",
+            "/dev/zero: it is not a regular file",
         ),
         (
             format!("token_file = \"{}\"", fifo.display()),
-            "token.fifo, which is not a regular file",
+            "token.fifo: it is not a regular file",
         ),
         (
             format!("token_file = \"{}\"", big.display()),
-            "longer than 64 KiB",
+            "it holds more than 64 KiB",
         ),
         (
             "token_command = \"head -c 100000000 /dev/zero\"".to_string(),
