@@ -62,18 +62,20 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
         )));
     }
     let secrets = LoginSecrets::gather(target, None, false)?;
-    let waiting_since = std::time::SystemTime::now();
     let _lock = session::lock(target, &secrets.user)?;
     if let Some(saved) = session::load(target, &secrets.user)? {
         if dead != Some(&saved) {
             return Ok(saved);
         }
     }
-    if session::refused_since(target, &secrets.user, waiting_since) {
+    if let Some((ago, mark)) = session::recent_refusal(target, &secrets.user) {
         return Err(Error::auth(format!(
-            "another cpcall's login as {} for {} was refused while this one waited; not retried, since repeated failures lock the account (cPHulk)",
+            "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then run cpcall{} login (or delete {})",
             secrets.user,
-            target.describe()
+            target.describe(),
+            ago.as_secs(),
+            profile_flag(target),
+            mark.display()
         )));
     }
     if dead.is_some() {

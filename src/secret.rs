@@ -121,16 +121,29 @@ fn trim_line_end(s: &str) -> &str {
 
 fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
     use std::io::Read;
-    // stderr stays the user's so a password manager can ask for its passphrase; stdout is the
-    // secret and is never echoed, not even when the command fails.
+    // stdout is the secret and is never echoed, not even when the command fails. Its stderr
+    // (a password manager's messages) is passed on as it comes, escaped like all text cpcall
+    // shows, through a pipe of ours: a command left running after the timeout then holds
+    // that pipe, not the user's stderr (which would keep `cpcall … | tee` waiting).
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
+    let (passed_on, stderr_done) = std::sync::mpsc::channel::<()>();
+    if let Some(mut err) = child.stderr.take() {
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = err.read(&mut chunk) {
+                let text = String::from_utf8_lossy(&chunk[..n]);
+                crate::stderr::raw(crate::stderr::escape_for_terminal(&text).as_bytes());
+            }
+            drop(passed_on);
+        });
+    }
     // Read on a thread so a command that hangs (a prompt nobody answers) is killed at the
     // timeout instead of holding cpcall forever.
     let (tx, rx) = std::sync::mpsc::channel();
@@ -165,6 +178,8 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
     let status = child
         .wait()
         .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
+    // Its last words before ours (briefly: a background child may keep the pipe open).
+    let _ = stderr_done.recv_timeout(Duration::from_millis(200));
     if let Err(e) = read {
         return Err(Error::usage(format!(
             "cannot read the output of `{cmd}` for the {what}: {e}"

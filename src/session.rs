@@ -198,21 +198,28 @@ impl Drop for LoginLock {
     }
 }
 
-/// A refused login leaves a mark beside the session file, so that processes that waited for
-/// the lock meanwhile do not each try the same refused credentials (cPHulk counts every try).
+/// A refused login leaves a mark beside the session file (`PROFILE.refused`): automatic logins
+/// of the profile then stop for [`REFUSAL_PAUSE`], so that neither the processes that waited
+/// for the lock nor the next cron runs feed cPHulk (5 failures in 15 minutes lock the IP).
 pub fn note_refusal(target: &Target, user: &str) {
     if let Ok(path) = path(target, user) {
         let _ = std::fs::write(path.with_extension("refused"), b"");
     }
 }
 
-/// Whether a login for the target was refused at or after `since`.
-pub fn refused_since(target: &Target, user: &str, since: std::time::SystemTime) -> bool {
-    path(target, user)
-        .ok()
-        .and_then(|p| std::fs::metadata(p.with_extension("refused")).ok())
-        .and_then(|m| m.modified().ok())
-        .is_some_and(|at| at >= since)
+pub const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// How long ago an automatic login of the target was refused, within [`REFUSAL_PAUSE`], and
+/// the file that says so.
+pub fn recent_refusal(target: &Target, user: &str) -> Option<(std::time::Duration, PathBuf)> {
+    let mark = path(target, user).ok()?.with_extension("refused");
+    let ago = std::fs::metadata(&mark)
+        .ok()?
+        .modified()
+        .ok()?
+        .elapsed()
+        .unwrap_or_default();
+    (ago < REFUSAL_PAUSE).then_some((ago, mark))
 }
 
 pub fn clear_refusal(target: &Target, user: &str) {

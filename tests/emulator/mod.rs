@@ -56,6 +56,9 @@ pub struct Options {
     pub cert_days_left: Option<i64>,
     /// Close a kept-alive connection once it has been idle this long (default 30 s).
     pub idle_close: Option<Duration>,
+    /// The server certificate's common name (default `localhost`): anything a certificate's
+    /// maker can write, line breaks and escape sequences included.
+    pub cert_common_name: Option<String>,
 }
 
 /// A `listaccts` answer of about `bytes` bytes, as a real server with many accounts sends it.
@@ -112,6 +115,8 @@ pub enum Fault {
     Huge(u64),
     /// A redirect to the same URL.
     RedirectLoop,
+    /// These bytes as the whole answer (head and body), then close.
+    Answer(Vec<u8>),
 }
 
 fn apply(fault: &Fault, req: &http::Request, mut r: http::Response) -> http::Response {
@@ -142,6 +147,7 @@ fn apply(fault: &Fault, req: &http::Request, mut r: http::Response) -> http::Res
         }
         Fault::EmptyBody => r = Response::new(200, "application/json", ""),
         Fault::Huge(n) => r.wire = Wire::Endless(*n),
+        Fault::Answer(bytes) => r.wire = Wire::Raw(bytes.clone()),
         Fault::RedirectLoop => {
             r = Response::new(302, "text/html", "").with_header("Location", req.target.clone())
         }
@@ -162,6 +168,7 @@ impl Default for Options {
             canned: Vec::new(),
             cert_days_left: None,
             idle_close: None,
+            cert_common_name: None,
         }
     }
 }
@@ -282,7 +289,8 @@ impl Emulator {
     }
 
     pub fn start_with(options: Options) -> Self {
-        let (ca_pem, cert_der, tls_config) = make_tls(options.cert_days_left);
+        let (ca_pem, cert_der, tls_config) =
+            make_tls(options.cert_days_left, options.cert_common_name.as_deref());
         let state = Arc::new(State {
             options,
             log: Mutex::new(Vec::new()),
@@ -364,7 +372,10 @@ impl Emulator {
 }
 
 /// A CA and a server certificate for localhost, 127.0.0.1 and ::1, made fresh for each emulator.
-fn make_tls(days_left: Option<i64>) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
+fn make_tls(
+    days_left: Option<i64>,
+    common_name: Option<&str>,
+) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
@@ -384,7 +395,7 @@ fn make_tls(days_left: Option<i64>) -> (String, Vec<u8>, Arc<rustls::ServerConfi
     .expect("server params");
     params
         .distinguished_name
-        .push(DnType::CommonName, "localhost");
+        .push(DnType::CommonName, common_name.unwrap_or("localhost"));
     if let Some(days) = days_left {
         let (y, m, d) = civil_date(server::unix_now() as i64 / 86_400 + days);
         params.not_before = rcgen::date_time_ymd(2020, 1, 1);

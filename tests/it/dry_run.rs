@@ -123,6 +123,10 @@ fn every_batch_line_is_checked_before_the_first_runs() {
             "batch line 2: cpanel_jsonapi_user",
         ),
         (
+            "whm listaccts\nwhm\n",
+            "batch line 2: the following required arguments were not provided: <FUNCTION>",
+        ),
+        (
             "whm listaccts\ncpanel --user bob Email/x list\n",
             "batch line 2",
         ),
@@ -140,4 +144,49 @@ fn every_batch_line_is_checked_before_the_first_runs() {
     f.call(&whm, &["--paginate", "batch", &file.display().to_string()])
         .assert_failure(2, "batch line 2: --paginate works with");
     assert!(f.requests().is_empty(), "sent {:?}", f.requests());
+}
+
+#[test]
+fn profiles_are_checked_before_the_first_call() {
+    let f = Fixture::new();
+    let config = format!("{}{}", f.root_token("a", ""), f.root_token("b", ""));
+    for (args, want) in [
+        (
+            &[
+                "-p",
+                "a,nosuch",
+                "whm",
+                "createacct",
+                "username=x",
+                "domain=x.example",
+            ][..],
+            "no profile named \"nosuch\"",
+        ),
+        (&["-p", "a,A", "whm", "version"], "no profile named \"A\""),
+        (&["-p", "a", "--all", "whm", "version"], "use one of them"),
+    ] {
+        f.call(&config, args).assert_failure(2, want);
+    }
+    assert!(f.requests().is_empty(), "sent {:?}", f.requests());
+    // CPCALL_PROFILE in the environment yields to --all on the command line.
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.config(&config))
+        .args(["--all", "whm", "version"])
+        .env("CPCALL_PROFILE", "a");
+    f.output(cmd, None).assert_code(0).assert_stderr("2 ok");
+}
+
+#[test]
+fn curl_output_ends_with_a_line_break() {
+    let f = Fixture::new();
+    let session = session_profile(&f);
+    for args in [
+        &["--curl", "login"][..],
+        &["--curl", "logout"],
+        &["--curl", "cpanel", "Email", "list_pops"],
+    ] {
+        let out = f.call(&session, args);
+        assert!(out.stdout.ends_with("'\n"), "{args:?}: {out:#?}");
+    }
 }

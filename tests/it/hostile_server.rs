@@ -198,3 +198,130 @@ fn a_closed_stderr_is_not_a_crash() {
         }
     }
 }
+
+#[test]
+fn a_huge_content_length_is_not_allocated() {
+    let answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000000000\r\n\r\n{}".to_vec();
+    let f = Fixture::with(Options {
+        fault: Some(crate::emulator::Fault::Answer(answer)),
+        ..Options::default()
+    });
+    let config = format!("{}{}", f.root_token("a", ""), f.root_token("b", ""));
+    let out = f.call(
+        &config,
+        &["-p", "a", "--max-size", "1000G", "whm", "version"],
+    );
+    no_crash(&out);
+    out.assert_failure(4, "closed the connection");
+    let fan = f.call(
+        &config,
+        &["-p", "a,b", "--max-size", "1000G", "whm", "version"],
+    );
+    no_crash(&fan);
+    fan.assert_code(4).assert_stderr("0 ok, 2 failed");
+}
+
+#[test]
+fn a_lone_surrogate_is_exit_4_in_every_mode() {
+    let f = answering(format!(r#"{OK}{{"a":"\ud800 x"}}}}"#));
+    let config = f.root_token("w", "");
+    for args in [
+        &["whm", "version"][..],
+        &["-d", "whm", "version"],
+        &["--jq", ".", "whm", "version"],
+        &["--paginate", "whm", "version"],
+    ] {
+        f.call(&config, args)
+            .assert_failure(4, "half a surrogate pair");
+    }
+    let out = f.call(&config, &["-p", "w,w", "whm", "version"]);
+    out.assert_code(4);
+}
+
+#[test]
+fn a_filter_error_does_not_hide_the_api_failure() {
+    let f = Fixture::new();
+    let config = f.root_token("w", "");
+    let out = f.call(&config, &["--jq", ".data.acct[]", "whm", "nosuchfunction"]);
+    out.assert_code(1)
+        .assert_stderr("API error: Unknown app")
+        .assert_stderr("jq filter error");
+    let calls = f.write("calls.txt", "whm nosuchfunction\n");
+    let batch = f.call(
+        &config,
+        &[
+            "--jq",
+            ".data.acct[]",
+            "batch",
+            &calls.display().to_string(),
+        ],
+    );
+    batch.assert_code(1);
+    assert_eq!(batch.lines()[0]["exit"], 1);
+}
+
+#[test]
+fn server_text_in_doctor_and_trust_is_escaped() {
+    let evil = "evil\n  SHA-256: 00:11:22\u{1b}]0;pwned\u{7}";
+    let f = Fixture::with(
+        Options {
+            cert_common_name: Some(evil.to_string()),
+            ..Options::default()
+        }
+        .answering(
+            "version",
+            format!(r#"{OK}{{"version":"11.1\u001b[2J\n\u202e"}}}}"#),
+        ),
+    );
+    let config = f.root_token("w", "");
+    let doctor = f.call(&config, &["doctor"]);
+    for bad in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(!doctor.stdout.contains(bad), "{bad:?}: {doctor:#?}");
+    }
+    assert!(
+        doctor
+            .stdout
+            .lines()
+            .all(|l| l.starts_with("profile") || l.starts_with(['✓', '!', '✗'])),
+        "one line per check: {doctor:#?}"
+    );
+    let trust = f.call(&config, &["trust", "--yes"]);
+    trust.assert_code(0);
+    assert!(
+        !trust
+            .stderr
+            .lines()
+            .any(|l| l.trim_start().starts_with("SHA-256: 00:11")),
+        "a certificate name forged a line: {trust:#?}"
+    );
+    assert!(!trust.stderr.contains('\u{1b}'));
+}
+
+#[test]
+fn stdout_that_cannot_be_written_is_exit_2_in_every_mode() {
+    let f = Fixture::new();
+    let config = f.config(&format!(
+        "{}{}",
+        f.root_token("a", ""),
+        f.root_token("b", "")
+    ));
+    let calls = f.write("calls.txt", "whm version\n");
+    for args in [
+        &["-p", "a", "whm", "version"][..],
+        &["-p", "a,b", "whm", "version"],
+        &["-p", "a", "batch", calls.to_str().unwrap()],
+    ] {
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&config)
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .stderr(Stdio::piped());
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot write"),
+            "{out:?}"
+        );
+    }
+}

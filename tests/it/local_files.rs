@@ -301,3 +301,79 @@ fn ctrl_c_at_the_password_prompt_gives_echo_back() {
     );
     assert_eq!(f.emu.logins(), 0);
 }
+
+#[test]
+fn a_refused_login_is_not_repeated_by_the_processes_that_waited() {
+    let f = Fixture::new();
+    let config = f.config(&session_profile(&f, "password = \"wrong-password\""));
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            let mut cmd = f.cmd();
+            cmd.arg("-c")
+                .arg(&config)
+                .args(["cpanel", "Email", "list_pops"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(f.emu.logins(), 1, "one refused login, not one per process");
+}
+
+#[test]
+fn a_hanging_secret_command_ends_at_the_timeout() {
+    let f = Fixture::new();
+    let config = f.profile("p", Service::Whm, "token_command = \"sleep 30\"");
+    let started = Instant::now();
+    f.call(&config, &["--timeout", "1", "whm", "version"])
+        .assert_failure(2, "did not finish within 1 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn endless_files_are_refused_not_read() {
+    let f = Fixture::new();
+    let config = f.root_token("w", "");
+    let started = Instant::now();
+    f.call(&config, &["batch", "/dev/zero"])
+        .assert_failure(2, "batch line 1 is longer than 16 MiB");
+    f.run(&["-c", "/dev/zero", "whm", "version"])
+        .assert_failure(2, "/dev/zero: it is not a regular file");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(f.requests().is_empty());
+}
+
+#[test]
+fn enter_or_ctrl_d_at_the_password_prompt_sends_nothing() {
+    let f = Fixture::new();
+    let Some(term) = Tmux::start(&f) else { return };
+    let config = f.config(&session_profile(&f, ""));
+    for (key, want) in [
+        ("Enter", "no password typed"),
+        ("C-d", "no answer (end of input)"),
+    ] {
+        term.send(&format!("cpcall -c {config} login; echo \"exit=$?\""));
+        term.key("Enter");
+        term.wait_for("Password for bob@127.0.0.1:");
+        term.key(key);
+        let screen = term.wait_for("exit=2");
+        assert!(screen.contains(want), "{key}:\n{screen}");
+        term.send("clear");
+        term.key("Enter");
+        term.wait_until("a cleared screen", |s| !s.contains("exit=2"));
+    }
+    assert_eq!(f.emu.logins(), 0);
+}

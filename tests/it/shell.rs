@@ -182,6 +182,18 @@ fn completion_offers_profile_names_from_the_config() {
             "{config_args:?}: {out:#?}"
         );
     }
+    // A list completes its last name, without the names already in it.
+    let mut cmd = f.cmd();
+    cmd.env("COMPLETE", "fish")
+        .env("CPCALL_CONFIG", &config)
+        .args(["--", "cpcall", "-p", "w,"]);
+    let out = f.output(cmd, None);
+    let names: Vec<&str> = out
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(names, ["w,shop"], "{out:#?}");
 }
 
 #[test]
