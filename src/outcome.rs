@@ -82,9 +82,54 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
     };
     Ok(Answer {
         kind,
-        verdict,
+        verdict: wrong_port_hint(verdict, target),
         body,
     })
+}
+
+/// cPanel answers a function on the wrong port with "Permission denied", "Function not found"
+/// or a 404, whatever else is right (protocol.md, "Services and ports"): such an answer gets a
+/// hint naming the port that was likely meant.
+fn wrong_port_hint(verdict: Verdict, target: &Target) -> Verdict {
+    let telltale = |text: &str| {
+        ["Permission denied", "Function not found", "HTTP 404"]
+            .iter()
+            .any(|t| text.contains(t))
+    };
+    let hint = || {
+        use crate::config::Service;
+        let (port, service) = (target.port, target.service);
+        let expected = service.default_port(target.tls);
+        let owner = [Service::Whm, Service::Cpanel, Service::Webmail]
+            .into_iter()
+            .find(|s| {
+                *s != service && (s.default_port(true) == port || s.default_port(false) == port)
+            });
+        match owner {
+            Some(other) => format!(
+                "port {port} is the {} port, and {} calls go to {expected}: check port and service",
+                other.name(),
+                service.name()
+            ),
+            None if port != expected => format!(
+                "is {port} the {} port? (its default is {expected}; WHM 2087, cPanel 2083, Webmail 2096)",
+                service.name()
+            ),
+            None => format!(
+                "is this a {} function? (WHM API 1 on 2087, UAPI and API 2 on 2083, Webmail on 2096)",
+                service.name()
+            ),
+        }
+    };
+    match verdict {
+        Verdict::Failed { mut reasons } if reasons.iter().any(|r| telltale(r)) => {
+            reasons.push(hint());
+            Verdict::Failed { reasons }
+        }
+        Verdict::Refused(m) if telltale(&m) => Verdict::Refused(format!("{m}; {}", hint())),
+        Verdict::Broken(m) if telltale(&m) => Verdict::Broken(format!("{m}; {}", hint())),
+        other => other,
+    }
 }
 
 /// `--paginate`: every page, merged into one answer. A page that fails ends it with that page's

@@ -305,6 +305,16 @@ impl TlsConnector {
     }
 }
 
+thread_local! {
+    static CONNECTIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many connections this thread has opened: a request that left the count unchanged went
+/// over a kept-alive connection from the pool.
+pub fn connections_made() -> u64 {
+    CONNECTIONS.with(|c| c.get())
+}
+
 impl<In: Transport> Connector<In> for TlsConnector {
     type Out = Either<In, TlsTransport>;
 
@@ -316,6 +326,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
         let Some(transport) = chained else {
             return Ok(None);
         };
+        CONNECTIONS.with(|c| c.set(c.get() + 1));
         if !details.needs_tls() || transport.is_tls() {
             return Ok(Some(Either::A(transport)));
         }

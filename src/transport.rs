@@ -83,12 +83,27 @@ impl Client {
     /// Sends the request; a refused connection is tried again (at most three tries in all,
     /// 250 ms then 500 ms apart, within the timeout), since nothing reached the server. Nothing
     /// else is repeated: a request that may have been received might have run.
+    ///
+    /// One more case, as curl does it: a kept-alive connection the server closed while it sat
+    /// in the pool (cpsrvd closes idle ones) can look alive until the request is on its way;
+    /// when such a reused connection ends before a single byte of the answer, the server had
+    /// closed it without reading the request, and it goes again, once, on a new connection.
     pub fn send(&self, req: &Request, auth: &[AuthHeader]) -> Result<Response> {
         let started = Instant::now();
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
+        let mut resent = false;
         loop {
-            match self.exchange(req, auth) {
+            let connections_before = tls::connections_made();
+            let result = self.exchange(req, auth);
+            let reused = tls::connections_made() == connections_before;
+            match result {
+                Err(e) if reused && !resent && died_before_answer(&e) => {
+                    if self.verbose {
+                        stderr::line("* the server had closed the kept-alive connection; sending again on a new one");
+                    }
+                    resent = true;
+                }
                 Err(e)
                     if never_sent(&e)
                         && attempt < CONNECT_ATTEMPTS
@@ -287,6 +302,17 @@ impl Client {
         };
         Error::transport(message)
     }
+}
+
+/// A connection that ended before the first byte of an answer.
+fn died_before_answer(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+    ))
 }
 
 /// A connection the server refused: the request never left this machine.

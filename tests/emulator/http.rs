@@ -43,6 +43,9 @@ pub struct Response {
     /// How the answer goes on the wire; anything but `Normal` is a fault for tests.
     pub wire: Wire,
     pub delay: Option<Duration>,
+    /// Close the connection after this answer without saying so (no `Connection: close`): a
+    /// kept-alive connection a server drops while the client thinks it idle.
+    pub hang_up: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +69,7 @@ impl Response {
             body: body.into(),
             wire: Wire::Normal,
             delay: None,
+            hang_up: false,
         }
     }
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -130,7 +134,8 @@ fn serve_connection<S: Read + Write>(stream: S, handler: &Handler) {
             || response.headers.iter().any(|(k, v)| {
                 k.eq_ignore_ascii_case("Connection") && v.eq_ignore_ascii_case("close")
             });
-        if write_response(reader.get_mut(), &response, !close).is_err() || close {
+        if write_response(reader.get_mut(), &response, !close).is_err() || close || response.hang_up
+        {
             return;
         }
     }

@@ -56,6 +56,22 @@ pub struct Options {
     pub cert_days_left: Option<i64>,
     /// Close a kept-alive connection once it has been idle this long (default 30 s).
     pub idle_close: Option<Duration>,
+    /// Send paging counts (`records`, `total_results`, …) as strings of digits.
+    pub string_counts: bool,
+    /// The largest page handed out, whatever size was asked.
+    pub page_cap: Option<usize>,
+    /// Announce this many more records than the listing holds (one that shrank while paged).
+    pub announce_extra: usize,
+    /// Answer every request with `Connection: close`, and close.
+    pub connection_close: bool,
+    /// Close every connection right after its answer without `Connection: close`, as a server
+    /// that drops idle kept-alive connections early does.
+    pub hang_up: bool,
+    /// Refuse a function on the wrong port with HTTP 200 and a JSON error instead of 403/404.
+    pub wrong_port_json: bool,
+    /// Present one self-signed certificate with `CA:TRUE` (what `openssl req -x509` makes)
+    /// instead of a leaf signed by a test CA; `ca_pem` is then that certificate.
+    pub self_signed: bool,
     /// The server certificate's common name (default `localhost`): anything a certificate's
     /// maker can write, line breaks and escape sequences included.
     pub cert_common_name: Option<String>,
@@ -169,6 +185,13 @@ impl Default for Options {
             cert_days_left: None,
             idle_close: None,
             cert_common_name: None,
+            string_counts: false,
+            announce_extra: 0,
+            page_cap: None,
+            connection_close: false,
+            hang_up: false,
+            wrong_port_json: false,
+            self_signed: false,
         }
     }
 }
@@ -289,8 +312,7 @@ impl Emulator {
     }
 
     pub fn start_with(options: Options) -> Self {
-        let (ca_pem, cert_der, tls_config) =
-            make_tls(options.cert_days_left, options.cert_common_name.as_deref());
+        let (ca_pem, cert_der, tls_config) = make_tls(&options);
         let state = Arc::new(State {
             options,
             log: Mutex::new(Vec::new()),
@@ -327,6 +349,11 @@ impl Emulator {
                     response
                         .headers
                         .push(("Date".into(), httpdate::fmt_http_date(server_now)));
+                    // cpsrvd often closes after an answer, errors above all (protocol.md).
+                    if ctx.state.options.connection_close {
+                        response.headers.push(("Connection".into(), "close".into()));
+                    }
+                    response.hang_up = ctx.state.options.hang_up;
                     ctx.state.log.lock().unwrap().push(Recorded {
                         service: ctx.service,
                         tls: ctx.tls,
@@ -372,11 +399,9 @@ impl Emulator {
 }
 
 /// A CA and a server certificate for localhost, 127.0.0.1 and ::1, made fresh for each emulator.
-fn make_tls(
-    days_left: Option<i64>,
-    common_name: Option<&str>,
-) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
+fn make_tls(options: &Options) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let (days_left, common_name) = (options.cert_days_left, options.cert_common_name.as_deref());
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -401,17 +426,29 @@ fn make_tls(
         params.not_before = rcgen::date_time_ymd(2020, 1, 1);
         params.not_after = rcgen::date_time_ymd(y, m, d);
     }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = |chain: Vec<rustls::pki_types::CertificateDer<'static>>, key: &KeyPair| {
+        let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+        rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key_der)
+            .expect("server TLS config")
+    };
+    if options.self_signed {
+        // What `openssl req -x509 -newkey rsa -subj /CN=… -addext subjectAltName=…` makes, and
+        // what cPanel's own self-signed service certificates look like: one certificate,
+        // its own issuer, with basicConstraints CA:TRUE.
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).expect("self-signed cert");
+        let config = server(vec![cert.der().clone()], &key);
+        return (cert.pem(), cert.der().to_vec(), Arc::new(config));
+    }
     let cert = params.signed_by(&key, &issuer).expect("server cert");
 
     let chain = vec![cert.der().clone(), ca_cert.der().clone()];
-    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_no_client_auth()
-        .with_single_cert(chain, key_der)
-        .expect("server TLS config");
+    let config = server(chain, &key);
     (ca_cert.pem(), cert.der().to_vec(), Arc::new(config))
 }
 

@@ -415,41 +415,141 @@ fn refused_logins_answer_401() {
 }
 
 #[test]
-fn json_bodies_need_the_exact_content_type() {
+fn request_bodies_in_every_form_cpanel_reads() {
     let emu = Emulator::start();
     let auth = format!("cpanel bob:{}", BOB.cpanel_token.unwrap());
-    let body = r#"{"email":"x","password":"y"}"#;
-    let ok = post(
+    let boundary = "------------------------a1b2c3";
+    let multipart = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nx\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\ny\r\n--{boundary}--\r\n"
+    );
+    let multipart_type = format!("multipart/form-data; boundary={boundary}");
+    let json = r#"{"email":"x","password":"y"}"#;
+    let cases = [
+        ("application/json", json, 200),
+        ("application/json; charset=utf-8", json, 200),
+        (
+            "application/x-www-form-urlencoded",
+            "email=x&password=y",
+            200,
+        ),
+        (
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            "email=x&password=y",
+            200,
+        ),
+        (multipart_type.as_str(), multipart.as_str(), 200),
+        ("application/json", "[1]", 400),
+        ("text/plain", "email=x&password=y", 400),
+    ];
+    for (content_type, body, status) in cases {
+        let r = post(
+            &emu,
+            Service::Cpanel,
+            "/execute/Email/add_pop",
+            &[("Authorization", &auth), ("Content-Type", content_type)],
+            body,
+        );
+        assert_eq!(r.status, status, "{content_type}: {}", r.body);
+        if status == 200 {
+            assert_eq!(r.json()["status"], 1, "{content_type}: {}", r.body);
+        }
+    }
+    // two-factor-authentication.txt, PHP session example: CURLOPT_POSTFIELDS with an array
+    // makes curl post the login as multipart/form-data, to /login without login_only.
+    let part = |name: &str, value: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
+    };
+    let login = format!(
+        "{}{}{}--{boundary}--\r\n",
+        part("user", "cptest"),
+        part("pass", "blahblah"),
+        part("tfa_token", &code(CPTEST.totp.unwrap()))
+    );
+    let r = post(
         &emu,
         Service::Cpanel,
-        "/execute/Email/add_pop",
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        body,
+        "/login",
+        &[("Content-Type", &multipart_type)],
+        &login,
     );
-    assert_eq!(ok.json()["status"], 1);
-    let charset = post(
-        &emu,
-        Service::Cpanel,
-        "/execute/Email/add_pop",
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json; charset=utf-8"),
-        ],
-        body,
+    assert_eq!(r.status, 301, "{}", r.body);
+    assert!(r.header("Location").unwrap().starts_with("/cpsess"));
+}
+
+#[test]
+fn paging_follows_what_was_asked_and_the_server_mode() {
+    let paged = |options: crate::emulator::Options, query: &str| {
+        let emu = Emulator::start_with(crate::emulator::Options {
+            extra_records: 20,
+            ..options
+        });
+        let auth = format!("whm root:{}", ROOT.whm_token.unwrap());
+        get(
+            &emu,
+            Service::Whm,
+            &format!("/json-api/listaccts?api.version=1&{query}"),
+            &[("Authorization", &auth)],
+        )
+        .json()
+    };
+    let plain = paged(Default::default(), "api.chunk.enable=1&api.chunk.size=10");
+    assert!(
+        plain["metadata"].get("chunk").is_none(),
+        "metadata.chunk only with api.chunk.verbose=1"
     );
-    assert_eq!(charset.status, 400);
-    let array = post(
-        &emu,
-        Service::Cpanel,
-        "/execute/Email/add_pop",
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        "[1]",
+    assert_eq!(plain["data"]["acct"].as_array().unwrap().len(), 10);
+    let verbose = paged(
+        Default::default(),
+        "api.chunk.enable=1&api.chunk.size=10&api.chunk.verbose=1",
     );
-    assert_eq!(array.status, 400);
+    assert_eq!(verbose["metadata"]["chunk"]["records"], 24);
+    let strings = paged(
+        crate::emulator::Options {
+            string_counts: true,
+            ..Default::default()
+        },
+        "api.chunk.enable=1&api.chunk.size=10&api.chunk.verbose=1",
+    );
+    assert_eq!(strings["metadata"]["chunk"]["records"], "24");
+    let capped = paged(
+        crate::emulator::Options {
+            page_cap: Some(7),
+            ..Default::default()
+        },
+        "api.chunk.enable=1&api.chunk.size=10&api.chunk.verbose=1",
+    );
+    assert_eq!(capped["data"]["acct"].as_array().unwrap().len(), 7);
+    assert_eq!(capped["metadata"]["chunk"]["size"], 7);
+}
+
+#[test]
+fn functions_on_the_wrong_port_in_both_forms() {
+    let cp = basic("bob", BOB.password);
+    let whm = format!("whm root:{}", ROOT.whm_token.unwrap());
+    for (json_form, status) in [(false, 403), (true, 200)] {
+        let emu = Emulator::start_with(crate::emulator::Options {
+            wrong_port_json: json_form,
+            ..Default::default()
+        });
+        let r = get(
+            &emu,
+            Service::Cpanel,
+            "/json-api/listaccts?api.version=1",
+            &[("Authorization", &cp)],
+        );
+        assert_eq!(r.status, status);
+        assert!(r.body.contains("Permission denied"), "{}", r.body);
+        let r = get(
+            &emu,
+            Service::Whm,
+            "/execute/Email/list_pops",
+            &[("Authorization", &whm)],
+        );
+        assert_eq!(r.status, if json_form { 200 } else { 404 });
+        if json_form {
+            assert!(r.body.contains("Function not found"), "{}", r.body);
+        }
+    }
 }

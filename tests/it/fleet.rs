@@ -264,3 +264,52 @@ fn a_parallel_batch_on_a_session_profile_logs_in_once() {
         .assert_stderr("12 ok");
     assert_eq!(f.emu.logins(), 1);
 }
+
+/// Servers that close connections (cpsrvd often does, above all after errors) must never make
+/// a batch call fail or run twice: 30 calls that each create an account, in order and four at
+/// a time.
+#[test]
+fn servers_that_close_connections_never_fail_or_repeat_a_call() {
+    for (label, options) in [
+        (
+            "Connection: close",
+            Options {
+                connection_close: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "silent close after each answer",
+            Options {
+                hang_up: true,
+                ..Options::default()
+            },
+        ),
+        (
+            "idle connections closed after 50 ms",
+            Options {
+                idle_close: Some(Duration::from_millis(50)),
+                ..Options::default()
+            },
+        ),
+    ] {
+        for jobs in ["1", "4"] {
+            let f = Fixture::with(options.clone());
+            let calls: String = (0..30)
+                .map(|i| format!("whm createacct username=u{i} domain=u{i}.example\nwhm version\n"))
+                .collect();
+            let file = f.write("calls.txt", &calls);
+            let out = f.call(
+                &f.root_token("w", ""),
+                &["-j", jobs, "batch", &file.display().to_string()],
+            );
+            out.assert_code(0).assert_stderr("60 ok, 0 failed");
+            assert_eq!(
+                f.requests().len(),
+                60,
+                "{label} -j {jobs}: each call sent once"
+            );
+            assert_eq!(f.emu.state.created.lock().unwrap().len(), 30, "{label}");
+        }
+    }
+}

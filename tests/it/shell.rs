@@ -384,3 +384,68 @@ fn paginate_fetches_every_page_and_merges_them() {
     )
     .assert_failure(2, "not API 2");
 }
+
+#[test]
+fn paginate_follows_capped_pages_and_string_counts_and_never_loses_records() {
+    use crate::emulator::Options;
+    let f = Fixture::with(Options {
+        extra_records: 250,
+        string_counts: true,
+        page_cap: Some(100),
+        ..Options::default()
+    });
+    let out = f.call(
+        &f.root_token("w", ""),
+        &[
+            "--paginate",
+            "--page-size",
+            "1000",
+            "-d",
+            "--jq",
+            ".acct | length",
+            "whm",
+            "listaccts",
+        ],
+    );
+    out.assert_code(0);
+    assert_eq!(out.stdout, "254\n");
+    let starts: Vec<String> = f
+        .requests()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.request.body).into_owned())
+        .collect();
+    assert_eq!(starts.len(), 3, "{starts:?}");
+    assert!(starts[1].ends_with("api.chunk.start=101"), "{starts:?}");
+    let bob = f.bob_token("b", Service::Cpanel);
+    let out = f.call(
+        &bob,
+        &[
+            "--paginate",
+            "--page-size",
+            "30",
+            "-d",
+            "--jq",
+            "length",
+            "cpanel",
+            "Email",
+            "list_pops",
+        ],
+    );
+    out.assert_code(0);
+    assert_eq!(out.stdout, "252\n");
+
+    let short = Fixture::with(Options {
+        extra_records: 250,
+        announce_extra: 3,
+        ..Options::default()
+    });
+    short
+        .call(
+            &short.root_token("w", ""),
+            &["--paginate", "--page-size", "100", "whm", "listaccts"],
+        )
+        .assert_failure(
+            4,
+            "--paginate got 254 records, but the server announced 257",
+        );
+}
