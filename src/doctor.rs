@@ -394,20 +394,18 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         info.issuer,
         tls::fingerprint(&info.sha256)
     );
-    let how = match &t.verify {
-        Verify::Insecure => {
-            checks.warn(
-                "tls",
-                format!("{what}; verification is OFF (insecure)"),
-                format!("pin it instead: cpcall -p {} trust", t.profile),
-            );
-            return Some(());
-        }
-        Verify::Pin(_) => "matches pin_sha256",
-        Verify::Roots { ca_file: Some(_) } => "verifies against ca_file and the public roots",
-        Verify::Roots { ca_file: None } => "verifies against the public roots",
-    };
-    if let Err(e) = tls::handshake(&t.host, t.port, t.timeout, &t.verify) {
+    if t.verify == Verify::Insecure {
+        checks.warn(
+            "tls",
+            format!("{what}; verification is OFF (insecure)"),
+            format!("pin it instead: cpcall -p {} trust", t.profile),
+        );
+        return Some(());
+    }
+    // The same verifier a call uses, so doctor names the trust that really decided.
+    let how = match tls::handshake(&t.host, t.port, t.timeout, &t.verify) {
+        Ok((_, store)) => store.describe(),
+        Err(e) => {
         let reason = e
             .message()
             .rsplit(": ")
@@ -418,9 +416,10 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
             Verify::Pin(_) => "if the certificate was renewed on purpose, run cpcall trust again; otherwise the connection may be intercepted".to_string(),
             _ => format!("after checking the fingerprint on the server, run cpcall -p {} trust (pins it), or set ca_file to the CA that signed it", t.profile),
         };
-        checks.fail("tls", format!("{what}; does not verify ({reason})"), fix);
-        return None;
-    }
+            checks.fail("tls", format!("{what}; does not verify ({reason})"), fix);
+            return None;
+        }
+    };
     match days {
         // A pin accepts the exact certificate whatever its dates, and so do calls.
         d if d < 0 && matches!(t.verify, Verify::Pin(_)) => checks.warn(

@@ -22,6 +22,8 @@ use ureq::unversioned::transport::{
     TransportAdapter,
 };
 
+use x509_parser::prelude::{FromDer, X509Certificate};
+
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,17 +73,54 @@ pub fn fingerprint(hash: &[u8; 32]) -> String {
         .join(":")
 }
 
-/// The leaf certificate the server presented in the last handshake, for messages and `trust`.
+/// Which trust decided about the server's certificate: what `doctor` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    Pin,
+    CaFile,
+    /// The certificate itself is in `ca_file` (a self-signed one, even with `CA:TRUE`).
+    CaFileItself,
+    Platform,
+    Bundled,
+    Unverified,
+}
+
+impl Store {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Store::Pin => "matches pin_sha256",
+            Store::CaFile => "verifies against ca_file",
+            Store::CaFileItself => "is itself in ca_file (self-signed), and its names and dates fit",
+            Store::Platform => "verifies against the platform's trust store",
+            Store::Bundled => "verifies against the bundled Mozilla roots",
+            Store::Unverified => "is not verified (insecure)",
+        }
+    }
+}
+
+/// The leaf certificate the server presented in the last handshake, and which trust accepted
+/// it, for messages, `trust` and `doctor`.
 #[derive(Default, Clone)]
-pub struct SeenCert(Arc<Mutex<Option<Vec<u8>>>>);
+pub struct SeenCert {
+    der: Arc<Mutex<Option<Vec<u8>>>>,
+    store: Arc<Mutex<Option<Store>>>,
+}
 
 impl SeenCert {
     pub fn get(&self) -> Option<Vec<u8>> {
-        self.0.lock().ok().and_then(|g| g.clone())
+        self.der.lock().ok().and_then(|g| g.clone())
+    }
+    pub fn store(&self) -> Option<Store> {
+        self.store.lock().ok().and_then(|g| *g)
     }
     fn set(&self, der: &[u8]) {
-        if let Ok(mut g) = self.0.lock() {
+        if let Ok(mut g) = self.der.lock() {
             *g = Some(der.to_vec());
+        }
+    }
+    fn accepted_by(&self, store: Store) {
+        if let Ok(mut g) = self.store.lock() {
+            *g = Some(store);
         }
     }
 }
@@ -96,37 +135,29 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// The TLS configuration for `verify`. Trust, as curl and OpenSSL have it: a pin alone decides
+/// when there is one; otherwise the certificate must verify against `ca_file`, the platform's
+/// trust store (`SSL_CERT_FILE` / `SSL_CERT_DIR` honoured) or the bundled roots, tried in that
+/// order, and a certificate that is itself in `ca_file` is trusted as `curl --cacert` trusts it.
 pub fn client_config(verify: &Verify, seen: SeenCert) -> Result<Arc<ClientConfig>> {
     let provider = provider();
-    let inner: Arc<dyn ServerCertVerifier> = match verify {
-        Verify::Roots { ca_file } => {
-            let mut roots = RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            if let Some(path) = ca_file {
-                for cert in read_pem_certs(path)? {
-                    roots.add(cert).map_err(|e| {
-                        Error::usage(format!(
-                            "ca_file {}: unusable certificate: {e}",
-                            path.display()
-                        ))
-                    })?;
-                }
-            }
-            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .map_err(|e| Error::usage(format!("cannot set up certificate verification: {e}")))?
-        }
+    let verifier: Arc<dyn ServerCertVerifier> = match verify {
+        Verify::Roots { ca_file } => Arc::new(Stores::new(
+            ca_file.as_deref(),
+            provider.clone(),
+            seen,
+        )?),
         Verify::Pin(pin) => Arc::new(AcceptCert {
             pin: Some(*pin),
             provider: provider.clone(),
+            seen,
         }),
         Verify::Insecure => Arc::new(AcceptCert {
             pin: None,
             provider: provider.clone(),
+            seen,
         }),
     };
-    let verifier = Arc::new(Recording { inner, seen });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::usage(format!("TLS setup: {e}")))?
@@ -134,6 +165,15 @@ pub fn client_config(verify: &Verify, seen: SeenCert) -> Result<Arc<ClientConfig
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     Ok(Arc::new(config))
+}
+
+fn webpki_verifier(
+    roots: RootCertStore,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>> {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| Error::usage(format!("cannot set up certificate verification: {e}")))
 }
 
 fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
@@ -144,8 +184,8 @@ fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
             path.display()
         ))
     };
-    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
-    let certs = CertificateDer::pem_slice_iter(&bytes)
+    let text = crate::files::read_text(path, 16 << 20).map_err(|e| unreadable(&e))?;
+    let certs = CertificateDer::pem_slice_iter(text.as_bytes())
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| unreadable(&e))?;
     if certs.is_empty() {
@@ -157,14 +197,71 @@ fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// Remembers the presented leaf certificate, then lets `inner` decide.
+/// The trust stores of [`Verify::Roots`], tried in order.
 #[derive(Debug)]
-struct Recording {
-    inner: Arc<dyn ServerCertVerifier>,
+struct Stores {
+    /// The verifier over `ca_file`'s certificates, and the certificates themselves.
+    ca_file: Option<(Arc<WebPkiServerVerifier>, Vec<CertificateDer<'static>>)>,
+    /// Loaded the first time it is needed: most calls are decided before.
+    platform: std::sync::OnceLock<Option<Arc<WebPkiServerVerifier>>>,
+    bundled: Arc<WebPkiServerVerifier>,
+    provider: Arc<CryptoProvider>,
     seen: SeenCert,
 }
 
-impl ServerCertVerifier for Recording {
+impl Stores {
+    fn new(ca_file: Option<&Path>, provider: Arc<CryptoProvider>, seen: SeenCert) -> Result<Self> {
+        let ca_file = match ca_file {
+            Some(path) => {
+                let certs = read_pem_certs(path)?;
+                let mut roots = RootCertStore::empty();
+                for cert in &certs {
+                    roots.add(cert.clone()).map_err(|e| {
+                        Error::usage(format!(
+                            "ca_file {}: unusable certificate: {e}",
+                            path.display()
+                        ))
+                    })?;
+                }
+                Some((webpki_verifier(roots, &provider)?, certs))
+            }
+            None => None,
+        };
+        let bundled = webpki_verifier(
+            RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            },
+            &provider,
+        )?;
+        Ok(Stores {
+            ca_file,
+            platform: std::sync::OnceLock::new(),
+            bundled,
+            provider,
+            seen,
+        })
+    }
+
+    fn platform(&self) -> Option<&Arc<WebPkiServerVerifier>> {
+        self.platform
+            .get_or_init(|| {
+                let found = rustls_native_certs::load_native_certs();
+                let mut roots = RootCertStore::empty();
+                roots.add_parsable_certificates(found.certs);
+                (!roots.is_empty())
+                    .then(|| webpki_verifier(roots, &self.provider).ok())
+                    .flatten()
+            })
+            .as_ref()
+    }
+
+    fn accept(&self, store: Store) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.seen.accepted_by(store);
+        Ok(ServerCertVerified::assertion())
+    }
+}
+
+impl ServerCertVerifier for Stores {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -174,8 +271,39 @@ impl ServerCertVerifier for Recording {
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         self.seen.set(end_entity.as_ref());
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        let mut refusals = Vec::new();
+        if let Some((verifier, certs)) = &self.ca_file {
+            match verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+                Ok(_) => return self.accept(Store::CaFile),
+                Err(e) => refusals.push(e),
+            }
+            if certs.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
+                own_certificate_fits(end_entity, server_name, now)?;
+                return self.accept(Store::CaFileItself);
+            }
+        }
+        let platform = self.platform().map(|v| (v, Store::Platform));
+        for (verifier, store) in platform.into_iter().chain([(&self.bundled, Store::Bundled)]) {
+            match verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+                Ok(_) => return self.accept(store),
+                Err(e) => refusals.push(e),
+            }
+        }
+        // The most telling refusal: "wrong name" or "expired" says more than "unknown issuer",
+        // which every store but the right one answers.
+        let unknown = |e: &rustls::Error| {
+            matches!(
+                e,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+            ) || is_self_signed_ca(e)
+        };
+        let best = refusals.iter().position(|e| !unknown(e)).unwrap_or(0);
+        Err(refusals
+            .into_iter()
+            .nth(best)
+            .unwrap_or(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            )))
     }
     fn verify_tls12_signature(
         &self,
@@ -183,7 +311,7 @@ impl ServerCertVerifier for Recording {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.bundled.verify_tls12_signature(message, cert, dss)
     }
     fn verify_tls13_signature(
         &self,
@@ -191,10 +319,59 @@ impl ServerCertVerifier for Recording {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.bundled.verify_tls13_signature(message, cert, dss)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.bundled.supported_verify_schemes()
+    }
+}
+
+/// webpki's refusal of a CA certificate presented as the server's own: what a self-signed
+/// `openssl req -x509` certificate gets from every store that does not hold it.
+pub fn is_self_signed_ca(e: &rustls::Error) -> bool {
+    matches!(e, rustls::Error::InvalidCertificate(rustls::CertificateError::Other(o))
+        if o.to_string().contains("CaUsedAsEndEntity"))
+}
+
+/// A certificate trusted because it is itself in `ca_file` must still be for this server and
+/// in date, as OpenSSL checks a self-signed certificate given to `curl --cacert`: the names
+/// of its subjectAltName (or, without one, its common name), and its validity.
+fn own_certificate_fits(
+    der: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> std::result::Result<(), rustls::Error> {
+    use rustls::CertificateError as C;
+    let bad = |e: C| rustls::Error::InvalidCertificate(e);
+    let (_, cert) = X509Certificate::from_der(der.as_ref()).map_err(|_| bad(C::BadEncoding))?;
+    let now = now.as_secs() as i64;
+    if now < cert.validity().not_before.timestamp() {
+        return Err(bad(C::NotValidYet));
+    }
+    if now > cert.validity().not_after.timestamp() {
+        return Err(bad(C::Expired));
+    }
+    let has_san = cert.subject_alternative_name().ok().flatten().is_some();
+    if has_san {
+        let entity = webpki::EndEntityCert::try_from(der).map_err(|_| bad(C::BadEncoding))?;
+        return entity
+            .verify_is_valid_for_subject_name(server_name)
+            .map_err(|_| bad(C::NotValidForName));
+    }
+    let wanted = match server_name {
+        ServerName::DnsName(name) => name.as_ref().to_ascii_lowercase(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        _ => return Err(bad(C::NotValidForName)),
+    };
+    let matches = cert
+        .subject()
+        .iter_common_name()
+        .filter_map(|cn| cn.as_str().ok())
+        .any(|cn| cn.eq_ignore_ascii_case(&wanted));
+    if matches {
+        Ok(())
+    } else {
+        Err(bad(C::NotValidForName))
     }
 }
 
@@ -204,6 +381,7 @@ impl ServerCertVerifier for Recording {
 struct AcceptCert {
     pin: Option<[u8; 32]>,
     provider: Arc<CryptoProvider>,
+    seen: SeenCert,
 }
 
 /// Marks a pin mismatch so the transport can tell it from other certificate errors.
@@ -218,13 +396,21 @@ impl ServerCertVerifier for AcceptCert {
         _ocsp: &[u8],
         _now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        self.seen.set(end_entity.as_ref());
         match self.pin {
             Some(pin) if sha256(end_entity.as_ref()) != pin => Err(
                 rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
                     rustls::OtherError(Arc::new(Error::transport(PIN_MISMATCH))),
                 )),
             ),
-            _ => Ok(ServerCertVerified::assertion()),
+            Some(_) => {
+                self.seen.accepted_by(Store::Pin);
+                Ok(ServerCertVerified::assertion())
+            }
+            None => {
+                self.seen.accepted_by(Store::Unverified);
+                Ok(ServerCertVerified::assertion())
+            }
         }
     }
     fn verify_tls12_signature(
@@ -262,16 +448,17 @@ impl ServerCertVerifier for AcceptCert {
 
 /// The certificate a server presents, without judging it: a bare TLS handshake.
 pub fn peer_certificate(host: &str, port: u16, timeout: std::time::Duration) -> Result<Vec<u8>> {
-    handshake(host, port, timeout, &Verify::Insecure)
+    handshake(host, port, timeout, &Verify::Insecure).map(|(der, _)| der)
 }
 
-/// A bare TLS handshake checked as `verify` says; the leaf certificate when it passes.
+/// A bare TLS handshake checked as `verify` says; the leaf certificate and the trust that
+/// accepted it, when it passes.
 pub fn handshake(
     host: &str,
     port: u16,
     timeout: std::time::Duration,
     verify: &Verify,
-) -> Result<Vec<u8>> {
+) -> Result<(Vec<u8>, Store)> {
     use std::net::ToSocketAddrs;
     let fail = |e: &dyn fmt::Display| Error::transport(format!("cannot reach {host}:{port}: {e}"));
     let addr = (host, port)
@@ -289,8 +476,10 @@ pub fn handshake(
     while conn.is_handshaking() {
         conn.complete_io(&mut tcp).map_err(|e| fail(&e))?;
     }
-    seen.get()
-        .ok_or_else(|| fail(&"the server sent no certificate"))
+    let der = seen
+        .get()
+        .ok_or_else(|| fail(&"the server sent no certificate"))?;
+    Ok((der, seen.store().unwrap_or(Store::Unverified)))
 }
 
 /// ureq connector that wraps the TCP transport in rustls with our [`ClientConfig`].

@@ -278,6 +278,10 @@ impl Client {
                     t.describe()
                 )
             }
+            e if tls::is_self_signed_ca(e) => format!(
+                "the certificate of {} is self-signed and not trusted here (SHA-256 {fp}): check that fingerprint on the server, then run cpcall trust (pins it) or set ca_file to that very certificate",
+                t.host
+            ),
             rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => format!(
                 "the certificate of {} is not signed by a trusted CA (self-signed? SHA-256 {fp}): {how}",
                 t.host

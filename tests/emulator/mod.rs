@@ -72,6 +72,11 @@ pub struct Options {
     /// Present one self-signed certificate with `CA:TRUE` (what `openssl req -x509` makes)
     /// instead of a leaf signed by a test CA; `ca_pem` is then that certificate.
     pub self_signed: bool,
+    /// The server certificate's subjectAltName entries (default localhost, 127.0.0.1, ::1).
+    pub cert_names: Option<Vec<String>>,
+    /// A certificate and key made elsewhere (PEM), e.g. by `openssl req -x509`: presented as
+    /// they are, the certificate also being `ca_pem`.
+    pub identity_pem: Option<(String, String)>,
     /// The server certificate's common name (default `localhost`): anything a certificate's
     /// maker can write, line breaks and escape sequences included.
     pub cert_common_name: Option<String>,
@@ -185,6 +190,8 @@ impl Default for Options {
             cert_days_left: None,
             idle_close: None,
             cert_common_name: None,
+            cert_names: None,
+            identity_pem: None,
             string_counts: false,
             announce_extra: 0,
             page_cap: None,
@@ -412,12 +419,14 @@ fn make_tls(options: &Options) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().expect("server key");
-    let mut params = CertificateParams::new(vec![
-        "localhost".to_string(),
-        "127.0.0.1".to_string(),
-        "::1".to_string(),
-    ])
-    .expect("server params");
+    let names = options.cert_names.clone().unwrap_or_else(|| {
+        vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ]
+    });
+    let mut params = CertificateParams::new(names).expect("server params");
     params
         .distinguished_name
         .push(DnType::CommonName, common_name.unwrap_or("localhost"));
@@ -436,6 +445,20 @@ fn make_tls(options: &Options) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
             .with_single_cert(chain, key_der)
             .expect("server TLS config")
     };
+    if let Some((cert_pem, key_pem)) = &options.identity_pem {
+        use rustls::pki_types::pem::PemObject;
+        let cert = rustls::pki_types::CertificateDer::from_pem_slice(cert_pem.as_bytes())
+            .expect("identity certificate");
+        let key_der = rustls::pki_types::PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+            .expect("identity key");
+        let config = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key_der)
+            .expect("server TLS config");
+        return (cert_pem.clone(), cert.to_vec(), Arc::new(config));
+    }
     if options.self_signed {
         // What `openssl req -x509 -newkey rsa -subj /CN=… -addext subjectAltName=…` makes, and
         // what cPanel's own self-signed service certificates look like: one certificate,

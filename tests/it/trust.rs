@@ -1,11 +1,11 @@
-//! Issue 4, pinning on first use: `cpcall trust` shows the certificate and writes pin_sha256
+//! Trust: `cpcall trust` shows the certificate and writes pin_sha256
 //! into the profile, keeping the rest of the file as it was.
 
 use std::os::unix::fs::PermissionsExt;
 
 use crate::common::Fixture;
 use crate::emulator::accounts::{fingerprint_hint, ROOT};
-use crate::emulator::Service;
+use crate::emulator::{Options, Service};
 
 fn untrusted(f: &Fixture, extra: &str) -> String {
     format!(
@@ -99,4 +99,125 @@ fn a_pin_beats_insecure_in_the_file() {
         !out.stderr.contains("verification is off"),
         "{pinned}\n{out:#?}"
     );
+}
+
+fn self_signed(options: Options) -> Fixture {
+    Fixture::with(Options {
+        self_signed: true,
+        ..options
+    })
+}
+
+/// `openssl req -x509` makes a self-signed certificate with CA:TRUE: `ca_file` pointing at it
+/// works, as `curl --cacert` does; the name and the dates are still checked.
+#[test]
+fn ca_file_accepts_the_servers_own_self_signed_certificate() {
+    let f = self_signed(Options::default());
+    f.call(&f.root_token("w", ""), &["whm", "version"]).assert_code(0);
+    let doctor = f.call(&f.root_token("w", ""), &["doctor"]);
+    doctor.assert_stdout("is itself in ca_file (self-signed), and its names and dates fit");
+
+    let elsewhere = self_signed(Options {
+        cert_names: Some(vec!["other.example".into()]),
+        ..Options::default()
+    });
+    elsewhere
+        .call(&elsewhere.root_token("w", ""), &["whm", "version"])
+        .assert_failure(4, "not valid for that name");
+    let expired = self_signed(Options {
+        cert_days_left: Some(-3),
+        ..Options::default()
+    });
+    expired
+        .call(&expired.root_token("w", ""), &["whm", "version"])
+        .assert_failure(4, "has expired");
+    // Without ca_file the certificate is as unknown as ever.
+    let bare = self_signed(Options::default());
+    let config = format!(
+        "[profiles.w]\nhost = \"127.0.0.1\"\nport = {}\ntoken = \"{}\"\n",
+        bare.emu.port(Service::Whm, true),
+        ROOT.whm_token.unwrap()
+    );
+    bare.call(&config, &["whm", "version"])
+        .assert_failure(4, "is self-signed and not trusted here");
+}
+
+#[test]
+fn a_certificate_made_by_openssl_req_x509_works_from_ca_file() {
+    if !crate::common::have_tool("openssl", "it makes the certificate users give us") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for san in [true, false] {
+        let mut cmd = std::process::Command::new("openssl");
+        cmd.current_dir(dir.path())
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
+            .args(["-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "30"])
+            .args(["-subj", "/CN=localhost"]);
+        if san {
+            cmd.args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]);
+        }
+        let made = cmd.output().unwrap();
+        assert!(made.status.success(), "{made:?}");
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let text = std::process::Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(dir.path().join("cert.pem"))
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&text.stdout).contains("CA:TRUE"), "openssl makes CA:TRUE");
+        let f = Fixture::with(Options {
+            identity_pem: Some((read("cert.pem"), read("key.pem"))),
+            ..Options::default()
+        });
+        // With a subjectAltName the names are those; without one, the common name.
+        let host = if san { "127.0.0.1" } else { "localhost" };
+        let config = f
+            .root_token("w", "")
+            .replace("host = \"127.0.0.1\"", &format!("host = \"{host}\""));
+        f.call(&config, &["whm", "version"]).assert_code(0);
+    }
+}
+
+#[test]
+fn the_platform_trust_store_is_used_and_named() {
+    let f = Fixture::new();
+    let ca = f.ca_file();
+    let config = format!(
+        "[profiles.w]\nhost = \"127.0.0.1\"\nport = {}\ntoken = \"{}\"\n",
+        f.emu.port(Service::Whm, true),
+        ROOT.whm_token.unwrap()
+    );
+    for var in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
+        let value = if var == "SSL_CERT_FILE" {
+            ca.display().to_string()
+        } else {
+            // A c_rehash-style directory: the CA under its subject hash name.
+            let dir = f.path("certs");
+            std::fs::create_dir_all(&dir).unwrap();
+            let hash = std::process::Command::new("openssl")
+                .args(["x509", "-noout", "-subject_hash", "-in"])
+                .arg(&ca)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default();
+            if hash.is_empty() {
+                continue;
+            }
+            std::fs::copy(&ca, dir.join(format!("{hash}.0"))).unwrap();
+            dir.display().to_string()
+        };
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(f.config(&config))
+            .args(["whm", "version"])
+            .env(var, &value);
+        f.output(cmd, None).assert_code(0);
+        let mut cmd = f.cmd();
+        cmd.arg("-c").arg(f.config(&config)).arg("doctor").env(var, &value);
+        f.output(cmd, None)
+            .assert_stdout("verifies against the platform's trust store");
+    }
+    f.call(&f.root_token("w", ""), &["doctor"])
+        .assert_stdout("verifies against ca_file");
 }
