@@ -351,8 +351,13 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
             )));
         }
     }
-    let new = configure::ask_profile(&mut configure::Asker::new())?;
-    let target = profile::build(name.to_string(), &new.config, &g.flags())?;
+    let mut asker = configure::Asker::new();
+    let mut new = configure::ask_profile(&mut asker)?;
+    let mut target = profile::build(name.to_string(), &new.config, &g.flags())?;
+    if let Some(sha256) = first_contact(&target, name, &mut asker)? {
+        new.pin(&sha256);
+        target = profile::build(name.to_string(), &new.config, &g.flags())?;
+    }
     let call = Call::harmless(target.service);
     let client = Client::new(&target, g.verbose, max_body(g))?;
     let response = auth::send(&client, &target, &call.request(Method::Post)?)?;
@@ -376,6 +381,50 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
         path.display()
     ));
     Ok(Exit::Success)
+}
+
+/// First contact with a server whose certificate this machine does not trust (a new cPanel
+/// box is self-signed): show the certificate and offer to pin it, as `cpcall trust` does. The
+/// SHA-256 to pin, when the person agrees; an error naming the ways out otherwise.
+fn first_contact(
+    target: &Target,
+    name: &str,
+    asker: &mut configure::Asker,
+) -> Result<Option<[u8; 32]>> {
+    if !target.tls || !matches!(target.verify, Verify::Roots { .. }) {
+        return Ok(None);
+    }
+    let Err(refusal) = crate::tls::handshake(&target.host, target.port, target.timeout, &target.verify)
+    else {
+        return Ok(None);
+    };
+    // No certificate at all (no TLS, no server): the test call will say what is wrong.
+    let Ok(der) = crate::tls::peer_certificate(&target.host, target.port, target.timeout) else {
+        return Ok(None);
+    };
+    let info = crate::trust::describe(&der)?;
+    stderr::say(format!(
+        "{}:{} presents a certificate this machine does not trust ({}):",
+        target.host,
+        target.port,
+        refusal.message().rsplit(": ").next().unwrap_or_default()
+    ));
+    stderr::lines(&info.to_string());
+    let ways_out = format!(
+        "set the CA answer to the CA that signed it (or to the server's own certificate file), or pin it: at a terminal, cpcall config add {name} offers to"
+    );
+    if !asker.is_interactive() {
+        return Err(Error::transport(format!(
+            "the server's certificate is not trusted; nothing saved: {ways_out}"
+        )));
+    }
+    if asker.confirm("Pin it for this profile? Compare the SHA-256 with the server's own first.")? {
+        Ok(Some(info.sha256))
+    } else {
+        Err(Error::transport(format!(
+            "the server's certificate is not trusted; nothing saved: {ways_out}, or pin it later with cpcall -p {name} trust"
+        )))
+    }
 }
 
 /// The config file, unless `--host` without `-p` makes the target from flags and environment.

@@ -124,6 +124,16 @@ impl Asker {
         }
     }
 
+    pub fn is_interactive(&self) -> bool {
+        self.interactive
+    }
+
+    /// A yes/no question; no unless the answer is y or yes.
+    pub fn confirm(&mut self, question: &str) -> Result<bool> {
+        let answer = self.ask(&format!("{question} [y/N]"), Some(""))?;
+        Ok(matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"))
+    }
+
     fn ask(&mut self, question: &str, default: Option<&str>) -> Result<String> {
         let hint = default
             .filter(|d| !d.is_empty())
@@ -174,6 +184,15 @@ impl Default for Asker {
 pub struct NewProfile {
     pub table: toml_edit::Table,
     pub config: config::ProfileConfig,
+}
+
+impl NewProfile {
+    /// Pins the server's certificate (first contact with a self-signed server).
+    pub fn pin(&mut self, sha256: &[u8; 32]) {
+        let hex: String = sha256.iter().map(|b| format!("{b:02x}")).collect();
+        self.table.insert("pin_sha256", toml_edit::value(hex.clone()));
+        self.config.pin_sha256 = Some(hex);
+    }
 }
 
 pub fn ask_profile(asker: &mut Asker) -> Result<NewProfile> {

@@ -113,9 +113,67 @@ pub fn resolve(
             ))
         })?;
         let (name, profile) = loaded.file.select(flags.profile.as_deref())?;
-        (name.to_string(), profile.clone())
+        (name.to_string(), with_env_credentials(name, profile, env)?)
     };
     build(name, &profile, flags)
+}
+
+/// The `CPCALL_*` credential variables.
+const CREDENTIAL_VARS: [&str; 4] = [
+    "CPCALL_TOKEN",
+    "CPCALL_ACCESSHASH",
+    "CPCALL_PASSWORD",
+    "CPCALL_TOTP_SECRET",
+];
+
+/// A profile, with the `CPCALL_*` credentials of the environment where it has none. A
+/// credential given explicitly is never dropped in silence: when the profile has credentials
+/// of its own, or another user, the variables and the file disagree, and that is an error
+/// naming both (else the profile's secret could go where the variables were meant to).
+fn with_env_credentials(
+    name: &str,
+    profile: &ProfileConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ProfileConfig> {
+    let set: Vec<&str> = CREDENTIAL_VARS
+        .into_iter()
+        .filter(|v| env(v).is_some())
+        .collect();
+    let user = env("CPCALL_USER");
+    if set.is_empty() && user.is_none() {
+        return Ok(profile.clone());
+    }
+    let own: Vec<&str> = [
+        SecretName::Token,
+        SecretName::Accesshash,
+        SecretName::Password,
+        SecretName::TotpSecret,
+    ]
+    .into_iter()
+    .filter(|s| profile.secret_source(*s).ok().flatten().is_some())
+    .map(SecretName::key)
+    .collect();
+    if let (Some(var), Some(key)) = (set.first(), own.first()) {
+        return Err(Error::usage(format!(
+            "${var} is set, and profile \"{name}\" has its own {key} in the config file: unset {var}, or leave out the profile (--host alone takes credentials from the environment)"
+        )));
+    }
+    let mut merged = profile.clone();
+    match (&profile.user, user) {
+        (Some(theirs), Some(ours)) if *theirs != ours => {
+            return Err(Error::usage(format!(
+                "$CPCALL_USER is {ours}, and profile \"{name}\" says user = \"{theirs}\": unset CPCALL_USER, or leave out the profile"
+            )))
+        }
+        (None, Some(ours)) => merged.user = Some(ours),
+        _ => {}
+    }
+    let fill = from_env(env);
+    merged.token_env = merged.token_env.or(fill.token_env);
+    merged.accesshash_env = merged.accesshash_env.or(fill.accesshash_env);
+    merged.password_env = merged.password_env.or(fill.password_env);
+    merged.totp_secret_env = merged.totp_secret_env.or(fill.totp_secret_env);
+    Ok(merged)
 }
 
 /// The ad-hoc profile: credentials named by `CPCALL_*` variables, read when needed.
@@ -399,6 +457,31 @@ mod tests {
             assert!(err.message().contains(want), "{text:?}: {err}");
             assert_eq!(err.exit, crate::error::Exit::Usage);
         }
+    }
+
+    #[test]
+    fn environment_credentials_fill_a_profile_or_clash_with_it() {
+        let env: HashMap<&str, &str> = [("CPCALL_TOKEN", "tok")].into();
+        let lookup = |k: &str| env.get(k).map(|v| v.to_string());
+        let bare = loaded("[profiles.p]\nhost='h.example'\nuser='bob'\n");
+        let t = resolve(&Flags::default(), Some(&bare), &lookup).unwrap();
+        assert_eq!(t.secrets.token, Some(Source::Env("CPCALL_TOKEN".into())));
+        assert_eq!(t.auth, AuthKind::Token);
+        let own = loaded("[profiles.p]\nhost='h.example'\ntoken='mine'\n");
+        let flags = Flags {
+            profile: Some("p".into()),
+            host: Some("other.example".into()),
+            ..Flags::default()
+        };
+        let err = resolve(&flags, Some(&own), &lookup).unwrap_err();
+        assert!(
+            err.message().contains("$CPCALL_TOKEN is set, and profile \"p\" has its own token"),
+            "{err}"
+        );
+        let env: HashMap<&str, &str> = [("CPCALL_USER", "amy")].into();
+        let lookup = |k: &str| env.get(k).map(|v| v.to_string());
+        let err = resolve(&Flags::default(), Some(&bare), &lookup).unwrap_err();
+        assert!(err.message().contains("$CPCALL_USER is amy"), "{err}");
     }
 
     #[test]

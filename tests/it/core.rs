@@ -561,3 +561,26 @@ fn connection_refused_is_a_transport_failure() {
     f.call(&profile, &["whm", "version"])
         .assert_failure(4, "connection refused");
 }
+
+/// A credential given explicitly is never dropped: CPCALL_* variables fill a profile that has
+/// none, and clash (exit 2, naming both) with one that has its own.
+#[test]
+fn environment_credentials_and_profiles() {
+    let f = Fixture::new();
+    let bare = f.profile("bare", Service::Whm, "user = \"root\"");
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.config(&format!("{bare}{}", f.root_token("own", ""))))
+        .args(["-p", "bare", "whm", "version"])
+        .env("CPCALL_TOKEN", ROOT.whm_token.unwrap());
+    f.output(cmd, None).assert_code(0);
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.path("config.toml"))
+        .args(["--host", "other.example", "whm", "version"])
+        .env("CPCALL_PROFILE", "own")
+        .env("CPCALL_TOKEN", "meant-for-other");
+    f.output(cmd, None)
+        .assert_failure(2, "$CPCALL_TOKEN is set, and profile \"own\" has its own token");
+    assert_eq!(f.requests().len(), 1);
+}

@@ -106,6 +106,16 @@ fn login_with_totp_secret_or_otp_flag() {
     f.call(&without, &["cpanel", "Ftp", "list_ftp"])
         .assert_code(0);
     assert_eq!(f.emu.logins(), 2);
+
+    // --otp typed on the command line wins over the profile's totp_secret (here a wrong one).
+    let stale = f.profile(
+        "c",
+        Service::Cpanel,
+        &format!("{base}
+totp_secret = \"AAAAAAAAAAAAAAAA\""),
+    );
+    let code = totp_at(CPTEST.totp.unwrap(), unix_now());
+    f.call(&stale, &["login", "--otp", &code]).assert_code(0);
 }
 
 #[test]

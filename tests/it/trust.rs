@@ -221,3 +221,47 @@ fn the_platform_trust_store_is_used_and_named() {
     f.call(&f.root_token("w", ""), &["doctor"])
         .assert_stdout("verifies against ca_file");
 }
+
+/// First contact with a self-signed server: `config add` shows the certificate and, at a
+/// terminal, offers to pin it; piped, it says how (trust, ca_file) and saves nothing.
+#[test]
+fn config_add_offers_to_pin_a_self_signed_server() {
+    let f = self_signed(Options::default());
+    let path = f.path("new.toml");
+    let port = f.emu.port(Service::Whm, true);
+    let token = ROOT.whm_token.unwrap();
+    let mut cmd = f.cmd();
+    cmd.arg("-c").arg(&path).args(["config", "add", "box"]);
+    let piped = f.output(cmd, Some(&format!("127.0.0.1\nwhm\n{port}\nroot\ntoken\n{token}\n\n")));
+    piped
+        .assert_code(4)
+        .assert_stderr("presents a certificate this machine does not trust")
+        .assert_stderr(&fingerprint_hint(&f.emu.pin_hex()))
+        .assert_stderr("nothing saved")
+        .assert_stderr("offers to");
+    assert!(!path.exists());
+
+    let Some(term) = crate::common::Tmux::start(&f) else { return };
+    term.send(&format!("cpcall -c {} config add box", path.display()));
+    term.key("Enter");
+    for (question, answer) in [
+        ("Host name", "127.0.0.1"),
+        ("Service", "whm"),
+        ("Port", &port.to_string()),
+        ("User name", "root"),
+        ("Authentication", "token"),
+        ("The token", token),
+        ("CA certificate file", ""),
+        ("Pin it for this profile?", "y"),
+    ] {
+        term.wait_for(question);
+        term.send(answer);
+        term.key("Enter");
+    }
+    term.wait_for("saved in");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains(&format!("pin_sha256 = \"{}\"", f.emu.pin_hex())), "{saved}");
+    let mut cmd = f.cmd();
+    cmd.arg("-c").arg(&path).args(["-p", "box", "whm", "version"]);
+    f.output(cmd, None).assert_code(0);
+}
