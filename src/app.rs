@@ -394,12 +394,22 @@ fn first_contact(
     if !target.tls || !matches!(target.verify, Verify::Roots { .. }) {
         return Ok(None);
     }
-    let Err(refusal) = crate::tls::handshake(&target.host, target.port, target.timeout, &target.verify)
-    else {
+    let Err(refusal) = crate::tls::handshake(
+        &target.host,
+        target.port,
+        target.timeout,
+        target.proxy.as_ref(),
+        &target.verify,
+    ) else {
         return Ok(None);
     };
     // No certificate at all (no TLS, no server): the test call will say what is wrong.
-    let Ok(der) = crate::tls::peer_certificate(&target.host, target.port, target.timeout) else {
+    let Ok(der) = crate::tls::peer_certificate(
+        &target.host,
+        target.port,
+        target.timeout,
+        target.proxy.as_ref(),
+    ) else {
         return Ok(None);
     };
     let info = crate::trust::describe(&der)?;
@@ -456,7 +466,12 @@ fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result
             target.describe()
         )));
     }
-    let der = crate::tls::peer_certificate(&target.host, target.port, target.timeout)?;
+    let der = crate::tls::peer_certificate(
+        &target.host,
+        target.port,
+        target.timeout,
+        target.proxy.as_ref(),
+    )?;
     let info = crate::trust::describe(&der)?;
     stderr::say(format!(
         "{}:{} presents this certificate:",

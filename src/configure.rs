@@ -190,7 +190,8 @@ impl NewProfile {
     /// Pins the server's certificate (first contact with a self-signed server).
     pub fn pin(&mut self, sha256: &[u8; 32]) {
         let hex: String = sha256.iter().map(|b| format!("{b:02x}")).collect();
-        self.table.insert("pin_sha256", toml_edit::value(hex.clone()));
+        self.table
+            .insert("pin_sha256", toml_edit::value(hex.clone()));
         self.config.pin_sha256 = Some(hex);
     }
 }

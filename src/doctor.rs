@@ -274,7 +274,40 @@ fn connect(addr: &std::net::SocketAddr, timeout: Duration) -> Result<Duration, s
     TcpStream::connect_timeout(addr, timeout).map(|_| started.elapsed())
 }
 
+/// Through a proxy, the route is the proxy's tunnel: the proxy resolves the name, and only
+/// the configured port is tried.
+fn route_via_proxy(checks: &mut Checks, t: &Target, proxy: &crate::proxy::Proxy) -> Option<()> {
+    let started = Instant::now();
+    let timeout = t.timeout.min(Duration::from_secs(5));
+    match crate::proxy::connect(&t.host, t.port, timeout, Some(proxy)) {
+        Ok(_) => {
+            checks.ok(
+                "route",
+                format!(
+                    "the proxy {} tunnels to {}:{} ({} ms)",
+                    proxy.describe(),
+                    t.host,
+                    t.port,
+                    started.elapsed().as_millis()
+                ),
+            );
+            Some(())
+        }
+        Err(e) => {
+            checks.fail(
+                "route",
+                format!("no tunnel to {}:{} through the proxy: {e}", t.host, t.port),
+                "check the proxy variable (https_proxy, no_proxy) and that the proxy allows CONNECT to this port",
+            );
+            None
+        }
+    }
+}
+
 fn route(checks: &mut Checks, t: &Target) -> Option<()> {
+    if let Some(proxy) = &t.proxy {
+        return route_via_proxy(checks, t, proxy);
+    }
     let addrs: Vec<std::net::SocketAddr> = match (t.host.as_str(), t.port).to_socket_addrs() {
         Ok(a) => a.collect(),
         Err(e) => {
@@ -360,7 +393,7 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
 }
 
 fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
-    let der = match tls::peer_certificate(&t.host, t.port, t.timeout) {
+    let der = match tls::peer_certificate(&t.host, t.port, t.timeout, t.proxy.as_ref()) {
         Ok(d) => d,
         Err(e) => {
             checks.fail(
@@ -403,16 +436,16 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         return Some(());
     }
     // The same verifier a call uses, so doctor names the trust that really decided.
-    let how = match tls::handshake(&t.host, t.port, t.timeout, &t.verify) {
+    let how = match tls::handshake(&t.host, t.port, t.timeout, t.proxy.as_ref(), &t.verify) {
         Ok((_, store)) => store.describe(),
         Err(e) => {
-        let reason = e
-            .message()
-            .rsplit(": ")
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let fix = match &t.verify {
+            let reason = e
+                .message()
+                .rsplit(": ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let fix = match &t.verify {
             Verify::Pin(_) => "if the certificate was renewed on purpose, run cpcall trust again; otherwise the connection may be intercepted".to_string(),
             _ => format!("after checking the fingerprint on the server, run cpcall -p {} trust (pins it), or set ca_file to the CA that signed it", t.profile),
         };

@@ -23,6 +23,7 @@ pub mod output;
 pub mod paginate;
 pub mod params;
 pub mod profile;
+pub mod proxy;
 pub mod response;
 pub mod secret;
 pub mod session;

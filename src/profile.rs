@@ -39,6 +39,8 @@ pub struct Target {
     pub auth: AuthKind,
     pub secrets: Secrets,
     pub cpanel_user: Option<String>,
+    /// The HTTP proxy to tunnel through, from the environment as curl reads it.
+    pub proxy: Option<crate::proxy::Proxy>,
 }
 
 /// Where each secret of the target comes from; read only when the auth in use needs it.
@@ -248,6 +250,7 @@ pub fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
         None => infer_auth(&secrets, &whose, ad_hoc)?,
     };
 
+    let proxy = crate::proxy::for_host(&host, tls, &|k| std::env::var(k).ok())?;
     Ok(Target {
         profile: name,
         host,
@@ -260,6 +263,7 @@ pub fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
         auth,
         secrets,
         cpanel_user: p.cpanel_user.clone(),
+        proxy,
     })
 }
 
@@ -475,7 +479,8 @@ mod tests {
         };
         let err = resolve(&flags, Some(&own), &lookup).unwrap_err();
         assert!(
-            err.message().contains("$CPCALL_TOKEN is set, and profile \"p\" has its own token"),
+            err.message()
+                .contains("$CPCALL_TOKEN is set, and profile \"p\" has its own token"),
             "{err}"
         );
         let env: HashMap<&str, &str> = [("CPCALL_USER", "amy")].into();

@@ -90,7 +90,9 @@ impl Store {
         match self {
             Store::Pin => "matches pin_sha256",
             Store::CaFile => "verifies against ca_file",
-            Store::CaFileItself => "is itself in ca_file (self-signed), and its names and dates fit",
+            Store::CaFileItself => {
+                "is itself in ca_file (self-signed), and its names and dates fit"
+            }
             Store::Platform => "verifies against the platform's trust store",
             Store::Bundled => "verifies against the bundled Mozilla roots",
             Store::Unverified => "is not verified (insecure)",
@@ -142,11 +144,9 @@ fn provider() -> Arc<CryptoProvider> {
 pub fn client_config(verify: &Verify, seen: SeenCert) -> Result<Arc<ClientConfig>> {
     let provider = provider();
     let verifier: Arc<dyn ServerCertVerifier> = match verify {
-        Verify::Roots { ca_file } => Arc::new(Stores::new(
-            ca_file.as_deref(),
-            provider.clone(),
-            seen,
-        )?),
+        Verify::Roots { ca_file } => {
+            Arc::new(Stores::new(ca_file.as_deref(), provider.clone(), seen)?)
+        }
         Verify::Pin(pin) => Arc::new(AcceptCert {
             pin: Some(*pin),
             provider: provider.clone(),
@@ -283,7 +283,10 @@ impl ServerCertVerifier for Stores {
             }
         }
         let platform = self.platform().map(|v| (v, Store::Platform));
-        for (verifier, store) in platform.into_iter().chain([(&self.bundled, Store::Bundled)]) {
+        for (verifier, store) in platform
+            .into_iter()
+            .chain([(&self.bundled, Store::Bundled)])
+        {
             match verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
                 Ok(_) => return self.accept(store),
                 Err(e) => refusals.push(e),
@@ -447,8 +450,13 @@ impl ServerCertVerifier for AcceptCert {
 }
 
 /// The certificate a server presents, without judging it: a bare TLS handshake.
-pub fn peer_certificate(host: &str, port: u16, timeout: std::time::Duration) -> Result<Vec<u8>> {
-    handshake(host, port, timeout, &Verify::Insecure).map(|(der, _)| der)
+pub fn peer_certificate(
+    host: &str,
+    port: u16,
+    timeout: std::time::Duration,
+    proxy: Option<&crate::proxy::Proxy>,
+) -> Result<Vec<u8>> {
+    handshake(host, port, timeout, proxy, &Verify::Insecure).map(|(der, _)| der)
 }
 
 /// A bare TLS handshake checked as `verify` says; the leaf certificate and the trust that
@@ -457,18 +465,11 @@ pub fn handshake(
     host: &str,
     port: u16,
     timeout: std::time::Duration,
+    proxy: Option<&crate::proxy::Proxy>,
     verify: &Verify,
 ) -> Result<(Vec<u8>, Store)> {
-    use std::net::ToSocketAddrs;
     let fail = |e: &dyn fmt::Display| Error::transport(format!("cannot reach {host}:{port}: {e}"));
-    let addr = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| fail(&e))?
-        .next()
-        .ok_or_else(|| fail(&"no address"))?;
-    let mut tcp = std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| fail(&e))?;
-    tcp.set_read_timeout(Some(timeout)).map_err(|e| fail(&e))?;
-    tcp.set_write_timeout(Some(timeout)).map_err(|e| fail(&e))?;
+    let mut tcp = crate::proxy::connect(host, port, timeout, proxy).map_err(|e| fail(&e))?;
     let seen = SeenCert::default();
     let config = client_config(verify, seen.clone())?;
     let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e))?;

@@ -58,7 +58,10 @@ impl Client {
     pub fn new(target: &Target, verbose: bool, max_body: u64) -> Result<Self> {
         let seen = SeenCert::default();
         let tls_config = tls::client_config(&target.verify, seen.clone())?;
+        // Our proxy or none: ureq's own reading of the environment differs from curl's.
+        let proxy = target.proxy.as_ref().map(|p| p.to_ureq()).transpose()?;
         let config = ureq::Agent::config_builder()
+            .proxy(proxy)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(target.timeout))
@@ -196,6 +199,9 @@ impl Client {
             format!("?{}", masked_form(&req.query))
         };
         stderr::line(&format!("* {} ({})", self.base, self.target.describe()));
+        if let Some(proxy) = &self.target.proxy {
+            stderr::line(&format!("* through the proxy {}", proxy.describe()));
+        }
         stderr::line(&format!("> {} {}{}", req.method.as_str(), req.path, query));
         for (name, _) in auth {
             stderr::line(&format!("> {name}: ***"));
@@ -220,6 +226,15 @@ impl Client {
             }
             ureq::Error::ConnectionFailed => self.refused(&at),
             ureq::Error::Rustls(e) => self.tls_error(&e),
+            ureq::Error::ConnectProxyFailed(why) => {
+                let proxy = t.proxy.as_ref().map_or_else(String::new, |p| format!(" {}", p.describe()));
+                let fix = if why.contains("407") {
+                    "give its user and password in the proxy URL (http://user:password@proxy:port)"
+                } else {
+                    "check that the proxy allows CONNECT to this port, or list the host in no_proxy"
+                };
+                Error::transport(format!("the proxy{proxy} did not open a tunnel to {at} ({why}): {fix}"))
+            }
             ureq::Error::BodyExceedsLimit(n) => Error::transport(format!(
                 "the answer from {at} is larger than {n} bytes (--max-size): raise --max-size, or narrow the call (api.filter, api.chunk)"
             )),

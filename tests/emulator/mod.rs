@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod http;
+pub mod proxy;
 pub mod server;
 
 use std::collections::HashMap;

@@ -580,7 +580,9 @@ fn environment_credentials_and_profiles() {
         .args(["--host", "other.example", "whm", "version"])
         .env("CPCALL_PROFILE", "own")
         .env("CPCALL_TOKEN", "meant-for-other");
-    f.output(cmd, None)
-        .assert_failure(2, "$CPCALL_TOKEN is set, and profile \"own\" has its own token");
+    f.output(cmd, None).assert_failure(
+        2,
+        "$CPCALL_TOKEN is set, and profile \"own\" has its own token",
+    );
     assert_eq!(f.requests().len(), 1);
 }

@@ -14,6 +14,7 @@ mod fleet;
 mod hostile_server;
 mod hygiene;
 mod local_files;
+mod proxies;
 mod sessions;
 mod shell;
 mod trust;

@@ -111,8 +111,10 @@ fn login_with_totp_secret_or_otp_flag() {
     let stale = f.profile(
         "c",
         Service::Cpanel,
-        &format!("{base}
-totp_secret = \"AAAAAAAAAAAAAAAA\""),
+        &format!(
+            "{base}
+totp_secret = \"AAAAAAAAAAAAAAAA\""
+        ),
     );
     let code = totp_at(CPTEST.totp.unwrap(), unix_now());
     f.call(&stale, &["login", "--otp", &code]).assert_code(0);

@@ -113,7 +113,8 @@ fn self_signed(options: Options) -> Fixture {
 #[test]
 fn ca_file_accepts_the_servers_own_self_signed_certificate() {
     let f = self_signed(Options::default());
-    f.call(&f.root_token("w", ""), &["whm", "version"]).assert_code(0);
+    f.call(&f.root_token("w", ""), &["whm", "version"])
+        .assert_code(0);
     let doctor = f.call(&f.root_token("w", ""), &["doctor"]);
     doctor.assert_stdout("is itself in ca_file (self-signed), and its names and dates fit");
 
@@ -151,8 +152,17 @@ fn a_certificate_made_by_openssl_req_x509_works_from_ca_file() {
     for san in [true, false] {
         let mut cmd = std::process::Command::new("openssl");
         cmd.current_dir(dir.path())
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])
-            .args(["-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "30"])
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args([
+                "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "30",
+            ])
             .args(["-subj", "/CN=localhost"]);
         if san {
             cmd.args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]);
@@ -165,7 +175,10 @@ fn a_certificate_made_by_openssl_req_x509_works_from_ca_file() {
             .arg(dir.path().join("cert.pem"))
             .output()
             .unwrap();
-        assert!(String::from_utf8_lossy(&text.stdout).contains("CA:TRUE"), "openssl makes CA:TRUE");
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("CA:TRUE"),
+            "openssl makes CA:TRUE"
+        );
         let f = Fixture::with(Options {
             identity_pem: Some((read("cert.pem"), read("key.pem"))),
             ..Options::default()
@@ -214,7 +227,10 @@ fn the_platform_trust_store_is_used_and_named() {
             .env(var, &value);
         f.output(cmd, None).assert_code(0);
         let mut cmd = f.cmd();
-        cmd.arg("-c").arg(f.config(&config)).arg("doctor").env(var, &value);
+        cmd.arg("-c")
+            .arg(f.config(&config))
+            .arg("doctor")
+            .env(var, &value);
         f.output(cmd, None)
             .assert_stdout("verifies against the platform's trust store");
     }
@@ -232,7 +248,10 @@ fn config_add_offers_to_pin_a_self_signed_server() {
     let token = ROOT.whm_token.unwrap();
     let mut cmd = f.cmd();
     cmd.arg("-c").arg(&path).args(["config", "add", "box"]);
-    let piped = f.output(cmd, Some(&format!("127.0.0.1\nwhm\n{port}\nroot\ntoken\n{token}\n\n")));
+    let piped = f.output(
+        cmd,
+        Some(&format!("127.0.0.1\nwhm\n{port}\nroot\ntoken\n{token}\n\n")),
+    );
     piped
         .assert_code(4)
         .assert_stderr("presents a certificate this machine does not trust")
@@ -241,7 +260,9 @@ fn config_add_offers_to_pin_a_self_signed_server() {
         .assert_stderr("offers to");
     assert!(!path.exists());
 
-    let Some(term) = crate::common::Tmux::start(&f) else { return };
+    let Some(term) = crate::common::Tmux::start(&f) else {
+        return;
+    };
     term.send(&format!("cpcall -c {} config add box", path.display()));
     term.key("Enter");
     for (question, answer) in [
@@ -260,8 +281,13 @@ fn config_add_offers_to_pin_a_self_signed_server() {
     }
     term.wait_for("saved in");
     let saved = std::fs::read_to_string(&path).unwrap();
-    assert!(saved.contains(&format!("pin_sha256 = \"{}\"", f.emu.pin_hex())), "{saved}");
+    assert!(
+        saved.contains(&format!("pin_sha256 = \"{}\"", f.emu.pin_hex())),
+        "{saved}"
+    );
     let mut cmd = f.cmd();
-    cmd.arg("-c").arg(&path).args(["-p", "box", "whm", "version"]);
+    cmd.arg("-c")
+        .arg(&path)
+        .args(["-p", "box", "whm", "version"]);
     f.output(cmd, None).assert_code(0);
 }

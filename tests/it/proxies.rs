@@ -1,0 +1,92 @@
+//! Proxies, as curl reads them from the environment: `https_proxy`/`HTTPS_PROXY`,
+//! `http_proxy` (lower case only), `all_proxy`, `no_proxy`; CONNECT tunnels, so TLS and its
+//! verification stay end to end; proxy credentials never shown.
+
+use crate::common::Fixture;
+use crate::emulator::proxy::ConnectProxy;
+use crate::emulator::Service;
+
+#[test]
+fn calls_trust_and_doctor_go_through_the_proxy() {
+    let f = Fixture::new();
+    let proxy = ConnectProxy::start(None);
+    let config = f.config(&f.root_token("w", ""));
+    let whm = format!("127.0.0.1:{}", f.emu.port(Service::Whm, true));
+    let run = |args: &[&str], env: &[(&str, String)]| {
+        let mut cmd = f.cmd();
+        cmd.arg("-c").arg(&config).args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        f.output(cmd, None)
+    };
+    let via = [("https_proxy", proxy.url())];
+    run(&["whm", "version"], &via).assert_code(0);
+    assert_eq!(proxy.tunnels(), [whm.clone()]);
+    run(&["-v", "whm", "version"], &via).assert_stderr("* through the proxy 127.0.0.1:");
+    run(&["doctor"], &via)
+        .assert_code(0)
+        .assert_stdout("✓ route: the proxy 127.0.0.1:");
+    let tunnels = proxy.tunnels().len();
+    run(&["trust", "--yes"], &via).assert_code(0);
+    assert!(
+        proxy.tunnels().len() > tunnels,
+        "trust looks at the certificate through the proxy"
+    );
+    let calls = f.write("calls.txt", &"whm version\n".repeat(10));
+    let before = proxy.tunnels().len();
+    run(&["batch", calls.to_str().unwrap()], &via).assert_code(0);
+    assert_eq!(
+        proxy.tunnels().len() - before,
+        1,
+        "a batch keeps its one tunnel alive"
+    );
+
+    // Not for hosts in no_proxy, and not from variables curl ignores for https.
+    let before = proxy.tunnels().len();
+    for env in [
+        vec![
+            ("https_proxy", proxy.url()),
+            ("no_proxy", "localhost,127.0.0.1".to_string()),
+        ],
+        vec![("HTTPS_PROXY", proxy.url()), ("NO_PROXY", "*".to_string())],
+        vec![("http_proxy", proxy.url())],
+    ] {
+        run(&["whm", "version"], &env).assert_code(0);
+    }
+    assert_eq!(proxy.tunnels().len(), before);
+    run(
+        &["whm", "version"],
+        &[("https_proxy", "socks5://127.0.0.1:9".into())],
+    )
+    .assert_failure(2, "socks5:// proxies are not supported");
+}
+
+#[test]
+fn proxy_credentials_are_sent_and_never_shown() {
+    let f = Fixture::new();
+    let proxy = ConnectProxy::start(Some("alice:Pr0xy-S3cret"));
+    let config = f.config(&f.root_token("w", ""));
+    let with = |url: String| {
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&config)
+            .args(["-v", "whm", "version"])
+            .env("HTTPS_PROXY", url);
+        f.output(cmd, None)
+    };
+    let out = with(format!(
+        "http://alice:Pr0xy-S3cret@127.0.0.1:{}",
+        proxy.port
+    ));
+    out.assert_code(0);
+    assert!(
+        !out.stderr.contains("Pr0xy-S3cret") && !out.stdout.contains("Pr0xy-S3cret"),
+        "{out:#?}"
+    );
+    let refused = with(format!("http://alice:wrong@127.0.0.1:{}", proxy.port));
+    refused
+        .assert_failure(4, "did not open a tunnel")
+        .assert_stderr("give its user and password in the proxy URL");
+    assert!(!refused.stderr.contains("wrong@"), "{refused:#?}");
+}
