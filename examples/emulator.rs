@@ -1,6 +1,8 @@
 //! `cargo run --example emulator -- [--ca PATH] [--listaccts-mb N] [--delay-ms N]`: the test
 //! emulator as a standalone server on loopback, for trying cpcall by hand and for `bench/`.
-//! Prints shell assignments (WHM_PORT=…, CPANEL_PORT=…, …); runs until killed.
+//! Prints shell assignments on stdout (WHM_PORT=…, CPANEL_PORT=…, …, READY=1), and on stderr
+//! the accounts with their credentials and a config file for cpcall, ready to paste; runs
+//! until killed.
 
 #[path = "../tests/emulator/mod.rs"]
 mod emulator;
@@ -29,9 +31,14 @@ fn main() -> std::io::Result<()> {
         options.fault = Some(Fault::Slow(Duration::from_millis(ms)));
     }
     let emu = Emulator::start_with(options);
-    if let Some(path) = value("--ca") {
-        std::fs::write(&path, &emu.ca_pem)?;
-    }
+    let ca = value("--ca").unwrap_or_else(|| {
+        std::env::temp_dir()
+            .join("cpcall-emulator-ca.pem")
+            .display()
+            .to_string()
+    });
+    std::fs::write(&ca, &emu.ca_pem)?;
+    eprint!("{}", emu.guide(&ca));
     for (name, service) in [
         ("WHM", Service::Whm),
         ("CPANEL", Service::Cpanel),

@@ -1,6 +1,16 @@
 //! An in-process cPanel & WHM server for tests and the demo: real TCP sockets, real TLS with a
 //! certificate made at start-up, the URL forms, auth rules and answer shapes of protocol.md.
 //!
+//! The rule: as strict as cPanel, and no stricter. Every answer shape and every refusal copies
+//! a vendor behaviour and says which, citing `shared/protocol.md` (its section in quotes) or
+//! the vendor documents in `shared/seeds/`; where the vendor's exact form is unconfirmed, the
+//! comment says so and the options offer each form seen. A lenient emulator hides cpcall's
+//! bugs; a stricter one fails what cPanel accepts. `tests/it/emulator_rules.rs` holds it to
+//! these rules and replays the vendor's example clients' requests against it.
+//!
+//! Real servers also misbehave in ways cpcall must survive: `Options` turns those on (numbers
+//! as strings, capped pages, closed connections, faults, hostile answers).
+//!
 //! Every request is recorded (`requests()`), so tests can check what went over the wire.
 #![allow(dead_code)]
 
@@ -399,6 +409,44 @@ impl Emulator {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.log.lock().unwrap().clone()
+    }
+
+    /// The accounts, their credentials, and a config file for cpcall with one profile per way in.
+    pub fn guide(&self, ca: &str) -> String {
+        use accounts::{ASDER, BOB, CPTEST, MAILBOXES, RESELLER, ROOT};
+        let root_token = ROOT.whm_token.unwrap_or_default();
+        let mut text = String::from("\nAccounts (user / password / tokens / TOTP secret):\n");
+        for a in [&ROOT, &RESELLER, &BOB, &CPTEST, &ASDER] {
+            text.push_str(&format!(
+                "  {:<9} {:<22} whm token {:<34} cpanel token {:<34} totp {}\n",
+                a.user,
+                a.password,
+                a.whm_token.unwrap_or("-"),
+                a.cpanel_token.unwrap_or("-"),
+                a.totp.unwrap_or("-"),
+            ));
+        }
+        for (email, password, _) in MAILBOXES {
+            text.push_str(&format!("  {email} (webmail) {password}\n"));
+        }
+        let whm = self.port(Service::Whm, true);
+        let cpanel = self.port(Service::Cpanel, true);
+        let webmail = self.port(Service::Webmail, true);
+        text.push_str(&format!(
+            "\nA config for cpcall (save as ~/.config/cpcall/config.toml, chmod 600):\n\n\
+    default_profile = \"root\"\n\n\
+    [profiles.root]\nhost = \"127.0.0.1\"\nport = {whm}\nca_file = \"{ca}\"\ntoken = \"{root_token}\"\n\n\
+    [profiles.bob]\nhost = \"127.0.0.1\"\nport = {cpanel}\nservice = \"cpanel\"\nca_file = \"{ca}\"\nuser = \"bob\"\ntoken = \"{}\"\n\n\
+    [profiles.cptest]   # password + 2FA, in a session\nhost = \"127.0.0.1\"\nport = {cpanel}\nservice = \"cpanel\"\nca_file = \"{ca}\"\nauth = \"session\"\nuser = \"cptest\"\npassword = \"{}\"\ntotp_secret = \"{}\"\n\n\
+    [profiles.mail]\nhost = \"127.0.0.1\"\nport = {webmail}\nservice = \"webmail\"\nca_file = \"{ca}\"\nuser = \"{}\"\npassword = \"{}\"\n\n\
+    Then: cpcall whm listaccts; cpcall -p bob cpanel Email list_pops; cpcall -p cptest cpanel Ftp list_ftp\n\n",
+            BOB.cpanel_token.unwrap_or_default(),
+            CPTEST.password,
+            CPTEST.totp.unwrap_or_default(),
+            MAILBOXES[0].0,
+            MAILBOXES[0].1,
+        ));
+        text
     }
 
     pub fn logins(&self) -> usize {

@@ -1,6 +1,6 @@
 //! What cpsrvd does with a request: authentication (headers or session), the service/port rules,
 //! and the answer shapes of WHM API 1, UAPI, cPanel API 2 and the WHM `cpanel` proxy.
-//! Strict on purpose: what a real server refuses, this refuses too.
+//! Strict on purpose: what a real server refuses, this refuses too (the rule: mod.rs).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,9 +12,13 @@ use super::accounts::{self, Account, MAILBOXES};
 use super::http::{parse_form, Request, Response};
 use super::{Service, Session, State};
 
+// protocol.md, "Answers": credentials refused, 403, sent as text/plain.
 const ACCESS_DENIED: &str = r#"{"cpanelresult":{"apiversion":"2","error":"Access denied","data":{"reason":"Access denied","result":"0"},"type":"text"}}"#;
+// protocol.md, "Answers": a Basic-auth call without a good X-CPANEL-OTP, 403.
 const TFA_FAILED: &str = r#"{"data":{"reason":"TwoFactorAuth check failed","result":"0"},"error":"TwoFactorAuth check failed","type":"text"}"#;
+// protocol.md, "Answers": a cPanel token on anything but UAPI or API 2, 403.
 const TOKEN_UAPI_ONLY: &str = r#"{"cpanelresult":{"apiversion":"2","error":"Token authentication allows access to UAPI or API 2 calls only.","data":{"reason":"Token authentication allows access to UAPI or API 2 calls only.","result":"0"},"type":"text"}}"#;
+// protocol.md, "Session" 4 and "Answers": no or dead session, an HTML login page.
 pub const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>cPanel Login</title></head><body><form action=\"/login/\" method=\"post\"><input name=\"user\"><input name=\"pass\" type=\"password\"></form></body></html>\n";
 
 /// Who a request acts as, once authenticated.
@@ -288,6 +292,9 @@ impl Ctx {
         }
     }
 
+    /// protocol.md, "Authentication" → "Session" 1–2: `POST /login/`, JSON with `login_only=1`
+    /// (401 JSON refusal), else a 301 to `/cpsess…/` (401 login page refusal); the cookie per
+    /// service. seeds/two-factor-authentication.txt: `tfa_token` for 2FA accounts.
     fn login(&self, req: &Request) -> Response {
         self.state.count_login();
         let login_only = !self.state.options.login_redirects
@@ -353,6 +360,8 @@ impl Ctx {
             .map(|(_, v)| v)
     }
 
+    /// protocol.md, "Session" 3–4: the cookie and the `/cpsess` token, both, of this service;
+    /// a dead session is the login page (401), a wrong token "Security Token Failure".
     fn session(&self, req: &Request) -> Result<(Who, String), Response> {
         let denied = || {
             Response::new(
@@ -384,6 +393,7 @@ impl Ctx {
         Ok((session.who.clone(), rest))
     }
 
+    /// protocol.md, "Session" 5: `/logout/` with the cookie ends it.
     fn logout(&self, req: &Request) -> Response {
         if let Some(cookie) = self.session_cookie(req) {
             self.state.sessions.lock().unwrap().remove(cookie);
@@ -404,6 +414,8 @@ impl Ctx {
 
     // ---- WHM API 1 ------------------------------------------------------------------------
 
+    /// protocol.md, "Answers" (WHM API 1): `metadata.result`/`reason`, HTTP 200 for API
+    /// outcomes; an unknown function is `result: 0` with WHM's "Unknown app" reason.
     fn whm_api1(&self, who: &Who, function: &str, params: &Params) -> Response {
         let Who::Whm(caller) = who else {
             return text(403, ACCESS_DENIED);
@@ -539,6 +551,8 @@ impl Ctx {
     }
 
     /// `/json-api/cpanel` on WHM: UAPI (apiversion 3) or API 2 for a cPanel user.
+    /// protocol.md, "URL forms" (calls through WHM) and "Answers": the UAPI body wrapped in
+    /// `result`; the proxy's own errors as `{error, data, type}`, in `cpanelresult` for API 2.
     fn whm_proxy(&self, who: &Who, params: &Params) -> Response {
         let Who::Whm(caller) = who else {
             return text(403, ACCESS_DENIED);
@@ -584,6 +598,8 @@ impl Ctx {
 
     // ---- UAPI and API 2 -------------------------------------------------------------------
 
+    /// protocol.md, "Answers" (UAPI): `status`, `errors`, `warnings`, `messages`, HTTP 200
+    /// either way; an unknown module or function "Failed to load module".
     fn uapi(&self, who: &Who, module: &str, func: &str, params: &Params) -> Value {
         let (user, domain) = match who {
             Who::Cpanel { account, .. } => (account.user.to_string(), account.domain.to_string()),
@@ -634,6 +650,7 @@ impl Ctx {
         }
     }
 
+    /// protocol.md, "Answers" (cPanel API 2): `cpanelresult` with `event.result` and `error`.
     fn api2(&self, who: &Who, module: &str, func: &str, params: &Params) -> Value {
         let user = match who {
             Who::Cpanel { account, .. } => account.user,

@@ -331,6 +331,18 @@ pub fn raw(emu: &Emulator, service: Service, tls: bool, request: &str) -> Raw {
     }
 }
 
+/// Says that a test skipped its work, where `cargo test` shows it: straight to the process's
+/// stderr, past the harness's capture of `eprintln!`, so a run that says "ok" also says what
+/// it did not test.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\nSKIPPED ({}): {why}",
+        std::thread::current().name().unwrap_or("a test")
+    );
+}
+
 /// Whether a helper program the test needs is installed. CI installs them all (`.ci/run`), so
 /// there a missing one fails the test; elsewhere the test says why it is skipped.
 pub fn have_tool(program: &str, why: &str) -> bool {
@@ -343,7 +355,7 @@ pub fn have_tool(program: &str, why: &str) -> bool {
             std::env::var_os("CI").is_none(),
             "{program} is missing ({why}): .ci/run installs it"
         );
-        eprintln!("skipped: {program} is not installed ({why})");
+        skipped(&format!("{program} is not installed ({why})"));
     }
     found
 }

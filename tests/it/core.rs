@@ -586,3 +586,29 @@ fn environment_credentials_and_profiles() {
     );
     assert_eq!(f.requests().len(), 1);
 }
+
+/// A function on the wrong port answers "Permission denied" / "Function not found" (as a
+/// status or as JSON): cpcall's message names the port that was likely meant.
+#[test]
+fn the_wrong_port_is_named() {
+    for json_form in [false, true] {
+        let f = Fixture::with(crate::emulator::Options {
+            wrong_port_json: json_form,
+            ..Default::default()
+        });
+        let cpanel_port = f.emu.port(Service::Cpanel, true);
+        let whm_on_cpanel = format!(
+            "[profiles.p]\nhost = \"127.0.0.1\"\nport = {cpanel_port}\nservice = \"whm\"\nca_file = \"{}\"\nuser = \"bob\"\npassword = \"{}\"\n",
+            f.ca_file().display(),
+            crate::emulator::accounts::BOB.password
+        );
+        let out = f.call(&whm_on_cpanel, &["whm", "listaccts"]);
+        assert!(out.code == 1 || out.code == 3, "{out:#?}");
+        out.assert_stderr(&format!("is {cpanel_port} the whm port? (its default is 2087"));
+        let root_password = f.profile("r", Service::Cpanel, &format!("user = \"root\"\npassword = \"{}\"", ROOT.password))
+            .replace(&format!("port = {cpanel_port}"), &format!("port = {}", f.emu.port(Service::Whm, true)));
+        let out = f.call(&root_password, &["cpanel", "Email", "list_pops"]);
+        assert!(out.code != 0, "{out:#?}");
+        out.assert_stderr("the cpanel port? (its default is 2083");
+    }
+}

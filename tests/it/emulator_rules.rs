@@ -553,3 +553,31 @@ fn functions_on_the_wrong_port_in_both_forms() {
         }
     }
 }
+
+/// What `cargo run --example emulator` prints for a newcomer: every account, and a config
+/// whose every profile works as printed.
+#[test]
+fn the_printed_guide_works_as_printed() {
+    let f = crate::common::Fixture::new();
+    let ca = f.ca_file();
+    let guide = f.emu.guide(&ca.display().to_string());
+    for secret in [ROOT.whm_token.unwrap(), BOB.password, CPTEST.totp.unwrap()] {
+        assert!(guide.contains(secret), "{guide}");
+    }
+    let config: String = guide
+        .lines()
+        .skip_while(|l| !l.starts_with("default_profile"))
+        .take_while(|l| !l.starts_with("Then:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for (profile, args) in [
+        ("root", &["whm", "listaccts"][..]),
+        ("bob", &["cpanel", "Email", "list_pops"]),
+        ("cptest", &["cpanel", "Ftp", "list_ftp"]),
+        ("mail", &["cpanel", "Email", "list_pops"]),
+    ] {
+        let mut full = vec!["-p", profile];
+        full.extend(args);
+        f.call(&config, &full).assert_code(0);
+    }
+}

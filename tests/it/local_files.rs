@@ -245,7 +245,7 @@ fn a_signal_mid_write_leaves_no_session_copy() {
                 why.contains("ptrace") || why.contains("PTRACE"),
                 "strace: {why}"
             );
-            eprintln!("skipped: strace cannot trace here ({})", why.trim());
+            crate::common::skipped(&format!("strace cannot trace here ({})", why.trim()));
             return;
         }
         assert!(Instant::now() < deadline, "the session write never started");

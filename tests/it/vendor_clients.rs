@@ -1,7 +1,7 @@
 //! The vendor's own example clients (tests/vendor/, from shared/seeds/) run unchanged against
 //! the emulator, through real Perl HTTP stacks (LWP with its cookie jar, HTTP::Tiny): the
 //! requests they make must succeed. CI installs their Perl modules; elsewhere, without them,
-//! these tests say so and pass, and under CI=true they fail instead.
+//! these tests print a SKIPPED line that `cargo test` shows, and under CI=true they fail.
 
 use std::path::Path;
 use std::process::Command;
@@ -28,7 +28,7 @@ fn perl_ready() -> bool {
             std::env::var_os("CI").is_none(),
             "{hint} (CI must install them: see .ci/run)"
         );
-        eprintln!("skipped: {hint}");
+        crate::common::skipped(hint);
     }
     ready
 }
