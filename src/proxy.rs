@@ -232,7 +232,8 @@ mod tests {
 
     #[test]
     fn selection_table() {
-        let cases: &[(&str, bool, &[(&str, &str)], Option<&str>)] = &[
+        type Case<'a> = (&'a str, bool, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: &[Case] = &[
             (
                 "h.example",
                 true,

@@ -604,9 +604,19 @@ fn the_wrong_port_is_named() {
         );
         let out = f.call(&whm_on_cpanel, &["whm", "listaccts"]);
         assert!(out.code == 1 || out.code == 3, "{out:#?}");
-        out.assert_stderr(&format!("is {cpanel_port} the whm port? (its default is 2087"));
-        let root_password = f.profile("r", Service::Cpanel, &format!("user = \"root\"\npassword = \"{}\"", ROOT.password))
-            .replace(&format!("port = {cpanel_port}"), &format!("port = {}", f.emu.port(Service::Whm, true)));
+        out.assert_stderr(&format!(
+            "is {cpanel_port} the whm port? (its default is 2087"
+        ));
+        let root_password = f
+            .profile(
+                "r",
+                Service::Cpanel,
+                &format!("user = \"root\"\npassword = \"{}\"", ROOT.password),
+            )
+            .replace(
+                &format!("port = {cpanel_port}"),
+                &format!("port = {}", f.emu.port(Service::Whm, true)),
+            );
         let out = f.call(&root_password, &["cpanel", "Email", "list_pops"]);
         assert!(out.code != 0, "{out:#?}");
         out.assert_stderr("the cpanel port? (its default is 2083");
