@@ -22,7 +22,7 @@ fn calls_trust_and_doctor_go_through_the_proxy() {
     };
     let via = [("https_proxy", proxy.url())];
     run(&["whm", "version"], &via).assert_code(0);
-    assert_eq!(proxy.tunnels(), [whm.clone()]);
+    assert_eq!(proxy.tunnels(), std::slice::from_ref(&whm));
     run(&["-v", "whm", "version"], &via).assert_stderr("* through the proxy 127.0.0.1:");
     run(&["doctor"], &via)
         .assert_code(0)
