@@ -1,14 +1,15 @@
 //! One run of cpcall: command line in, exit code out. Only wiring; each step lives in its module.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use crate::api::{Call, Method, Request};
 use crate::auth::{self, LoginSecrets};
 use crate::cli::{Cli, Command, ConfigAction, Global};
-use crate::config::{self, Service};
+use crate::config;
 use crate::configure;
 use crate::error::{Error, Exit, Result};
 use crate::filter::Filter;
+use crate::invoke::{call, command_params, curl_of, max_body, options, print_bytes, Ctx};
 use crate::outcome;
 use crate::output::{self, Style};
 use crate::profile::{self, Target};
@@ -77,21 +78,17 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let call = call(command, &target, params)?;
             let options = options(g);
             outcome::check(&call, &options)?;
+            crate::invoke::vet(&call, crate::invoke::strict(g, &target), "")?;
             if g.curl {
                 print_bytes(curl_of(&target, &call, &options)?.as_bytes())?;
                 return Ok(Exit::Success);
             }
             let client = Client::new(&target, g.verbose, max_body(g))?;
-            let answer = outcome::fetch(&client, &target, &call, &options)?;
-            report(answer.verdict.clone(), answer.shown(g.data), ctx)
+            let mut answer = outcome::fetch(&client, &target, &call, &options)?;
+            crate::invoke::unknown_function_hint(&call, &mut answer);
+            report(&answer, ctx)
         }
     }
-}
-
-/// What one run needs besides the command: the global flags and the compiled `--jq` filter.
-pub(crate) struct Ctx<'a> {
-    pub g: &'a Global,
-    pub jq: Option<&'a Filter>,
 }
 
 /// The subcommands `--curl` can show: the others make no single request (or several kinds).
@@ -104,35 +101,6 @@ fn has_curl_form(command: &Command) -> bool {
             | Command::Login { .. }
             | Command::Logout
     )
-}
-
-/// The curl command of a call on `target` (with the saved session it would use), and a
-/// comment when `--paginate` would make more requests than this one.
-pub(crate) fn curl_of(target: &Target, call: &Call, options: &outcome::Options) -> Result<String> {
-    let saved = match target.user.as_deref() {
-        Some(user) => session::load(target, user)?,
-        None => None,
-    };
-    let mut text = String::new();
-    if let Some(size) = options.paginate {
-        text.push_str(&format!(
-            "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
-        ));
-        let first = call.with_params(crate::paginate::page_params(call.kind(), 1, size)?);
-        text.push_str(&crate::curl::command(
-            target,
-            &first.request(options.method)?,
-            saved.as_ref(),
-        ));
-    } else {
-        text.push_str(&crate::curl::command(
-            target,
-            &call.request(options.method)?,
-            saved.as_ref(),
-        ));
-    }
-    text.push('\n');
-    Ok(text)
 }
 
 /// `doctor`: each named profile (one, or all of a fan-out) checked in turn.
@@ -194,8 +162,11 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
                     )
                 })
                 .collect();
-            for call in calls.iter().flatten() {
-                outcome::check(call, &options)?;
+            for (call, (_, target)) in calls.iter().zip(&targets) {
+                if let (Ok(call), Ok(target)) = (call, target) {
+                    outcome::check(call, &options)?;
+                    crate::invoke::vet(call, crate::invoke::strict(g, target), "")?;
+                }
             }
             if g.curl {
                 return curl_many(&targets, &calls, &options);
@@ -207,7 +178,9 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
                 let result = calls[i].clone().and_then(|call| {
                     let target = target.as_ref().map_err(Error::clone)?;
                     let client = Client::new(target, g.verbose, max_body(g))?;
-                    outcome::fetch(&client, target, &call, &options)
+                    let mut answer = outcome::fetch(&client, target, &call, &options)?;
+                    crate::invoke::unknown_function_hint(&call, &mut answer);
+                    Ok(answer)
                 });
                 let host = target.as_ref().ok().map(|t| t.host.as_str());
                 let tag = outcome::Tag {
@@ -510,79 +483,6 @@ fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result
     Ok(Exit::Success)
 }
 
-/// The `KEY=VALUE` arguments of a `whm` or `cpanel` command line.
-pub(crate) fn command_params(command: &Command) -> &[String] {
-    match command {
-        Command::Whm { params, .. } | Command::Cpanel { params, .. } => params,
-        _ => &[],
-    }
-}
-
-/// The API call a `whm` or `cpanel` command line makes on `target`, with its parsed `params`.
-pub(crate) fn call(
-    command: &Command,
-    target: &Target,
-    params: Vec<crate::params::Param>,
-) -> Result<Call> {
-    match command {
-        Command::Whm { function, .. } => {
-            if target.service != Service::Whm {
-                return Err(Error::usage(format!(
-                    "WHM API calls need WHM credentials, but {} is a {} profile: use a profile with service = \"whm\"",
-                    target.describe(),
-                    target.service.name()
-                )));
-            }
-            Ok(Call::Whm {
-                function: function.clone(),
-                params,
-            })
-        }
-        Command::Cpanel {
-            user,
-            api2,
-            module,
-            function,
-            ..
-        } => {
-            let via_whm = match (target.service, user) {
-                (Service::Whm, Some(user)) => Some(user.clone()),
-                (Service::Whm, None) => Some(target.cpanel_user.clone().ok_or_else(|| {
-                    Error::usage(format!(
-                        "{} is a WHM profile: name the cPanel account to act as with --user USER (or cpanel_user in the profile)",
-                        target.describe()
-                    ))
-                })?),
-                (_, Some(_)) => {
-                    return Err(Error::usage(format!(
-                        "--user calls through WHM and needs a WHM profile, but {} is a {} profile: drop --user",
-                        target.describe(),
-                        target.service.name()
-                    )))
-                }
-                (_, None) => None,
-            };
-            let (module, function) = (module.clone(), function.clone());
-            Ok(if *api2 {
-                Call::Api2 {
-                    module,
-                    function,
-                    params,
-                    via_whm,
-                }
-            } else {
-                Call::Uapi {
-                    module,
-                    function,
-                    params,
-                    via_whm,
-                }
-            })
-        }
-        _ => Err(Error::usage("not an API call")),
-    }
-}
-
 /// Unverified TLS and plain HTTP are allowed, but never silently.
 fn warn_about_transport(target: &Target) {
     if target.tls && target.verify == Verify::Insecure {
@@ -604,17 +504,6 @@ fn warn_about_transport(target: &Target) {
     }
 }
 
-pub(crate) fn options(g: &Global) -> outcome::Options {
-    outcome::Options {
-        method: if g.get { Method::Get } else { Method::Post },
-        paginate: g.paginate.then_some(g.page_size as usize),
-    }
-}
-
-pub(crate) fn max_body(g: &Global) -> u64 {
-    g.max_size.unwrap_or(crate::transport::DEFAULT_MAX_BODY)
-}
-
 fn style(g: &Global) -> Style {
     if g.pretty {
         Style::Pretty
@@ -628,8 +517,10 @@ fn style(g: &Global) -> Style {
 }
 
 /// Prints the answer and the API's own words, and picks the exit code.
-fn report(verdict: Verdict, body: &[u8], ctx: &Ctx) -> Result<Exit> {
+fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
     let g = ctx.g;
+    let body = answer.shown(g.data);
+    let verdict = answer.verdict.clone();
     let (exit, lines) = match verdict {
         Verdict::Success { notes } => (Exit::Success, notes),
         Verdict::Failed { reasons } => (
@@ -654,6 +545,9 @@ fn report(verdict: Verdict, body: &[u8], ctx: &Ctx) -> Result<Exit> {
     for line in lines {
         stderr::say(line);
     }
+    for hint in &answer.hints {
+        stderr::say(format!("hint: {hint}"));
+    }
     match printed {
         // The API's failure decides the exit code; a filter that could not handle the failed
         // answer (`.data.acct[]` of null) is said, not counted.
@@ -675,16 +569,6 @@ fn color(g: &Global) -> bool {
             std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
-    }
-}
-
-pub(crate) fn print_bytes(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
-            "cannot write to standard output: {e}"
-        ))),
-        _ => Ok(()),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::profile::Target;
 use crate::secret::{Secret, Source};
 use crate::session::{self, Session};
 use crate::totp::TotpKey;
-use crate::transport::{Client, Response};
+use crate::transport::{AuthHeader, Client, Response};
 
 /// Sends an API request with the target's saved session if it has one, else with a new
 /// session (`auth = "session"`), else with credential headers.
@@ -238,9 +238,6 @@ fn header_safe(secret: &Secret, key: &str, target: &Target, source: &Option<Sour
     }
     Ok(())
 }
-
-/// A header whose value may be a secret; `transport` masks those when it shows a request.
-pub type AuthHeader = (&'static str, Secret);
 
 impl Credentials {
     /// Reads the secrets the target's auth kind needs, and only those.

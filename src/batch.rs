@@ -8,10 +8,10 @@ use std::path::Path;
 use clap::Parser;
 
 use crate::api::Call;
-use crate::app::Ctx;
 use crate::cli::{BatchLine, Command};
 use crate::error::{Error, Exit, Result};
 use crate::fanout::{self, Tally};
+use crate::invoke::Ctx;
 use crate::outcome::{self, Tag};
 use crate::profile::Target;
 use crate::transport::Client;
@@ -31,7 +31,7 @@ pub(crate) fn run(
     tag_profiles: bool,
 ) -> Result<Exit> {
     let g = ctx.g;
-    let options = crate::app::options(g);
+    let options = crate::invoke::options(g);
     let lines = read(file)?;
     // Every line of every profile is made into its call and checked before any is sent.
     let mut jobs = Vec::new();
@@ -40,6 +40,14 @@ pub(crate) fn run(
         for (n, text) in &lines {
             let call = parse(text, target)
                 .and_then(|call| outcome::check(&call, &options).map(|()| call))
+                .and_then(|call| {
+                    crate::invoke::vet(
+                        &call,
+                        crate::invoke::strict(g, target),
+                        &format!("batch line {n}: "),
+                    )
+                    .map(|()| call)
+                })
                 .map_err(|e| Error::usage(format!("batch line {n}: {}", e.message())))?;
             jobs.push(Job {
                 line: *n,
@@ -72,7 +80,7 @@ pub(crate) fn run(
                 continue;
             }
         };
-        let client = Client::new(target, g.verbose, crate::app::max_body(g))?;
+        let client = Client::new(target, g.verbose, crate::invoke::max_body(g))?;
         if g.jobs.unwrap_or(1) > 1 {
             crate::auth::ensure_session(&client, target)?;
         }
@@ -82,7 +90,12 @@ pub(crate) fn run(
     let work = |job: &Job| -> (Exit, String) {
         let (name, target) = &targets[job.target];
         let result = match (target, &clients[job.target]) {
-            (Ok(target), Some(client)) => outcome::fetch(client, target, &job.call, &options),
+            (Ok(target), Some(client)) => {
+                outcome::fetch(client, target, &job.call, &options).map(|mut answer| {
+                    crate::invoke::unknown_function_hint(&job.call, &mut answer);
+                    answer
+                })
+            }
             _ => Err(Error::usage(
                 "unreachable: a profile without client has no jobs",
             )),
@@ -140,9 +153,9 @@ fn curl(
             job.line,
             profile_suffix(targets, job.target, tag_profiles)
         ));
-        text.push_str(&crate::app::curl_of(target, &job.call, options)?);
+        text.push_str(&crate::invoke::curl_of(target, &job.call, options)?);
     }
-    crate::app::print_bytes(text.as_bytes())?;
+    crate::invoke::print_bytes(text.as_bytes())?;
     Ok(worst)
 }
 
@@ -227,8 +240,8 @@ fn parse(text: &str, target: &Target) -> Result<Call> {
     match &line.command {
         Command::Whm { .. } | Command::Cpanel { .. } => {
             let params =
-                crate::params::parse(crate::app::command_params(&line.command), &mut NoStdin)?;
-            crate::app::call(&line.command, target, params)
+                crate::params::parse(crate::invoke::command_params(&line.command), &mut NoStdin)?;
+            crate::invoke::call(&line.command, target, params)
         }
         _ => Err(Error::usage("a batch line is a `whm` or `cpanel` call")),
     }

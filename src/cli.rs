@@ -99,6 +99,10 @@ pub struct Global {
     /// Print the equivalent curl command instead of calling (secrets as $CPCALL_… variables)
     #[arg(long, global = true)]
     pub curl: bool,
+    /// Refuse (exit 2) a call the catalogue questions: an unknown parameter, a required one
+    /// missing; without it those are warnings
+    #[arg(long, global = true, env = "CPCALL_STRICT")]
+    pub strict: bool,
     /// Show the request and response on stderr (secrets masked)
     #[arg(short, long, global = true)]
     pub verbose: bool,

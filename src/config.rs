@@ -99,6 +99,8 @@ pub struct ProfileConfig {
     #[serde(default, deserialize_with = "timeout")]
     pub timeout: Option<f64>,
     pub cpanel_user: Option<String>,
+    /// Calls the catalogue questions are refused, as with `--strict`.
+    pub strict: Option<bool>,
 
     pub accesshash: Option<Secret>,
     pub accesshash_file: Option<PathBuf>,

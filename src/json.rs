@@ -49,6 +49,10 @@ fn string(body: &[u8], mut i: usize) -> (usize, Option<(usize, &'static str)>) {
         }
     };
     while i < body.len() {
+        i = plain_run(body, i);
+        if i >= body.len() {
+            break;
+        }
         match body[i] {
             b'"' => return (i + 1, defect),
             b'\\' if body.get(i + 1) == Some(&b'u') => {
@@ -81,6 +85,32 @@ fn string(body: &[u8], mut i: usize) -> (usize, Option<(usize, &'static str)>) {
         i += 1;
     }
     (i, defect)
+}
+
+/// The index of the next byte from `i` that a string scan must look at (`"`, `\`, or a
+/// control character), eight bytes at a time: strings are most of an answer's bytes.
+fn plain_run(body: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = body.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let quote = has_zero(x ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(x ^ (ONES * u64::from(b'\\')));
+        // Bytes below 0x20: subtracting 0x20 borrows into the high bit (for ASCII bytes;
+        // bytes >= 0x80 are told apart by `!x`).
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if quote | backslash | control != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < body.len() && !matches!(body[i], b'"' | b'\\' | 0x00..=0x1f) {
+        i += 1;
+    }
+    i
 }
 
 fn hex4(body: &[u8], at: usize) -> Option<u32> {

@@ -26,6 +26,8 @@ pub struct Answer {
     pub kind: Kind,
     pub verdict: Verdict,
     pub body: Vec<u8>,
+    /// cpcall's own advice on a failure (the closest function names), shown after the API's.
+    pub hints: Vec<String>,
 }
 
 impl Answer {
@@ -84,6 +86,7 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
         kind,
         verdict: wrong_port_hint(verdict, target),
         body,
+        hints: Vec::new(),
     })
 }
 
@@ -258,7 +261,12 @@ pub fn json_line(
                 };
                 let trouble = embedded.err();
                 let reasons = match &answer.verdict {
-                    Verdict::Failed { reasons } => reasons.join("; "),
+                    Verdict::Failed { reasons } => reasons
+                        .iter()
+                        .cloned()
+                        .chain(answer.hints.iter().map(|h| format!("hint: {h}")))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     _ => String::new(),
                 };
                 line.error = match (&trouble, reasons.is_empty()) {

@@ -39,6 +39,8 @@ pub struct Target {
     pub auth: AuthKind,
     pub secrets: Secrets,
     pub cpanel_user: Option<String>,
+    /// `strict = true`: calls the catalogue questions are refused.
+    pub strict: bool,
     /// The HTTP proxy to tunnel through, from the environment as curl reads it.
     pub proxy: Option<crate::proxy::Proxy>,
 }
@@ -263,6 +265,7 @@ pub fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
         auth,
         secrets,
         cpanel_user: p.cpanel_user.clone(),
+        strict: p.strict.unwrap_or(false),
         proxy,
     })
 }

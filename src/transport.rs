@@ -7,12 +7,15 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use crate::api::{Method, Request};
-use crate::auth::AuthHeader;
 use crate::error::{Error, Result};
 use crate::params::{encode_form, masked_form, Param};
 use crate::profile::Target;
 use crate::stderr;
 use crate::tls::{self, SeenCert, TlsConnector};
+
+/// A header whose value may be a secret (`Authorization`, `Cookie`): masked wherever a request
+/// is shown. Defined here, below `auth` and `session`, which make them.
+pub type AuthHeader = (&'static str, crate::secret::Secret);
 
 /// The most of an answer cpcall reads by default (`--max-size`); a larger one is an error, not
 /// an out-of-memory kill.

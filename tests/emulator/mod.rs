@@ -239,6 +239,9 @@ pub struct State {
     pub sessions: Mutex<HashMap<String, Session>>,
     logins: AtomicUsize,
     counter: AtomicUsize,
+    /// `function key` of every parameter sent to an implemented function that the catalogue
+    /// does not know for it.
+    pub unknown_params: Mutex<Vec<String>>,
     /// TCP connections accepted, on all ports.
     pub connections: Arc<AtomicUsize>,
 }
@@ -339,6 +342,7 @@ impl Emulator {
             logins: AtomicUsize::new(0),
             counter: AtomicUsize::new(1),
             connections: Arc::new(AtomicUsize::new(0)),
+            unknown_params: Mutex::new(Vec::new()),
         });
         let mut ports = HashMap::new();
         for service in [Service::Whm, Service::Cpanel, Service::Webmail] {

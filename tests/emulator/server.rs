@@ -21,6 +21,26 @@ const TOKEN_UAPI_ONLY: &str = r#"{"cpanelresult":{"apiversion":"2","error":"Toke
 // protocol.md, "Session" 4 and "Answers": no or dead session, an HTML login page.
 pub const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>cPanel Login</title></head><body><form action=\"/login/\" method=\"post\"><input name=\"user\"><input name=\"pass\" type=\"password\"></form></body></html>\n";
 
+/// The WHM API 1 functions the emulator implements (each in the catalogue: emulator_rules.rs).
+pub const WHM_FUNCTIONS: [&str; 7] = [
+    "api_token_list",
+    "applist",
+    "createacct",
+    "listaccts",
+    "myprivs",
+    "uapi_cpanel",
+    "version",
+];
+
+/// The UAPI functions the emulator implements.
+pub const UAPI_FUNCTIONS: [(&str, &str); 5] = [
+    ("Email", "add_pop"),
+    ("Email", "list_pops"),
+    ("Ftp", "list_ftp"),
+    ("Mysql", "list_databases"),
+    ("Variables", "get_user_information"),
+];
+
 /// Who a request acts as, once authenticated.
 #[derive(Clone)]
 pub enum Who {
@@ -416,7 +436,30 @@ impl Ctx {
 
     /// protocol.md, "Answers" (WHM API 1): `metadata.result`/`reason`, HTTP 200 for API
     /// outcomes; an unknown function is `result: 0` with WHM's "Unknown app" reason.
+    /// Notes every parameter a test sent to an implemented function that the catalogue does not
+    /// know for it: the tests must call functions as cPanel documents them (fixture checks).
+    fn note_unknown_params(&self, function: Option<&cpcall::catalog::Function>, params: &Params) {
+        let Some(function) = function else { return };
+        let own = |k: &str| {
+            ["api.", "cpanel_jsonapi_", "cpanel."]
+                .iter()
+                .any(|p| k.starts_with(p))
+        };
+        for (key, _) in params.0.iter().filter(|(k, _)| !own(k)) {
+            if function.param(key).is_none() {
+                self.state
+                    .unknown_params
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} {key}", function.name));
+            }
+        }
+    }
+
     fn whm_api1(&self, who: &Who, function: &str, params: &Params) -> Response {
+        if WHM_FUNCTIONS.contains(&function) && function != "uapi_cpanel" {
+            self.note_unknown_params(cpcall::catalog::whm(function), params);
+        }
         let Who::Whm(caller) = who else {
             return text(403, ACCESS_DENIED);
         };
@@ -601,6 +644,9 @@ impl Ctx {
     /// protocol.md, "Answers" (UAPI): `status`, `errors`, `warnings`, `messages`, HTTP 200
     /// either way; an unknown module or function "Failed to load module".
     fn uapi(&self, who: &Who, module: &str, func: &str, params: &Params) -> Value {
+        if UAPI_FUNCTIONS.contains(&(module, func)) {
+            self.note_unknown_params(cpcall::catalog::uapi(module, func), params);
+        }
         let (user, domain) = match who {
             Who::Cpanel { account, .. } => (account.user.to_string(), account.domain.to_string()),
             Who::Mail { email, owner } => (

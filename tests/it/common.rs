@@ -11,6 +11,28 @@ use crate::emulator::{accounts, Emulator, Options, Service};
 pub struct Fixture {
     pub emu: Emulator,
     pub dir: tempfile::TempDir,
+    /// Whether the test sends parameters the catalogue does not know on purpose.
+    unknown_params: std::cell::Cell<bool>,
+}
+
+/// Tests call the emulator's functions with the parameters cPanel documents for them (the
+/// catalogue), so the emulator is never exercised in ways a real server would not be.
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let unknown = self
+            .emu
+            .state
+            .unknown_params
+            .lock()
+            .map(|u| u.clone())
+            .unwrap_or_default();
+        if !std::thread::panicking() && !self.unknown_params.get() {
+            assert!(
+                unknown.is_empty(),
+                "parameters the catalogue does not know were sent: {unknown:?} (call f.sends_unknown_params() if on purpose)"
+            );
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -80,7 +102,13 @@ impl Fixture {
         Fixture {
             emu: Emulator::start_with(options),
             dir: tempfile::tempdir().expect("tempdir"),
+            unknown_params: std::cell::Cell::new(false),
         }
+    }
+
+    /// This test sends parameters the catalogue does not know, on purpose.
+    pub fn sends_unknown_params(&self) {
+        self.unknown_params.set(true);
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

@@ -67,6 +67,8 @@ fn get_puts_every_parameter_in_the_query() {
 #[test]
 fn repeated_keys_files_and_stdin_are_sent_in_order() {
     let f = Fixture::new();
+    // Keys made up to show the encoding, not cPanel's parameters.
+    f.sends_unknown_params();
     let pw = f.write("pw.txt", "from-a-file\n");
     let mut cmd = f.cmd();
     cmd.arg("-c").arg(f.config(&token_profile(&f))).args([

@@ -9,7 +9,14 @@ fn uapi_through_whm_with_user() {
     let f = Fixture::new();
     let out = f.call(
         &f.root_token("w", ""),
-        &["cpanel", "--user", "bob", "Email", "list_pops", "x=1"],
+        &[
+            "cpanel",
+            "--user",
+            "bob",
+            "Email",
+            "list_pops",
+            "skip_main=1",
+        ],
     );
     out.assert_code(0);
     let json = out.json();
@@ -21,7 +28,7 @@ fn uapi_through_whm_with_user() {
         req.request.target,
         "/json-api/cpanel?cpanel_jsonapi_user=bob&cpanel_jsonapi_apiversion=3&cpanel_jsonapi_module=Email&cpanel_jsonapi_func=list_pops"
     );
-    assert_eq!(req.request.body, b"x=1");
+    assert_eq!(req.request.body, b"skip_main=1");
     assert!(req
         .request
         .header("Authorization")

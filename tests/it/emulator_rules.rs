@@ -581,3 +581,36 @@ fn the_printed_guide_works_as_printed() {
         f.call(&config, &full).assert_code(0);
     }
 }
+
+/// Every function the emulator implements is one cPanel documents (the catalogue); the
+/// fixture checks that the tests send only the parameters documented for them.
+#[test]
+fn the_emulator_implements_only_catalogued_functions() {
+    use crate::emulator::server::{UAPI_FUNCTIONS, WHM_FUNCTIONS};
+    for name in WHM_FUNCTIONS {
+        assert!(cpcall::catalog::whm(name).is_some(), "WHM {name}");
+    }
+    for (module, function) in UAPI_FUNCTIONS {
+        assert!(
+            cpcall::catalog::uapi(module, function).is_some(),
+            "UAPI {module}::{function}"
+        );
+    }
+    let emu = Emulator::start();
+    let auth = format!("whm root:{}", ROOT.whm_token.unwrap());
+    let r = get(
+        &emu,
+        Service::Whm,
+        "/json-api/listaccts?api.version=1&serach=bob",
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(
+        r.json()["metadata"]["result"],
+        1,
+        "cPanel ignores a parameter it does not know"
+    );
+    assert_eq!(
+        emu.state.unknown_params.lock().unwrap().as_slice(),
+        ["listaccts serach"]
+    );
+}

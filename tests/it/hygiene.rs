@@ -142,6 +142,8 @@ fn run_sh(f: &Fixture, script: &str, env: &[(&str, String)]) -> String {
 #[test]
 fn curl_prints_an_equivalent_command_without_secrets() {
     let f = Fixture::new();
+    // A password parameter listaccts does not take, to show that it is masked.
+    f.sends_unknown_params();
     let profile = f.profile(
         "p",
         Service::Whm,

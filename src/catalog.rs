@@ -1,0 +1,211 @@
+//! The API catalogue: every WHM API 1 function and every UAPI module and function of one cPanel
+//! & WHM version, with their parameters (`catalog/`, built into static tables by `build.rs`).
+//!
+//! The command line uses it to complete, describe and check calls; the request path does not
+//! depend on it, since a server may be newer than the catalogue.
+
+/// A function of WHM API 1 or UAPI, as the catalogue knows it.
+#[derive(Debug)]
+pub struct Function {
+    pub name: &'static str,
+    /// The documentation's section (`account-management`); empty when it has none.
+    pub section: &'static str,
+    /// The HTTP method the documentation shows.
+    pub method: &'static str,
+    /// The first cPanel & WHM version with it; empty when unknown.
+    pub since: &'static str,
+    pub deprecated: bool,
+    /// Its page in cPanel's documentation.
+    pub docs: &'static str,
+    pub params: &'static [Param],
+}
+
+/// One parameter of a function.
+#[derive(Debug)]
+pub struct Param {
+    pub name: &'static str,
+    /// string, integer, number, boolean, array or any.
+    pub kind: &'static str,
+    pub required: bool,
+    /// The values it may take, when the documentation lists them.
+    pub values: &'static [&'static str],
+    pub default: Option<&'static str>,
+}
+
+/// A UAPI module and its functions.
+#[derive(Debug)]
+pub struct Module {
+    pub name: &'static str,
+    pub functions: &'static [Function],
+}
+
+include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
+
+/// `(catalogue of cPanel & WHM 138)`: where the catalogue's word comes from, in messages.
+pub fn attribution() -> String {
+    format!("(catalogue of cPanel & WHM {VERSION})")
+}
+
+pub fn whm(name: &str) -> Option<&'static Function> {
+    WHM.binary_search_by(|f| f.name.cmp(name))
+        .ok()
+        .map(|i| &WHM[i])
+}
+
+pub fn module(name: &str) -> Option<&'static Module> {
+    UAPI.binary_search_by(|m| m.name.cmp(name))
+        .ok()
+        .map(|i| &UAPI[i])
+}
+
+pub fn uapi(module_name: &str, function: &str) -> Option<&'static Function> {
+    let functions = module(module_name)?.functions;
+    functions
+        .binary_search_by(|f| f.name.cmp(function))
+        .ok()
+        .map(|i| &functions[i])
+}
+
+impl Function {
+    /// The parameter a key sent as `key` stands for: the name itself, cPanel's numbered form of
+    /// a repeated key (`domain-0`, `domain-1`), or a documented pattern (`MXCHECK-*`).
+    pub fn param(&self, key: &str) -> Option<&'static Param> {
+        let base = match key.rsplit_once('-') {
+            Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+            _ => key,
+        };
+        self.params.iter().find(|p| {
+            p.name == key
+                || p.name == base
+                || p.name
+                    .strip_suffix('*')
+                    .is_some_and(|prefix| key.starts_with(prefix))
+        })
+    }
+}
+
+/// The names among `candidates` closest to `word`, best first (at most `n`): the misspellings
+/// and near misses a person makes (`serach`, `list_pop`, `email`), not every name.
+pub fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    n: usize,
+) -> Vec<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .map(|c| {
+            let c_lower = c.to_ascii_lowercase();
+            let mut score = strsim::normalized_damerau_levenshtein(&lower, &c_lower)
+                .max(strsim::jaro_winkler(&lower, &c_lower) - 0.1);
+            if !lower.is_empty() && (c_lower.contains(&lower) || lower.contains(&c_lower)) {
+                score = score.max(0.75);
+            }
+            (score, c)
+        })
+        .filter(|(score, _)| *score >= 0.6)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(n).map(|(_, c)| c).collect()
+}
+
+/// " (did you mean a, b?)", or nothing.
+pub fn did_you_mean(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        names => format!("; did you mean {}?", names.join(", ")),
+    }
+}
+
+/// What the catalogue has to say about the parameters of a call of `function` (named `label`
+/// in messages): keys it does not take, and required ones missing. `api.*` options are
+/// cPanel's own, for every function, and never questioned.
+pub fn check_params(function: &Function, label: &str, keys: &[&str]) -> Vec<String> {
+    let mut findings = Vec::new();
+    for key in keys.iter().filter(|k| !k.starts_with("api.")) {
+        if function.param(key).is_none() {
+            let names = closest(key, function.params.iter().map(|p| p.name), 1);
+            findings.push(format!(
+                "{key} is not a parameter of {label}{} {}",
+                did_you_mean(&names),
+                attribution()
+            ));
+        }
+    }
+    for p in function.params.iter().filter(|p| p.required) {
+        if !keys
+            .iter()
+            .any(|k| function.param(k).is_some_and(|q| q.name == p.name))
+        {
+            findings.push(format!(
+                "{label} needs {}, which is missing {}",
+                p.name,
+                attribution()
+            ));
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        assert_eq!(whm("listaccts").map(|f| f.name), Some("listaccts"));
+        assert!(whm("list_accts").is_none());
+        assert_eq!(
+            uapi("Email", "list_pops").map(|f| f.name),
+            Some("list_pops")
+        );
+        assert!(
+            uapi("email", "list_pops").is_none(),
+            "module names are case-sensitive"
+        );
+        let listaccts = whm("listaccts").unwrap();
+        assert_eq!(listaccts.section, "account-management");
+        assert_eq!(
+            listaccts.param("searchmethod").map(|p| p.values),
+            Some(&["exact", "regex"][..])
+        );
+        assert!(
+            WHM.windows(2).all(|w| w[0].name < w[1].name),
+            "sorted for binary search"
+        );
+        assert!(UAPI.windows(2).all(|w| w[0].name < w[1].name));
+        assert_eq!(WHM.len(), 625);
+        assert_eq!(UAPI.iter().map(|m| m.functions.len()).sum::<usize>(), 657);
+    }
+
+    #[test]
+    fn check_table() {
+        let listaccts = whm("listaccts").unwrap();
+        let createacct = whm("createacct").unwrap();
+        let cases: &[(&Function, &[&str], &[&str])] = &[
+            (listaccts, &["search", "searchtype"], &[]),
+            (listaccts, &["serach"], &["serach is not a parameter of listaccts; did you mean search? (catalogue of cPanel & WHM 138)"]),
+            (listaccts, &["api.chunk.enable", "api.filter.a.field"], &[]),
+            (createacct, &["username", "domain"], &[]),
+            (createacct, &["domain"], &["createacct needs username, which is missing"]),
+            (listaccts, &["search-0", "search-1"], &[]),
+        ];
+        for (function, keys, want) in cases {
+            let got = check_params(function, function.name, keys);
+            assert_eq!(got.len(), want.len(), "{keys:?}: {got:?}");
+            for (g, w) in got.iter().zip(want.iter()) {
+                assert!(g.starts_with(w) || g.contains(w), "{g} / {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn closest_table() {
+        let names = ["search", "searchmethod", "searchtype", "want"];
+        assert_eq!(closest("serach", names, 1), ["search"]);
+        assert_eq!(closest("searchtyp", names, 1), ["searchtype"]);
+        assert!(closest("zzzzzz", names, 3).is_empty());
+        let functions = WHM.iter().map(|f| f.name);
+        assert_eq!(closest("listacct", functions, 1), ["listaccts"]);
+    }
+}

@@ -1,0 +1,237 @@
+//! What a command line asks of the calls it makes, shared by single calls, fan-out and batch:
+//! the call a `whm` or `cpanel` command becomes, the options it is made with, its checks against
+//! the catalogue, its curl form, and writing to stdout.
+
+use std::io::Write;
+
+use crate::api::{Call, Method};
+use crate::cli::{Command, Global};
+use crate::config::Service;
+use crate::error::{Error, Result};
+use crate::filter::Filter;
+use crate::outcome;
+use crate::profile::Target;
+use crate::session;
+
+/// What one run needs besides the command: the global flags and the compiled `--jq` filter.
+pub struct Ctx<'a> {
+    pub g: &'a Global,
+    pub jq: Option<&'a Filter>,
+}
+
+/// The curl command of a call on `target` (with the saved session it would use), and a
+/// comment when `--paginate` would make more requests than this one.
+pub fn curl_of(target: &Target, call: &Call, options: &outcome::Options) -> Result<String> {
+    let saved = match target.user.as_deref() {
+        Some(user) => session::load(target, user)?,
+        None => None,
+    };
+    let mut text = String::new();
+    if let Some(size) = options.paginate {
+        text.push_str(&format!(
+            "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
+        ));
+        let first = call.with_params(crate::paginate::page_params(call.kind(), 1, size)?);
+        text.push_str(&crate::curl::command(
+            target,
+            &first.request(options.method)?,
+            saved.as_ref(),
+        ));
+    } else {
+        text.push_str(&crate::curl::command(
+            target,
+            &call.request(options.method)?,
+            saved.as_ref(),
+        ));
+    }
+    text.push('\n');
+    Ok(text)
+}
+
+/// The catalogue's entry for a call, and its name in messages; `None` for API 2 and for what
+/// the catalogue does not know (the server may be newer).
+pub fn catalogued(call: &Call) -> Option<(&'static crate::catalog::Function, String)> {
+    match call {
+        Call::Whm { function, .. } => {
+            crate::catalog::whm(function).map(|f| (f, f.name.to_string()))
+        }
+        Call::Uapi {
+            module, function, ..
+        } => crate::catalog::uapi(module, function).map(|f| (f, format!("{module}::{function}"))),
+        Call::Api2 { .. } => None,
+    }
+}
+
+/// The call against the catalogue: each parameter it does not know and each required one
+/// missing is a warning (after `place`, such as "batch line 3: "), or with `strict` an error
+/// (exit 2) before anything is sent.
+pub fn vet(call: &Call, strict: bool, place: &str) -> Result<()> {
+    let Some((function, label)) = catalogued(call) else {
+        return Ok(());
+    };
+    let keys: Vec<&str> = call.params().iter().map(|(k, _)| k.as_str()).collect();
+    let findings = crate::catalog::check_params(function, &label, &keys);
+    match findings.first() {
+        Some(first) if strict => Err(Error::usage(format!(
+            "{first}; nothing sent (--strict): fix the call, or drop --strict if the server is newer than the catalogue"
+        ))),
+        _ => {
+            for finding in findings {
+                crate::stderr::warn(format!("{place}{finding}"));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// When the server says the function does not exist (WHM "Unknown app", UAPI "Failed to load
+/// module" or "function not found", API 2 "Could not find function"), the catalogue's closest
+/// names, as a hint.
+pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
+    use crate::catalog::{self, closest, did_you_mean};
+    let crate::response::Verdict::Failed { reasons } = &answer.verdict else {
+        return;
+    };
+    let telltale = reasons.iter().any(|r| {
+        let r = r.to_ascii_lowercase();
+        [
+            "unknown app",
+            "failed to load module",
+            "function not found",
+            "could not find function",
+        ]
+        .iter()
+        .any(|t| r.contains(t))
+    });
+    if !telltale {
+        return;
+    }
+    let hint = match call {
+        Call::Whm { function, .. } if catalog::whm(function).is_none() => {
+            let names = closest(function, catalog::WHM.iter().map(|f| f.name), 3);
+            format!(
+                "{function} is not a WHM API 1 function{}",
+                did_you_mean(&names)
+            )
+        }
+        Call::Uapi {
+            module, function, ..
+        }
+        | Call::Api2 {
+            module, function, ..
+        } => match catalog::module(module) {
+            None => {
+                let names = closest(module, catalog::UAPI.iter().map(|m| m.name), 3);
+                format!("{module} is not a UAPI module{}", did_you_mean(&names))
+            }
+            Some(m) if m.functions.iter().all(|f| f.name != *function) => {
+                let names = closest(function, m.functions.iter().map(|f| f.name), 3);
+                format!(
+                    "{module} has no UAPI function {function}{}",
+                    did_you_mean(&names)
+                )
+            }
+            Some(_) => return,
+        },
+        Call::Whm { .. } => return,
+    };
+    answer
+        .hints
+        .push(format!("{hint} {}", catalog::attribution()));
+}
+
+/// Whether the calls of this run are held to the catalogue: `--strict`, `CPCALL_STRICT=1`, or
+/// the profile's `strict = true`.
+pub fn strict(g: &Global, target: &Target) -> bool {
+    g.strict || target.strict
+}
+
+/// The `KEY=VALUE` arguments of a `whm` or `cpanel` command line.
+pub fn command_params(command: &Command) -> &[String] {
+    match command {
+        Command::Whm { params, .. } | Command::Cpanel { params, .. } => params,
+        _ => &[],
+    }
+}
+
+/// The API call a `whm` or `cpanel` command line makes on `target`, with its parsed `params`.
+pub fn call(command: &Command, target: &Target, params: Vec<crate::params::Param>) -> Result<Call> {
+    match command {
+        Command::Whm { function, .. } => {
+            if target.service != Service::Whm {
+                return Err(Error::usage(format!(
+                    "WHM API calls need WHM credentials, but {} is a {} profile: use a profile with service = \"whm\"",
+                    target.describe(),
+                    target.service.name()
+                )));
+            }
+            Ok(Call::Whm {
+                function: function.clone(),
+                params,
+            })
+        }
+        Command::Cpanel {
+            user,
+            api2,
+            module,
+            function,
+            ..
+        } => {
+            let via_whm = match (target.service, user) {
+                (Service::Whm, Some(user)) => Some(user.clone()),
+                (Service::Whm, None) => Some(target.cpanel_user.clone().ok_or_else(|| {
+                    Error::usage(format!(
+                        "{} is a WHM profile: name the cPanel account to act as with --user USER (or cpanel_user in the profile)",
+                        target.describe()
+                    ))
+                })?),
+                (_, Some(_)) => {
+                    return Err(Error::usage(format!(
+                        "--user calls through WHM and needs a WHM profile, but {} is a {} profile: drop --user",
+                        target.describe(),
+                        target.service.name()
+                    )))
+                }
+                (_, None) => None,
+            };
+            let (module, function) = (module.clone(), function.clone());
+            Ok(if *api2 {
+                Call::Api2 {
+                    module,
+                    function,
+                    params,
+                    via_whm,
+                }
+            } else {
+                Call::Uapi {
+                    module,
+                    function,
+                    params,
+                    via_whm,
+                }
+            })
+        }
+        _ => Err(Error::usage("not an API call")),
+    }
+}
+
+pub fn options(g: &Global) -> outcome::Options {
+    outcome::Options {
+        method: if g.get { Method::Get } else { Method::Post },
+        paginate: g.paginate.then_some(g.page_size as usize),
+    }
+}
+
+pub fn max_body(g: &Global) -> u64 {
+    g.max_size.unwrap_or(crate::transport::DEFAULT_MAX_BODY)
+}
+
+pub fn print_bytes(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}
