@@ -14,6 +14,7 @@ _clap_complete_cpcall() {
     fi
     COMPREPLY=( $( \
         _CLAP_IFS="$IFS" \
+        _CPCALL_COMP_LINE="${COMP_LINE:0:$COMP_POINT}" \
         _CLAP_COMPLETE_INDEX="$_CLAP_COMPLETE_INDEX" \
         _CLAP_COMPLETE_COMP_TYPE="$_CLAP_COMPLETE_COMP_TYPE" \
         _CLAP_COMPLETE_SPACE="$_CLAP_COMPLETE_SPACE" \

@@ -35,6 +35,23 @@ pub fn run(cli: Cli) -> Result<Exit> {
             crate::cli::completion_script(shell).map_err(|e| Error::usage(e.to_string()))?;
         return print_bytes(&script).map(|()| Exit::Success);
     }
+    if let Command::Describe {
+        api,
+        name,
+        function,
+        search,
+        json,
+    } = &cli.command
+    {
+        let text = crate::describe::describe(&crate::describe::Query {
+            api: api.as_deref(),
+            name: name.as_deref(),
+            function: function.as_deref(),
+            search: search.as_deref(),
+            json: *json,
+        })?;
+        return print_bytes(text.as_bytes()).map(|()| Exit::Success);
+    }
     if let Command::Config(action) = &cli.command {
         return config_command(g, action);
     }

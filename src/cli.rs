@@ -7,12 +7,22 @@ use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCan
 
 use crate::config::Service;
 
+const DESCRIBE_EXAMPLES: &str = "\
+Examples:
+  cpcall describe whm                      all WHM API 1 functions, with their section
+  cpcall describe whm createacct           parameters, method, version, documentation link
+  cpcall describe cpanel Email             the functions of a UAPI module
+  cpcall describe cpanel Email add_pop --json
+  cpcall describe --search dns             functions whose module, name or section has dns";
+
 const EXAMPLES: &str = "\
 Examples:
   cpcall whm listaccts search=example searchtype=domain
   cpcall -p prod whm createacct username=bob domain=bob.example password=@pw.txt
   cpcall cpanel Email list_pops
   cpcall --host server.example.com whm version      (credentials from CPCALL_* variables)
+  cpcall describe whm listaccts                     (the built-in API reference)
+  cpcall --strict whm listaccts serach=bob          (exit 2: serach is not a parameter)
 
 Exit codes: 0 success, 1 the API reported failure, 2 usage or configuration error,
 3 authentication refused, 4 transport failure (connect, TLS, timeout, not the API's JSON).";
@@ -114,9 +124,10 @@ pub enum Command {
     #[command(after_help = "Example:\n  cpcall whm listaccts search=example searchtype=domain")]
     Whm {
         /// WHM API 1 function, e.g. listaccts, createacct, version
+        #[arg(add = ArgValueCompleter::new(crate::complete::whm_functions))]
         function: String,
         /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
-        #[arg(value_name = "KEY=VALUE")]
+        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::complete::params))]
         params: Vec<String>,
     },
     /// Call a UAPI (or --api2: cPanel API 2) function, directly or through WHM with --user
@@ -131,11 +142,13 @@ pub enum Command {
         #[arg(long)]
         api2: bool,
         /// Module (case-sensitive), e.g. Email, Ftp, Variables
+        #[arg(add = ArgValueCompleter::new(crate::complete::modules))]
         module: String,
         /// Function, e.g. list_pops
+        #[arg(add = ArgValueCompleter::new(crate::complete::uapi_functions))]
         function: String,
         /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
-        #[arg(value_name = "KEY=VALUE")]
+        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::complete::params))]
         params: Vec<String>,
     },
     /// Log in and keep the session for later calls of this profile (2FA: --otp or totp_secret)
@@ -170,6 +183,25 @@ pub enum Command {
     /// Where the config file is, its profiles, one profile, or a new one
     #[command(subcommand)]
     Config(ConfigAction),
+    /// The built-in API reference: every WHM API 1 and UAPI function and its parameters
+    #[command(after_help = DESCRIBE_EXAMPLES)]
+    Describe {
+        /// whm or cpanel (nothing: what the catalogue holds)
+        #[arg(value_parser = ["whm", "cpanel"])]
+        api: Option<String>,
+        /// A WHM function, or a UAPI module
+        #[arg(add = ArgValueCompleter::new(crate::complete::describe_name))]
+        name: Option<String>,
+        /// A function of that UAPI module
+        #[arg(add = ArgValueCompleter::new(crate::complete::describe_function))]
+        function: Option<String>,
+        /// Functions whose module, name or documentation section contains WORD
+        #[arg(long, value_name = "WORD", conflicts_with_all = ["name", "function"])]
+        search: Option<String>,
+        /// The catalogue's entries as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the shell completion script (profile names complete from the config file)
     #[command(
         after_help = "Examples:\n  source <(cpcall completions bash)        # in ~/.bashrc\n  cpcall completions fish > ~/.config/fish/completions/cpcall.fish"
@@ -240,6 +272,15 @@ pub fn completion_script(shell: &str) -> std::io::Result<Vec<u8>> {
         .ok_or_else(|| std::io::Error::other(format!("unknown shell {shell}")))?;
     let mut buf = Vec::new();
     completer.write_registration("COMPLETE", "cpcall", "cpcall", "cpcall", &mut buf)?;
+    if shell == "bash" {
+        // bash splits `key=value` at `=` before cpcall sees the words, and at `key=<TAB>` the
+        // `=` is lost from them: the line up to the cursor tells what is being completed.
+        let script = String::from_utf8_lossy(&buf).replace(
+            "_CLAP_IFS=\"$IFS\" \\",
+            "_CLAP_IFS=\"$IFS\" \\\n        _CPCALL_COMP_LINE=\"${COMP_LINE:0:$COMP_POINT}\" \\",
+        );
+        return Ok(script.into_bytes());
+    }
     Ok(buf)
 }
 

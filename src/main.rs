@@ -26,7 +26,10 @@ fn prepare_environment() {
         }
     }
     if std::env::var_os("COMPLETE").is_some() {
-        let args: Vec<String> = std::env::args().collect();
+        let args: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        cpcall::complete::remember(&args);
         if let Some(path) = cpcall::cli::config_in_args(&args) {
             std::env::set_var("CPCALL_CONFIG", path);
         }

@@ -4,6 +4,7 @@
 mod emulator;
 
 mod common;
+mod completion;
 mod core;
 mod doctor;
 mod doors;

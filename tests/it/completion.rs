@@ -1,0 +1,151 @@
+//! Completion as a person meets it: the script `cpcall completions bash` installs, in a real
+//! interactive bash under tmux (readline splits `key=value` at `=`, so this is the only honest
+//! test of `searchmethod=<TAB>`), completing the API's vocabulary from the catalogue.
+
+use crate::common::{Fixture, Tmux};
+
+/// bash with cpcall's completion loaded, and a config with one profile.
+fn shell(f: &Fixture) -> Option<Tmux> {
+    let term = Tmux::start(f)?;
+    let config = f.config(&f.root_token("w", ""));
+    term.send(&format!(
+        "export CPCALL_CONFIG={config}; source <(cpcall completions bash); clear"
+    ));
+    term.key("Enter");
+    term.wait_until("a clean prompt", |s| s.trim() == "$");
+    Some(term)
+}
+
+/// Types `text`, presses TAB `tabs` times, then types `@` to show where the cursor stands
+/// (a terminal does not show a trailing space), and returns the screen; then clears the line.
+fn tab(term: &Tmux, text: &str, tabs: usize, until: &str) -> String {
+    term.send(text);
+    for _ in 0..tabs {
+        term.key("Tab");
+        // Readline lists on a second TAB only once the first has done its work.
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+    term.wait_for(until);
+    term.send("@");
+    let screen = term.wait_until("the cursor mark", |s| edited(s).ends_with('@'));
+    term.key("C-c");
+    term.send("clear");
+    term.key("Enter");
+    term.wait_until("a clean prompt", |s| s.trim() == "$");
+    screen
+}
+
+/// The line being edited: the last line that starts with the prompt.
+fn edited(screen: &str) -> String {
+    screen
+        .lines()
+        .rfind(|l| l.starts_with("$ "))
+        .unwrap_or_default()
+        .trim_start_matches("$ ")
+        .to_string()
+}
+
+#[test]
+fn tab_completes_functions_modules_parameters_and_values() {
+    let f = Fixture::new();
+    let Some(term) = shell(&f) else { return };
+
+    let screen = tab(&term, "cpcall whm listacc", 1, "listaccts");
+    assert_eq!(edited(&screen), "cpcall whm listaccts @", "{screen}");
+
+    let screen = tab(&term, "cpcall cpanel Email", 2, "EmailAuth");
+    assert!(
+        screen.contains("Email ") || screen.contains("Email\n"),
+        "{screen}"
+    );
+
+    let screen = tab(&term, "cpcall whm createacct usern", 1, "username=");
+    assert_eq!(
+        edited(&screen),
+        "cpcall whm createacct username=@",
+        "no space after =: {screen}"
+    );
+
+    let screen = tab(&term, "cpcall whm listaccts searchmethod=", 2, "regex");
+    assert!(screen.contains("exact"), "{screen}");
+    let screen = tab(
+        &term,
+        "cpcall whm listaccts searchmethod=ex",
+        1,
+        "searchmethod=exact",
+    );
+    assert_eq!(
+        edited(&screen),
+        "cpcall whm listaccts searchmethod=exact @",
+        "{screen}"
+    );
+
+    let screen = tab(
+        &term,
+        "cpcall -p w cpanel --user bob Email list_pops",
+        2,
+        "list_pops_with_disk",
+    );
+    assert!(screen.contains("list_pops "), "{screen}");
+
+    // Parameters already on the line are not offered again.
+    let screen = tab(
+        &term,
+        "cpcall whm listaccts search=bob search",
+        2,
+        "searchtype=",
+    );
+    assert!(screen.contains("searchmethod="), "{screen}");
+    let offered = screen
+        .split_whitespace()
+        .filter(|w| *w == "search=")
+        .count();
+    assert_eq!(offered, 0, "{screen}");
+
+    // Required parameters first.
+    let screen = tab(&term, "cpcall whm createacct ", 2, "username=");
+    let listing: Vec<&str> = screen
+        .split_whitespace()
+        .filter(|w| w.ends_with('='))
+        .collect();
+    assert_eq!(listing.first(), Some(&"username="), "{screen}");
+
+    let screen = tab(&term, "cpcall describe cpanel Ftp list_f", 1, "list_ftp");
+    assert!(
+        edited(&screen).starts_with("cpcall describe cpanel Ftp list_ftp"),
+        "{screen}"
+    );
+    assert!(f.requests().is_empty(), "completion sends nothing");
+}
+
+/// A TAB costs one run of cpcall; it must answer well within what a person notices.
+#[test]
+fn a_tab_answers_fast() {
+    let f = Fixture::new();
+    let config = f.config(&f.root_token("w", ""));
+    let mut slowest = std::time::Duration::ZERO;
+    for words in [
+        &["cpcall", "whm", ""][..],
+        &["cpcall", "whm", "createacct", ""],
+        &["cpcall", "cpanel", "Email", ""],
+    ] {
+        for _ in 0..5 {
+            let mut cmd = f.cmd();
+            cmd.env("COMPLETE", "bash")
+                .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+                .env("CPCALL_CONFIG", &config)
+                .arg("--")
+                .args(words);
+            let started = std::time::Instant::now();
+            let out = f.output(cmd, None);
+            slowest = slowest.max(started.elapsed());
+            out.assert_code(0);
+            assert!(!out.stdout.is_empty(), "{words:?}");
+        }
+    }
+    // Not a speed goal (that is measured and stated in the README), a sanity bound.
+    assert!(
+        slowest < std::time::Duration::from_millis(500),
+        "{slowest:?}"
+    );
+}
