@@ -75,20 +75,35 @@ fn main() {
 }
 
 fn function(out: &mut String, name: &str, f: &Function) {
-    // The documentation's section is the folder of its page.
-    let section = f
-        .docs
-        .rsplit('/')
-        .nth(1)
-        .filter(|s| !s.ends_with(".openapi"))
-        .unwrap_or("");
+    // The documentation's section is the folder of its page. The source cut 74 links short at
+    // a ")" in the section name ("…/spam-prevention-(boxtrapper"): those keep the section,
+    // repaired, and lose the link rather than print a broken one.
+    let (section, docs) = match f.docs.strip_suffix(".md") {
+        Some(_) => {
+            let section = f
+                .docs
+                .rsplit('/')
+                .nth(1)
+                .filter(|s| !s.ends_with(".openapi"));
+            (section.unwrap_or("").to_string(), f.docs.as_str())
+        }
+        None => {
+            let cut = f.docs.rsplit('/').next().unwrap_or("");
+            let section = if cut.contains('(') {
+                format!("{cut})")
+            } else {
+                String::new()
+            };
+            (section, "")
+        }
+    };
     let _ = write!(
         out,
         "    Function {{ name: {name:?}, section: {section:?}, method: {:?}, since: {:?}, deprecated: {}, docs: {:?}, params: &[",
         f.method,
         f.since.as_deref().unwrap_or(""),
         f.deprecated,
-        f.docs
+        docs
     );
     for p in &f.params {
         let _ = write!(

@@ -46,15 +46,15 @@ for _ in $(seq 500); do echo "whm version"; done >"$work/calls.txt"
 { echo "for i in \$(seq 500); do $curl_call/version?api.version=1 >/dev/null; done"; } >"$work/curl-loop.sh"
 
 "$bin" -p bench whm version >/dev/null   # a working setup, or stop here
-echo "1/4 one call" >&2
+echo "1/5 one call" >&2
 hyperfine -N --warmup 10 --runs 100 --export-json "$work/s1.json" \
   "$bin -p bench whm version" \
   "$curl_call/version?api.version=1" >&2
-echo "2/4 500 calls" >&2
+echo "2/5 500 calls" >&2
 hyperfine --warmup 1 --runs 5 --export-json "$work/s2.json" \
   "$bin -p bench batch $work/calls.txt >/dev/null" \
   "bash $work/curl-loop.sh" >&2
-echo "3/4 50 MB listaccts" >&2
+echo "3/5 50 MB listaccts" >&2
 hyperfine --warmup 2 --runs 10 --export-json "$work/s3.json" \
   "$bin -p bench whm listaccts >$work/out-cpcall.json" \
   "$curl_call/listaccts?api.version=1 >$work/out-curl.json" >&2
@@ -63,9 +63,15 @@ rss() { /usr/bin/time -v bash -c "$1" 2>&1 >/dev/null | sed -n 's/.*Maximum resi
 rss_cpcall=$(rss "$bin -p bench whm listaccts >$work/out-cpcall.json")
 rss_curl=$(rss "$curl_call/listaccts?api.version=1 >$work/out-curl.json")
 body=$(stat -c %s "$work/out-curl.json")
-echo "4/4 100 slow profiles" >&2
+echo "4/5 100 slow profiles" >&2
 hyperfine --warmup 1 --runs 5 --export-json "$work/s4.json" \
   "$bin --group slow -j 100 whm version >/dev/null" >&2
+
+echo "5/5 a TAB press" >&2
+# What bash runs on each TAB: cpcall in completion mode, listing WHM functions (the longest list).
+hyperfine -N --warmup 10 --runs 200 --export-json "$work/s5.json" \
+  "env COMPLETE=bash _CLAP_COMPLETE_INDEX=2 _CLAP_IFS=, $bin -- cpcall whm ''" \
+  "env COMPLETE=bash _CLAP_COMPLETE_INDEX=3 _CLAP_IFS=, $bin -- cpcall whm createacct ''" >&2
 
 python3 - "$work" "$rss_cpcall" "$rss_curl" "$body" <<'PY' | tee bench/results.md
 import json, os, platform, subprocess, sys
@@ -77,6 +83,7 @@ s1c, s1u = med("s1", 0), med("s1", 1)
 s2c, s2u = med("s2", 0), med("s2", 1)
 s3c, s3u = med("s3", 0), med("s3", 1)
 s4 = med("s4", 0)
+s5 = max(med("s5", 0), med("s5", 1))
 mb = body / 1e6
 print(f"Machine: {os.cpu_count()} cores, {cpu}; loopback TLS to the emulator (tests/emulator), release build.\n")
 print("| scenario | cpcall | curl | result | target |")
@@ -86,4 +93,5 @@ print(f"| 2. 500 calls: `cpcall batch` vs a bash loop of 500 curl | {s2c:.2f} s 
 print(f"| 3. {mb:.0f} MB `listaccts` to a file: time (median of 10) | {s3c*1000:.0f} ms | {s3u*1000:.0f} ms | {s3c/s3u:.2f}x curl | <= 1.3x |")
 print(f"| 3. same: peak RSS | {rss_cpcall/1024:.0f} MiB | {rss_curl/1024:.0f} MiB | {rss_cpcall*1024/body:.2f}x the body | <= 1.5x |")
 print(f"| 4. 100 profiles answering after 100 ms, `--group slow -j 100` | {s4*1000:.0f} ms | | | <= 1 s |")
+print(f"| 5. a TAB press: `cpcall whm <TAB>` (625 names), `cpcall whm createacct <TAB>` (slower of the two) | {s5*1000:.1f} ms | | | < 50 ms |")
 PY

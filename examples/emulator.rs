@@ -1,5 +1,8 @@
-//! `cargo run --example emulator -- [--ca PATH] [--listaccts-mb N] [--delay-ms N]`: the test
+//! `cargo run --example emulator -- [--ca PATH] [--listaccts-mb N] [--delay-ms N]
+//! [--extra-records N] [--string-counts] [--page-cap N] [--announce-extra N] [--connection-close]
+//! [--idle-close-ms N] [--wrong-port-json] [--self-signed] [--string-flags]`: the test
 //! emulator as a standalone server on loopback, for trying cpcall by hand and for `bench/`.
+//! The switches turn on the behaviours of real servers that the tests exercise (see `Options`).
 //! Prints shell assignments on stdout (WHM_PORT=…, CPANEL_PORT=…, …, READY=1), and on stderr
 //! the accounts with their credentials and a config file for cpcall, ready to paste; runs
 //! until killed.
@@ -30,6 +33,16 @@ fn main() -> std::io::Result<()> {
     if let Some(ms) = number("--delay-ms") {
         options.fault = Some(Fault::Slow(Duration::from_millis(ms)));
     }
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    options.extra_records = number("--extra-records").unwrap_or(0) as usize;
+    options.string_counts = flag("--string-counts");
+    options.page_cap = number("--page-cap").map(|n| n as usize);
+    options.announce_extra = number("--announce-extra").unwrap_or(0) as usize;
+    options.connection_close = flag("--connection-close");
+    options.idle_close = number("--idle-close-ms").map(Duration::from_millis);
+    options.wrong_port_json = flag("--wrong-port-json");
+    options.self_signed = flag("--self-signed");
+    options.string_flags = flag("--string-flags");
     let emu = Emulator::start_with(options);
     let ca = value("--ca").unwrap_or_else(|| {
         std::env::temp_dir()

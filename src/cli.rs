@@ -111,7 +111,7 @@ pub struct Global {
     pub curl: bool,
     /// Refuse (exit 2) a call the catalogue questions: an unknown parameter, a required one
     /// missing; without it those are warnings
-    #[arg(long, global = true, env = "CPCALL_STRICT")]
+    #[arg(long, global = true, env = "CPCALL_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
     pub strict: bool,
     /// Show the request and response on stderr (secrets masked)
     #[arg(short, long, global = true)]

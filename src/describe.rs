@@ -151,7 +151,8 @@ fn entry(api: &str, module: Option<&str>, f: &Function) -> Value {
         })
         .collect();
     let mut v = json!({"api": api, "function": f.name, "section": f.section, "method": f.method,
-                       "since": f.since, "deprecated": f.deprecated, "docs": f.docs, "params": params});
+                       "since": f.since, "deprecated": f.deprecated,
+                       "docs": (!f.docs.is_empty()).then_some(f.docs), "params": params});
     if let Some(m) = module {
         v["module"] = json!(m);
     }
@@ -184,7 +185,14 @@ fn details(api: &str, module: Option<&str>, f: &Function, json: bool) -> String 
     if f.deprecated {
         facts.push("deprecated".into());
     }
-    out.push_str(&format!("  {}\n  {}\n", facts.join(" · "), f.docs));
+    let docs = match f.docs {
+        "" => format!(
+            "no page link in the catalogue: search {} on https://api.docs.cpanel.net/",
+            f.name
+        ),
+        docs => docs.to_string(),
+    };
+    out.push_str(&format!("  {}\n  {docs}\n", facts.join(" · ")));
     if f.params.is_empty() {
         out.push_str("  no parameters\n");
     } else {
@@ -198,8 +206,10 @@ fn details(api: &str, module: Option<&str>, f: &Function, json: bool) -> String 
             if !p.values.is_empty() {
                 line.push_str(&format!("  one of: {}", p.values.join(", ")));
             }
-            if let Some(d) = p.default {
-                line.push_str(&format!("  default: {d}"));
+            match p.default {
+                Some("") => line.push_str("  default: \"\" (empty)"),
+                Some(d) => line.push_str(&format!("  default: {d}")),
+                None => {}
             }
             out.push_str(line.trim_end());
             out.push('\n');

@@ -118,34 +118,35 @@ fn tab_completes_functions_modules_parameters_and_values() {
     assert!(f.requests().is_empty(), "completion sends nothing");
 }
 
-/// A TAB costs one run of cpcall; it must answer well within what a person notices.
+/// What bash runs on each TAB (the speed of it is measured by bench/run.sh, not here): the
+/// catalogue's names, nothing sent, whatever the profile.
 #[test]
-fn a_tab_answers_fast() {
+fn a_tab_lists_the_catalogue_and_sends_nothing() {
     let f = Fixture::new();
     let config = f.config(&f.root_token("w", ""));
-    let mut slowest = std::time::Duration::ZERO;
-    for words in [
-        &["cpcall", "whm", ""][..],
-        &["cpcall", "whm", "createacct", ""],
-        &["cpcall", "cpanel", "Email", ""],
+    for (words, expected) in [
+        (&["cpcall", "whm", ""][..], "listaccts"),
+        (&["cpcall", "whm", "createacct", ""], "username="),
+        (&["cpcall", "cpanel", "Email", ""], "list_pops"),
+        (
+            &["cpcall", "-p", "w", "whm", "listaccts", "searchmethod="],
+            "searchmethod=regex",
+        ),
     ] {
-        for _ in 0..5 {
-            let mut cmd = f.cmd();
-            cmd.env("COMPLETE", "bash")
-                .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
-                .env("CPCALL_CONFIG", &config)
-                .arg("--")
-                .args(words);
-            let started = std::time::Instant::now();
-            let out = f.output(cmd, None);
-            slowest = slowest.max(started.elapsed());
-            out.assert_code(0);
-            assert!(!out.stdout.is_empty(), "{words:?}");
-        }
+        let mut cmd = f.cmd();
+        cmd.env("COMPLETE", "bash")
+            .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+            .env("_CLAP_IFS", "\n")
+            .env("CPCALL_CONFIG", &config)
+            .arg("--")
+            .args(words);
+        let out = f.output(cmd, None);
+        out.assert_code(0);
+        assert!(
+            out.stdout.lines().any(|l| l == expected),
+            "{words:?}: {}",
+            out.stdout
+        );
     }
-    // Not a speed goal (that is measured and stated in the README), a sanity bound.
-    assert!(
-        slowest < std::time::Duration::from_millis(500),
-        "{slowest:?}"
-    );
+    assert!(f.requests().is_empty(), "completion sends nothing");
 }

@@ -3,6 +3,7 @@
 #[path = "../emulator/mod.rs"]
 mod emulator;
 
+mod catalogue;
 mod common;
 mod completion;
 mod core;

@@ -1,0 +1,308 @@
+//! The API's vocabulary offline: `describe`, the call-time checks against the catalogue
+//! (warnings, `--strict` in its three forms, batch), the hint when the server does not know a
+//! function, and the maintainer's catalogue builder on cPanel's own OpenAPI format.
+
+use crate::common::{have_tool, Fixture};
+use crate::emulator::Service;
+
+const CATALOGUE: &str = "(catalogue of cPanel & WHM 138)";
+
+#[test]
+fn describe_lists_and_explains_functions_without_a_config_or_a_server() {
+    let f = Fixture::new();
+    let run = |args: &[&str]| {
+        let mut cmd = f.cmd();
+        cmd.env("CPCALL_CONFIG", f.path("no-such-config.toml"))
+            .args(args);
+        f.output(cmd, None)
+    };
+
+    let all = run(&["describe", "whm"]);
+    all.assert_code(0);
+    let line = all.stdout.lines().find(|l| l.starts_with("listaccts "));
+    assert!(
+        line.is_some_and(|l| l.ends_with("account-management")),
+        "{}",
+        all.stdout
+    );
+    assert_eq!(all.stdout.lines().count(), 625, "one line per WHM function");
+
+    run(&["describe", "whm", "listaccts"])
+        .assert_code(0)
+        .assert_stdout("GET /json-api/listaccts?api.version=1")
+        .assert_stdout("searchmethod  string   one of: exact, regex")
+        .assert_stdout("accounts-listaccts.md")
+        .assert_stdout(CATALOGUE);
+    let createacct = run(&["describe", "whm", "createacct"]);
+    let first = createacct.stdout.lines().nth(4).unwrap_or_default();
+    assert_eq!(
+        first.split_whitespace().collect::<Vec<_>>(),
+        ["username", "string", "required"],
+        "{}",
+        createacct.stdout
+    );
+
+    let modules = run(&["describe", "cpanel"]);
+    modules.assert_code(0);
+    assert_eq!(modules.stdout.lines().count(), 101, "{}", modules.stdout);
+    run(&["describe", "cpanel", "Email"]).assert_stdout("list_pops ");
+
+    let entry = run(&["describe", "--json", "cpanel", "Email", "add_pop"]);
+    entry.assert_code(0);
+    let v = entry.json();
+    assert_eq!(v["module"], "Email");
+    assert_eq!(v["function"], "add_pop");
+    let email = &v["params"][0];
+    assert_eq!(
+        (&email["name"], &email["required"]),
+        (&"email".into(), &true.into())
+    );
+    let welcome = v["params"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "send_welcome_email"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(welcome["enum"], serde_json::json!(["0", "1"]));
+    assert_eq!(welcome["default"], "0");
+
+    let found = run(&["describe", "--search", "greylist"]);
+    found.assert_code(0);
+    assert!(found.stdout.lines().count() >= 10, "{}", found.stdout);
+    assert!(
+        found.stdout.lines().all(|l| l.contains("greylist")),
+        "{}",
+        found.stdout
+    );
+
+    run(&["describe", "whm", "listacct"]).assert_failure(2, "did you mean listaccts");
+    run(&["describe", "cpanel", "Emial"]).assert_failure(2, "did you mean Email");
+    run(&["describe", "cpanel", "Email", "list_pop"]).assert_failure(2, "list_pops");
+    run(&["describe", "--search", "zzzqqq"]).assert_code(2);
+    assert!(f.requests().is_empty(), "describe sends nothing");
+}
+
+#[test]
+fn an_unknown_parameter_is_a_warning_naming_the_closest_and_the_call_still_goes() {
+    let f = Fixture::new();
+    f.sends_unknown_params();
+    let config = f.root_token("w", "");
+
+    let out = f.call(&config, &["whm", "listaccts", "serach=bob"]);
+    out.assert_code(0);
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.contains("chmod 600"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "cpcall: warning: serach is not a parameter of listaccts; did you mean search? {CATALOGUE}"
+        )],
+        "one line"
+    );
+    let sent = f.last();
+    let form = crate::emulator::http::parse_form(&sent.body);
+    assert!(
+        sent.query().contains("serach=bob")
+            || form.iter().any(|(k, v)| k == "serach" && v == "bob"),
+        "the server may be newer: sent"
+    );
+
+    // A required parameter missing: a warning too.
+    f.call(&config, &["whm", "createacct", "domain=new.example"])
+        .assert_stderr(&format!(
+            "createacct needs username, which is missing {CATALOGUE}"
+        ));
+
+    // Never for api.* options, repeated-key forms, or functions the catalogue lacks.
+    for args in [
+        &[
+            "whm",
+            "listaccts",
+            "api.columns.enable=1",
+            "api.columns.a=user",
+        ][..],
+        &[
+            "whm",
+            "flush_cphulk_login_history_for_ips",
+            "ip-0=192.0.2.1",
+            "ip-1=192.0.2.2",
+        ],
+        &[
+            "whm",
+            "flush_cphulk_login_history_for_ips",
+            "ip=192.0.2.1",
+            "ip=192.0.2.2",
+        ],
+        &["whm", "a_function_newer_than_the_catalogue", "anything=1"],
+    ] {
+        let out = f.call(&config, args);
+        assert!(
+            !out.stderr.contains("parameter") && !out.stderr.contains("needs"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+
+    // UAPI calls, direct and through WHM for a user, are checked the same way.
+    let bob = f.bob_token("b", Service::Cpanel);
+    f.call(&bob, &["cpanel", "Email", "list_pops", "regx=^a"])
+        .assert_code(0)
+        .assert_stderr("regx is not a parameter of Email::list_pops; did you mean regex?");
+    f.call(
+        &config,
+        &["cpanel", "--user", "bob", "Email", "list_pops", "regx=^a"],
+    )
+    .assert_stderr("regx is not a parameter of Email::list_pops");
+}
+
+#[test]
+fn strict_refuses_before_sending_from_the_flag_the_variable_and_the_profile() {
+    let f = Fixture::new();
+    let plain = f.root_token("w", "");
+    let strict_profile = f.root_token("s", "strict = true\n");
+
+    let flag = f.call(&plain, &["--strict", "whm", "listaccts", "serach=bob"]);
+    flag.assert_failure(
+        2,
+        "serach is not a parameter of listaccts; did you mean search?",
+    )
+    .assert_stderr("nothing sent (--strict)");
+
+    let mut cmd = f.cmd();
+    cmd.env("CPCALL_STRICT", "1")
+        .arg("-c")
+        .arg(f.config(&plain))
+        .args(["whm", "createacct", "domain=new.example"]);
+    f.output(cmd, None)
+        .assert_failure(2, "createacct needs username");
+
+    f.call(&strict_profile, &["whm", "listaccts", "serach=bob"])
+        .assert_failure(2, "serach");
+    assert!(f.requests().is_empty(), "strict sends nothing");
+
+    // A clean call passes strict; so does a function the catalogue does not know.
+    f.call(&plain, &["--strict", "whm", "listaccts", "search=bob"])
+        .assert_code(0);
+    assert_eq!(f.requests().len(), 1);
+}
+
+#[test]
+fn batch_checks_every_line_against_the_catalogue_first() {
+    let f = Fixture::new();
+    f.sends_unknown_params();
+    let config = f.root_token("w", "");
+    let calls = f.write(
+        "calls.txt",
+        "whm createacct username=first domain=first.example\nwhm listaccts serach=bob\n",
+    );
+    let calls = calls.to_str().unwrap_or_default();
+
+    f.call(&config, &["--strict", "batch", calls])
+        .assert_failure(2, "line 2")
+        .assert_stderr("serach is not a parameter of listaccts");
+    assert!(f.requests().is_empty(), "line 1 did not run");
+
+    let out = f.call(&config, &["batch", calls]);
+    out.assert_code(0)
+        .assert_stderr("batch line 2: serach is not a parameter of listaccts");
+    assert_eq!(out.lines().len(), 2, "both ran: {}", out.stdout);
+}
+
+#[test]
+fn a_function_the_server_does_not_know_gets_the_closest_catalogue_names() {
+    let f = Fixture::new();
+    let root = f.root_token("w", "");
+    f.call(&root, &["whm", "listacct"])
+        .assert_code(1)
+        .assert_stdout("Unknown app")
+        .assert_stderr(
+            "cpcall: hint: listacct is not a WHM API 1 function; did you mean listaccts",
+        );
+
+    let bob = f.bob_token("b", Service::Cpanel);
+    f.call(&bob, &["cpanel", "Emial", "list_pops"])
+        .assert_code(1)
+        .assert_stderr("hint: Emial is not a UAPI module; did you mean Email");
+    f.call(&bob, &["cpanel", "Email", "list_pop"])
+        .assert_code(1)
+        .assert_stderr("hint: Email has no UAPI function list_pop; did you mean list_pops");
+
+    // In JSON lines (fan-out, batch) the hint travels with the line.
+    let calls = f.write("calls.txt", "whm listacct\n");
+    let out = f.call(&root, &["batch", calls.to_str().unwrap_or_default()]);
+    out.assert_code(1);
+    let line = &out.lines()[0];
+    assert!(
+        line.to_string().contains("did you mean listaccts"),
+        "{line}"
+    );
+}
+
+/// The maintainer's script, on a trimmed official UAPI document (cPanel 11.125): the facts it
+/// extracts are the catalogue's, and the first versions the trimmed document lacks are kept
+/// from the previous catalogue.
+#[test]
+fn the_catalogue_builder_reads_cpanels_openapi_documents() {
+    if !have_tool("python3", "the catalogue builder is a Python script") {
+        return;
+    }
+    let f = Fixture::new();
+    let yaml = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .status();
+    if !yaml.is_ok_and(|s| s.success()) {
+        crate::common::skipped("PyYAML missing: the catalogue builder is not tested");
+        assert!(std::env::var_os("CI").is_none(), "CI must install PyYAML");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = f.path("catalog.json");
+    let status = std::process::Command::new("python3")
+        .arg(root.join("catalog/build.py"))
+        .arg("--uapi")
+        .arg(root.join("catalog/testdata/openapi-uapi-sample.yml"))
+        .arg("--previous")
+        .arg(root.join("catalog/catalog.json"))
+        .arg("--out")
+        .arg(&out)
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let read = |p: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_default()).unwrap_or_default()
+    };
+    let built = read(&out);
+    let ours = read(&root.join("catalog/catalog.json"));
+    assert_eq!(built["source"]["cpanel_version"], "125");
+    assert_eq!(built["whm"], ours["whm"], "the WHM half is kept");
+    let mut compared = 0;
+    for (module, functions) in built["uapi"].as_object().into_iter().flatten() {
+        for (name, entry) in functions.as_object().into_iter().flatten() {
+            let known = &ours["uapi"][module][name];
+            for fact in ["method", "params", "since", "deprecated"] {
+                assert_eq!(entry[fact], known[fact], "{module}::{name} {fact}");
+            }
+            // The page is the operation's id; 11.125's ids lacked the module prefix that
+            // 138's pages carry, so the section and the name are what must agree.
+            let page = entry["docs"].as_str().unwrap_or_default();
+            let (section, file) = page.rsplit_once('/').unwrap_or_default();
+            let known_page = known["docs"].as_str().unwrap_or_default();
+            assert!(
+                known_page.starts_with(&format!("{section}/")),
+                "{page} vs {known_page}"
+            );
+            assert!(file.ends_with(&format!("{name}.md")), "{page}");
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 5, "the sample's five operations");
+    // Prose defaults ("The cPanel account's main domain.") are not facts: dropped.
+    let add_pop = &built["uapi"]["Email"]["add_pop"]["params"];
+    let domain = add_pop
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "domain"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(domain.get("default").is_none(), "{domain}");
+}
