@@ -13,6 +13,7 @@ function _clap_dynamic_completer_cpcall() {
     if [[ -n $completions ]]; then
         local -a dirs=()
         local -a other=()
+        local -a keys=()
         local completion
         for completion in $completions; do
             local value="${completion%%:*}"
@@ -24,12 +25,15 @@ function _clap_dynamic_completer_cpcall() {
                 else
                     dirs+=("$dir_no_slash")
                 fi
+            elif [[ "$value" == *= ]]; then
+                keys+=("$completion")
             else
                 other+=("$completion")
             fi
         done
         [[ -n $dirs ]] && _describe -V 'values' dirs -S '/' -r '/'
         [[ -n $other ]] && _describe -V 'values' other
+        [[ -n $keys ]] && _describe -V 'values' keys -S ''
     fi
 }
 

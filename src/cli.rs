@@ -281,6 +281,23 @@ pub fn completion_script(shell: &str) -> std::io::Result<Vec<u8>> {
         );
         return Ok(script.into_bytes());
     }
+    if shell == "zsh" {
+        // `username=` wants its value typed right after it: no space, as bash and fish do.
+        let script = String::from_utf8_lossy(&buf)
+            .replace(
+                "        local -a other=()\n",
+                "        local -a other=()\n        local -a keys=()\n",
+            )
+            .replace(
+                "            else\n                other+=(\"$completion\")",
+                "            elif [[ \"$value\" == *= ]]; then\n                keys+=(\"$completion\")\n            else\n                other+=(\"$completion\")",
+            )
+            .replace(
+                "        [[ -n $other ]] && _describe -V 'values' other\n",
+                "        [[ -n $other ]] && _describe -V 'values' other\n        [[ -n $keys ]] && _describe -V 'values' keys -S ''\n",
+            );
+        return Ok(script.into_bytes());
+    }
     Ok(buf)
 }
 

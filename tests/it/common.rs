@@ -397,7 +397,15 @@ pub struct Tmux {
 impl Tmux {
     /// `bash --norc` in an 200x50 terminal with the fixture's environment and `cpcall` on PATH.
     pub fn start(f: &Fixture) -> Option<Tmux> {
-        if !have_tool("tmux", "it drives an interactive shell") {
+        Self::start_shell(f, &["bash", "--norc", "--noprofile"], "PS1='$ '; clear")
+    }
+
+    /// `shell` (program and arguments) in tmux, set up by typing `setup`: the prompt must
+    /// become `$ `.
+    pub fn start_shell(f: &Fixture, shell: &[&str], setup: &str) -> Option<Tmux> {
+        if !have_tool("tmux", "it drives an interactive shell")
+            || !have_tool(shell[0], "its completion is tested")
+        {
             return None;
         }
         let socket = f.path("tmux.sock");
@@ -430,12 +438,12 @@ impl Tmux {
                 "-y",
                 "50",
             ])
-            .args(["bash", "--norc", "--noprofile"])
+            .args(shell)
             .status()
             .expect("start tmux");
         assert!(status.success(), "tmux did not start");
         let tmux = Tmux { socket };
-        tmux.send("PS1='$ '; clear");
+        tmux.send(setup);
         tmux.key("Enter");
         Some(tmux)
     }

@@ -118,6 +118,58 @@ fn tab_completes_functions_modules_parameters_and_values() {
     assert!(f.requests().is_empty(), "completion sends nothing");
 }
 
+/// zsh and fish, through the scripts `cpcall completions zsh|fish` prints: the same vocabulary,
+/// and `key=` waits for its value (no space), as in bash.
+#[test]
+fn zsh_and_fish_complete_the_vocabulary_too() {
+    let f = Fixture::new();
+    let config = f.config(&f.root_token("w", ""));
+    let shells: [(&[&str], String); 2] = [
+        (
+            &["zsh", "-f"],
+            format!(
+                "PS1='$ '; export CPCALL_CONFIG={config}; autoload -Uz compinit && compinit -u; source <(cpcall completions zsh); clear"
+            ),
+        ),
+        (
+            &["fish", "--no-config"],
+            format!(
+                "function fish_prompt; echo -n '$ '; end; set -x CPCALL_CONFIG {config}; cpcall completions fish | source; clear"
+            ),
+        ),
+    ];
+    for (shell, setup) in shells {
+        let Some(term) = Tmux::start_shell(&f, shell, &setup) else {
+            continue;
+        };
+        term.wait_until("a clean prompt", |s| s.trim() == "$");
+        let screen = tab(&term, "cpcall whm createacct usern", 1, "username=");
+        assert_eq!(
+            edited(&screen),
+            "cpcall whm createacct username=@",
+            "{shell:?}: {screen}"
+        );
+        let screen = tab(&term, "cpcall whm listaccts searchmethod=ex", 1, "exact");
+        assert_eq!(
+            edited(&screen),
+            "cpcall whm listaccts searchmethod=exact @",
+            "{shell:?}: {screen}"
+        );
+        let screen = tab(
+            &term,
+            "cpcall cpanel --user bob Email list_pops_w",
+            1,
+            "disk",
+        );
+        assert_eq!(
+            edited(&screen),
+            "cpcall cpanel --user bob Email list_pops_with_disk @",
+            "{shell:?}: {screen}"
+        );
+    }
+    assert!(f.requests().is_empty(), "completion sends nothing");
+}
+
 /// What bash runs on each TAB (the speed of it is measured by bench/run.sh, not here): the
 /// catalogue's names, nothing sent, whatever the profile.
 #[test]
