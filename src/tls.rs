@@ -497,6 +497,53 @@ impl TlsConnector {
 
 thread_local! {
     static CONNECTIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static ANSWER_BEGAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Forgets whether bytes came: called before each request.
+pub fn forget_answer() {
+    ANSWER_BEGAN.with(|b| b.set(false));
+}
+
+/// Whether a single byte of an answer arrived since [`forget_answer`]: once one has, the server
+/// was at work on the request, and it must not be sent again.
+pub fn answer_began() -> bool {
+    ANSWER_BEGAN.with(|b| b.get())
+}
+
+fn note_input(arrived: bool) {
+    if arrived {
+        ANSWER_BEGAN.with(|b| b.set(true));
+    }
+}
+
+/// A plain (or already encrypted) transport that records, like [`TlsTransport`], whether bytes
+/// of an answer came.
+#[derive(Debug)]
+pub struct Watched<T>(T);
+
+impl<T: Transport> Transport for Watched<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.0.buffers()
+    }
+    fn transmit_output(
+        &mut self,
+        amount: usize,
+        timeout: NextTimeout,
+    ) -> std::result::Result<(), ureq::Error> {
+        self.0.transmit_output(amount, timeout)
+    }
+    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
+        let arrived = self.0.await_input(timeout)?;
+        note_input(arrived);
+        Ok(arrived)
+    }
+    fn is_open(&mut self) -> bool {
+        self.0.is_open()
+    }
+    fn is_tls(&self) -> bool {
+        self.0.is_tls()
+    }
 }
 
 /// How many connections this thread has opened: a request that left the count unchanged went
@@ -506,7 +553,7 @@ pub fn connections_made() -> u64 {
 }
 
 impl<In: Transport> Connector<In> for TlsConnector {
-    type Out = Either<In, TlsTransport>;
+    type Out = Either<Watched<In>, TlsTransport>;
 
     fn connect(
         &self,
@@ -518,7 +565,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
         };
         CONNECTIONS.with(|c| c.set(c.get() + 1));
         if !details.needs_tls() || transport.is_tls() {
-            return Ok(Some(Either::A(transport)));
+            return Ok(Some(Either::A(Watched(transport))));
         }
         let host = details.uri.host().unwrap_or_default();
         let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -569,6 +616,7 @@ impl Transport for TlsTransport {
         let input = self.buffers.input_append_buf();
         let amount = self.stream.read(input)?;
         self.buffers.input_appended(amount);
+        note_input(amount > 0);
         Ok(amount > 0)
     }
     fn is_open(&mut self) -> bool {

@@ -90,10 +90,12 @@ impl Client {
     /// 250 ms then 500 ms apart, within the timeout), since nothing reached the server. Nothing
     /// else is repeated: a request that may have been received might have run.
     ///
-    /// One more case, as curl does it: a kept-alive connection the server closed while it sat
-    /// in the pool (cpsrvd closes idle ones) can look alive until the request is on its way;
-    /// when such a reused connection ends before a single byte of the answer, the server had
-    /// closed it without reading the request, and it goes again, once, on a new connection.
+    /// One more case: a kept-alive connection the server closed while it sat in the pool
+    /// (cpsrvd closes idle ones) can look alive until the request is on its way. When such a
+    /// reused connection is reset before a single byte of the answer came, the request reached
+    /// a socket the server had already closed — TCP resets data that arrives there — so it
+    /// never ran, and it goes again, once, on a new connection. A clean close after the request
+    /// (the server may have read it) or an answer cut short is never sent again.
     pub fn send(&self, req: &Request, auth: &[AuthHeader]) -> Result<Response> {
         let started = Instant::now();
         let mut backoff = FIRST_BACKOFF;
@@ -101,10 +103,11 @@ impl Client {
         let mut resent = false;
         loop {
             let connections_before = tls::connections_made();
+            tls::forget_answer();
             let result = self.exchange(req, auth);
             let reused = tls::connections_made() == connections_before;
             match result {
-                Err(e) if reused && !resent && died_before_answer(&e) => {
+                Err(e) if reused && !resent && !tls::answer_began() && unread_reset(&e) => {
                     if self.verbose {
                         stderr::line("* the server had closed the kept-alive connection; sending again on a new one");
                     }
@@ -326,12 +329,11 @@ impl Client {
     }
 }
 
-/// A connection that ended before the first byte of an answer.
-fn died_before_answer(e: &ureq::Error) -> bool {
+/// The server reset the connection: it had closed it before the request arrived.
+fn unread_reset(e: &ureq::Error) -> bool {
     matches!(e, ureq::Error::Io(io) if matches!(
         io.kind(),
-        std::io::ErrorKind::UnexpectedEof
-            | std::io::ErrorKind::ConnectionReset
+        std::io::ErrorKind::ConnectionReset
             | std::io::ErrorKind::ConnectionAborted
             | std::io::ErrorKind::BrokenPipe
     ))

@@ -58,6 +58,9 @@ pub struct Options {
     pub login_redirects: bool,
     /// Misbehave on every request, the way broken servers and networks do.
     pub fault: Option<Fault>,
+    /// The fault hits from this request on (1-based, counted over all ports; 0 and 1: all), so
+    /// that earlier calls of a batch leave a kept-alive connection to be reused.
+    pub fault_from: usize,
     /// Extra cPanel accounts (`user00001`…) and mailboxes, for long listings.
     pub extra_records: usize,
     /// Ready answers for WHM functions, by name (benchmarks: a 50 MB `listaccts` built once;
@@ -196,6 +199,7 @@ impl Default for Options {
             clock_skew_secs: 0,
             login_redirects: false,
             fault: None,
+            fault_from: 0,
             extra_records: 0,
             canned: Vec::new(),
             cert_days_left: None,
@@ -358,8 +362,11 @@ impl Emulator {
                 });
                 let handler: http::Handler = Arc::new(move |req: &http::Request| {
                     let mut response = ctx.handle(req);
+                    let nth = ctx.state.log.lock().unwrap().len() + 1;
                     if let Some(fault) = &ctx.state.options.fault {
-                        response = apply(fault, req, response);
+                        if nth >= ctx.state.options.fault_from {
+                            response = apply(fault, req, response);
+                        }
                     }
                     let skew = ctx.state.options.clock_skew_secs;
                     let now = std::time::SystemTime::now();

@@ -313,3 +313,38 @@ fn servers_that_close_connections_never_fail_or_repeat_a_call() {
         }
     }
 }
+
+/// A reused connection that dies after the request went out may have run it: the server
+/// read it and closed, or began to answer. Neither is sent again (the line fails, exit 4);
+/// only a reset — the request hit a socket already closed — is, once (above).
+#[test]
+fn a_call_cut_off_after_it_was_sent_is_never_sent_again() {
+    for (label, fault) in [
+        ("read, then closed", Fault::CloseBeforeAnswer),
+        ("answer cut mid-body", Fault::CloseMidBody),
+        ("answer cut after the head", Fault::Answer(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"meta".to_vec())),
+    ] {
+        let f = Fixture::with(Options {
+            fault: Some(fault),
+            fault_from: 2,
+            ..Options::default()
+        });
+        let file = f.write(
+            "calls.txt",
+            "whm createacct username=a1 domain=a1.example\nwhm createacct username=a2 domain=a2.example\n",
+        );
+        let out = f.call(&f.root_token("w", ""), &["batch", &file.display().to_string()]);
+        out.assert_code(4);
+        let exits: Vec<i64> = lines(&out)
+            .iter()
+            .map(|l| l["exit"].as_i64().unwrap_or(-1))
+            .collect();
+        assert_eq!(exits, [0, 4], "{label}: {}", out.stdout);
+        let sent: Vec<String> = f
+            .requests()
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.request.body).into_owned())
+            .collect();
+        assert_eq!(sent.len(), 2, "{label}: each line sent once: {sent:?}");
+    }
+}
