@@ -252,6 +252,7 @@ impl Global {
     pub fn flags(&self) -> crate::profile::Flags {
         crate::profile::Flags {
             profile: self.profile.clone(),
+            profile_typed: self.profile.is_some() && !self.profile_from_env,
             host: self.host.clone(),
             port: self.port,
             service: self.service,

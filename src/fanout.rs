@@ -23,6 +23,13 @@ pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String
     if !many {
         return Ok(None);
     }
+    // Each profile names its own host: one --host for all would send every profile's
+    // credentials to that one server.
+    if let Some(host) = &g.host {
+        return Err(Error::usage(format!(
+            "--host {host} cannot go with several profiles: each names its own host (and credentials); leave out --host"
+        )));
+    }
     let loaded = loaded.ok_or_else(|| {
         Error::usage("running against several profiles needs a config file (see README)")
     })?;

@@ -15,6 +15,10 @@ use crate::tls::{self, Verify};
 #[derive(Debug, Default, Clone)]
 pub struct Flags {
     pub profile: Option<String>,
+    /// The profile was typed with `-p` for this one call, so `--host` may point it elsewhere;
+    /// when it came from `CPCALL_PROFILE`, `--host` elsewhere is refused (its secrets would
+    /// follow a variable the user may have forgotten).
+    pub profile_typed: bool,
     pub host: Option<String>,
     pub port: Option<u16>,
     pub service: Option<Service>,
@@ -117,9 +121,24 @@ pub fn resolve(
             ))
         })?;
         let (name, profile) = loaded.file.select(flags.profile.as_deref())?;
+        check_retarget(name, profile, flags)?;
         (name.to_string(), with_env_credentials(name, profile, env)?)
     };
     build(name, &profile, flags)
+}
+
+/// `--host` on a profile chosen by `CPCALL_PROFILE`: the profile's credentials would go to a
+/// host it does not name, which only `-p NAME --host HOST` typed together may ask for.
+fn check_retarget(name: &str, profile: &ProfileConfig, flags: &Flags) -> Result<()> {
+    let (Some(host), Some(own)) = (&flags.host, &profile.host) else {
+        return Ok(());
+    };
+    if flags.profile_typed || host.eq_ignore_ascii_case(own) {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "--host {host}, and $CPCALL_PROFILE names profile \"{name}\" (host {own}): its credentials would go to {host}; unset CPCALL_PROFILE for --host with CPCALL_* credentials, or type -p {name} --host {host} to mean it"
+    )))
 }
 
 /// The `CPCALL_*` credential variables.
@@ -139,9 +158,17 @@ fn with_env_credentials(
     profile: &ProfileConfig,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ProfileConfig> {
+    // A variable the profile itself names (`token_env = "CPCALL_TOKEN"`) is the profile's own.
+    let named = [
+        &profile.token_env,
+        &profile.accesshash_env,
+        &profile.password_env,
+        &profile.totp_secret_env,
+    ];
     let set: Vec<&str> = CREDENTIAL_VARS
         .into_iter()
         .filter(|v| env(v).is_some())
+        .filter(|v| !named.iter().any(|n| n.as_deref() == Some(*v)))
         .collect();
     let user = env("CPCALL_USER");
     if set.is_empty() && user.is_none() {
@@ -167,6 +194,13 @@ fn with_env_credentials(
         (Some(theirs), Some(ours)) if *theirs != ours => {
             return Err(Error::usage(format!(
                 "$CPCALL_USER is {ours}, and profile \"{name}\" says user = \"{theirs}\": unset CPCALL_USER, or leave out the profile"
+            )))
+        }
+        // The profile's own secret under another user's name would be the wrong pair.
+        (None, Some(ours)) if !own.is_empty() => {
+            return Err(Error::usage(format!(
+                "$CPCALL_USER is {ours}, and profile \"{name}\" has its own {} without a user: unset CPCALL_USER, or add user = \"{ours}\" to the profile",
+                own[0]
             )))
         }
         (None, Some(ours)) => merged.user = Some(ours),
@@ -371,6 +405,7 @@ mod tests {
         let cfg = loaded("[profiles.p]\nhost='a.example'\nport=2087\ntoken='t'\ntimeout=5\npin_sha256='9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'\n");
         let flags = Flags {
             profile: Some("p".into()),
+            profile_typed: true,
             host: Some("b.example".into()),
             port: Some(9999),
             insecure: true,
@@ -477,6 +512,7 @@ mod tests {
         let own = loaded("[profiles.p]\nhost='h.example'\ntoken='mine'\n");
         let flags = Flags {
             profile: Some("p".into()),
+            profile_typed: true,
             host: Some("other.example".into()),
             ..Flags::default()
         };
@@ -490,6 +526,58 @@ mod tests {
         let lookup = |k: &str| env.get(k).map(|v| v.to_string());
         let err = resolve(&Flags::default(), Some(&bare), &lookup).unwrap_err();
         assert!(err.message().contains("$CPCALL_USER is amy"), "{err}");
+    }
+
+    #[test]
+    fn a_profiles_secrets_follow_host_only_when_asked_for_and_env_pairs_stay_whole() {
+        let own = loaded("[profiles.p]\nhost='h.example'\ntoken='mine'\n");
+        let named = loaded("[profiles.p]\nhost='h.example'\ntoken_env='CPCALL_TOKEN'\n");
+        let flags = |host: Option<&str>, typed: bool| Flags {
+            profile: Some("p".into()),
+            profile_typed: typed,
+            host: host.map(str::to_string),
+            ..Flags::default()
+        };
+        // (config, flags, environment, the error it must give or None)
+        let cases: [(&Loaded, Flags, &[(&str, &str)], Option<&str>); 7] = [
+            (
+                &own,
+                flags(Some("evil.example"), false),
+                &[],
+                Some("$CPCALL_PROFILE names profile \"p\""),
+            ),
+            (&own, flags(Some("evil.example"), true), &[], None),
+            (&own, flags(Some("H.example"), false), &[], None),
+            (
+                &own,
+                flags(None, false),
+                &[("CPCALL_USER", "bob")],
+                Some("$CPCALL_USER is bob, and profile \"p\" has its own token"),
+            ),
+            (&named, flags(None, false), &[("CPCALL_TOKEN", "t")], None),
+            (
+                &own,
+                flags(None, false),
+                &[("CPCALL_TOKEN", "t")],
+                Some("$CPCALL_TOKEN is set"),
+            ),
+            (
+                &named,
+                flags(None, false),
+                &[("CPCALL_TOKEN", "t"), ("CPCALL_ACCESSHASH", "a")],
+                Some("$CPCALL_ACCESSHASH is set"),
+            ),
+        ];
+        for (i, (cfg, flags, vars, want)) in cases.into_iter().enumerate() {
+            let env: HashMap<&str, &str> = vars.iter().copied().collect();
+            let lookup = |k: &str| env.get(k).map(|v| v.to_string());
+            match (resolve(&flags, Some(cfg), &lookup), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(w)) => assert!(e.message().contains(w), "case {i}: {e}"),
+                (Ok(_), Some(w)) => panic!("case {i}: expected an error with {w}"),
+                (Err(e), None) => panic!("case {i}: {e}"),
+            }
+        }
     }
 
     #[test]

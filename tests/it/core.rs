@@ -582,10 +582,40 @@ fn environment_credentials_and_profiles() {
         .args(["--host", "other.example", "whm", "version"])
         .env("CPCALL_PROFILE", "own")
         .env("CPCALL_TOKEN", "meant-for-other");
-    f.output(cmd, None).assert_failure(
-        2,
-        "$CPCALL_TOKEN is set, and profile \"own\" has its own token",
-    );
+    f.output(cmd, None)
+        .assert_failure(2, "$CPCALL_PROFILE names profile \"own\"");
+    // A profile's secrets never follow --host by accident: not from CPCALL_PROFILE (with or
+    // without credentials in the environment), not to every profile at once, and a user name
+    // from the environment never pairs with a profile's own secret.
+    for (args, vars, want) in [
+        (
+            &["--host", "other.example", "whm", "version"][..],
+            &[("CPCALL_PROFILE", "own")][..],
+            "$CPCALL_PROFILE names profile",
+        ),
+        (
+            &["--all", "--host", "other.example", "whm", "version"],
+            &[],
+            "cannot go with several profiles",
+        ),
+        (
+            &["-p", "own", "whm", "version"],
+            &[("CPCALL_USER", "bob")],
+            "$CPCALL_USER is bob",
+        ),
+        (
+            &["-p", "own", "whm", "version"],
+            &[("CPCALL_TOKEN", "meant-for-other")],
+            "$CPCALL_TOKEN is set, and profile \"own\" has its own token",
+        ),
+    ] {
+        let mut cmd = f.cmd();
+        cmd.arg("-c").arg(f.path("config.toml")).args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        f.output(cmd, None).assert_failure(2, want);
+    }
     assert_eq!(f.requests().len(), 1);
 }
 
