@@ -161,7 +161,19 @@ fn fetch_all_pages(
                     "--paginate cannot merge the page at record {start} ({e}): run without --paginate"
                 ))
             })?;
-        let total = paginate::total(kind, &mut answer);
+        let total = paginate::total(kind, &mut answer).map_err(|raw| {
+            Error::transport(format!(
+                "--paginate cannot read the page count the server sent ({raw}) at record {start}: nothing printed; run without --paginate"
+            ))
+        })?;
+        // A server that ignores the start asked for would hand the same records twice.
+        if let Some(echoed) = paginate::echoed_start(kind, &mut answer) {
+            if echoed != start as u64 {
+                return Err(Error::transport(format!(
+                    "--paginate asked for the page at record {start}, the server sent the one at {echoed}: nothing printed; run without --paginate"
+                )));
+            }
+        }
         announced = announced.or(total);
         // The next page starts after the records this one really held: a server may cap
         // pages below the size asked for.

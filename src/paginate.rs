@@ -49,17 +49,50 @@ fn envelope(kind: Kind, answer: &mut Value) -> Option<&mut Value> {
     }
 }
 
-/// The number of records the whole listing has, if the server paged the answer. Servers send
-/// it as a number or as a string of digits (`"records": "250"`).
-pub fn total(kind: Kind, answer: &mut Value) -> Option<u64> {
+/// The paging block of a page (`metadata.chunk` or `metadata.paginate`), if the server paged it.
+fn block(kind: Kind, answer: &mut Value) -> Option<&Value> {
     let meta = envelope(kind, answer)?.get("metadata")?;
-    let count = match kind {
-        Kind::Whm => meta.get("chunk")?.get("records")?,
-        _ => meta.get("paginate")?.get("total_results")?,
+    match kind {
+        Kind::Whm => meta.get("chunk"),
+        _ => meta.get("paginate"),
+    }
+}
+
+/// A count as servers send it: a number or a string of digits (`"records": "250"`); an
+/// integral float (`10.0`) is read too. Anything else (`-1`, `"abc"`, `null`) is not a count.
+fn count(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_str()?.trim().parse().ok())
+        .or_else(|| {
+            let f = v.as_f64().or_else(|| v.as_str()?.trim().parse().ok())?;
+            (f >= 0.0 && f.fract() == 0.0 && f < 9e15).then_some(f as u64)
+        })
+}
+
+/// The number of records the whole listing has: `Ok(None)` when the server did not page the
+/// answer (one page is all), an error naming the value when it paged it with a count that
+/// cannot be read — merging on would hide records.
+pub fn total(kind: Kind, answer: &mut Value) -> std::result::Result<Option<u64>, String> {
+    let Some(block) = block(kind, answer) else {
+        return Ok(None);
     };
-    count
-        .as_u64()
-        .or_else(|| count.as_str()?.trim().parse().ok())
+    let field = match kind {
+        Kind::Whm => "records",
+        _ => "total_results",
+    };
+    let raw = block.get(field).unwrap_or(&Value::Null);
+    count(raw)
+        .map(Some)
+        .ok_or_else(|| format!("{field} = {raw}"))
+}
+
+/// The first record of this page as the server says (`start`, `start_result`), if it says.
+pub fn echoed_start(kind: Kind, answer: &mut Value) -> Option<u64> {
+    let field = match kind {
+        Kind::Whm => "start",
+        _ => "start_result",
+    };
+    count(block(kind, answer)?.get(field)?)
 }
 
 /// How many records a page holds: the length of its `data` list, or of the lists in its
@@ -205,7 +238,20 @@ mod tests {
             ),
         ];
         for (kind, mut answer, want) in cases {
-            assert_eq!(total(kind, &mut answer), want);
+            assert_eq!(total(kind, &mut answer).ok().flatten(), want, "{answer}");
         }
+        // Paged, but with a count that cannot be read: an error, not "one page is all".
+        for bad in [
+            json!("abc"),
+            json!(-1),
+            json!(null),
+            json!("10.5"),
+            json!(1e300),
+        ] {
+            let mut answer = json!({"metadata":{"chunk":{"records": bad}}});
+            assert!(total(Kind::Whm, &mut answer).is_err(), "{answer}");
+        }
+        let mut answer = json!({"metadata":{"chunk":{"records": 10.0}}});
+        assert_eq!(total(Kind::Whm, &mut answer), Ok(Some(10)));
     }
 }

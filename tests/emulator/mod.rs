@@ -76,6 +76,12 @@ pub struct Options {
     pub page_cap: Option<usize>,
     /// Announce this many more records than the listing holds (one that shrank while paged).
     pub announce_extra: usize,
+    /// Announce the listing's size as this value instead (`"abc"`, `-1`, `null`: a count that
+    /// is not one), as a broken or hostile server might.
+    pub total_as: Option<serde_json::Value>,
+    /// Serve every page from the first record, whatever start was asked (and say so in
+    /// `start`/`start_result`), as a server that ignores the offset would.
+    pub ignore_start: bool,
     /// Answer every request with `Connection: close`, and close.
     pub connection_close: bool,
     /// Close every connection right after its answer without `Connection: close`, as a server
@@ -209,6 +215,8 @@ impl Default for Options {
             identity_pem: None,
             string_counts: false,
             announce_extra: 0,
+            total_as: None,
+            ignore_start: false,
             page_cap: None,
             connection_close: false,
             hang_up: false,

@@ -749,6 +749,15 @@ impl Ctx {
             .map_or(asked, |cap| asked.min(cap))
     }
 
+    /// The listing's announced size: its length (plus `announce_extra`), or `total_as`.
+    fn total(&self, all: &[Value]) -> Value {
+        let options = &self.state.options;
+        options
+            .total_as
+            .clone()
+            .unwrap_or_else(|| self.count(all.len() + options.announce_extra))
+    }
+
     /// WHM's `api.chunk.*` (protocol.md, "Sorting, filtering, paging"): the page of `all`
     /// asked for, and `metadata.chunk` only when `api.chunk.verbose=1` asks for it.
     fn chunk(&self, all: &[Value], params: &Params) -> Option<(Vec<Value>, Option<Value>)> {
@@ -765,10 +774,11 @@ impl Ctx {
             .get("api.chunk.start")
             .and_then(|s| s.parse().ok())
             .filter(|s| *s > 0)
+            .filter(|_| !self.state.options.ignore_start)
             .unwrap_or(1);
         let page: Vec<Value> = all.iter().skip(start - 1).take(size).cloned().collect();
         let meta = (params.get("api.chunk.verbose") == Some("1")).then(|| {
-            json!({"start": self.count(start), "size": self.count(size), "records": self.count(all.len() + self.state.options.announce_extra),
+            json!({"start": self.count(start), "size": self.count(size), "records": self.total(all),
                    "current": self.count((start - 1) / size + 1), "chunks": self.count(all.len().div_ceil(size))})
         });
         Some((page, meta))
@@ -786,9 +796,10 @@ impl Ctx {
             .get("api.paginate_start")
             .and_then(|s| s.parse().ok())
             .filter(|s| *s > 0)
+            .filter(|_| !self.state.options.ignore_start)
             .unwrap_or(1);
         let page: Vec<Value> = all.iter().skip(start - 1).take(size).cloned().collect();
-        let meta = json!({"total_results": self.count(all.len() + self.state.options.announce_extra), "total_pages": self.count(all.len().div_ceil(size)),
+        let meta = json!({"total_results": self.total(all), "total_pages": self.count(all.len().div_ceil(size)),
                           "start_result": self.count(start), "results_per_page": self.count(size),
                           "current_page": self.count((start - 1) / size + 1)});
         Some((page, meta))

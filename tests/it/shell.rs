@@ -385,6 +385,71 @@ fn paginate_fetches_every_page_and_merges_them() {
     .assert_failure(2, "not API 2");
 }
 
+/// A paged answer whose count cannot be read, or a server that ignores the start asked for:
+/// exit 4 and nothing on stdout, never the first page (or the same page twice) with exit 0.
+#[test]
+fn paginate_refuses_counts_it_cannot_read_and_pages_it_did_not_ask_for() {
+    use crate::emulator::Options;
+    let cases = [
+        (
+            "records abc",
+            Options {
+                total_as: Some("abc".into()),
+                ..Options::default()
+            },
+            "cannot read the page count",
+        ),
+        (
+            "records -1",
+            Options {
+                total_as: Some((-1).into()),
+                ..Options::default()
+            },
+            "cannot read the page count",
+        ),
+        (
+            "records null",
+            Options {
+                total_as: Some(serde_json::Value::Null),
+                ..Options::default()
+            },
+            "cannot read the page count",
+        ),
+        (
+            "start ignored",
+            Options {
+                ignore_start: true,
+                ..Options::default()
+            },
+            "the server sent the one at 1",
+        ),
+    ];
+    for (_label, options, want) in cases {
+        let f = Fixture::with(Options {
+            extra_records: 10,
+            ..options.clone()
+        });
+        f.call(
+            &f.root_token("w", ""),
+            &["--paginate", "--page-size", "5", "whm", "listaccts"],
+        )
+        .assert_failure(4, want);
+        let bob = f.bob_token("b", Service::Cpanel);
+        let out = f.call(
+            &bob,
+            &[
+                "--paginate",
+                "--page-size",
+                "1",
+                "cpanel",
+                "Email",
+                "list_pops",
+            ],
+        );
+        out.assert_failure(4, want);
+    }
+}
+
 #[test]
 fn paginate_follows_capped_pages_and_string_counts_and_never_loses_records() {
     use crate::emulator::Options;
