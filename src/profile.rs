@@ -539,7 +539,8 @@ mod tests {
             ..Flags::default()
         };
         // (config, flags, environment, the error it must give or None)
-        let cases: [(&Loaded, Flags, &[(&str, &str)], Option<&str>); 7] = [
+        type Case<'a> = (&'a Loaded, Flags, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: [Case; 7] = [
             (
                 &own,
                 flags(Some("evil.example"), false),
