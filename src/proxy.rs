@@ -75,8 +75,34 @@ pub fn for_host(
     parse(url.trim(), from).map(Some)
 }
 
-/// Whether `host` is listed in a `no_proxy` value: `*`, the host itself, or a domain it is in
-/// (`example.com` and `.example.com` both cover `www.example.com`).
+/// Whether the IP address `host` lies in the `network/bits` range `entry` (curl ≥ 7.86 reads
+/// `no_proxy=10.0.0.0/8` so).
+fn in_range(host: &str, entry: &str) -> bool {
+    use std::net::IpAddr;
+    let Some((net, bits)) = entry.split_once('/') else {
+        return false;
+    };
+    let (Ok(ip), Ok(net), Ok(bits)) = (
+        host.trim_matches(['[', ']']).parse::<IpAddr>(),
+        net.trim_matches(['[', ']']).parse::<IpAddr>(),
+        bits.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let (ip, net, width) = match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    if bits > width {
+        return false;
+    }
+    let shift = width - bits;
+    bits == 0 || (ip >> shift) == (net >> shift)
+}
+
+/// Whether `host` is listed in a `no_proxy` value: `*`, the host itself, a domain it is in
+/// (`example.com` and `.example.com` both cover `www.example.com`), or an address range.
 fn bypasses(host: &str, no_proxy: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     no_proxy
@@ -95,6 +121,7 @@ fn bypasses(host: &str, no_proxy: &str) -> bool {
                     .strip_suffix(&entry)
                     .is_some_and(|rest| rest.ends_with('.'))
                 || host.trim_matches(['[', ']']) == entry.trim_matches(['[', ']'])
+                || in_range(&host, &entry)
         })
 }
 

@@ -177,17 +177,13 @@ fn webpki_verifier(
 }
 
 fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    use rustls::pki_types::pem::PemObject;
     let unreadable = |e: &dyn fmt::Display| {
         Error::usage(format!(
             "cannot read ca_file {}: {e}; point ca_file at a readable PEM file",
             path.display()
         ))
     };
-    let text = crate::files::read_text(path, 16 << 20).map_err(|e| unreadable(&e))?;
-    let certs = CertificateDer::pem_slice_iter(text.as_bytes())
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| unreadable(&e))?;
+    let certs = pem_file(path).map_err(|e| unreadable(&e))?;
     if certs.is_empty() {
         return Err(Error::usage(format!(
             "ca_file {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
@@ -197,13 +193,58 @@ fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// The certificates of a PEM file: a regular file of at most 16 MiB (a FIFO or `/dev/zero`
+/// must not hang the run or fill the memory).
+fn pem_file(path: &Path) -> std::io::Result<Vec<CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject;
+    let text = crate::files::read_text(path, 16 << 20)?;
+    CertificateDer::pem_slice_iter(text.as_bytes())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
+}
+
+/// The platform's certificates. With `SSL_CERT_FILE` / `SSL_CERT_DIR` set, those are read
+/// here, as OpenSSL reads them — regular files only, bounded — rather than by
+/// rustls-native-certs, which would read whatever they name; otherwise the system's store.
+fn platform_certs() -> Vec<CertificateDer<'static>> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let (file, dir) = (var("SSL_CERT_FILE"), var("SSL_CERT_DIR"));
+    if file.is_none() && dir.is_none() {
+        return rustls_native_certs::load_native_certs().certs;
+    }
+    let mut certs = Vec::new();
+    if let Some(file) = file {
+        match pem_file(Path::new(&file)) {
+            Ok(found) => certs.extend(found),
+            Err(e) => crate::stderr::warn(format!(
+                "SSL_CERT_FILE {} is not used: {e}",
+                Path::new(&file).display()
+            )),
+        }
+    }
+    for dir in dir.iter().flat_map(std::env::split_paths) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        // Hashed names (`openssl rehash`) are links to the certificates: followed.
+        for entry in entries.flatten().take(10_000) {
+            if let Ok(found) = pem_file(&entry.path()) {
+                certs.extend(found);
+            }
+        }
+    }
+    certs
+}
+
 /// The trust stores of [`Verify::Roots`], tried in order.
 #[derive(Debug)]
 struct Stores {
     /// The verifier over `ca_file`'s certificates, and the certificates themselves.
     ca_file: Option<(Arc<WebPkiServerVerifier>, Vec<CertificateDer<'static>>)>,
-    /// Loaded the first time it is needed: most calls are decided before.
-    platform: std::sync::OnceLock<Option<Arc<WebPkiServerVerifier>>>,
+    /// Loaded the first time it is needed: most calls are decided before. With the
+    /// certificates, for a server's own self-signed one installed there.
+    platform:
+        std::sync::OnceLock<Option<(Arc<WebPkiServerVerifier>, Vec<CertificateDer<'static>>)>>,
     bundled: Arc<WebPkiServerVerifier>,
     provider: Arc<CryptoProvider>,
     seen: SeenCert,
@@ -242,15 +283,16 @@ impl Stores {
         })
     }
 
-    fn platform(&self) -> Option<&Arc<WebPkiServerVerifier>> {
+    fn platform(&self) -> Option<&(Arc<WebPkiServerVerifier>, Vec<CertificateDer<'static>>)> {
         self.platform
             .get_or_init(|| {
-                let found = rustls_native_certs::load_native_certs();
+                let certs = platform_certs();
                 let mut roots = RootCertStore::empty();
-                roots.add_parsable_certificates(found.certs);
+                roots.add_parsable_certificates(certs.iter().cloned());
                 (!roots.is_empty())
                     .then(|| webpki_verifier(roots, &self.provider).ok())
                     .flatten()
+                    .map(|verifier| (verifier, certs))
             })
             .as_ref()
     }
@@ -282,15 +324,24 @@ impl ServerCertVerifier for Stores {
                 return self.accept(Store::CaFileItself);
             }
         }
-        let platform = self.platform().map(|v| (v, Store::Platform));
-        for (verifier, store) in platform
-            .into_iter()
-            .chain([(&self.bundled, Store::Bundled)])
-        {
+        if let Some((verifier, certs)) = self.platform() {
             match verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
-                Ok(_) => return self.accept(store),
+                Ok(_) => return self.accept(Store::Platform),
                 Err(e) => refusals.push(e),
             }
+            // The server's own self-signed certificate installed system-wide, as OpenSSL
+            // accepts it from SSL_CERT_FILE or a hashed SSL_CERT_DIR.
+            if certs.iter().any(|c| c.as_ref() == end_entity.as_ref()) {
+                own_certificate_fits(end_entity, server_name, now)?;
+                return self.accept(Store::Platform);
+            }
+        }
+        match self
+            .bundled
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
+            Ok(_) => return self.accept(Store::Bundled),
+            Err(e) => refusals.push(e),
         }
         // The most telling refusal: "wrong name" or "expired" says more than "unknown issuer",
         // which every store but the right one answers.

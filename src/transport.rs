@@ -222,6 +222,25 @@ impl Client {
     fn explain(&self, e: ureq::Error) -> Error {
         let t = &self.target;
         let at = format!("{}:{}", t.host, t.port);
+        // Through a proxy, the connection that failed to open was the proxy's: the proxy
+        // resolves and reaches the server itself (a failure there is ConnectProxyFailed).
+        if let Some(proxy) = &t.proxy {
+            let unreachable = match &e {
+                ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+                ureq::Error::Io(io) => {
+                    io.kind() == std::io::ErrorKind::ConnectionRefused
+                        || io.to_string().contains("failed to lookup address")
+                }
+                _ => false,
+            };
+            if unreachable {
+                return Error::transport(format!(
+                    "cannot reach the proxy {} ({e}): check that it runs, or list {} in no_proxy to connect directly",
+                    proxy.describe(),
+                    t.host
+                ));
+            }
+        }
         match e {
             ureq::Error::Timeout(_) => Error::transport(format!(
                 "no answer from {at} within {:.1} s: the server is slow or unreachable; raise --timeout or check the network",

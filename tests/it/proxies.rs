@@ -90,3 +90,34 @@ fn proxy_credentials_are_sent_and_never_shown() {
         .assert_stderr("give its user and password in the proxy URL");
     assert!(!refused.stderr.contains("wrong@"), "{refused:#?}");
 }
+
+/// A proxy that is down or cannot be resolved is named as the culprit, not the cPanel server
+/// (and its credentials stay out of the message).
+#[test]
+fn a_dead_proxy_is_blamed_not_the_server() {
+    let f = Fixture::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(1);
+    let config = f.config(&f.root_token("w", ""));
+    for (proxy, want) in [
+        (
+            format!("http://u:pw-secret@127.0.0.1:{closed}"),
+            format!("cannot reach the proxy 127.0.0.1:{closed} (from $HTTPS_PROXY)"),
+        ),
+        (
+            "http://u:pw-secret@nonexistent.invalid:3128".to_string(),
+            "cannot reach the proxy nonexistent.invalid:3128".to_string(),
+        ),
+    ] {
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&config)
+            .args(["whm", "version"])
+            .env("HTTPS_PROXY", &proxy);
+        let out = f.output(cmd, None);
+        out.assert_failure(4, &want);
+        assert!(!out.stderr.contains("pw-secret"), "{}", out.stderr);
+    }
+}

@@ -291,3 +291,41 @@ fn config_add_offers_to_pin_a_self_signed_server() {
         .args(["-p", "box", "whm", "version"]);
     f.output(cmd, None).assert_code(0);
 }
+
+/// The server's own self-signed certificate installed system-wide (`SSL_CERT_FILE`, or a
+/// hashed `SSL_CERT_DIR`) is trusted as OpenSSL trusts it; and what those variables name is
+/// read as a bounded regular file: `/dev/zero` or a FIFO neither fills the memory nor hangs.
+#[test]
+fn the_platform_store_holds_a_self_signed_server_and_reads_only_files() {
+    let f = Fixture::with(crate::emulator::Options {
+        self_signed: true,
+        ..Default::default()
+    });
+    let cert = f.ca_file();
+    let config = f.config(&format!(
+        "[profiles.w]\nhost = \"localhost\"\nport = {}\ntoken = \"{}\"\n",
+        f.emu.port(Service::Whm, true),
+        ROOT.whm_token.unwrap()
+    ));
+    let dir = f.path("certs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&cert, dir.join("0a1b2c3d.0")).unwrap();
+    let fifo = f.path("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let run = |var: &str, value: &std::path::Path| {
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&config)
+            .args(["--timeout", "5", "whm", "version"])
+            .env(var, value);
+        f.output(cmd, None)
+    };
+    run("SSL_CERT_FILE", &cert).assert_code(0);
+    run("SSL_CERT_DIR", &dir).assert_code(0);
+    run("SSL_CERT_FILE", std::path::Path::new("/dev/zero"))
+        .assert_failure(4, "certificate")
+        .assert_stderr("SSL_CERT_FILE /dev/zero is not used: it is not a regular file");
+    if made.is_ok_and(|s| s.success()) {
+        run("SSL_CERT_FILE", &fifo).assert_failure(4, "certificate");
+    }
+}
