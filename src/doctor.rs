@@ -569,6 +569,8 @@ fn credentials(
                 }
             } else if m.contains("HTML") {
                 "the port answered with a login page: check port and service, or the session expired (cpcall login)".to_string()
+            } else if crate::outcome::wrong_port_telltale(&m) {
+                crate::outcome::wrong_port_advice(t)
             } else if t.service == Service::Whm && t.auth == AuthKind::Token {
                 format!("check user ({user}) and the token; a cPanel token does not work on WHM (service = \"cpanel\")")
             } else {
@@ -595,11 +597,16 @@ fn credentials(
             None
         }
         Verdict::Failed { reasons } => {
-            checks.fail(
-                "credentials",
-                reasons.join("; "),
-                "the service answered but refused the harmless call: check the account's features",
-            );
+            let fix = if reasons
+                .iter()
+                .any(|r| crate::outcome::wrong_port_telltale(r))
+            {
+                crate::outcome::wrong_port_advice(t)
+            } else {
+                "the service answered but refused the harmless call: check the account's features"
+                    .to_string()
+            };
+            checks.fail("credentials", reasons.join("; "), fix);
             None
         }
     }

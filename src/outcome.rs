@@ -82,56 +82,74 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
             )
         }
     };
+    let mut hints = Vec::new();
+    let verdict = wrong_port_hint(verdict, target, &mut hints);
     Ok(Answer {
         kind,
-        verdict: wrong_port_hint(verdict, target),
+        verdict,
         body,
-        hints: Vec::new(),
+        hints,
     })
 }
 
 /// cPanel answers a function on the wrong port with "Permission denied", "Function not found"
 /// or a 404, whatever else is right (protocol.md, "Services and ports"): such an answer gets a
-/// hint naming the port that was likely meant.
-fn wrong_port_hint(verdict: Verdict, target: &Target) -> Verdict {
-    let telltale = |text: &str| {
-        ["Permission denied", "Function not found", "HTTP 404"]
-            .iter()
-            .any(|t| text.contains(t))
-    };
-    let hint = || {
-        use crate::config::Service;
-        let (port, service) = (target.port, target.service);
-        let expected = service.default_port(target.tls);
-        let owner = [Service::Whm, Service::Cpanel, Service::Webmail]
-            .into_iter()
-            .find(|s| {
-                *s != service && (s.default_port(true) == port || s.default_port(false) == port)
-            });
-        match owner {
-            Some(other) => format!(
-                "port {port} is the {} port, and {} calls go to {expected}: check port and service",
-                other.name(),
-                service.name()
-            ),
-            None if port != expected => format!(
-                "is {port} the {} port? (its default is {expected}; WHM 2087, cPanel 2083, Webmail 2096)",
-                service.name()
-            ),
-            None => format!(
-                "is this a {} function? (WHM API 1 on 2087, UAPI and API 2 on 2083, Webmail on 2096)",
-                service.name()
-            ),
-        }
-    };
+/// hint naming the port that was likely meant. So does a refusal on another service's standard
+/// port (a cPanel token on 2087 is "Access denied"). An API failure keeps its reasons and gets
+/// the hint in `hints`; a refusal or broken answer, in its one message.
+fn wrong_port_hint(verdict: Verdict, target: &Target, hints: &mut Vec<String>) -> Verdict {
+    let misplaced = other_service_port(target).is_some();
     match verdict {
-        Verdict::Failed { mut reasons } if reasons.iter().any(|r| telltale(r)) => {
-            reasons.push(hint());
+        Verdict::Failed { reasons } if reasons.iter().any(|r| wrong_port_telltale(r)) => {
+            hints.push(wrong_port_advice(target));
             Verdict::Failed { reasons }
         }
-        Verdict::Refused(m) if telltale(&m) => Verdict::Refused(format!("{m}; {}", hint())),
-        Verdict::Broken(m) if telltale(&m) => Verdict::Broken(format!("{m}; {}", hint())),
+        Verdict::Refused(m) if wrong_port_telltale(&m) || misplaced => {
+            Verdict::Refused(format!("{m}; {}", wrong_port_advice(target)))
+        }
+        Verdict::Broken(m) if wrong_port_telltale(&m) => {
+            Verdict::Broken(format!("{m}; {}", wrong_port_advice(target)))
+        }
         other => other,
+    }
+}
+
+/// The words of cPanel's answers to a function on the wrong port.
+pub fn wrong_port_telltale(text: &str) -> bool {
+    ["Permission denied", "Function not found", "HTTP 404"]
+        .iter()
+        .any(|t| text.contains(t))
+}
+
+/// The service whose standard port the target's port is, when it is not the target's own.
+fn other_service_port(target: &Target) -> Option<crate::config::Service> {
+    use crate::config::Service;
+    let port = target.port;
+    [Service::Whm, Service::Cpanel, Service::Webmail]
+        .into_iter()
+        .find(|s| {
+            *s != target.service && (s.default_port(true) == port || s.default_port(false) == port)
+        })
+}
+
+/// Which port the target's calls likely belong on.
+pub fn wrong_port_advice(target: &Target) -> String {
+    let (port, service) = (target.port, target.service);
+    let expected = service.default_port(target.tls);
+    match other_service_port(target) {
+        Some(other) => format!(
+            "port {port} is the {} port, and {} calls go to {expected}: check port and service",
+            other.name(),
+            service.name()
+        ),
+        None if port != expected => format!(
+            "is {port} the {} port? (its default is {expected}; WHM 2087, cPanel 2083, Webmail 2096)",
+            service.name()
+        ),
+        None => format!(
+            "is this a {} function? (WHM API 1 on 2087, UAPI and API 2 on 2083, Webmail on 2096)",
+            service.name()
+        ),
     }
 }
 
@@ -300,4 +318,57 @@ pub fn json_line(
     let text = serde_json::to_string(&line)
         .unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"{e}\"}}"));
     (exit, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refusal on another service's standard port names the port, whatever the refusal says.
+    #[test]
+    fn wrong_port_hints_table() {
+        let target = |service: &str, port: u16| {
+            let text = format!(
+                "[profiles.p]\nhost='h.example'\nservice='{service}'\nport={port}\nuser='bob'\ntoken='t'\n"
+            );
+            let file = crate::config::parse(&text, std::path::Path::new("c.toml")).unwrap();
+            let loaded = crate::config::Loaded {
+                path: "c.toml".into(),
+                file,
+            };
+            crate::profile::resolve(&Default::default(), Some(&loaded), &|_| None).unwrap()
+        };
+        let refused = || Verdict::Refused("Access denied".into());
+        let cases = [
+            (
+                target("cpanel", 2087),
+                refused(),
+                Some("port 2087 is the whm port, and cpanel calls go to 2083"),
+            ),
+            (
+                target("whm", 2083),
+                refused(),
+                Some("port 2083 is the cpanel port"),
+            ),
+            (target("whm", 2087), refused(), None),
+            (
+                target("cpanel", 2083),
+                Verdict::Failed {
+                    reasons: vec!["Function not found".into()],
+                },
+                Some("is this a cpanel function?"),
+            ),
+        ];
+        for (t, verdict, want) in cases {
+            let mut hints = Vec::new();
+            let text = match wrong_port_hint(verdict, &t, &mut hints) {
+                Verdict::Refused(m) => m,
+                _ => hints.join("; "),
+            };
+            match want {
+                Some(w) => assert!(text.contains(w), "{text}"),
+                None => assert_eq!(text, "Access denied"),
+            }
+        }
+    }
 }

@@ -652,5 +652,14 @@ fn the_wrong_port_is_named() {
         let out = f.call(&root_password, &["cpanel", "Email", "list_pops"]);
         assert!(out.code != 0, "{out:#?}");
         out.assert_stderr("the cpanel port? (its default is 2083");
+        // doctor gives the same advice, in either form of the answer.
+        f.call(&whm_on_cpanel, &["doctor"])
+            .assert_code(1)
+            .assert_stdout(&format!("is {cpanel_port} the whm port?"));
+        if json_form {
+            // A hint, not one of the API's reasons.
+            let out = f.call(&whm_on_cpanel, &["whm", "listaccts"]);
+            out.assert_stderr("cpcall: hint: is ");
+        }
     }
 }
