@@ -411,7 +411,7 @@ fn first_contact(
     ));
     stderr::lines(&info.to_string());
     let ways_out = format!(
-        "set the CA answer to the CA that signed it (or to the server's own certificate file), or pin it: at a terminal, cpcall config add {name} offers to"
+        "give ca_file the CA that signed it or the server's own certificate file; or run cpcall config add {name} at a terminal, which offers to pin it (as cpcall trust does)"
     );
     if !asker.is_interactive() {
         return Err(Error::transport(format!(
@@ -422,7 +422,7 @@ fn first_contact(
         Ok(Some(info.sha256))
     } else {
         Err(Error::transport(format!(
-            "the server's certificate is not trusted; nothing saved: {ways_out}, or pin it later with cpcall -p {name} trust"
+            "the server's certificate is not trusted; nothing saved: {ways_out}"
         )))
     }
 }

@@ -380,6 +380,27 @@ impl ServerCertVerifier for Stores {
     }
 }
 
+/// Why a certificate was refused, in words (not rustls' debug form).
+pub fn refusal_reason(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    match e {
+        e if is_self_signed_ca(e) => "it is self-signed".into(),
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
+            "it is not signed by a trusted CA".into()
+        }
+        rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
+            "it is not valid for this host name".into()
+        }
+        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+            "it has expired".into()
+        }
+        rustls::Error::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
+            "it is not valid yet".into()
+        }
+        other => other.to_string(),
+    }
+}
+
 /// webpki's refusal of a CA certificate presented as the server's own: what a self-signed
 /// `openssl req -x509` certificate gets from every store that does not hold it.
 pub fn is_self_signed_ca(e: &rustls::Error) -> bool {
@@ -526,7 +547,12 @@ pub fn handshake(
     let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e))?;
     let mut conn = ClientConnection::new(config, name).map_err(|e| fail(&e))?;
     while conn.is_handshaking() {
-        conn.complete_io(&mut tcp).map_err(|e| fail(&e))?;
+        conn.complete_io(&mut tcp).map_err(|e| {
+            match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                Some(refusal) => fail(&refusal_reason(refusal)),
+                None => fail(&e),
+            }
+        })?;
     }
     let der = seen
         .get()

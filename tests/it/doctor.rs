@@ -78,7 +78,7 @@ fn an_untrusted_certificate_names_the_trust_step() {
     let out = f.call(&config, &["doctor"]);
     out.assert_code(1)
         .assert_stdout("✗ tls:")
-        .assert_stdout("UnknownIssuer")
+        .assert_stdout("it is not signed by a trusted CA")
         .assert_stdout("cpcall -p p trust");
     assert!(out
         .stdout

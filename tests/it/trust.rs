@@ -257,7 +257,10 @@ fn config_add_offers_to_pin_a_self_signed_server() {
         .assert_stderr("presents a certificate this machine does not trust")
         .assert_stderr(&fingerprint_hint(&f.emu.pin_hex()))
         .assert_stderr("nothing saved")
-        .assert_stderr("offers to");
+        .assert_stderr("it is self-signed")
+        .assert_stderr("give ca_file the CA that signed it")
+        .assert_stderr("offers to pin it (as cpcall trust does)");
+    assert!(!piped.stderr.contains("OtherError"), "{}", piped.stderr);
     assert!(!path.exists());
 
     let Some(term) = crate::common::Tmux::start(&f) else {
