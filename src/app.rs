@@ -73,7 +73,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         warn_about_transport(&target);
     }
     match &cli.command {
-        Command::Trust { yes } => trust(&target, config_path.as_deref(), *yes),
+        Command::Trust { yes, sha256 } => {
+            trust(&target, config_path.as_deref(), *yes, sha256.as_deref())
+        }
         Command::Login { otp } => login(g, &target, otp.as_deref()),
         Command::Logout => logout(g, &target),
         Command::Batch {
@@ -441,7 +443,14 @@ fn load_config(g: &Global) -> Result<Option<config::Loaded>> {
     Ok(loaded)
 }
 
-fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result<Exit> {
+fn trust(
+    target: &Target,
+    config: Option<&std::path::Path>,
+    yes: bool,
+    expected: Option<&str>,
+) -> Result<Exit> {
+    // Checked before connecting: a typo must not cost a round trip.
+    let expected = expected.map(crate::tls::parse_pin).transpose()?;
     let path = match config {
         Some(path) if target.profile != profile::AD_HOC => path,
         _ => {
@@ -468,14 +477,25 @@ fn trust(target: &Target, config: Option<&std::path::Path>, yes: bool) -> Result
         target.host, target.port
     ));
     stderr::lines(&info.to_string());
+    // The certificate shown is the one pinned (same connection); --sha256 says which it must be.
+    if let Some(expected) = expected {
+        if expected != info.sha256 {
+            return Err(Error::transport(format!(
+                "the server presents SHA-256 {}, not the {} given: nothing changed (a renewed certificate, another server, or an interception)",
+                crate::tls::fingerprint(&info.sha256),
+                crate::tls::fingerprint(&expected)
+            )));
+        }
+    }
     if target.verify == Verify::Pin(info.sha256) {
         stderr::say(format!("{} already pins it", target.describe()));
         return Ok(Exit::Success);
     }
     let confirmed = yes
+        || expected.is_some()
         || {
             if !std::io::stdin().is_terminal() {
-                return Err(Error::usage("no terminal to ask: check the fingerprint above on the server, then run again with --yes"));
+                return Err(Error::usage("no terminal to ask: check the fingerprint above on the server, then run again with --sha256 FINGERPRINT (pins only that certificate)"));
             }
             stderr::prompt(&format!(
                 "Pin it for {}? Compare the SHA-256 with the server's own first. [y/N] ",

@@ -211,11 +211,17 @@ pub enum Command {
         shell: String,
     },
     /// Show the server's certificate and pin it (pin_sha256) in the profile after confirmation
-    #[command(after_help = "Example:\n  cpcall -p prod trust")]
+    #[command(
+        after_help = "Examples:\n  cpcall -p prod trust\n  cpcall -p prod trust --sha256 AB:CD:…   # in scripts: pins only that certificate\n\nOn the server, the fingerprint: openssl x509 -noout -fingerprint -sha256 -in CERT.pem"
+    )]
     Trust {
         /// Pin without asking
         #[arg(long)]
         yes: bool,
+        /// Pin only if the server presents the certificate with this SHA-256 fingerprint (hex,
+        /// with or without colons), without asking; anything else: exit 4, nothing changed
+        #[arg(long, value_name = "FINGERPRINT")]
+        sha256: Option<String>,
     },
 }
 

@@ -388,9 +388,9 @@ pub fn refusal_reason(e: &rustls::Error) -> String {
         rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
             "it is not signed by a trusted CA".into()
         }
-        rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-            "it is not valid for this host name".into()
-        }
+        rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        ) => "it is not valid for this host name".into(),
         rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
             "it has expired".into()
         }

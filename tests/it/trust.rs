@@ -66,12 +66,37 @@ fn trust_needs_confirmation_and_a_profile() {
     let f = Fixture::new();
     let before = untrusted(&f, "");
     let out = f.call(&before, &["-p", "prod", "trust"]);
-    out.assert_code(2).assert_stderr("--yes");
+    out.assert_code(2).assert_stderr("--sha256 FINGERPRINT");
     assert_eq!(
         std::fs::read_to_string(f.path("config.toml")).unwrap(),
         before,
         "unchanged"
     );
+    // --sha256 pins only the certificate it names: another is exit 4 and nothing changes.
+    let other = "ab".repeat(32);
+    f.call(&before, &["-p", "prod", "trust", "--sha256", &other])
+        .assert_code(4)
+        .assert_stderr("nothing changed");
+    f.call(&before, &["-p", "prod", "trust", "--sha256", "12:34"])
+        .assert_failure(2, "64 hex digits");
+    assert_eq!(
+        std::fs::read_to_string(f.path("config.toml")).unwrap(),
+        before
+    );
+    let mut cmd = f.cmd();
+    cmd.arg("-c").arg(f.path("config.toml")).args([
+        "-p",
+        "prod",
+        "trust",
+        "--sha256",
+        &f.emu.pin_hex(),
+    ]);
+    f.output(cmd, None)
+        .assert_code(0)
+        .assert_stderr("pinned it");
+    assert!(std::fs::read_to_string(f.path("config.toml"))
+        .unwrap()
+        .contains(&f.emu.pin_hex()));
     let port = f.emu.port(Service::Whm, true).to_string();
     let mut cmd = f.cmd();
     cmd.args(["--host", "127.0.0.1", "--port", &port, "trust", "--yes"])
