@@ -15,7 +15,9 @@ pub struct Secret(String);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        let value = value.into();
+        crate::stderr::hide(&value);
+        Secret(value)
     }
     pub fn expose(&self) -> &str {
         &self.0

@@ -325,3 +325,34 @@ fn stdout_that_cannot_be_written_is_exit_2_in_every_mode() {
         );
     }
 }
+
+/// A server that echoes what it was sent (the Authorization header in its reason and in a
+/// header) does not get the secret onto the terminal: every secret of the run is masked on
+/// stderr, `-v` included.
+#[test]
+fn a_server_that_echoes_the_credential_does_not_get_it_shown() {
+    let token = crate::emulator::accounts::ROOT
+        .whm_token
+        .unwrap_or_default();
+    let body = format!(
+        r#"{{"metadata":{{"version":1,"command":"version","result":0,"reason":"bad header: whm root:{token}"}}}}"#
+    );
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Echo: whm root:{token}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let f = Fixture::with(Options {
+        fault: Some(crate::emulator::Fault::Answer(answer.into_bytes())),
+        ..Options::default()
+    });
+    let config = f.root_token("w", "");
+    // stdout is the server's own answer, as received (--jq keeps the echo out of it here).
+    for args in [
+        &["--jq", ".metadata.result", "whm", "version"][..],
+        &["-v", "--jq", ".metadata.result", "whm", "version"],
+    ] {
+        let out = f.call(&config, args);
+        out.assert_code(1).assert_stderr("bad header: ***");
+        assert!(!out.stderr.contains(token), "{args:?}: {}", out.stderr);
+    }
+}
