@@ -13,7 +13,7 @@ use crate::invoke::{call, command_params, curl_of, max_body, options, print_byte
 use crate::outcome;
 use crate::output::{self, Style};
 use crate::profile::{self, Target};
-use crate::response::{self, Verdict};
+use crate::response::Verdict;
 use crate::session;
 use crate::stderr;
 use crate::tls::Verify;
@@ -192,7 +192,7 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
             }
             let mut tally = fanout::Tally::new(targets.len(), g.verbose);
             let jobs: Vec<usize> = (0..targets.len()).collect();
-            let run_one = |&i: &usize| -> (Exit, String) {
+            let run_one = |&i: &usize| -> outcome::JsonLine {
                 let (name, target) = &targets[i];
                 let result = calls[i].clone().and_then(|call| {
                     let target = target.as_ref().map_err(Error::clone)?;
@@ -207,17 +207,12 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
                     profile: Some(name),
                     host,
                 };
-                outcome::json_line(tag, &result, g.data, ctx.jq)
+                outcome::json_line(tag, result, g.data, ctx.jq)
             };
-            fanout::parallel(
-                &jobs,
-                g.jobs.unwrap_or(16) as usize,
-                run_one,
-                |i, (exit, line)| {
-                    tally.record(&targets[i].0, exit, &line);
-                    true
-                },
-            );
+            fanout::parallel(&jobs, g.jobs.unwrap_or(16) as usize, run_one, |i, line| {
+                tally.record(&targets[i].0, &line);
+                true
+            });
             Ok(tally.finish("profiles"))
         }
         _ => Err(Error::usage(
@@ -353,7 +348,7 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
     let call = Call::harmless(target.service);
     let client = Client::new(&target, g.verbose, max_body(g))?;
     let response = auth::send(&client, &target, &call.request(Method::Post)?)?;
-    match response::judge(call.kind(), response.status, &response.body) {
+    match response.verdict(call.kind()) {
         Verdict::Success { .. } => {}
         Verdict::Failed { reasons } => {
             return Err(Error::new(
@@ -572,12 +567,12 @@ fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
     };
     let printed = match ctx.jq {
         Some(filter) => filter.print(
-            body,
+            &body,
             style(g) == Style::Pretty,
             std::io::stdout().is_terminal(),
             &mut std::io::stdout().lock(),
         ),
-        None => print_json(body, style(g), color(g)),
+        None => print_json(&body, style(g), color(g)),
     };
     for line in lines {
         stderr::say(line);
@@ -609,7 +604,7 @@ fn color(g: &Global) -> bool {
     }
 }
 
-fn print_json(body: &[u8], style: Style, color: bool) -> Result<()> {
+fn print_json(body: &crate::body::View, style: Style, color: bool) -> Result<()> {
     match output::write_json(&mut std::io::stdout().lock(), body, style, color) {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(

@@ -66,16 +66,16 @@ pub(crate) fn run(
         let target = match target {
             Ok(t) => t,
             Err(e) => {
-                let (exit, json) = outcome::json_line(
+                let line = outcome::json_line(
                     Tag {
                         profile: Some(name),
                         ..Tag::default()
                     },
-                    &Err(e.clone()),
+                    Err(e.clone()),
                     false,
                     None,
                 );
-                tally.record(name, exit, &json);
+                tally.record(name, &line);
                 clients.push(None);
                 continue;
             }
@@ -87,7 +87,7 @@ pub(crate) fn run(
         clients.push(Some(client));
     }
     let jobs_at_once = g.jobs.unwrap_or(1) as usize;
-    let work = |job: &Job| -> (Exit, String) {
+    let work = |job: &Job| -> outcome::JsonLine {
         let (name, target) = &targets[job.target];
         let result = match (target, &clients[job.target]) {
             (Ok(target), Some(client)) => {
@@ -108,12 +108,13 @@ pub(crate) fn run(
                 profile,
                 host: host.filter(|_| tag_profiles),
             },
-            &result,
+            result,
             g.data,
             ctx.jq,
         )
     };
-    fanout::parallel(&jobs, jobs_at_once, work, |i, (exit, json)| {
+    fanout::parallel(&jobs, jobs_at_once, work, |i, line| {
+        let exit = line.exit;
         let job = &jobs[i];
         tally.record(
             &format!(
@@ -121,8 +122,7 @@ pub(crate) fn run(
                 job.line,
                 profile_suffix(&targets, job.target, tag_profiles)
             ),
-            exit,
-            &json,
+            &line,
         );
         !(stop_on_error && exit != Exit::Success)
     });

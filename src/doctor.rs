@@ -11,7 +11,7 @@ use crate::auth;
 use crate::config::{AuthKind, Loaded, Service};
 use crate::error::loose_mode;
 use crate::profile::{self, Flags, Target};
-use crate::response::{self, Kind, Verdict};
+use crate::response::{Kind, Verdict};
 use crate::secret::Source;
 use crate::tls::{self, Verify};
 use crate::transport::{Client, Response};
@@ -140,8 +140,10 @@ fn diagnose(
     let response = credentials(checks, &target, &call, answer, skew)?;
     if target.service == Service::Whm {
         privileges(checks, &client, &target);
-        let version = serde_json::from_slice::<serde_json::Value>(&response.body)
+        let version = response
+            .bytes()
             .ok()
+            .and_then(|body| serde_json::from_slice::<serde_json::Value>(&body).ok())
             .and_then(|v| v["data"]["version"].as_str().map(str::to_string));
         match version {
             Some(v) => checks.ok("version", format!("cPanel & WHM {v}")),
@@ -553,7 +555,7 @@ fn credentials(
         _ => "UAPI Variables get_user_information",
     };
     let user = t.user.as_deref().unwrap_or("root");
-    match response::judge(call.kind(), response.status, &response.body) {
+    match response.verdict(call.kind()) {
         Verdict::Success { .. } => {
             checks.ok(
                 "credentials",
@@ -619,11 +621,8 @@ fn privileges(checks: &mut Checks, client: &Client, t: &Target) {
             params: Vec::new(),
         };
         let response = auth::send(client, t, &call.request(Method::Post).ok()?).ok()?;
-        matches!(
-            response::judge(Kind::Whm, response.status, &response.body),
-            Verdict::Success { .. }
-        )
-        .then(|| serde_json::from_slice(&response.body).ok())?
+        matches!(response.verdict(Kind::Whm), Verdict::Success { .. })
+            .then(|| serde_json::from_slice(&response.bytes().ok()?).ok())?
     };
     let privs: Vec<String> = fetch("myprivs")
         .and_then(|v| {

@@ -160,7 +160,8 @@ impl Tally {
     }
 
     /// Prints `line` on stdout and counts it.
-    pub fn record(&mut self, name: &str, exit: Exit, line: &str) {
+    pub fn record(&mut self, name: &str, line: &crate::outcome::JsonLine) {
+        let exit = line.exit;
         self.finished += 1;
         self.worst = self.worst.max(exit);
         if exit != Exit::Success {
@@ -168,7 +169,7 @@ impl Tally {
         }
         self.clear_progress();
         let mut out = std::io::stdout().lock();
-        if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if let Err(e) = line.write(&mut out).and_then(|()| out.flush()) {
             if e.kind() != std::io::ErrorKind::BrokenPipe && self.unwritten.is_none() {
                 self.unwritten = Some(e);
             }

@@ -13,6 +13,7 @@ use jaq_core::native::{run, v, Fun};
 use jaq_core::{data, Compiler, Ctx, Vars};
 use jaq_json::Val;
 
+use crate::body::View;
 use crate::error::{Error, Exit, Result};
 
 /// How deep an answer may nest for the filter: jaq reads and walks values recursively, and a
@@ -49,15 +50,8 @@ impl Filter {
 
     /// Runs the filter on the JSON `input`: every output up to the end, a `halt`, or the
     /// first error.
-    pub fn run(&self, input: &[u8]) -> Result<Outputs> {
-        if crate::json::scan(input).depth > MAX_DEPTH {
-            return Err(Error::transport(format!(
-                "the answer nests deeper than {MAX_DEPTH} levels, too deep for --jq: run without --jq"
-            )));
-        }
-        let input = jaq_json::read::parse_single(input).map_err(|e| {
-            Error::transport(format!("the answer is not JSON the filter can read: {e}"))
-        })?;
+    pub fn run(&self, input: &View) -> Result<Outputs> {
+        let input = crate::jq_input::read(input.reader(), MAX_DEPTH).map_err(Error::transport)?;
         let filter = compiled(&self.code)?;
         let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
         let mut outputs = Outputs::default();
@@ -87,7 +81,7 @@ impl Filter {
     /// server's string cannot act on the terminal; piped, they pass as `jq -r` passes them.
     pub fn print(
         &self,
-        input: &[u8],
+        input: &View,
         pretty: bool,
         terminal: bool,
         out: &mut dyn Write,
@@ -121,7 +115,7 @@ impl Filter {
     }
 
     /// The outputs as JSON texts (strings stay quoted), for embedding in JSON lines.
-    pub fn json_values(&self, input: &[u8]) -> Result<Vec<Box<serde_json::value::RawValue>>> {
+    pub fn json_values(&self, input: &View) -> Result<Vec<Box<serde_json::value::RawValue>>> {
         self.run(input)?
             .values
             .iter()
@@ -296,7 +290,8 @@ mod tests {
 
     fn filter(code: &str, input: &str) -> Result<String> {
         let mut out = Vec::new();
-        Filter::compile(code)?.print(input.as_bytes(), false, false, &mut out)?;
+        let body = crate::body::Body::from_vec(input.as_bytes().to_vec());
+        Filter::compile(code)?.print(&View::whole(&body), false, false, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 

@@ -6,12 +6,14 @@ use serde_json::value::RawValue;
 
 use crate::api::{Call, Method};
 use crate::auth;
+use crate::body::{Body, View};
 use crate::error::{Error, Exit, Result};
 use crate::filter::Filter;
+use crate::json::Checked;
 use crate::paginate;
 use crate::profile::Target;
 use crate::response::{self, Kind, Verdict};
-use crate::transport::Client;
+use crate::transport::{Client, Response};
 
 /// How calls are made: POST or GET, and `--paginate` with its page size.
 #[derive(Debug, Clone, Copy)]
@@ -25,18 +27,25 @@ pub struct Options {
 pub struct Answer {
     pub kind: Kind,
     pub verdict: Verdict,
-    pub body: Vec<u8>,
+    pub body: Body,
+    /// What one pass over the body found (where its payload lies).
+    pub checked: Checked,
     /// cpcall's own advice on a failure (the closest function names), shown after the API's.
     pub hints: Vec<String>,
 }
 
 impl Answer {
     /// What to print: the whole body, or with `--data` only the payload (`null` when absent).
-    pub fn shown(&self, data: bool) -> &[u8] {
+    pub fn shown(&self, data: bool) -> View<'_> {
         match data {
-            true => response::payload(self.kind, &self.body)
-                .map_or(&b"null"[..], |raw| raw.get().as_bytes()),
-            false => &self.body,
+            true => View {
+                body: &self.body,
+                range: self
+                    .checked
+                    .payload(response::payload_of(self.kind))
+                    .map(|r| (r.start, r.end)),
+            },
+            false => View::whole(&self.body),
         }
     }
 
@@ -72,14 +81,11 @@ pub fn check(call: &Call, options: &Options) -> Result<()> {
 pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -> Result<Answer> {
     check(call, options)?;
     let kind = call.kind();
-    let (verdict, body) = match options.paginate {
+    let (verdict, response) = match options.paginate {
         Some(size) => fetch_all_pages(client, target, call, size, options.method)?,
         None => {
             let response = auth::send(client, target, &call.request(options.method)?)?;
-            (
-                response::judge(kind, response.status, &response.body),
-                response.body,
-            )
+            (response.verdict(kind), response)
         }
     };
     let mut hints = Vec::new();
@@ -87,7 +93,8 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
     Ok(Answer {
         kind,
         verdict,
-        body,
+        body: response.body,
+        checked: response.checked,
         hints,
     })
 }
@@ -161,7 +168,7 @@ fn fetch_all_pages(
     call: &Call,
     size: usize,
     method: Method,
-) -> Result<(Verdict, Vec<u8>)> {
+) -> Result<(Verdict, Response)> {
     let kind = call.kind();
     let mut merged: Option<serde_json::Value> = None;
     let mut notes = Vec::new();
@@ -169,12 +176,12 @@ fn fetch_all_pages(
     for _ in 0..paginate::MAX_PAGES {
         let page = call.with_params(paginate::page_params(kind, start, size)?);
         let response = auth::send(client, target, &page.request(method)?)?;
-        match response::judge(kind, response.status, &response.body) {
+        match response.verdict(kind) {
             Verdict::Success { notes: n } => notes.extend(n),
-            other => return Ok((other, response.body)),
+            other => return Ok((other, response)),
         }
         let mut answer: serde_json::Value =
-            serde_json::from_slice(&response.body).map_err(|e| {
+            serde_json::from_slice(&response.bytes()?).map_err(|e| {
                 Error::transport(format!(
                     "--paginate cannot merge the page at record {start} ({e}): run without --paginate"
                 ))
@@ -220,7 +227,10 @@ fn fetch_all_pages(
     let body = serde_json::to_vec(&merged)
         .map_err(|e| Error::transport(format!("cannot merge the pages: {e}")))?;
     notes.dedup();
-    Ok((Verdict::Success { notes }, body))
+    Ok((
+        Verdict::Success { notes },
+        Response::from_bytes(200, Vec::new(), body),
+    ))
 }
 
 /// Which call a JSON line belongs to.
@@ -231,8 +241,9 @@ pub struct Tag<'a> {
     pub host: Option<&'a str>,
 }
 
+/// The members of a JSON line before the answer.
 #[derive(Serialize)]
-struct Line<'a> {
+struct Head<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -241,55 +252,69 @@ struct Line<'a> {
     host: Option<&'a str>,
     ok: bool,
     exit: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response: Option<&'a RawValue>,
+}
+
+/// The members of a JSON line after the answer.
+#[derive(Serialize, Default)]
+struct Tail {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     result: Vec<Box<RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
-/// The JSON line of one call: `{"profile":…,"host":…,"ok":…,"exit":…,"response":…}`, with
-/// `result` (the filter's outputs) instead of `response` under `--jq`, and `error` when the call
-/// got no API answer.
-pub fn json_line(
-    tag: Tag,
-    result: &Result<Answer>,
-    data: bool,
-    jq: Option<&Filter>,
-) -> (Exit, String) {
-    let mut line = Line {
-        line: tag.line,
-        profile: tag.profile,
-        host: tag.host,
-        ok: false,
-        exit: 0,
-        response: None,
-        result: Vec::new(),
-        error: None,
-    };
+/// One call's JSON line, ready to write: `{"profile":…,"host":…,"ok":…,"exit":…,"response":…}`,
+/// with `result` (the filter's outputs) instead of `response` under `--jq`, and `error` when
+/// the call got no API answer or the API said no. The answer is not copied into the line: it
+/// streams from where it waits (memory or spool) when the line is written.
+pub struct JsonLine {
+    pub exit: Exit,
+    head: String,
+    response: Option<(Answer, bool)>,
+    tail: String,
+}
+
+impl JsonLine {
+    /// Writes the line and its line break.
+    pub fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+        out.write_all(self.head.as_bytes())?;
+        if let Some((answer, data)) = &self.response {
+            // Compact: a server's indented answer must not break the line.
+            out.write_all(b",\"response\":")?;
+            crate::output::write_layout(&mut out, &answer.shown(*data), None, false)?;
+        }
+        out.write_all(self.tail.as_bytes())?;
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+}
+
+/// The JSON line of one call.
+pub fn json_line(tag: Tag, result: Result<Answer>, data: bool, jq: Option<&Filter>) -> JsonLine {
+    let mut tail = Tail::default();
+    let mut response = None;
     let exit = match result {
         Err(e) => {
-            line.error = Some(e.message().to_string());
+            tail.error = Some(e.message().to_string());
             e.exit
         }
         Ok(answer) => match &answer.verdict {
             Verdict::Refused(m) | Verdict::Broken(m) => {
-                line.error = Some(m.clone());
+                tail.error = Some(m.clone());
                 answer.exit()
             }
             Verdict::Success { .. } | Verdict::Failed { .. } => {
-                let shown = answer.shown(data);
-                // The answer, or why it could not be embedded: never a line without either.
-                let embedded = match jq {
-                    Some(filter) => filter.json_values(shown).map(|v| line.result = v),
-                    None => serde_json::from_slice(shown)
-                        .map(|raw| line.response = Some(raw))
-                        .map_err(|e| {
-                            Error::transport(format!("the answer cannot be embedded: {e}"))
-                        }),
+                // The judge checked the answer as JSON, so it embeds as it is; a filter may
+                // still fail on it.
+                let trouble = match jq {
+                    Some(filter) => filter
+                        .json_values(&answer.shown(data))
+                        .map(|v| tail.result = v)
+                        .err(),
+                    None => None,
                 };
-                let trouble = embedded.err();
                 let reasons = match &answer.verdict {
                     Verdict::Failed { reasons } => reasons
                         .iter()
@@ -299,25 +324,46 @@ pub fn json_line(
                         .join("; "),
                     _ => String::new(),
                 };
-                line.error = match (&trouble, reasons.is_empty()) {
+                tail.error = match (&trouble, reasons.is_empty()) {
                     (Some(e), true) => Some(e.message().to_string()),
                     (Some(e), false) => Some(format!("{reasons}; {}", e.message())),
                     (None, false) => Some(reasons),
                     (None, true) => None,
                 };
                 // The API's failure decides; a filter's trouble counts only on success.
-                match (answer.exit(), trouble) {
+                let exit = match (answer.exit(), trouble) {
                     (Exit::Success, Some(e)) => e.exit,
                     (exit, _) => exit,
+                };
+                if jq.is_none() {
+                    response = Some((answer, data));
                 }
+                exit
             }
         },
     };
-    line.ok = exit == Exit::Success;
-    line.exit = exit.code();
-    let text = serde_json::to_string(&line)
-        .unwrap_or_else(|e| format!("{{\"ok\":false,\"error\":\"{e}\"}}"));
-    (exit, text)
+    let head = Head {
+        line: tag.line,
+        profile: tag.profile,
+        host: tag.host,
+        ok: exit == Exit::Success,
+        exit: exit.code(),
+    };
+    // Both serialize to objects ("{…}"); the line is the head's members, the answer, then
+    // the tail's members.
+    let head = serde_json::to_string(&head).unwrap_or_else(|_| "{\"ok\":false}".into());
+    let tail = serde_json::to_string(&tail).unwrap_or_else(|_| "{}".into());
+    let head = head.strip_suffix('}').unwrap_or(&head).to_string();
+    let tail = match tail.strip_prefix('{') {
+        Some("}") | None => "}".to_string(),
+        Some(members) => format!(",{members}"),
+    };
+    JsonLine {
+        exit,
+        head,
+        response,
+        tail,
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 use std::io::{self, Write};
 
+use crate::body::{Body, View};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     /// The bytes as received, plus a final newline if missing.
@@ -16,17 +18,46 @@ pub enum Style {
     Compact,
 }
 
-/// Writes the JSON in `style`; `color` adds ANSI colours (keys, strings, numbers, literals).
-pub fn write_json(out: &mut impl Write, body: &[u8], style: Style, color: bool) -> io::Result<()> {
+/// Writes the JSON of `view` in `style`; `color` adds ANSI colours (keys, strings, numbers,
+/// literals). The text streams through piece by piece, so an answer of any size costs the
+/// same memory.
+pub fn write_json(out: &mut dyn Write, view: &View, style: Style, color: bool) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
     match (style, color) {
-        (Style::AsReceived, false) => out.write_all(body)?,
-        (Style::Pretty, _) => reformat(out, body, Some(2), color)?,
-        (Style::Compact | Style::AsReceived, _) => reformat(out, body, None, color)?,
-    }
-    if style != Style::AsReceived || color || !body.ends_with(b"\n") {
-        out.write_all(b"\n")?;
+        (Style::AsReceived, false) => {
+            let mut last = None;
+            view.each_piece(&mut |piece| {
+                last = piece.last().copied().or(last);
+                out.write_all(piece)
+            })?;
+            if last != Some(b'\n') {
+                out.write_all(b"\n")?;
+            }
+        }
+        _ => {
+            let indent = (style == Style::Pretty).then_some(2);
+            write_layout(&mut out, view, indent, color)?;
+            out.write_all(b"\n")?;
+        }
     }
     out.flush()
+}
+
+/// Writes `view` re-laid (indented by `indent`, or compact), without a final line break.
+pub fn write_layout(
+    out: &mut impl Write,
+    view: &View,
+    indent: Option<usize>,
+    color: bool,
+) -> io::Result<()> {
+    let mut layout = Layout::new(indent, color);
+    view.each_piece(&mut |piece| layout.feed(out, piece))
+}
+
+/// Writes whole JSON text held in memory (tests, small answers).
+pub fn write_bytes(out: &mut dyn Write, json: &[u8], style: Style, color: bool) -> io::Result<()> {
+    let body = Body::from_vec(json.to_vec());
+    write_json(out, &View::whole(&body), style, color)
 }
 
 const KEY: &[u8] = b"\x1b[1;34m";
@@ -36,114 +67,164 @@ const LITERAL: &[u8] = b"\x1b[33m";
 const NULL: &[u8] = b"\x1b[90m";
 const RESET: &[u8] = b"\x1b[0m";
 
-fn paint(buf: &mut impl Write, color: Option<&[u8]>, token: &[u8]) -> io::Result<()> {
-    match color {
-        Some(code) => {
-            buf.write_all(code)?;
-            buf.write_all(token)?;
-            buf.write_all(RESET)
-        }
-        None => buf.write_all(token),
-    }
-}
-
-/// Re-lays valid JSON with `indent` spaces per level, or compact when `None`.
-fn reformat(
-    out: &mut impl Write,
-    json: &[u8],
+/// Re-lays valid JSON with `indent` spaces per level, or compact when `None`, fed in pieces
+/// split anywhere. Keys are told from strings by position (after `{` or `,` in an object), and
+/// an empty `{}` or `[]` stays on one line by holding the line break after an opening bracket
+/// until the next byte shows whether the container is empty.
+struct Layout {
     indent: Option<usize>,
     color: bool,
-) -> io::Result<()> {
-    let mut buf = io::BufWriter::with_capacity(64 * 1024, out);
-    let mut depth = 0usize;
-    let mut i = 0;
-    let newline = |buf: &mut io::BufWriter<_>, depth: usize| -> io::Result<()> {
-        if let Some(width) = indent {
-            buf.write_all(b"\n")?;
-            for _ in 0..depth * width {
-                buf.write_all(b" ")?;
+    /// The open containers: true for objects.
+    stack: Vec<bool>,
+    key_next: bool,
+    open_pending: bool,
+    in_string: bool,
+    escaped: bool,
+    in_token: bool,
+}
+
+impl Layout {
+    fn new(indent: Option<usize>, color: bool) -> Layout {
+        Layout {
+            indent,
+            color,
+            stack: Vec::new(),
+            key_next: false,
+            open_pending: false,
+            in_string: false,
+            escaped: false,
+            in_token: false,
+        }
+    }
+
+    fn newline(&self, out: &mut impl Write) -> io::Result<()> {
+        if let Some(width) = self.indent {
+            out.write_all(b"\n")?;
+            let mut spaces = self.stack.len() * width;
+            while spaces > 0 {
+                let n = spaces.min(SPACES.len());
+                out.write_all(&SPACES[..n])?;
+                spaces -= n;
             }
         }
         Ok(())
-    };
-    while i < json.len() {
-        let b = json[i];
-        match b {
-            b'"' => {
-                let end = string_end(json, i);
-                let is_key = next_significant(json, end).is_some_and(|j| json[j] == b':');
-                let code = if is_key { KEY } else { STRING };
-                paint(&mut buf, color.then_some(code), &json[i..end])?;
-                i = end;
+    }
+
+    fn paint(&self, out: &mut impl Write, code: &[u8]) -> io::Result<()> {
+        if self.color {
+            out.write_all(code)?;
+        }
+        Ok(())
+    }
+
+    /// Inside a string from `piece[i]`: the index just past its closing quote, or the end of
+    /// the piece.
+    fn string_run(&mut self, piece: &[u8], mut j: usize) -> usize {
+        loop {
+            if self.escaped {
+                if j >= piece.len() {
+                    return j;
+                }
+                self.escaped = false;
+                j += 1;
                 continue;
             }
-            b'{' | b'[' => {
-                let close = if b == b'{' { b'}' } else { b']' };
-                match next_significant(json, i + 1) {
-                    Some(j) if json[j] == close => {
-                        buf.write_all(&[b, close])?;
-                        i = j + 1;
-                        continue;
-                    }
-                    _ => {
-                        buf.write_all(&[b])?;
-                        depth += 1;
-                        newline(&mut buf, depth)?;
-                    }
+            match memchr::memchr2(b'"', b'\\', &piece[j..]) {
+                None => return piece.len(),
+                Some(k) if piece[j + k] == b'\\' => {
+                    self.escaped = true;
+                    j += k + 1;
+                }
+                Some(k) => {
+                    self.in_string = false;
+                    return j + k + 1;
                 }
             }
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                newline(&mut buf, depth)?;
-                buf.write_all(&[b])?;
+        }
+    }
+
+    fn feed(&mut self, out: &mut impl Write, piece: &[u8]) -> io::Result<()> {
+        let mut i = 0;
+        while i < piece.len() {
+            if self.in_string {
+                let j = self.string_run(piece, i);
+                out.write_all(&piece[i..j])?;
+                if !self.in_string {
+                    self.paint(out, RESET)?;
+                }
+                i = j;
+                continue;
             }
-            b',' => {
-                buf.write_all(b",")?;
-                newline(&mut buf, depth)?;
-            }
-            b':' => buf.write_all(if indent.is_some() { b": " } else { b":" })?,
-            b' ' | b'\t' | b'\n' | b'\r' => {}
-            _ => {
-                let end = (i..json.len())
-                    .find(|&j| {
-                        matches!(
-                            json[j],
-                            b',' | b']' | b'}' | b':' | b' ' | b'\t' | b'\n' | b'\r'
-                        )
+            if self.in_token {
+                let end = piece[i..]
+                    .iter()
+                    .position(|b| {
+                        matches!(b, b',' | b']' | b'}' | b':' | b' ' | b'\t' | b'\n' | b'\r')
                     })
-                    .unwrap_or(json.len());
-                let token = &json[i..end];
-                let code = match b {
-                    b'n' => NULL,
-                    b't' | b'f' => LITERAL,
-                    _ => NUMBER,
-                };
-                paint(&mut buf, color.then_some(code), token)?;
+                    .map_or(piece.len(), |k| i + k);
+                out.write_all(&piece[i..end])?;
+                if end < piece.len() {
+                    self.in_token = false;
+                    self.paint(out, RESET)?;
+                }
                 i = end;
                 continue;
             }
+            let b = piece[i];
+            i += 1;
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                continue;
+            }
+            if self.open_pending {
+                self.open_pending = false;
+                if matches!(b, b'}' | b']') {
+                    self.stack.pop();
+                    out.write_all(&[b])?;
+                    continue;
+                }
+                self.newline(out)?;
+            }
+            match b {
+                b'"' => {
+                    self.paint(out, if self.key_next { KEY } else { STRING })?;
+                    self.key_next = false;
+                    self.in_string = true;
+                    out.write_all(b"\"")?;
+                }
+                b'{' | b'[' => {
+                    out.write_all(&[b])?;
+                    self.stack.push(b == b'{');
+                    self.open_pending = true;
+                    self.key_next = b == b'{';
+                }
+                b'}' | b']' => {
+                    self.stack.pop();
+                    self.newline(out)?;
+                    out.write_all(&[b])?;
+                }
+                b',' => {
+                    out.write_all(b",")?;
+                    self.newline(out)?;
+                    self.key_next = self.stack.last() == Some(&true);
+                }
+                b':' => out.write_all(if self.indent.is_some() { b": " } else { b":" })?,
+                _ => {
+                    let code = match b {
+                        b'n' => NULL,
+                        b't' | b'f' => LITERAL,
+                        _ => NUMBER,
+                    };
+                    self.paint(out, code)?;
+                    out.write_all(&[b])?;
+                    self.in_token = true;
+                }
+            }
         }
-        i += 1;
+        Ok(())
     }
-    buf.flush()
 }
 
-/// Index just past the string that starts at `start` (a `"`).
-fn string_end(json: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < json.len() {
-        match json[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    json.len()
-}
-
-fn next_significant(json: &[u8], from: usize) -> Option<usize> {
-    (from..json.len()).find(|&j| !matches!(json[j], b' ' | b'\t' | b'\n' | b'\r'))
-}
+const SPACES: &[u8] = &[b' '; 64];
 
 #[cfg(test)]
 mod tests {
@@ -151,7 +232,7 @@ mod tests {
 
     fn render(body: &str, style: Style) -> String {
         let mut out = Vec::new();
-        write_json(&mut out, body.as_bytes(), style, false).unwrap();
+        write_bytes(&mut out, body.as_bytes(), style, false).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -177,7 +258,7 @@ mod tests {
     #[test]
     fn colours_mark_keys_strings_numbers_and_literals() {
         let mut out = Vec::new();
-        write_json(
+        write_bytes(
             &mut out,
             br#"{"k":"v","n":-1.5e3,"t":true,"z":null}"#,
             Style::Compact,
@@ -186,6 +267,28 @@ mod tests {
         .unwrap();
         let want = "{\x1b[1;34m\"k\"\x1b[0m:\x1b[32m\"v\"\x1b[0m,\x1b[1;34m\"n\"\x1b[0m:\x1b[36m-1.5e3\x1b[0m,\x1b[1;34m\"t\"\x1b[0m:\x1b[33mtrue\x1b[0m,\x1b[1;34m\"z\"\x1b[0m:\x1b[90mnull\x1b[0m}\n";
         assert_eq!(String::from_utf8(out).unwrap(), want);
+    }
+
+    /// Pieces split anywhere (inside strings, escapes, numbers, `{}`) lay out the same.
+    #[test]
+    fn any_split_lays_out_the_same() {
+        let body = br#"{"a\"b":[1.5e3,{},[],"x\\",{"k":null}],"t":true , "s":"\u00e9"}"#;
+        for (indent, color) in [(Some(2), false), (None, false), (Some(2), true)] {
+            let mut whole = Vec::new();
+            Layout::new(indent, color).feed(&mut whole, body).unwrap();
+            for size in 1..5 {
+                let mut split = Vec::new();
+                let mut layout = Layout::new(indent, color);
+                for piece in body.chunks(size) {
+                    layout.feed(&mut split, piece).unwrap();
+                }
+                assert_eq!(
+                    String::from_utf8_lossy(&split),
+                    String::from_utf8_lossy(&whole),
+                    "{size}"
+                );
+            }
+        }
     }
 
     #[test]

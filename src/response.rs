@@ -7,8 +7,9 @@
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
+
+use crate::json::{Checked, Payload};
 
 /// Which envelope the answer comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,10 +129,19 @@ fn texts(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// Judges a whole answer held in memory.
 pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
-    let parsed: Option<Fields> = serde_json::from_slice(body).ok();
+    judge_checked(kind, status, &crate::json::check(body))
+}
+
+/// Judges an answer from what one pass over its bytes found ([`crate::json::Checker`]): the
+/// verdict members come from its skeleton, so the answer itself need not be held.
+pub fn judge_checked(kind: Kind, status: u16, checked: &Checked) -> Verdict {
+    let parsed: Option<Fields> = (checked.is_json() && !checked.skeleton_overflow)
+        .then(|| serde_json::from_slice(&checked.skeleton).ok())
+        .flatten();
     match status {
-        401 | 403 => return Verdict::Refused(refusal(status, parsed.as_ref(), body)),
+        401 | 403 => return Verdict::Refused(refusal(status, parsed.as_ref(), &checked.head)),
         300..=399 => {
             return Verdict::Broken(format!(
                 "the server answered with a redirect (HTTP {status}): check host, port and tls in the profile"
@@ -153,24 +163,28 @@ pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
     }
     // The parser skips the payload without decoding it: bad bytes inside a string would reach
     // stdout (and `--data`, `--jq`, JSON lines would each fail differently). One rule: exit 4.
-    if let Err(e) = std::str::from_utf8(body) {
-        let json = matches!(body.trim_ascii_start().first(), Some(b'{' | b'['));
+    if let Some(at) = checked.bad_utf8 {
+        let json = matches!(checked.head.trim_ascii_start().first(), Some(b'{' | b'['));
         return Verdict::Broken(if json {
             format!(
-                "the server's JSON is not valid UTF-8 (bad bytes at offset {}): not printed; check the account data on the server, or get it with curl",
-                e.valid_up_to()
+                "the server's JSON is not valid UTF-8 (bad bytes at offset {at}): not printed; check the account data on the server, or get it with curl"
             )
         } else {
-            not_json(body)
+            not_json(checked)
         });
     }
-    if let Some((at, what)) = crate::json::scan(body).defect {
+    if let Some((at, what)) = checked.defect {
         return Verdict::Broken(format!(
             "the server's JSON has {what} at offset {at}, which strict readers refuse: not printed; check the account data on the server, or get it with curl"
         ));
     }
+    if checked.skeleton_overflow {
+        return Verdict::Broken(
+            "the server's status members are over 1 MiB: not an API answer; check the port and service".into(),
+        );
+    }
     let Some(fields) = parsed else {
-        return Verdict::Broken(not_json(body));
+        return Verdict::Broken(not_json(checked));
     };
     match kind {
         Kind::Whm => judge_whm(&fields),
@@ -313,38 +327,43 @@ fn looks_like_html(body: &[u8]) -> bool {
         || head.contains("<body")
 }
 
-fn not_json(body: &[u8]) -> String {
-    if body.is_empty() {
+fn not_json(checked: &Checked) -> String {
+    let head = &checked.head;
+    if checked.len == 0 {
         return "the server sent an empty body instead of JSON".into();
     }
-    if looks_like_html(body) {
-        let lower = String::from_utf8_lossy(body).to_ascii_lowercase();
+    if looks_like_html(head) {
+        let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
         if lower.contains("login") || lower.contains("password") {
             return "got an HTML login page instead of JSON: check the port and credentials".into();
         }
         return "got an HTML page instead of JSON: check the host, port and service".into();
     }
-    if std::str::from_utf8(body).is_err() {
+    if checked.bad_utf8.is_some() {
         return "the server's answer is not text (not UTF-8): check the port and tls settings"
             .into();
     }
-    if crate::json::scan(body).depth > 100 {
-        return "the server's JSON nests too deep where its status should be (over 100 levels): not an API answer".into();
-    }
-    if let Ok(value) = serde_json::from_slice::<Value>(body) {
-        let what = match value {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "a list",
-            Value::Object(_) => "an object of another shape",
-        };
+    if checked.depth >= crate::json::MAX_DEPTH {
         return format!(
-            "the server answered with JSON {what}, not an API answer: check the port and service"
+            "the server's JSON nests deeper than {} levels: not an API answer",
+            crate::json::MAX_DEPTH
         );
     }
-    "the server's answer is not valid JSON (truncated or not an API answer)".into()
+    if !checked.is_json() {
+        return "the server's answer is not valid JSON (truncated or not an API answer)".into();
+    }
+    if checked.depth > 100 {
+        return "the server's JSON nests too deep where its status should be (over 100 levels): not an API answer".into();
+    }
+    let what = match checked.top {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "a list",
+        Some(b'{') => "an object of another shape",
+        _ => "a number",
+    };
+    format!("the server answered with JSON {what}, not an API answer: check the port and service")
 }
 
 fn nonempty(list: Vec<String>, fallback: &str) -> Vec<String> {
@@ -357,44 +376,22 @@ fn nonempty(list: Vec<String>, fallback: &str) -> Vec<String> {
     }
 }
 
-/// The payload of an answer (`--data`): WHM and UAPI `data`, UAPI through WHM `result.data`,
-/// `uapi_cpanel`'s `data.uapi.data`, API 2 `cpanelresult.data`; `null` when absent. Borrowed
-/// from the body as sent, so numbers and order stay as they are.
-pub fn payload(kind: Kind, body: &[u8]) -> Option<&RawValue> {
-    #[derive(Deserialize)]
-    struct Wrapped<'a> {
-        #[serde(borrow)]
-        result: Option<&'a RawValue>,
-        #[serde(borrow)]
-        cpanelresult: Option<&'a RawValue>,
-        #[serde(borrow)]
-        data: Option<&'a RawValue>,
-    }
-    let top: Wrapped = serde_json::from_slice(body).ok()?;
+/// Which payload `--data` shows for an envelope: WHM and UAPI `data`, UAPI through WHM
+/// `result.data`, `uapi_cpanel`'s `data.uapi.data`, API 2 `cpanelresult.data`.
+pub fn payload_of(kind: Kind) -> Payload {
     match kind {
-        Kind::Whm | Kind::Uapi => top.data,
-        Kind::ProxyUapi => data_of(top.result?),
-        Kind::Api2 => data_of(top.cpanelresult?),
-        Kind::WhmUapiCpanel => {
-            #[derive(Deserialize)]
-            struct Uapi<'a> {
-                #[serde(borrow)]
-                uapi: Option<&'a RawValue>,
-            }
-            let uapi = serde_json::from_str::<Uapi>(top.data?.get()).ok()?.uapi?;
-            data_of(uapi)
-        }
+        Kind::Whm | Kind::Uapi => Payload::Data,
+        Kind::ProxyUapi => Payload::ResultData,
+        Kind::Api2 => Payload::CpanelresultData,
+        Kind::WhmUapiCpanel => Payload::DataUapiData,
     }
 }
 
-/// The `data` member of a JSON object.
-fn data_of(raw: &RawValue) -> Option<&RawValue> {
-    #[derive(Deserialize)]
-    struct Data<'a> {
-        #[serde(borrow)]
-        data: Option<&'a RawValue>,
-    }
-    serde_json::from_str::<Data>(raw.get()).ok()?.data
+/// The payload of a whole answer (`--data`); `None` when absent. Borrowed from the body as
+/// sent, so numbers and order stay as they are.
+pub fn payload(kind: Kind, body: &[u8]) -> Option<&[u8]> {
+    let range = crate::json::check(body).payload(payload_of(kind))?;
+    body.get(range.start as usize..range.end as usize)
 }
 
 #[cfg(test)]
@@ -510,7 +507,7 @@ mod tests {
                 r#"{"status":1,"data":[{"a":1}],"errors":null}"#,
                 Some(r#"[{"a":1}]"#),
             ),
-            (Kind::Uapi, r#"{"status":1,"data":null}"#, None),
+            (Kind::Uapi, r#"{"status":1,"data":null}"#, Some("null")),
             (
                 Kind::ProxyUapi,
                 r#"{"apiversion":3,"result":{"status":1,"data":"x"}}"#,
@@ -532,7 +529,7 @@ mod tests {
         ];
         for (kind, body, want) in cases {
             assert_eq!(
-                payload(kind, body.as_bytes()).map(|r| r.get()),
+                payload(kind, body.as_bytes()).map(|r| std::str::from_utf8(r).unwrap()),
                 want,
                 "{body}"
             );

@@ -364,7 +364,7 @@ pub enum LoginAnswer {
 /// redirect's `Location`, and the session cookie. Any bytes in, a verdict out.
 pub fn read_login_answer(response: &Response, cookie: &str) -> LoginAnswer {
     let token = match response.status {
-        200 => login_json(&response.body),
+        200 => response.bytes().ok().and_then(|body| login_json(&body)),
         300..=399 => response.header("location").and_then(security_token),
         _ => None,
     };
@@ -416,8 +416,10 @@ fn refused(target: &Target, user: &str, response: &Response) -> Error {
     struct Refusal {
         message: Option<String>,
     }
-    let code = serde_json::from_slice::<Refusal>(&response.body)
+    let code = response
+        .bytes()
         .ok()
+        .and_then(|body| serde_json::from_slice::<Refusal>(&body).ok())
         .and_then(|r| r.message)
         .unwrap_or_default();
     let why = if code.contains("tfa") || code.contains("two") {
@@ -437,7 +439,8 @@ fn refused(target: &Target, user: &str, response: &Response) -> Error {
 /// The server's way of saying a session is gone: 401, or an HTML page where JSON was due.
 /// Either way the API function did not run, so the call may be repeated after a new login.
 pub fn is_gone(response: &Response) -> bool {
-    let body = &response.body[..response.body.len().min(2048)];
+    let head = &response.checked.head;
+    let body = &head[..head.len().min(2048)];
     let html = String::from_utf8_lossy(body).to_ascii_lowercase();
     response.status == 401
         || (response.status != 403 && html.trim_start().starts_with('<') && html.contains("login"))
@@ -474,14 +477,14 @@ mod tests {
     }
 
     fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
-        Response {
+        Response::from_bytes(
             status,
-            headers: headers
+            headers
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            body: body.as_bytes().to_vec(),
-        }
+            body.as_bytes().to_vec(),
+        )
     }
 
     #[test]

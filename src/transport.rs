@@ -7,7 +7,9 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use crate::api::{Method, Request};
+use crate::body::{Body, SpoolError};
 use crate::error::{Error, Result};
+use crate::json::Checked;
 use crate::params::{encode_form, masked_form, Param};
 use crate::profile::Target;
 use crate::stderr;
@@ -21,8 +23,6 @@ pub type AuthHeader = (&'static str, crate::secret::Secret);
 /// an out-of-memory kill.
 pub const DEFAULT_MAX_BODY: u64 = 256 << 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// The most of a body's memory reserved from its `Content-Length` before it arrives.
-const PRESIZE_LIMIT: u64 = 64 << 20;
 /// Tries for a connection the server refused: nothing was sent, so trying again is safe.
 const CONNECT_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
@@ -31,10 +31,34 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub body: Body,
+    /// What one pass over the body found as it arrived (json.rs): enough to judge it.
+    pub checked: Checked,
 }
 
 impl Response {
+    /// A response whose body is already in memory (tests, merged pages).
+    pub fn from_bytes(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            headers,
+            checked: crate::json::check(&body),
+            body: Body::from_vec(body),
+        }
+    }
+
+    /// The verdict on this response for an API of `kind`.
+    pub fn verdict(&self, kind: crate::response::Kind) -> crate::response::Verdict {
+        crate::response::judge_checked(kind, self.status, &self.checked)
+    }
+
+    /// The whole body in memory (read back when spooled): for small answers such as a login's.
+    pub fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+        self.body
+            .bytes()
+            .map_err(|e| Error::transport(format!("cannot read the spooled answer back: {e}")))
+    }
+
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         header(&self.headers, name)
@@ -168,29 +192,26 @@ impl Client {
                 )
             })
             .collect();
-        // Sized from Content-Length up front: a 50 MB answer then costs 50 MB, not the 1.5-2x
-        // of a doubling buffer. Only up to 64 MiB: the header is the server's word, not bytes
-        // that arrived, and a claimed 100 GB must not be allocated before the first byte.
+        // Sized from Content-Length up front (to the spool's memory part): a doubling buffer
+        // would cost up to twice the answer. The header is the server's word, not bytes that
+        // arrived, so it never reserves more than that part.
         let expected = header(&headers, "content-length")
             .and_then(|v| v.trim().parse::<u64>().ok())
             .unwrap_or(0)
-            .min(self.max_body)
-            .min(PRESIZE_LIMIT);
-        let mut body = Vec::new();
-        let _ = body.try_reserve_exact(usize::try_from(expected).unwrap_or(0));
-        std::io::Read::read_to_end(
-            &mut response
-                .body_mut()
-                .with_config()
-                .limit(self.max_body)
-                .reader(),
-            &mut body,
-        )
-        .map_err(ureq::Error::from)?;
+            .min(self.max_body);
+        // Judged while it arrives, kept aside (spooled past a few MB), printed only once whole.
+        let mut reader = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_body)
+            .reader();
+        let (body, checked) =
+            crate::body::receive(&mut reader, expected).map_err(ureq::Error::from)?;
         let response = Response {
             status,
             headers,
             body,
+            checked,
         };
         if self.verbose {
             show_response(&response, started.elapsed());
@@ -268,6 +289,9 @@ impl Client {
             )),
             ureq::Error::Protocol(p) => Error::transport(format!("{at} did not answer in HTTP: {p}")),
             ureq::Error::Io(io) => {
+                if let Some(spool) = io.get_ref().and_then(|i| i.downcast_ref::<SpoolError>()) {
+                    return Error::transport(spool.to_string());
+                }
                 if let Some(rustls_error) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                     return self.tls_error(rustls_error);
                 }
@@ -388,7 +412,7 @@ fn show_response(r: &Response, elapsed: Duration) {
         "< HTTP {} in {} ms, {} bytes",
         r.status,
         elapsed.as_millis(),
-        r.body.len()
+        r.checked.len
     ));
     for (name, value) in &r.headers {
         let secret = matches!(

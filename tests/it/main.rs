@@ -3,6 +3,7 @@
 #[path = "../emulator/mod.rs"]
 mod emulator;
 
+mod big_answers;
 mod catalogue;
 mod common;
 mod completion;

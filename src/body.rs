@@ -1,0 +1,329 @@
+//! Where an answer's bytes wait between arriving and being printed: in memory up to
+//! [`SPOOL_AT`], past that in an unlinked temporary file (in `$TMPDIR`, mode 600, gone when
+//! cpcall exits, however it exits).
+//!
+//! Why: nothing of an answer may reach stdout before all of it has arrived and been judged (a
+//! truncated or broken answer prints nothing), yet a 500 MB answer must not cost 500 MB of
+//! memory. The file costs a write and a read through the page cache, far less than the TLS
+//! that brought the bytes.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Write};
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::sync::mpsc;
+
+use crate::json::{Checked, Checker};
+
+/// Answers up to this size stay in memory.
+pub const SPOOL_AT: usize = 8 << 20;
+/// Past this much of an answer, checking and keeping it move to a second thread.
+pub const PIPELINE_AT: u64 = 1 << 20;
+/// How much of an answer is read at a time.
+const READ_PIECE: usize = 128 << 10;
+/// The piece size for copying a spooled answer out.
+const PIECE: usize = 256 << 10;
+
+/// A whole answer, in memory or spooled.
+#[derive(Debug, Default)]
+pub struct Body {
+    memory: Vec<u8>,
+    file: Option<File>,
+    len: u64,
+}
+
+impl Body {
+    pub fn from_vec(bytes: Vec<u8>) -> Body {
+        Body {
+            len: bytes.len() as u64,
+            memory: bytes,
+            file: None,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes, when they are held in memory.
+    pub fn in_memory(&self) -> Option<&[u8]> {
+        self.file.is_none().then_some(&self.memory[..])
+    }
+
+    /// The whole answer in memory, read back from the file when spooled: for the few paths
+    /// that need all of it at once (merging pages, a login's answer).
+    pub fn bytes(&self) -> io::Result<Cow<'_, [u8]>> {
+        match self.in_memory() {
+            Some(bytes) => Ok(Cow::Borrowed(bytes)),
+            None => {
+                let mut all = Vec::new();
+                self.each_piece(0..self.len, &mut |piece| {
+                    all.extend_from_slice(piece);
+                    Ok(())
+                })?;
+                Ok(Cow::Owned(all))
+            }
+        }
+    }
+
+    /// Hands the bytes of `range` to `sink` in order, a piece at a time.
+    pub fn each_piece(
+        &self,
+        range: Range<u64>,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let range = range.start.min(self.len)..range.end.min(self.len);
+        let Some(file) = &self.file else {
+            return sink(&self.memory[range.start as usize..range.end as usize]);
+        };
+        let mut buf = vec![0u8; PIECE.min((range.end - range.start) as usize)];
+        let mut at = range.start;
+        while at < range.end {
+            let want = ((range.end - at) as usize).min(buf.len());
+            let n = file.read_at(&mut buf[..want], at)?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the spooled answer is shorter than what arrived",
+                ));
+            }
+            sink(&buf[..n])?;
+            at += n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// What is shown of an answer: all of it, one member's value (`--data`), or `null` for a
+/// payload that is not there.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub body: &'a Body,
+    /// `None`: the value `null`.
+    pub range: Option<(u64, u64)>,
+}
+
+impl<'a> View<'a> {
+    pub fn whole(body: &'a Body) -> View<'a> {
+        View {
+            body,
+            range: Some((0, body.len())),
+        }
+    }
+
+    pub fn each_piece(&self, sink: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        match self.range {
+            Some((start, end)) => self.body.each_piece(start..end, sink),
+            None => sink(b"null"),
+        }
+    }
+
+    /// The view's bytes as a reader, for parsers that pull.
+    pub fn reader(&self) -> ViewReader<'a> {
+        let (at, end) = self.range.unwrap_or((0, 0));
+        ViewReader {
+            view: *self,
+            at,
+            end,
+            null: self.range.is_none(),
+        }
+    }
+}
+
+/// Reads a [`View`] from its start.
+#[derive(Debug)]
+pub struct ViewReader<'a> {
+    view: View<'a>,
+    at: u64,
+    end: u64,
+    null: bool,
+}
+
+impl io::Read for ViewReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.null {
+            self.null = false;
+            return io::Read::read(&mut &b"null"[..], buf);
+        }
+        let want = ((self.end - self.at) as usize).min(buf.len());
+        if want == 0 {
+            return Ok(0);
+        }
+        let body = self.view.body;
+        let n = match &body.file {
+            Some(file) => file.read_at(&mut buf[..want], self.at)?,
+            None => {
+                let start = self.at as usize;
+                buf[..want].copy_from_slice(&body.memory[start..start + want]);
+                want
+            }
+        };
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads an answer to its end, checking it ([`Checker`]) and keeping it ([`Spool`]) as it
+/// arrives. Past [`PIPELINE_AT`], a second thread checks and keeps while this one receives:
+/// on two cores the TLS decryption and the checking overlap, so a big answer takes about as
+/// long as receiving it.
+pub fn receive(reader: &mut dyn io::Read, expected: u64) -> io::Result<(Body, Checked)> {
+    let mut spool = Spool::new(expected);
+    let mut checker = Checker::default();
+    let mut piece = vec![0u8; READ_PIECE];
+    while spool.body.len < PIPELINE_AT {
+        let n = read_some(reader, &mut piece)?;
+        if n == 0 {
+            return Ok((spool.finish(), checker.finish()));
+        }
+        checker.feed(&piece[..n]);
+        spool.write(&piece[..n])?;
+    }
+    std::thread::scope(|scope| {
+        // Pieces go over and come back for reuse: no allocation per piece.
+        let (full, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(4);
+        let (empty_tx, empty) = mpsc::channel::<Vec<u8>>();
+        let worker = scope.spawn(move || -> io::Result<(Spool, Checker)> {
+            for (piece, n) in full_rx {
+                checker.feed(&piece[..n]);
+                spool.write(&piece[..n])?;
+                let _ = empty_tx.send(piece);
+            }
+            Ok((spool, checker))
+        });
+        let received = (|| -> io::Result<()> {
+            loop {
+                let mut piece = empty.try_recv().unwrap_or_else(|_| vec![0u8; READ_PIECE]);
+                let n = read_some(reader, &mut piece)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                if full.send((piece, n)).is_err() {
+                    return Ok(()); // the worker stopped on an error, which it reports
+                }
+            }
+        })();
+        drop(full);
+        let kept = worker
+            .join()
+            .map_err(|_| io::Error::other("the answer's checker stopped"))?;
+        received?;
+        let (spool, checker) = kept?;
+        Ok((spool.finish(), checker.finish()))
+    })
+}
+
+fn read_some(reader: &mut dyn io::Read, piece: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(piece) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Collects an answer as it arrives.
+#[derive(Debug, Default)]
+pub struct Spool {
+    body: Body,
+    /// The temporary file could not be made: keep the answer in memory, as before spooling.
+    memory_only: bool,
+}
+
+impl Spool {
+    /// `expected` (a Content-Length, already capped) sizes the memory buffer up front.
+    pub fn new(expected: u64) -> Spool {
+        let mut body = Body::default();
+        let _ = body
+            .memory
+            .try_reserve_exact((expected as usize).min(SPOOL_AT));
+        Spool {
+            body,
+            memory_only: false,
+        }
+    }
+
+    pub fn write(&mut self, piece: &[u8]) -> io::Result<()> {
+        self.body.len += piece.len() as u64;
+        if let Some(file) = &mut self.body.file {
+            return file.write_all(piece).map_err(spool_error);
+        }
+        if self.memory_only || self.body.memory.len() + piece.len() <= SPOOL_AT {
+            self.body.memory.extend_from_slice(piece);
+            return Ok(());
+        }
+        match tempfile::tempfile() {
+            Ok(mut file) => {
+                file.write_all(&self.body.memory).map_err(spool_error)?;
+                file.write_all(piece).map_err(spool_error)?;
+                self.body.memory = Vec::new();
+                self.body.file = Some(file);
+            }
+            Err(e) => {
+                crate::stderr::warn(format!(
+                    "cannot make a temporary file in {} ({e}): keeping the whole answer in memory; set TMPDIR to a writable folder",
+                    std::env::temp_dir().display()
+                ));
+                self.memory_only = true;
+                self.body.memory.extend_from_slice(piece);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Body {
+        self.body
+    }
+}
+
+/// Why a spooled answer could not be kept, marked so transport says it in those words.
+#[derive(Debug)]
+pub struct SpoolError(pub String);
+
+impl std::fmt::Display for SpoolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpoolError {}
+
+fn spool_error(e: io::Error) -> io::Error {
+    io::Error::other(SpoolError(format!(
+        "cannot keep the answer in a temporary file in {} ({e}): free space there, or set TMPDIR to a roomier folder",
+        std::env::temp_dir().display()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_answers_stay_in_memory_and_big_ones_spool() {
+        for size in [0, 10, SPOOL_AT, SPOOL_AT + 1, 3 * SPOOL_AT + 7] {
+            let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            let mut spool = Spool::new(0);
+            for piece in data.chunks(100_003) {
+                spool.write(piece).unwrap();
+            }
+            let body = spool.finish();
+            assert_eq!(body.len(), size as u64);
+            assert_eq!(body.in_memory().is_some(), size <= SPOOL_AT, "{size}");
+            assert_eq!(&body.bytes().unwrap()[..], &data[..], "{size}");
+            let range = (size / 3) as u64..(size - size / 5) as u64;
+            let mut got = Vec::new();
+            body.each_piece(range.clone(), &mut |p| {
+                got.extend_from_slice(p);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(got, &data[range.start as usize..range.end as usize]);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Answers bigger than what cpcall keeps in memory (8 MiB, then an unlinked temporary file):
+//! every output style prints the same JSON as a reference parser would, and an answer that
+//! turns out broken near its end puts nothing on stdout.
+
+use crate::common::{Fixture, Out};
+use crate::emulator::{big_listaccts, Options};
+
+/// A listing well past the in-memory part, with escapes and an indented tail, so strings,
+/// escapes and whitespace cross the pieces the answer is read and written in.
+fn big_body() -> Vec<u8> {
+    let mut body = big_listaccts(9_500_000);
+    let tail = br#", "note" : "quote \" backslash \\ unicode \u00e9 \ud83d\ude00 end",
+  "empty" : { } , "list" : [ ] }"#;
+    body.truncate(body.len() - 1);
+    body.extend_from_slice(tail);
+    body
+}
+
+fn fixture(body: Vec<u8>) -> (Fixture, String) {
+    let f = Fixture::with(Options::default().answering("listaccts", body));
+    let config = f.root_token("big", "");
+    (f, config)
+}
+
+fn value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).expect("cpcall printed JSON")
+}
+
+#[test]
+fn a_big_answer_prints_as_a_reference_parser_would_in_every_style() {
+    let body = big_body();
+    let reference: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let (f, config) = fixture(body.clone());
+    let run = |args: &[&str]| -> Out {
+        let mut all = vec!["-p", "big"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["whm", "listaccts"]);
+        let out = f.call(&config, &all);
+        out.assert_code(0);
+        out
+    };
+
+    let plain = run(&[]);
+    assert!(
+        plain.stdout.as_bytes() == [&body[..], b"\n"].concat(),
+        "not as received"
+    );
+
+    // Escapes stay as the server wrote them, so the text is compared by value and by layout.
+    let compact = run(&["--compact"]);
+    assert_eq!(value(&compact.stdout), reference);
+    assert_eq!(compact.stdout.lines().count(), 1);
+
+    let pretty = run(&["--pretty"]);
+    assert_eq!(value(&pretty.stdout), reference);
+    let indents = |text: &str| -> Vec<usize> {
+        text.lines()
+            .map(|l| l.len() - l.trim_start().len())
+            .collect()
+    };
+    let want = serde_json::to_string_pretty(&reference).unwrap();
+    assert!(
+        indents(&pretty.stdout) == indents(&want),
+        "--pretty lays out unlike serde_json"
+    );
+
+    let data = run(&["-d", "--compact"]);
+    assert_eq!(value(&data.stdout), reference["data"]);
+
+    let colour = run(&["--color", "always", "--compact"]);
+    let stripped = colour
+        .stdout
+        .replace("\x1b[0m", "")
+        .replace("\x1b[1;34m", "")
+        .replace("\x1b[32m", "")
+        .replace("\x1b[36m", "")
+        .replace("\x1b[33m", "")
+        .replace("\x1b[90m", "");
+    assert!(
+        stripped == compact.stdout,
+        "colours change more than colours"
+    );
+
+    let jq = run(&["--jq", ".data.acct | length"]);
+    let count = reference["data"]["acct"].as_array().unwrap().len();
+    assert_eq!(jq.stdout.trim(), count.to_string());
+
+    // JSON lines embed the answer on one line, whole.
+    let batch = f.write("calls.txt", "whm listaccts\n");
+    let lines = f.call(&config, &["-p", "big", "batch", batch.to_str().unwrap()]);
+    lines.assert_code(0);
+    assert_eq!(lines.stdout.lines().count(), 1);
+    assert_eq!(lines.lines()[0]["response"], reference);
+}
+
+#[test]
+fn a_big_answer_broken_near_its_end_prints_nothing() {
+    let good = big_body();
+    let cut = good[..good.len() - 3].to_vec();
+    let mut bad_utf8 = good.clone();
+    // Inside the last string.
+    let at = bad_utf8.windows(7).rposition(|w| w == b"unicode").unwrap();
+    bad_utf8[at] = 0xff;
+    let mut control = good.clone();
+    control[at] = 0x07;
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("truncated", cut, "not valid JSON"),
+        ("bad UTF-8", bad_utf8, "not valid UTF-8"),
+        ("control character", control, "raw control character"),
+    ];
+    for (what, body, message) in cases {
+        let (f, config) = fixture(body);
+        for style in [&[][..], &["-d"], &["--jq", "."]] {
+            let mut args = vec!["-p", "big"];
+            args.extend_from_slice(style);
+            args.extend_from_slice(&["whm", "listaccts"]);
+            let out = f.call(&config, &args);
+            assert_eq!(out.code, 4, "{what} {style:?}: {}", out.stderr);
+            assert!(out.stdout.is_empty(), "{what} {style:?}: something printed");
+            assert!(
+                out.stderr.contains(message),
+                "{what} {style:?}: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn an_answer_over_max_size_prints_nothing() {
+    let (f, config) = fixture(big_body());
+    let out = f.call(
+        &config,
+        &["-p", "big", "--max-size", "6M", "whm", "listaccts"],
+    );
+    out.assert_failure(4, "larger than 6291456 bytes (--max-size)");
+}
+
+#[test]
+fn without_a_usable_temporary_folder_the_answer_is_kept_in_memory_with_a_warning() {
+    let body = big_body();
+    let (f, config) = fixture(body.clone());
+    let mut cmd = f.cmd();
+    cmd.env("TMPDIR", f.path("no-such-folder"))
+        .arg("-c")
+        .arg(f.config(&config))
+        .args(["-p", "big", "whm", "listaccts"]);
+    let out = f.output(cmd, None);
+    out.assert_code(0)
+        .assert_stderr("keeping the whole answer in memory; set TMPDIR");
+    assert!(out.stdout.as_bytes() == [&body[..], b"\n"].concat());
+}
