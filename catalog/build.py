@@ -33,13 +33,25 @@ TYPES = {"string", "integer", "number", "boolean", "array"}
 def load(source):
     import yaml  # only the maintainer's machine needs PyYAML
 
+    if source.startswith("http://"):
+        raise Failure(f"{source}: give an https:// URL (the documents are served over TLS)")
     if source.startswith("https://"):
         with urllib.request.urlopen(source, timeout=120) as answer:
             text = answer.read()
     else:
         with open(source, "rb") as f:
             text = f.read()
-    return yaml.safe_load(text)
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise Failure(f"{source} is not YAML: {str(e).splitlines()[0]}")
+    if not isinstance(doc, dict) or not doc.get("paths"):
+        raise Failure(f"{source} holds no API operations (no 'paths'): is it an OpenAPI document?")
+    return doc
+
+
+class Failure(Exception):
+    """A problem with the input, said in one line."""
 
 
 def slug(text):
@@ -158,6 +170,8 @@ def build(whm, uapi, previous):
         catalog["whm"] = {
             name: keep_since(entry, old.get(name)) for name, entry in functions(whm, "whm.openapi")
         }
+        if any("/" in name for name in catalog["whm"]):
+            raise Failure("--whm got MODULE/FUNCTION paths: that is the UAPI document; give it to --uapi")
         versions.append(cpanel_version(whm))
     if uapi is not None:
         old = previous.get("uapi", {})
@@ -167,16 +181,33 @@ def build(whm, uapi, previous):
                 print(f"build.py: skipped {path!r}: not MODULE/FUNCTION", file=sys.stderr)
                 continue
             module, name = path.split("/")
+            # UAPI pages are named MODULE-FUNCTION; some documents' operationId lacks the module.
+            page = entry["docs"].rsplit("/", 1)
+            if "-" not in page[1]:
+                entry["docs"] = f"{page[0]}/{slug(module)}-{page[1]}"
             modules.setdefault(module, {})[name] = keep_since(entry, old.get(module, {}).get(name))
+        if not modules:
+            raise Failure("--uapi got no MODULE/FUNCTION paths: is it the WHM document? give it to --whm")
         catalog["uapi"] = modules
         versions.append(cpanel_version(uapi))
-    versions = [v for v in versions if v]
-    version = max(versions, key=int) if versions else previous.get("source", {}).get("cpanel_version", "")
+    # A catalogue is no newer than its oldest half: one half rebuilt keeps the other's version.
+    if whm is None or uapi is None:
+        versions.append(previous.get("source", {}).get("cpanel_version", ""))
+    versions = [v for v in versions if str(v).isdigit()]
+    version = min(versions, key=int) if versions else ""
     catalog["source"]["cpanel_version"] = version
     return catalog
 
 
 def main():
+    try:
+        run()
+    except (Failure, OSError, json.JSONDecodeError, urllib.error.URLError) as e:
+        print(f"build.py: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def run():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--whm", help="whm.openapi.yaml: a file or an https URL")
     parser.add_argument("--uapi", help="cpanel.openapi.yaml: a file or an https URL")
@@ -198,13 +229,15 @@ def main():
     if args.out == "-":
         sys.stdout.write(text)
         return
-    # Atomic: a half-written catalogue would break the next build.
-    temporary = args.out + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        f.write(text)
+    # Atomic: a half-written catalogue would break the next build. A temporary name of its
+    # own, so two runs never write the same file.
     import os
+    import tempfile
 
-    os.replace(temporary, args.out)
+    folder = os.path.dirname(os.path.abspath(args.out))
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False) as f:
+        f.write(text)
+    os.replace(f.name, args.out)
     whm_count = len(catalog["whm"])
     uapi_count = sum(len(m) for m in catalog["uapi"].values())
     print(

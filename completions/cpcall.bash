@@ -26,6 +26,13 @@ _clap_complete_cpcall() {
     elif [[ $_CLAP_COMPLETE_SPACE == false ]] && [[ "${COMPREPLY-}" =~ [=/:]$ ]]; then
         compopt -o nospace
     fi
+    if [[ "${COMP_LINE:0:$COMP_POINT}" =~ (^|[[:space:]])[^-[:space:]][^[:space:]]*=[^[:space:]]*$ ]]; then
+        local _cpcall_values=() _cpcall_c
+        for _cpcall_c in "${COMPREPLY[@]}"; do
+            [[ $_cpcall_c == --* ]] || _cpcall_values+=("$_cpcall_c")
+        done
+        COMPREPLY=("${_cpcall_values[@]}")
+    fi
 }
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
     complete -o nospace -o bashdefault -o nosort -F _clap_complete_cpcall cpcall

@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             let call = call(command, &target, params)?;
             let options = options(g);
             outcome::check(&call, &options)?;
-            crate::invoke::vet(&call, crate::invoke::strict(g, &target), "")?;
+            crate::invoke::vet(&call, crate::invoke::strict(g, &target)?, "")?;
             if g.curl {
                 print_bytes(curl_of(&target, &call, &options)?.as_bytes())?;
                 return Ok(Exit::Success);
@@ -184,7 +184,7 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
             for (call, (_, target)) in calls.iter().zip(&targets) {
                 if let (Ok(call), Ok(target)) = (call, target) {
                     outcome::check(call, &options)?;
-                    crate::invoke::vet(call, crate::invoke::strict(g, target), "")?;
+                    crate::invoke::vet(call, crate::invoke::strict(g, target)?, "")?;
                 }
             }
             if g.curl {

@@ -43,7 +43,7 @@ pub(crate) fn run(
                 .and_then(|call| {
                     crate::invoke::vet(
                         &call,
-                        crate::invoke::strict(g, target),
+                        crate::invoke::strict(g, target)?,
                         &format!("batch line {n}: "),
                     )
                     .map(|()| call)

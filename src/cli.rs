@@ -110,8 +110,8 @@ pub struct Global {
     #[arg(long, global = true)]
     pub curl: bool,
     /// Refuse (exit 2) a call the catalogue questions: an unknown parameter, a required one
-    /// missing; without it those are warnings
-    #[arg(long, global = true, env = "CPCALL_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
+    /// missing; without it those are warnings [env: CPCALL_STRICT=1 or 0]
+    #[arg(long, global = true)]
     pub strict: bool,
     /// Show the request and response on stderr (secrets masked)
     #[arg(short, long, global = true)]
@@ -282,10 +282,17 @@ pub fn completion_script(shell: &str) -> std::io::Result<Vec<u8>> {
     if shell == "bash" {
         // bash splits `key=value` at `=` before cpcall sees the words, and at `key=<TAB>` the
         // `=` is lost from them: the line up to the cursor tells what is being completed.
-        let script = String::from_utf8_lossy(&buf).replace(
-            "_CLAP_IFS=\"$IFS\" \\",
-            "_CLAP_IFS=\"$IFS\" \\\n        _CPCALL_COMP_LINE=\"${COMP_LINE:0:$COMP_POINT}\" \\",
-        );
+        // After `key=` only values fit: the engine's flags would have readline insert their
+        // common prefix `--` into the value.
+        let script = String::from_utf8_lossy(&buf)
+            .replace(
+                "_CLAP_IFS=\"$IFS\" \\",
+                "_CLAP_IFS=\"$IFS\" \\\n        _CPCALL_COMP_LINE=\"${COMP_LINE:0:$COMP_POINT}\" \\",
+            )
+            .replace(
+                "        compopt -o nospace\n    fi\n}",
+                "        compopt -o nospace\n    fi\n    if [[ \"${COMP_LINE:0:$COMP_POINT}\" =~ (^|[[:space:]])[^-[:space:]][^[:space:]]*=[^[:space:]]*$ ]]; then\n        local _cpcall_values=() _cpcall_c\n        for _cpcall_c in \"${COMPREPLY[@]}\"; do\n            [[ $_cpcall_c == --* ]] || _cpcall_values+=(\"$_cpcall_c\")\n        done\n        COMPREPLY=(\"${_cpcall_values[@]}\")\n    fi\n}",
+            );
         return Ok(script.into_bytes());
     }
     if shell == "zsh" {

@@ -73,7 +73,7 @@ pub fn vet(call: &Call, strict: bool, place: &str) -> Result<()> {
     let findings = crate::catalog::check_params(function, &label, &keys);
     match findings.first() {
         Some(first) if strict => Err(Error::usage(format!(
-            "{first}; nothing sent (--strict): fix the call, or drop --strict if the server is newer than the catalogue"
+            "{first}; nothing sent (strict): fix the call, or call without strict (drop --strict, CPCALL_STRICT=0) if the server is newer than the catalogue"
         ))),
         _ => {
             for finding in findings {
@@ -140,10 +140,29 @@ pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
         .push(format!("{hint} {}", catalog::attribution()));
 }
 
-/// Whether the calls of this run are held to the catalogue: `--strict`, `CPCALL_STRICT=1`, or
-/// the profile's `strict = true`.
-pub fn strict(g: &Global, target: &Target) -> bool {
-    g.strict || target.strict
+/// Whether the calls of this run are held to the catalogue: `--strict`; else `CPCALL_STRICT`
+/// (1 or 0, so `CPCALL_STRICT=0` relaxes a profile for one run); else the profile's `strict`.
+pub fn strict(g: &Global, target: &Target) -> Result<bool> {
+    if g.strict {
+        return Ok(true);
+    }
+    Ok(strict_env()?.unwrap_or(target.strict))
+}
+
+/// `CPCALL_STRICT`: unset or empty is no say.
+fn strict_env() -> Result<Option<bool>> {
+    let Some(value) = std::env::var_os("CPCALL_STRICT") else {
+        return Ok(None);
+    };
+    match value.to_string_lossy().trim().to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "1" | "true" | "yes" | "on" => Ok(Some(true)),
+        "0" | "false" | "no" | "off" => Ok(Some(false)),
+        _ => Err(Error::usage(format!(
+            "CPCALL_STRICT={} is neither 1 nor 0: set it to 1 (refuse questioned calls) or 0, or unset it",
+            crate::stderr::escape_for_terminal(&value.to_string_lossy())
+        ))),
+    }
 }
 
 /// The `KEY=VALUE` arguments of a `whm` or `cpanel` command line.

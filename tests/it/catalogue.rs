@@ -168,7 +168,7 @@ fn strict_refuses_before_sending_from_the_flag_the_variable_and_the_profile() {
         2,
         "serach is not a parameter of listaccts; did you mean search?",
     )
-    .assert_stderr("nothing sent (--strict)");
+    .assert_stderr("nothing sent (strict)");
 
     let mut cmd = f.cmd();
     cmd.env("CPCALL_STRICT", "1")
@@ -186,6 +186,24 @@ fn strict_refuses_before_sending_from_the_flag_the_variable_and_the_profile() {
     f.call(&plain, &["--strict", "whm", "listaccts", "search=bob"])
         .assert_code(0);
     assert_eq!(f.requests().len(), 1);
+
+    // CPCALL_STRICT: empty is unset, 0 relaxes a strict profile for one run, garbage is named.
+    let with_env = |value: &str, config: &str, args: &[&str]| {
+        let mut cmd = f.cmd();
+        cmd.env("CPCALL_STRICT", value)
+            .arg("-c")
+            .arg(f.config(config))
+            .args(args);
+        f.output(cmd, None)
+    };
+    with_env("", &plain, &["whm", "version"]).assert_code(0);
+    with_env("", &plain, &["describe", "whm", "version"]).assert_code(0);
+    f.sends_unknown_params();
+    with_env("0", &strict_profile, &["whm", "listaccts", "serach=bob"])
+        .assert_code(0)
+        .assert_stderr("serach is not a parameter of listaccts");
+    with_env("maybe", &plain, &["whm", "listaccts", "serach=bob"])
+        .assert_failure(2, "CPCALL_STRICT=maybe is neither 1 nor 0");
 }
 
 #[test]

@@ -68,6 +68,14 @@ fn tab_completes_functions_modules_parameters_and_values() {
 
     let screen = tab(&term, "cpcall whm listaccts searchmethod=", 2, "regex");
     assert!(screen.contains("exact"), "{screen}");
+    assert!(!screen.contains("--jq"), "only values after key=: {screen}");
+    // A free-text value: nothing to offer, and nothing put into it (not the flags' `--`).
+    let screen = tab(&term, "cpcall whm createacct domain=", 2, "domain=");
+    assert_eq!(
+        edited(&screen),
+        "cpcall whm createacct domain=@",
+        "{screen}"
+    );
     let screen = tab(
         &term,
         "cpcall whm listaccts searchmethod=ex",
