@@ -69,6 +69,19 @@ pub fn uapi(module_name: &str, function: &str) -> Option<&'static Function> {
 impl Function {
     /// The parameter a key sent as `key` stands for: the name itself, cPanel's numbered form of
     /// a repeated key (`domain-0`, `domain-1`), or a documented pattern (`MXCHECK-*`).
+    /// Whether the function takes keys of the caller's choosing: its documentation names a
+    /// placeholder ("feature name") rather than parameters, or it passes them on
+    /// (`uapi_cpanel`, `cpanel` hand theirs to the cPanel function they call).
+    pub fn open(&self) -> bool {
+        matches!(self.name, "uapi_cpanel" | "cpanel")
+            || self.params.iter().any(|p| p.name.contains(' '))
+    }
+
+    /// A name completion can offer as it is (not a placeholder or a pattern).
+    pub fn offered(param: &Param) -> bool {
+        !param.name.contains([' ', '*'])
+    }
+
     pub fn param(&self, key: &str) -> Option<&'static Param> {
         let base = match key.rsplit_once('-') {
             Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
@@ -91,6 +104,10 @@ pub fn closest<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
     n: usize,
 ) -> Vec<&'a str> {
+    // Nobody misspells a 100 kB name: comparing one costs seconds.
+    if word.len() > 128 {
+        return Vec::new();
+    }
     let lower = word.to_ascii_lowercase();
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
@@ -123,7 +140,7 @@ pub fn did_you_mean(names: &[&str]) -> String {
 pub fn check_params(function: &Function, label: &str, keys: &[&str]) -> Vec<String> {
     let mut findings = Vec::new();
     for key in keys.iter().filter(|k| !k.starts_with("api.")) {
-        if function.param(key).is_none() {
+        if function.param(key).is_none() && !function.open() {
             let names = closest(key, function.params.iter().map(|p| p.name), 1);
             findings.push(format!(
                 "{key} is not a parameter of {label}{} {}",

@@ -98,7 +98,9 @@ pub fn modules(current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 pub fn uapi_functions(current: &OsStr) -> Vec<CompletionCandidate> {
+    // API 2 names differ from UAPI's (listpopswithdisk): the catalogue has none to offer.
     let Some(module) = context()
+        .filter(|c| !c.api2)
         .and_then(|c| c.first)
         .and_then(|m| catalog::module(&m))
     else {
@@ -165,7 +167,9 @@ pub fn params(current: &OsStr) -> Vec<CompletionCandidate> {
     let mut params: Vec<_> = function
         .params
         .iter()
-        .filter(|p| p.name.starts_with(&current) && !given.contains(&p.name))
+        .filter(|p| {
+            Function::offered(p) && p.name.starts_with(&current) && !given.contains(&p.name)
+        })
         .collect();
     // Required parameters first; then in the catalogue's order.
     params.sort_by_key(|p| !p.required);

@@ -221,7 +221,13 @@ fn details(api: &str, module: Option<&str>, f: &Function, json: bool) -> String 
 
 /// Functions whose module, name or documentation section contains `word`.
 fn search(word: &str, api: Option<&str>, json: bool) -> Result<String> {
-    let word = word.to_ascii_lowercase();
+    // Sections show as "email accounts" and are stored as "email-accounts".
+    let word = word.trim().to_ascii_lowercase().replace(' ', "-");
+    if word.is_empty() {
+        return Err(Error::usage(
+            "describe --search needs a word (a module, a function or a section such as email)",
+        ));
+    }
     let hit = |module: &str, f: &Function| {
         [module, f.name, f.section]
             .iter()

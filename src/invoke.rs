@@ -114,10 +114,23 @@ pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
                 did_you_mean(&names)
             )
         }
-        Call::Uapi {
+        // API 2 names differ from UAPI's (listpopswithdisk): the catalogue's closest are UAPI
+        // functions, called without --api2.
+        Call::Api2 {
             module, function, ..
+        } => {
+            let names = catalog::module(module)
+                .map(|m| closest(function, m.functions.iter().map(|f| f.name), 3))
+                .unwrap_or_default();
+            if names.is_empty() {
+                return;
+            }
+            format!(
+                "the catalogue holds UAPI, not API 2: its closest {module} functions are {} (call them without --api2)",
+                names.join(", ")
+            )
         }
-        | Call::Api2 {
+        Call::Uapi {
             module, function, ..
         } => match catalog::module(module) {
             None => {

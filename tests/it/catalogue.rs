@@ -27,6 +27,12 @@ fn describe_lists_and_explains_functions_without_a_config_or_a_server() {
     );
     assert_eq!(all.stdout.lines().count(), 625, "one line per WHM function");
 
+    // Sections search as they are shown; an empty search is a mistake, not a listing.
+    run(&["describe", "--search", "email accounts"])
+        .assert_code(0)
+        .assert_stdout("add_pop");
+    run(&["describe", "--search", " "]).assert_failure(2, "needs a word");
+
     run(&["describe", "whm", "listaccts"])
         .assert_code(0)
         .assert_stdout("GET /json-api/listaccts?api.version=1")
@@ -323,4 +329,42 @@ fn the_catalogue_builder_reads_cpanels_openapi_documents() {
         .cloned()
         .unwrap_or_default();
     assert!(domain.get("default").is_none(), "{domain}");
+}
+
+/// Functions documented with a placeholder instead of names ("feature name" of
+/// update_featurelist) or that hand their keys on (uapi_cpanel) take any key, even under
+/// --strict; their placeholders are not offered at TAB.
+#[test]
+fn functions_that_take_keys_of_the_callers_choosing_are_not_questioned() {
+    let f = Fixture::new();
+    f.sends_unknown_params();
+    let config = f.root_token("w", "");
+    let out = f.call(
+        &config,
+        &[
+            "--strict",
+            "whm",
+            "update_featurelist",
+            "featurelist=default",
+            "addoncgi=1",
+        ],
+    );
+    assert!(!out.stderr.contains("nothing sent"), "{}", out.stderr);
+    assert!(!out.stderr.contains("not a parameter"), "{}", out.stderr);
+    assert_eq!(f.requests().len(), 1, "the call went out");
+
+    let mut cmd = f.cmd();
+    cmd.env("COMPLETE", "fish")
+        .args(["--", "cpcall", "whm", "update_featurelist", ""]);
+    let offered = f.output(cmd, None);
+    assert!(
+        offered.stdout.contains("featurelist="),
+        "{}",
+        offered.stdout
+    );
+    assert!(
+        !offered.stdout.contains("feature name"),
+        "{}",
+        offered.stdout
+    );
 }
