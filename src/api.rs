@@ -28,6 +28,9 @@ pub struct Request {
     pub query: Vec<Param>,
     /// Sent as an `application/x-www-form-urlencoded` body; empty for GET.
     pub form: Vec<Param>,
+    /// The API call whose answer a single call prints: written to stdout as it arrives when
+    /// the client has a [`crate::output::Direct`] (not a login's or a probe's answer).
+    pub streamed: bool,
 }
 
 /// One API call as the user asked for it.
@@ -165,6 +168,7 @@ impl Call {
             path,
             query,
             form,
+            streamed: false,
         })
     }
 }

@@ -103,6 +103,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 return Ok(Exit::Success);
             }
             let client = Client::new(&target, g.verbose, max_body(g))?;
+            if ctx.jq.is_none() && options.paginate.is_none() {
+                let payload = g.data.then(|| crate::response::payload_of(call.kind()));
+                if let Some(direct) = output::Direct::for_stdout(style(g), color(g), payload) {
+                    client.print_as_it_arrives(direct);
+                }
+            }
             let mut answer = outcome::fetch(&client, &target, &call, &options)?;
             crate::invoke::unknown_function_hint(&call, &mut answer);
             report(&answer, ctx)
@@ -305,6 +311,7 @@ fn end_session(client: &Client, session: &session::Session) -> Result<()> {
         path: "/logout/".into(),
         query: Vec::new(),
         form: Vec::new(),
+        streamed: false,
     };
     let response = client.send(&request, &session.headers())?;
     match response.status {
@@ -566,6 +573,8 @@ fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
         Verdict::Broken(message) => return Err(Error::transport(message)),
     };
     let printed = match ctx.jq {
+        // Written to stdout as it arrived (stdout is a file): nothing more to print.
+        _ if answer.body.printed() => Ok(()),
         Some(filter) => filter.print(
             &body,
             style(g) == Style::Pretty,

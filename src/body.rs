@@ -15,6 +15,7 @@ use std::os::unix::fs::FileExt;
 use std::sync::mpsc;
 
 use crate::json::{Checked, Checker};
+use crate::output::Direct;
 
 /// Answers up to this size stay in memory.
 pub const SPOOL_AT: usize = 8 << 20;
@@ -31,6 +32,8 @@ pub struct Body {
     memory: Vec<u8>,
     file: Option<File>,
     len: u64,
+    /// Already written to stdout as it arrived ([`crate::output::Direct`]): nothing kept.
+    printed: bool,
 }
 
 impl Body {
@@ -39,7 +42,13 @@ impl Body {
             len: bytes.len() as u64,
             memory: bytes,
             file: None,
+            printed: false,
         }
+    }
+
+    /// Whether the answer went to stdout as it arrived (and is not kept).
+    pub fn printed(&self) -> bool {
+        self.printed
     }
 
     pub fn len(&self) -> u64 {
@@ -172,17 +181,31 @@ impl io::Read for ViewReader<'_> {
 /// arrives. Past [`PIPELINE_AT`], a second thread checks and keeps while this one receives:
 /// on two cores the TLS decryption and the checking overlap, so a big answer takes about as
 /// long as receiving it.
-pub fn receive(reader: &mut dyn io::Read, expected: u64) -> io::Result<(Body, Checked)> {
-    let mut spool = Spool::new(expected);
+pub fn receive(
+    reader: &mut dyn io::Read,
+    expected: u64,
+    mut direct: Option<&mut Direct>,
+) -> io::Result<(Body, Checked)> {
+    let mut spool = Spool::new(if direct.is_some() { 0 } else { expected });
     let mut checker = Checker::default();
     let mut piece = vec![0u8; READ_PIECE];
+    let mut take = |piece: &[u8], checker: &mut Checker, spool: &mut Spool| -> io::Result<()> {
+        checker.feed(piece);
+        match direct.as_deref_mut() {
+            Some(direct) => {
+                spool.body.len += piece.len() as u64;
+                spool.body.printed = true;
+                direct.write(piece, checker).map_err(stdout_error)
+            }
+            None => spool.write(piece),
+        }
+    };
     while spool.body.len < PIPELINE_AT {
         let n = read_some(reader, &mut piece)?;
         if n == 0 {
-            return Ok((spool.finish(), checker.finish()));
+            return finish(spool, checker, direct);
         }
-        checker.feed(&piece[..n]);
-        spool.write(&piece[..n])?;
+        take(&piece[..n], &mut checker, &mut spool)?;
     }
     std::thread::scope(|scope| {
         // Pieces go over and come back for reuse: no allocation per piece.
@@ -190,8 +213,7 @@ pub fn receive(reader: &mut dyn io::Read, expected: u64) -> io::Result<(Body, Ch
         let (empty_tx, empty) = mpsc::channel::<Vec<u8>>();
         let worker = scope.spawn(move || -> io::Result<(Spool, Checker)> {
             for (piece, n) in full_rx {
-                checker.feed(&piece[..n]);
-                spool.write(&piece[..n])?;
+                take(&piece[..n], &mut checker, &mut spool)?;
                 let _ = empty_tx.send(piece);
             }
             Ok((spool, checker))
@@ -199,7 +221,8 @@ pub fn receive(reader: &mut dyn io::Read, expected: u64) -> io::Result<(Body, Ch
         let received = (|| -> io::Result<()> {
             loop {
                 let mut piece = empty.try_recv().unwrap_or_else(|_| vec![0u8; READ_PIECE]);
-                let n = read_some(reader, &mut piece)?;
+                // Whole pieces: TLS hands out 16 kB records, and each hand-over costs a wake-up.
+                let n = read_full(reader, &mut piece)?;
                 if n == 0 {
                     return Ok(());
                 }
@@ -214,8 +237,33 @@ pub fn receive(reader: &mut dyn io::Read, expected: u64) -> io::Result<(Body, Ch
             .map_err(|_| io::Error::other("the answer's checker stopped"))?;
         received?;
         let (spool, checker) = kept?;
-        Ok((spool.finish(), checker.finish()))
+        Ok((spool, checker))
     })
+    .and_then(|(spool, checker)| finish(spool, checker, direct))
+}
+
+fn finish(
+    spool: Spool,
+    checker: Checker,
+    direct: Option<&mut Direct>,
+) -> io::Result<(Body, Checked)> {
+    let checked = checker.finish();
+    if let Some(direct) = direct {
+        // Whole: ended as JSON ends, or cut off (the judge says which; a broken one is undone).
+        direct.finish(&checked).map_err(stdout_error)?;
+    }
+    Ok((spool.finish(), checked))
+}
+
+fn read_full(reader: &mut dyn io::Read, piece: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < piece.len() {
+        match read_some(reader, &mut piece[n..])? {
+            0 => break,
+            got => n += got,
+        }
+    }
+    Ok(n)
 }
 
 fn read_some(reader: &mut dyn io::Read, piece: &mut [u8]) -> io::Result<usize> {
@@ -292,6 +340,12 @@ impl std::fmt::Display for SpoolError {
 }
 
 impl std::error::Error for SpoolError {}
+
+fn stdout_error(e: io::Error) -> io::Error {
+    io::Error::other(SpoolError(format!(
+        "cannot write the answer to standard output: {e}"
+    )))
+}
 
 fn spool_error(e: io::Error) -> io::Error {
     io::Error::other(SpoolError(format!(

@@ -127,6 +127,7 @@ fn diagnose(
         path: "/".into(),
         query: Vec::new(),
         form: Vec::new(),
+        streamed: false,
     };
     let started = Instant::now();
     let skew = client

@@ -225,6 +225,16 @@ impl Checker {
         self.offset += chunk.len() as u64;
     }
 
+    /// Where a payload begins, and where it ends once its end has been read.
+    pub fn payload_so_far(&self, which: Payload) -> Option<(u64, Option<u64>)> {
+        self.found.payloads[which as usize].map(|(start, end)| (start, (end > start).then_some(end)))
+    }
+
+    /// How many bytes were fed.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     pub fn finish(mut self) -> Checked {
         let end = self.offset;
         self.found.len = end;
@@ -708,8 +718,10 @@ fn plain_run(body: &[u8], mut i: usize) -> usize {
         // Bytes below 0x20: subtracting 0x20 borrows into the high bit (for ASCII bytes;
         // bytes >= 0x80 are told apart by `!x`).
         let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        if quote | backslash | control != 0 {
-            break;
+        let found = quote | backslash | control;
+        if found != 0 {
+            // The lowest flagged byte is a true find (the tricks only err above one).
+            return i + (found.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }

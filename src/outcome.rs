@@ -81,11 +81,26 @@ pub fn check(call: &Call, options: &Options) -> Result<()> {
 pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -> Result<Answer> {
     check(call, options)?;
     let kind = call.kind();
-    let (verdict, response) = match options.paginate {
-        Some(size) => fetch_all_pages(client, target, call, size, options.method)?,
+    let fetched = match options.paginate {
+        Some(size) => fetch_all_pages(client, target, call, size, options.method),
         None => {
-            let response = auth::send(client, target, &call.request(options.method)?)?;
-            (response.verdict(kind), response)
+            let mut request = call.request(options.method)?;
+            request.streamed = true;
+            auth::send(client, target, &request).map(|response| (response.verdict(kind), response))
+        }
+    };
+    // What went to stdout as it arrived stays only with an API's answer (success or failure).
+    let (verdict, response) = match fetched {
+        Ok((verdict @ (Verdict::Success { .. } | Verdict::Failed { .. }), response)) => {
+            (verdict, response)
+        }
+        Ok(other) => {
+            client.undo_printed();
+            other
+        }
+        Err(e) => {
+            client.undo_printed();
+            return Err(e);
         }
     };
     let mut hints = Vec::new();

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use crate::body::{Body, View};
+use crate::json::{Checked, Checker, Payload};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -58,6 +59,112 @@ pub fn write_layout(
 pub fn write_bytes(out: &mut dyn Write, json: &[u8], style: Style, color: bool) -> io::Result<()> {
     let body = Body::from_vec(json.to_vec());
     write_json(out, &View::whole(&body), style, color)
+}
+
+/// A single call's answer written to stdout as it arrives, when stdout is a regular file (the
+/// cron job's `> listing.json`): no copy waits in a temporary file, and an answer that turns out
+/// broken is cut off again ([`undo`](Direct::undo) truncates the file to where it stood), so
+/// the promise holds: nothing of a broken answer stays on stdout. On a pipe or a terminal,
+/// which cannot be taken back, the answer waits until judged ([`crate::body`]).
+pub struct Direct {
+    style: Style,
+    color: bool,
+    payload: Option<Payload>,
+    /// Where stdout's file stood before the answer.
+    start: u64,
+    append: bool,
+    layout: Layout,
+    last: Option<u8>,
+    out: io::BufWriter<io::Stdout>,
+}
+
+impl Direct {
+    /// A direct writer when stdout is a regular file; `payload` for `--data`.
+    pub fn for_stdout(style: Style, color: bool, payload: Option<Payload>) -> Option<Direct> {
+        use rustix::fs::{fcntl_getfl, fstat, seek, FileType, OFlags, SeekFrom};
+        let fd = rustix::stdio::stdout();
+        let stat = fstat(fd).ok()?;
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+            return None;
+        }
+        let append = fcntl_getfl(fd).ok()?.contains(OFlags::APPEND);
+        let start = match append {
+            true => stat.st_size as u64,
+            false => seek(fd, SeekFrom::Current(0)).ok()?,
+        };
+        Some(Direct {
+            style,
+            color,
+            payload,
+            start,
+            append,
+            layout: Layout::new((style == Style::Pretty).then_some(2), color),
+            last: None,
+            out: io::BufWriter::with_capacity(256 << 10, io::stdout()),
+        })
+    }
+
+    fn raw(&self) -> bool {
+        self.style == Style::AsReceived && !self.color
+    }
+
+    /// The piece of the answer just fed to `checker`: its part that is shown, written.
+    pub fn write(&mut self, piece: &[u8], checker: &Checker) -> io::Result<()> {
+        let end = checker.offset();
+        let begin = end - piece.len() as u64;
+        let shown = match self.payload {
+            None => piece,
+            Some(which) => {
+                let Some((from, to)) = checker.payload_so_far(which) else {
+                    return Ok(());
+                };
+                let (from, to) = (from.max(begin), to.unwrap_or(u64::MAX).min(end));
+                if from >= to {
+                    return Ok(());
+                }
+                &piece[(from - begin) as usize..(to - begin) as usize]
+            }
+        };
+        self.emit(shown)
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.last = bytes.last().copied();
+        match self.raw() {
+            true => self.out.write_all(bytes),
+            false => self.layout.feed(&mut self.out, bytes),
+        }
+    }
+
+    /// The answer is complete: `null` for a payload that never came, the final line break.
+    pub fn finish(&mut self, checked: &Checked) -> io::Result<()> {
+        if let Some(which) = self.payload {
+            if checked.payload(which).is_none() {
+                self.emit(b"null")?;
+            }
+        }
+        if !self.raw() || self.last != Some(b'\n') {
+            self.out.write_all(b"\n")?;
+        }
+        self.out.flush()
+    }
+
+    /// Takes back everything written: the file is cut to where it stood. Also before a second
+    /// answer (a request sent again after a new login).
+    pub fn undo(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        let fd = rustix::stdio::stdout();
+        rustix::fs::ftruncate(fd, self.start)?;
+        if !self.append {
+            rustix::fs::seek(fd, rustix::fs::SeekFrom::Start(self.start))?;
+        }
+        self.layout = Layout::new(self.layout.indent, self.color);
+        self.last = None;
+        Ok(())
+    }
 }
 
 const KEY: &[u8] = b"\x1b[1;34m";

@@ -321,6 +321,7 @@ pub fn login(
         path: "/login/".into(),
         query: vec![("login_only".into(), "1".into())],
         form,
+        streamed: false,
     };
     let response = client.send(&request, &[])?;
     let name = cookie_name(target.service);

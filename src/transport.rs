@@ -10,6 +10,7 @@ use crate::api::{Method, Request};
 use crate::body::{Body, SpoolError};
 use crate::error::{Error, Result};
 use crate::json::Checked;
+use crate::output::Direct;
 use crate::params::{encode_form, masked_form, Param};
 use crate::profile::Target;
 use crate::stderr;
@@ -79,9 +80,27 @@ pub struct Client {
     seen: SeenCert,
     verbose: bool,
     max_body: u64,
+    /// Where a single call's answer goes as it arrives (stdout, a regular file).
+    direct: std::sync::Mutex<Option<Direct>>,
 }
 
 impl Client {
+    /// Single calls: the API call's answer is written to stdout as it arrives.
+    pub fn print_as_it_arrives(&self, direct: Direct) {
+        *self.direct.lock().unwrap_or_else(|e| e.into_inner()) = Some(direct);
+    }
+
+    /// Takes back what went to stdout (a broken or refused answer, an error).
+    pub fn undo_printed(&self) {
+        if let Some(direct) = self.direct.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            if let Err(e) = direct.undo() {
+                crate::stderr::warn(format!(
+                    "cannot take back the partial answer on standard output: {e}"
+                ));
+            }
+        }
+    }
+
     pub fn new(target: &Target, verbose: bool, max_body: u64) -> Result<Self> {
         let seen = SeenCert::default();
         let tls_config = tls::client_config(&target.verify, seen.clone())?;
@@ -107,6 +126,7 @@ impl Client {
             seen,
             verbose,
             max_body,
+            direct: std::sync::Mutex::new(None),
         })
     }
 
@@ -206,7 +226,15 @@ impl Client {
             .limit(self.max_body)
             .reader();
         let (body, checked) =
-            crate::body::receive(&mut reader, expected).map_err(ureq::Error::from)?;
+            {
+                let mut direct = self.direct.lock().unwrap_or_else(|e| e.into_inner());
+                let mut direct = direct.as_mut().filter(|_| req.streamed);
+                if let Some(direct) = direct.as_deref_mut() {
+                    // A request sent again (after a new login) starts the file over.
+                    direct.undo().map_err(|e| ureq::Error::Io(stdout_error(e)))?;
+                }
+                crate::body::receive(&mut reader, expected, direct).map_err(ureq::Error::from)?
+            };
         let response = Response {
             status,
             headers,
@@ -370,6 +398,12 @@ impl Client {
         };
         Error::transport(message)
     }
+}
+
+fn stdout_error(e: std::io::Error) -> std::io::Error {
+    std::io::Error::other(SpoolError(format!(
+        "cannot write the answer to standard output: {e}"
+    )))
 }
 
 /// The server reset the connection: it had closed it before the request arrived.

@@ -150,3 +150,52 @@ fn without_a_usable_temporary_folder_the_answer_is_kept_in_memory_with_a_warning
         .assert_stderr("keeping the whole answer in memory; set TMPDIR");
     assert!(out.stdout.as_bytes() == [&body[..], b"\n"].concat());
 }
+
+/// With stdout a regular file (`> listing.json`), the answer goes there as it arrives; one
+/// that turns out broken is cut off again, leaving the file as it was (appended to or not).
+#[test]
+fn into_a_file_a_good_answer_is_whole_and_a_broken_one_is_taken_back() {
+    let good = big_body();
+    let reference: serde_json::Value = serde_json::from_slice(&good).unwrap();
+    let (f, config) = fixture(good.clone());
+    let into_file = |f: &Fixture, config: &str, args: &[&str], append: bool| -> (Out, Vec<u8>) {
+        let path = f.path("out.json");
+        std::fs::write(&path, b"earlier\n").unwrap();
+        let file = std::fs::OpenOptions::new()
+            .append(append)
+            .write(!append)
+            .truncate(!append)
+            .open(&path)
+            .unwrap();
+        let mut cmd = f.cmd();
+        cmd.arg("-c").arg(f.config(config)).args(args);
+        cmd.stdout(file).stderr(std::process::Stdio::piped());
+        let out = cmd.output().unwrap();
+        let out = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        (out, std::fs::read(&path).unwrap())
+    };
+    let (out, written) = into_file(&f, &config, &["-p", "big", "whm", "listaccts"], false);
+    out.assert_code(0);
+    assert!(written == [&good[..], b"\n"].concat(), "not as received");
+    let (out, written) = into_file(&f, &config, &["-p", "big", "whm", "listaccts"], true);
+    out.assert_code(0);
+    assert!(written == [&b"earlier\n"[..], &good, b"\n"].concat(), "appended");
+    let (_, written) = into_file(&f, &config, &["-p", "big", "-d", "whm", "listaccts"], false);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&written).unwrap(), reference["data"]);
+    let (_, written) = into_file(&f, &config, &["-p", "big", "--pretty", "whm", "listaccts"], false);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&written).unwrap(), reference);
+    let (_, written) = into_file(&f, &config, &["-p", "big", "-d", "whm", "version"], false);
+    assert_eq!(written, b"{\"version\":\"11.130.0.5\"}\n", "a small answer, directly");
+
+    let (f, config) = fixture(good[..good.len() - 3].to_vec());
+    for append in [false, true] {
+        let (out, written) = into_file(&f, &config, &["-p", "big", "whm", "listaccts"], append);
+        out.assert_failure(4, "not valid JSON");
+        let want: &[u8] = if append { b"earlier\n" } else { b"" };
+        assert!(written == want, "append {append}: {} bytes left", written.len());
+    }
+}
