@@ -184,39 +184,37 @@ impl io::Read for ViewReader<'_> {
 pub fn receive(
     reader: &mut dyn io::Read,
     expected: u64,
-    mut direct: Option<&mut Direct>,
+    direct: Option<&mut Direct>,
 ) -> io::Result<(Body, Checked)> {
-    let mut spool = Spool::new(if direct.is_some() { 0 } else { expected });
-    let mut checker = Checker::default();
-    let mut piece = vec![0u8; READ_PIECE];
-    let mut take = |piece: &[u8], checker: &mut Checker, spool: &mut Spool| -> io::Result<()> {
-        checker.feed(piece);
-        match direct.as_deref_mut() {
-            Some(direct) => {
-                spool.body.len += piece.len() as u64;
-                spool.body.printed = true;
-                direct.write(piece, checker).map_err(stdout_error)
-            }
-            None => spool.write(piece),
-        }
+    let mut keeper = Keeper {
+        spool: Spool::new(if direct.is_some() { 0 } else { expected }),
+        checker: Checker::default(),
+        direct,
     };
-    while spool.body.len < PIPELINE_AT {
+    let mut piece = vec![0u8; READ_PIECE];
+    while keeper.spool.body.len < PIPELINE_AT {
         let n = read_some(reader, &mut piece)?;
         if n == 0 {
-            return finish(spool, checker, direct);
+            return keeper.finish();
         }
-        take(&piece[..n], &mut checker, &mut spool)?;
+        keeper.take(&piece[..n])?;
+    }
+    // Output that needs no verdict member (all but --data) is laid out here, in parallel
+    // with the checking.
+    let mut here = keeper.direct.take_if(|d| !d.needs_checker());
+    if here.is_some() {
+        keeper.spool.body.printed = true;
     }
     std::thread::scope(|scope| {
         // Pieces go over and come back for reuse: no allocation per piece.
         let (full, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(4);
         let (empty_tx, empty) = mpsc::channel::<Vec<u8>>();
-        let worker = scope.spawn(move || -> io::Result<(Spool, Checker)> {
+        let worker = scope.spawn(move || -> io::Result<Keeper> {
             for (piece, n) in full_rx {
-                take(&piece[..n], &mut checker, &mut spool)?;
+                keeper.take(&piece[..n])?;
                 let _ = empty_tx.send(piece);
             }
-            Ok((spool, checker))
+            Ok(keeper)
         });
         let received = (|| -> io::Result<()> {
             loop {
@@ -225,6 +223,9 @@ pub fn receive(
                 let n = read_full(reader, &mut piece)?;
                 if n == 0 {
                     return Ok(());
+                }
+                if let Some(direct) = here.as_deref_mut() {
+                    direct.emit(&piece[..n]).map_err(stdout_error)?;
                 }
                 if full.send((piece, n)).is_err() {
                     return Ok(()); // the worker stopped on an error, which it reports
@@ -236,23 +237,46 @@ pub fn receive(
             .join()
             .map_err(|_| io::Error::other("the answer's checker stopped"))?;
         received?;
-        let (spool, checker) = kept?;
-        Ok((spool, checker))
+        let mut keeper = kept?;
+        if here.is_some() {
+            keeper.direct = here;
+        }
+        keeper.finish()
     })
-    .and_then(|(spool, checker)| finish(spool, checker, direct))
 }
 
-fn finish(
+/// What receiving keeps: the check, and the bytes (spooled, or written to stdout).
+struct Keeper<'a> {
     spool: Spool,
     checker: Checker,
-    direct: Option<&mut Direct>,
-) -> io::Result<(Body, Checked)> {
-    let checked = checker.finish();
-    if let Some(direct) = direct {
-        // Whole: ended as JSON ends, or cut off (the judge says which; a broken one is undone).
-        direct.finish(&checked).map_err(stdout_error)?;
+    direct: Option<&'a mut Direct>,
+}
+
+impl Keeper<'_> {
+    fn take(&mut self, piece: &[u8]) -> io::Result<()> {
+        self.checker.feed(piece);
+        match self.direct.as_deref_mut() {
+            Some(direct) => {
+                self.spool.body.printed = true;
+                direct.write(piece, &self.checker).map_err(stdout_error)?;
+            }
+            // Written to stdout on the receiving thread: only counted here.
+            None if self.spool.body.printed => {}
+            None => return self.spool.write(piece),
+        }
+        self.spool.body.len += piece.len() as u64;
+        Ok(())
     }
-    Ok((spool.finish(), checked))
+
+    fn finish(self) -> io::Result<(Body, Checked)> {
+        let checked = self.checker.finish();
+        if let Some(direct) = self.direct {
+            // Whole: ended as JSON ends, or cut off (the judge says which; a broken one is
+            // undone).
+            direct.finish(&checked).map_err(stdout_error)?;
+        }
+        Ok((self.spool.finish(), checked))
+    }
 }
 
 fn read_full(reader: &mut dyn io::Read, piece: &mut [u8]) -> io::Result<usize> {

@@ -227,7 +227,8 @@ impl Checker {
 
     /// Where a payload begins, and where it ends once its end has been read.
     pub fn payload_so_far(&self, which: Payload) -> Option<(u64, Option<u64>)> {
-        self.found.payloads[which as usize].map(|(start, end)| (start, (end > start).then_some(end)))
+        self.found.payloads[which as usize]
+            .map(|(start, end)| (start, (end > start).then_some(end)))
     }
 
     /// How many bytes were fed.
@@ -701,6 +702,29 @@ impl Checker {
             }
         }
     }
+}
+
+/// The index of the next `"` or `\` from `i` (or the length), eight bytes at a time: strings
+/// are short, and a library search costs more than it saves on a dozen bytes.
+pub fn quote_or_backslash(body: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = body.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let found =
+            has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < body.len() && !matches!(body[i], b'"' | b'\\') {
+        i += 1;
+    }
+    i
 }
 
 /// The index of the next byte from `i` that a string scan must look at (`"`, `\`, or a

@@ -75,7 +75,9 @@ pub struct Direct {
     append: bool,
     layout: Layout,
     last: Option<u8>,
-    out: io::BufWriter<io::Stdout>,
+    /// stdout's file itself (a duplicate descriptor): std's stdout would look for line breaks
+    /// in every piece. Pieces past the buffer's size go straight through.
+    out: io::BufWriter<std::fs::File>,
 }
 
 impl Direct {
@@ -100,7 +102,10 @@ impl Direct {
             append,
             layout: Layout::new((style == Style::Pretty).then_some(2), color),
             last: None,
-            out: io::BufWriter::with_capacity(256 << 10, io::stdout()),
+            out: io::BufWriter::with_capacity(
+                64 << 10,
+                std::fs::File::from(rustix::io::dup(fd).ok()?),
+            ),
         })
     }
 
@@ -128,7 +133,13 @@ impl Direct {
         self.emit(shown)
     }
 
-    fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
+    /// Whether what is shown depends on where the payload lies (`--data`).
+    pub fn needs_checker(&self) -> bool {
+        self.payload.is_some()
+    }
+
+    /// Writes shown bytes (all of the answer, or a payload's part).
+    pub fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -156,10 +167,10 @@ impl Direct {
     /// answer (a request sent again after a new login).
     pub fn undo(&mut self) -> io::Result<()> {
         self.out.flush()?;
-        let fd = rustix::stdio::stdout();
-        rustix::fs::ftruncate(fd, self.start)?;
+        let file = self.out.get_ref();
+        rustix::fs::ftruncate(file, self.start)?;
         if !self.append {
-            rustix::fs::seek(fd, rustix::fs::SeekFrom::Start(self.start))?;
+            rustix::fs::seek(file, rustix::fs::SeekFrom::Start(self.start))?;
         }
         self.layout = Layout::new(self.layout.indent, self.color);
         self.last = None;
@@ -177,7 +188,8 @@ const RESET: &[u8] = b"\x1b[0m";
 /// Re-lays valid JSON with `indent` spaces per level, or compact when `None`, fed in pieces
 /// split anywhere. Keys are told from strings by position (after `{` or `,` in an object), and
 /// an empty `{}` or `[]` stays on one line by holding the line break after an opening bracket
-/// until the next byte shows whether the container is empty.
+/// until the next byte shows whether the container is empty. Each piece is laid out into a
+/// buffer and written at once: many tiny writes cost more than the layout.
 struct Layout {
     indent: Option<usize>,
     color: bool,
@@ -188,6 +200,7 @@ struct Layout {
     in_string: bool,
     escaped: bool,
     in_token: bool,
+    buf: Vec<u8>,
 }
 
 impl Layout {
@@ -201,27 +214,26 @@ impl Layout {
             in_string: false,
             escaped: false,
             in_token: false,
+            buf: Vec::new(),
         }
     }
 
-    fn newline(&self, out: &mut impl Write) -> io::Result<()> {
+    fn newline(&mut self) {
         if let Some(width) = self.indent {
-            out.write_all(b"\n")?;
+            self.buf.push(b'\n');
             let mut spaces = self.stack.len() * width;
             while spaces > 0 {
                 let n = spaces.min(SPACES.len());
-                out.write_all(&SPACES[..n])?;
+                self.buf.extend_from_slice(&SPACES[..n]);
                 spaces -= n;
             }
         }
-        Ok(())
     }
 
-    fn paint(&self, out: &mut impl Write, code: &[u8]) -> io::Result<()> {
+    fn paint(&mut self, code: &[u8]) {
         if self.color {
-            out.write_all(code)?;
+            self.buf.extend_from_slice(code);
         }
-        Ok(())
     }
 
     /// Inside a string from `piece[i]`: the index just past its closing quote, or the end of
@@ -236,28 +248,67 @@ impl Layout {
                 j += 1;
                 continue;
             }
-            match memchr::memchr2(b'"', b'\\', &piece[j..]) {
+            let k = crate::json::quote_or_backslash(piece, j);
+            match piece.get(k) {
                 None => return piece.len(),
-                Some(k) if piece[j + k] == b'\\' => {
+                Some(b'\\') => {
                     self.escaped = true;
-                    j += k + 1;
+                    j = k + 1;
                 }
-                Some(k) => {
+                Some(_) => {
                     self.in_string = false;
-                    return j + k + 1;
+                    return k + 1;
                 }
             }
         }
     }
 
     fn feed(&mut self, out: &mut impl Write, piece: &[u8]) -> io::Result<()> {
+        self.buf.clear();
+        self.buf.reserve(piece.len() + piece.len() / 2);
+        match (self.indent, self.color) {
+            (None, false) => self.compact(piece),
+            _ => self.general(piece),
+        }
+        out.write_all(&self.buf)
+    }
+
+    /// Compact without colour: the text less its whitespace outside strings, copied in runs.
+    fn compact(&mut self, piece: &[u8]) {
+        let (mut i, mut from) = (0, 0);
+        while i < piece.len() {
+            if self.in_string {
+                i = self.string_run(piece, i);
+                continue;
+            }
+            while i < piece.len() && !matches!(piece[i], b'"' | b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            if i == piece.len() {
+                break;
+            }
+            if piece[i] == b'"' {
+                self.in_string = true;
+                i += 1;
+                continue;
+            }
+            self.buf.extend_from_slice(&piece[from..i]);
+            while i < piece.len() && matches!(piece[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            from = i;
+        }
+        self.buf.extend_from_slice(&piece[from..]);
+    }
+
+    fn general(&mut self, piece: &[u8]) {
         let mut i = 0;
         while i < piece.len() {
             if self.in_string {
                 let j = self.string_run(piece, i);
-                out.write_all(&piece[i..j])?;
+                self.buf.extend_from_slice(&piece[i..j]);
                 if !self.in_string {
-                    self.paint(out, RESET)?;
+                    self.paint(RESET);
                 }
                 i = j;
                 continue;
@@ -269,10 +320,10 @@ impl Layout {
                         matches!(b, b',' | b']' | b'}' | b':' | b' ' | b'\t' | b'\n' | b'\r')
                     })
                     .map_or(piece.len(), |k| i + k);
-                out.write_all(&piece[i..end])?;
+                self.buf.extend_from_slice(&piece[i..end]);
                 if end < piece.len() {
                     self.in_token = false;
-                    self.paint(out, RESET)?;
+                    self.paint(RESET);
                 }
                 i = end;
                 continue;
@@ -286,48 +337,50 @@ impl Layout {
                 self.open_pending = false;
                 if matches!(b, b'}' | b']') {
                     self.stack.pop();
-                    out.write_all(&[b])?;
+                    self.buf.push(b);
                     continue;
                 }
-                self.newline(out)?;
+                self.newline();
             }
             match b {
                 b'"' => {
-                    self.paint(out, if self.key_next { KEY } else { STRING })?;
+                    self.paint(if self.key_next { KEY } else { STRING });
                     self.key_next = false;
                     self.in_string = true;
-                    out.write_all(b"\"")?;
+                    self.buf.push(b'"');
                 }
                 b'{' | b'[' => {
-                    out.write_all(&[b])?;
+                    self.buf.push(b);
                     self.stack.push(b == b'{');
                     self.open_pending = true;
                     self.key_next = b == b'{';
                 }
                 b'}' | b']' => {
                     self.stack.pop();
-                    self.newline(out)?;
-                    out.write_all(&[b])?;
+                    self.newline();
+                    self.buf.push(b);
                 }
                 b',' => {
-                    out.write_all(b",")?;
-                    self.newline(out)?;
+                    self.buf.push(b',');
+                    self.newline();
                     self.key_next = self.stack.last() == Some(&true);
                 }
-                b':' => out.write_all(if self.indent.is_some() { b": " } else { b":" })?,
+                b':' => {
+                    self.buf
+                        .extend_from_slice(if self.indent.is_some() { b": " } else { b":" })
+                }
                 _ => {
                     let code = match b {
                         b'n' => NULL,
                         b't' | b'f' => LITERAL,
                         _ => NUMBER,
                     };
-                    self.paint(out, code)?;
-                    out.write_all(&[b])?;
+                    self.paint(code);
+                    self.buf.push(b);
                     self.in_token = true;
                 }
             }
         }
-        Ok(())
     }
 }
 

@@ -92,7 +92,12 @@ impl Client {
 
     /// Takes back what went to stdout (a broken or refused answer, an error).
     pub fn undo_printed(&self) {
-        if let Some(direct) = self.direct.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        if let Some(direct) = self
+            .direct
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
             if let Err(e) = direct.undo() {
                 crate::stderr::warn(format!(
                     "cannot take back the partial answer on standard output: {e}"
@@ -225,16 +230,17 @@ impl Client {
             .with_config()
             .limit(self.max_body)
             .reader();
-        let (body, checked) =
-            {
-                let mut direct = self.direct.lock().unwrap_or_else(|e| e.into_inner());
-                let mut direct = direct.as_mut().filter(|_| req.streamed);
-                if let Some(direct) = direct.as_deref_mut() {
-                    // A request sent again (after a new login) starts the file over.
-                    direct.undo().map_err(|e| ureq::Error::Io(stdout_error(e)))?;
-                }
-                crate::body::receive(&mut reader, expected, direct).map_err(ureq::Error::from)?
-            };
+        let (body, checked) = {
+            let mut direct = self.direct.lock().unwrap_or_else(|e| e.into_inner());
+            let mut direct = direct.as_mut().filter(|_| req.streamed);
+            if let Some(direct) = direct.as_deref_mut() {
+                // A request sent again (after a new login) starts the file over.
+                direct
+                    .undo()
+                    .map_err(|e| ureq::Error::Io(stdout_error(e)))?;
+            }
+            crate::body::receive(&mut reader, expected, direct).map_err(ureq::Error::from)?
+        };
         let response = Response {
             status,
             headers,

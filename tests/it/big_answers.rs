@@ -183,19 +183,40 @@ fn into_a_file_a_good_answer_is_whole_and_a_broken_one_is_taken_back() {
     assert!(written == [&good[..], b"\n"].concat(), "not as received");
     let (out, written) = into_file(&f, &config, &["-p", "big", "whm", "listaccts"], true);
     out.assert_code(0);
-    assert!(written == [&b"earlier\n"[..], &good, b"\n"].concat(), "appended");
+    assert!(
+        written == [&b"earlier\n"[..], &good, b"\n"].concat(),
+        "appended"
+    );
     let (_, written) = into_file(&f, &config, &["-p", "big", "-d", "whm", "listaccts"], false);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&written).unwrap(), reference["data"]);
-    let (_, written) = into_file(&f, &config, &["-p", "big", "--pretty", "whm", "listaccts"], false);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&written).unwrap(), reference);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&written).unwrap(),
+        reference["data"]
+    );
+    let (_, written) = into_file(
+        &f,
+        &config,
+        &["-p", "big", "--pretty", "whm", "listaccts"],
+        false,
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&written).unwrap(),
+        reference
+    );
     let (_, written) = into_file(&f, &config, &["-p", "big", "-d", "whm", "version"], false);
-    assert_eq!(written, b"{\"version\":\"11.130.0.5\"}\n", "a small answer, directly");
+    assert_eq!(
+        written, b"{\"version\":\"11.130.0.5\"}\n",
+        "a small answer, directly"
+    );
 
     let (f, config) = fixture(good[..good.len() - 3].to_vec());
     for append in [false, true] {
         let (out, written) = into_file(&f, &config, &["-p", "big", "whm", "listaccts"], append);
         out.assert_failure(4, "not valid JSON");
         let want: &[u8] = if append { b"earlier\n" } else { b"" };
-        assert!(written == want, "append {append}: {} bytes left", written.len());
+        assert!(
+            written == want,
+            "append {append}: {} bytes left",
+            written.len()
+        );
     }
 }
