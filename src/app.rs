@@ -2,23 +2,23 @@
 
 use std::io::IsTerminal;
 
-use crate::api::{Call, Method, Request};
-use crate::auth::{self, LoginSecrets};
 use crate::cli::{Cli, Command, ConfigAction, Global};
+use crate::client::api::{Call, Method, Request};
+use crate::client::auth::{self, LoginSecrets};
+use crate::client::outcome;
+use crate::client::response::Verdict;
+use crate::client::session;
+use crate::client::tls::Verify;
+use crate::client::transport::Client;
+use crate::commands::configure;
+use crate::commands::invoke::{call, command_params, curl_of, max_body, options, print_bytes, Ctx};
+use crate::commands::{batch, fanout};
 use crate::config;
-use crate::configure;
+use crate::config::profile::{self, Target};
 use crate::error::{Error, Exit, Result};
-use crate::filter::Filter;
-use crate::invoke::{call, command_params, curl_of, max_body, options, print_bytes, Ctx};
-use crate::outcome;
+use crate::output::filter::Filter;
+use crate::output::stderr;
 use crate::output::{self, Style};
-use crate::profile::{self, Target};
-use crate::response::Verdict;
-use crate::session;
-use crate::stderr;
-use crate::tls::Verify;
-use crate::transport::Client;
-use crate::{batch, fanout};
 
 pub fn run(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         json,
     } = &cli.command
     {
-        let text = crate::describe::describe(&crate::describe::Query {
+        let text = crate::commands::describe::describe(&crate::commands::describe::Query {
             api: api.as_deref(),
             name: name.as_deref(),
             function: function.as_deref(),
@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
             file,
             stop_on_error,
         } => {
-            let name = target.profile.clone();
+            let name = target.profile.to_string();
             batch::run(
                 ctx,
                 vec![(name, Ok(target))],
@@ -92,25 +92,29 @@ pub fn run(cli: Cli) -> Result<Exit> {
             )
         }
         command => {
-            let params =
-                crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
+            let params = crate::client::params::parse(
+                command_params(command),
+                &mut std::io::stdin().lock(),
+            )?;
             let call = call(command, &target, params)?;
             let options = options(g);
             outcome::check(&call, &options)?;
-            crate::invoke::vet(&call, crate::invoke::strict(g, &target)?, "")?;
+            crate::commands::invoke::vet(&call, crate::commands::invoke::strict(g, &target)?, "")?;
             if g.curl {
                 print_bytes(curl_of(&target, &call, &options)?.as_bytes())?;
                 return Ok(Exit::Success);
             }
             let client = Client::new(&target, g.verbose, max_body(g))?;
             if ctx.jq.is_none() && options.paginate.is_none() {
-                let payload = g.data.then(|| crate::response::payload_of(call.kind()));
+                let payload = g
+                    .data
+                    .then(|| crate::client::response::payload_of(call.kind()));
                 if let Some(direct) = output::Direct::for_stdout(style(g), color(g), payload) {
                     client.print_as_it_arrives(direct);
                 }
             }
             let mut answer = outcome::fetch(&client, &target, &call, &options)?;
-            crate::invoke::unknown_function_hint(&call, &mut answer);
+            crate::commands::invoke::unknown_function_hint(&call, &mut answer);
             report(&answer, ctx)
         }
     }
@@ -131,24 +135,26 @@ fn has_curl_form(command: &Command) -> bool {
 /// `doctor`: each named profile (one, or all of a fan-out) checked in turn.
 fn doctor(g: &Global, loaded: Option<&config::Loaded>, json: bool) -> Result<Exit> {
     let names = match fanout::selected(g, loaded)? {
-        Some(names) => names,
+        Some(names) => names.into_iter().map(profile::Origin::Named).collect(),
         None => vec![match (&g.profile, loaded) {
-            (Some(p), _) => p.clone(),
-            (None, Some(l)) if g.host.is_none() => l
-                .file
-                .select(None)
-                .map(|(n, _)| n.to_string())
-                .unwrap_or_default(),
-            _ => profile::AD_HOC.to_string(),
+            (Some(p), _) => profile::Origin::Named(p.clone()),
+            (None, Some(l)) if g.host.is_none() => profile::Origin::Named(
+                l.file
+                    .select(None)
+                    .map(|(n, _)| n.to_string())
+                    .unwrap_or_default(),
+            ),
+            _ => profile::Origin::AdHoc,
         }],
     };
     let mut worst = Exit::Success;
-    for name in names {
+    for origin in names {
+        let name = origin.to_string();
         let mut flags = g.flags();
-        if name != profile::AD_HOC {
+        if let profile::Origin::Named(name) = &origin {
             flags.profile = Some(name.clone());
         }
-        let report = crate::doctor::run(&name, &flags, loaded, max_body(g));
+        let report = crate::commands::doctor::run(&name, &flags, loaded, max_body(g));
         if !report.ok {
             worst = Exit::ApiFailure.max(worst);
         }
@@ -172,8 +178,10 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
         } => batch::run(ctx, targets, file.as_deref(), *stop_on_error, true),
         Command::Whm { .. } | Command::Cpanel { .. } => {
             // Parameters are read once (KEY=@- included) and sent to every profile.
-            let parsed =
-                crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
+            let parsed = crate::client::params::parse(
+                command_params(command),
+                &mut std::io::stdin().lock(),
+            )?;
             let options = options(g);
             // A profile that does not fit fails alone; a call that cannot be made (a bad name,
             // a reserved parameter) stops the run before anything is sent.
@@ -190,7 +198,11 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
             for (call, (_, target)) in calls.iter().zip(&targets) {
                 if let (Ok(call), Ok(target)) = (call, target) {
                     outcome::check(call, &options)?;
-                    crate::invoke::vet(call, crate::invoke::strict(g, target)?, "")?;
+                    crate::commands::invoke::vet(
+                        call,
+                        crate::commands::invoke::strict(g, target)?,
+                        "",
+                    )?;
                 }
             }
             if g.curl {
@@ -204,7 +216,7 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
                     let target = target.as_ref().map_err(Error::clone)?;
                     let client = Client::new(target, g.verbose, max_body(g))?;
                     let mut answer = outcome::fetch(&client, target, &call, &options)?;
-                    crate::invoke::unknown_function_hint(&call, &mut answer);
+                    crate::commands::invoke::unknown_function_hint(&call, &mut answer);
                     Ok(answer)
                 });
                 let host = target.as_ref().ok().map(|t| t.host.as_str());
@@ -255,7 +267,7 @@ fn curl_many(
 fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
     if g.curl {
         let tfa = otp.is_some() || target.secrets.totp_secret.is_some();
-        print_bytes(format!("{}\n", crate::curl::login(target, tfa)).as_bytes())?;
+        print_bytes(format!("{}\n", crate::output::curl::login(target, tfa)).as_bytes())?;
         return Ok(Exit::Success);
     }
     let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
@@ -277,7 +289,9 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
         None => None,
     };
     if g.curl {
-        print_bytes(format!("{}\n", crate::curl::logout(target, saved.as_ref())).as_bytes())?;
+        print_bytes(
+            format!("{}\n", crate::output::curl::logout(target, saved.as_ref())).as_bytes(),
+        )?;
         return Ok(Exit::Success);
     }
     // Sessions a login left behind when it was killed mid-write end here too.
@@ -347,27 +361,27 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
     }
     let mut asker = configure::Asker::new();
     let mut new = configure::ask_profile(&mut asker)?;
-    let mut target = profile::build(name.to_string(), &new.config, &g.flags())?;
+    let origin = profile::Origin::Named(name.to_string());
+    let mut target = profile::build(origin.clone(), &new.config, &g.flags())?;
     if let Some(sha256) = first_contact(&target, name, &mut asker)? {
         new.pin(&sha256);
-        target = profile::build(name.to_string(), &new.config, &g.flags())?;
+        target = profile::build(origin, &new.config, &g.flags())?;
     }
     let call = Call::harmless(target.service);
     let client = Client::new(&target, g.verbose, max_body(g))?;
     let response = auth::send(&client, &target, &call.request(Method::Post)?)?;
-    match response.verdict(call.kind()) {
-        Verdict::Success { .. } => {}
-        Verdict::Failed { reasons } => {
-            return Err(Error::new(
-                Exit::ApiFailure,
-                format!(
-                    "the test call failed ({}); nothing saved",
-                    reasons.join("; ")
-                ),
-            ))
-        }
-        Verdict::Refused(m) => return Err(Error::auth(format!("{m}; nothing saved"))),
-        Verdict::Broken(m) => return Err(Error::transport(format!("{m}; nothing saved"))),
+    let verdict = response.verdict(call.kind());
+    if let Some(e) = verdict.error("; nothing saved") {
+        return Err(e);
+    }
+    if let Verdict::Failed { reasons } = &verdict {
+        return Err(Error::new(
+            verdict.exit(),
+            format!(
+                "the test call failed ({}); nothing saved",
+                reasons.join("; ")
+            ),
+        ));
     }
     configure::save_profile(&path, name, new.table)?;
     stderr::say(format!(
@@ -388,7 +402,7 @@ fn first_contact(
     if !target.tls || !matches!(target.verify, Verify::Roots { .. }) {
         return Ok(None);
     }
-    let Err(refusal) = crate::tls::handshake(
+    let Err(refusal) = crate::client::tls::handshake(
         &target.host,
         target.port,
         target.timeout,
@@ -398,7 +412,7 @@ fn first_contact(
         return Ok(None);
     };
     // No certificate at all (no TLS, no server): the test call will say what is wrong.
-    let Ok(der) = crate::tls::peer_certificate(
+    let Ok(der) = crate::client::tls::peer_certificate(
         &target.host,
         target.port,
         target.timeout,
@@ -406,7 +420,7 @@ fn first_contact(
     ) else {
         return Ok(None);
     };
-    let info = crate::trust::describe(&der)?;
+    let info = crate::commands::trust::describe(&der)?;
     stderr::say(format!(
         "{}:{} presents a certificate this machine does not trust ({}):",
         target.host,
@@ -452,9 +466,9 @@ fn trust(
     expected: Option<&str>,
 ) -> Result<Exit> {
     // Checked before connecting: a typo must not cost a round trip.
-    let expected = expected.map(crate::tls::parse_pin).transpose()?;
+    let expected = expected.map(crate::client::tls::parse_pin).transpose()?;
     let path = match config {
-        Some(path) if target.profile != profile::AD_HOC => path,
+        Some(path) if target.profile != profile::Origin::AdHoc => path,
         _ => {
             return Err(Error::usage(
                 "trust writes the pin into a profile: name one with -p (see README)",
@@ -467,13 +481,13 @@ fn trust(
             target.describe()
         )));
     }
-    let der = crate::tls::peer_certificate(
+    let der = crate::client::tls::peer_certificate(
         &target.host,
         target.port,
         target.timeout,
         target.proxy.as_ref(),
     )?;
-    let info = crate::trust::describe(&der)?;
+    let info = crate::commands::trust::describe(&der)?;
     stderr::say(format!(
         "{}:{} presents this certificate:",
         target.host, target.port
@@ -484,8 +498,8 @@ fn trust(
         if expected != info.sha256 {
             return Err(Error::transport(format!(
                 "the server presents SHA-256 {}, not the {} given: nothing changed (a renewed certificate, another server, or an interception)",
-                crate::tls::fingerprint(&info.sha256),
-                crate::tls::fingerprint(&expected)
+                crate::client::tls::fingerprint(&info.sha256),
+                crate::client::tls::fingerprint(&expected)
             )));
         }
     }
@@ -513,7 +527,7 @@ fn trust(
         stderr::say("nothing changed");
         return Ok(Exit::Usage);
     }
-    crate::trust::write_pin(path, &target.profile, &info.sha256)?;
+    crate::commands::trust::write_pin(path, &target.profile.to_string(), &info.sha256)?;
     stderr::say(format!(
         "pinned it: pin_sha256 of {} in {}",
         target.describe(),
@@ -559,18 +573,14 @@ fn style(g: &Global) -> Style {
 fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
     let g = ctx.g;
     let body = answer.shown(g.data);
-    let verdict = answer.verdict.clone();
-    let (exit, lines) = match verdict {
-        Verdict::Success { notes } => (Exit::Success, notes),
-        Verdict::Failed { reasons } => (
-            Exit::ApiFailure,
-            reasons
-                .into_iter()
-                .map(|r| format!("API error: {r}"))
-                .collect(),
-        ),
-        Verdict::Refused(message) => return Err(Error::auth(message)),
-        Verdict::Broken(message) => return Err(Error::transport(message)),
+    if let Some(e) = answer.verdict.error("") {
+        return Err(e);
+    }
+    let exit = answer.exit();
+    let lines: Vec<String> = match &answer.verdict {
+        Verdict::Success { notes } => notes.clone(),
+        Verdict::Failed { reasons } => reasons.iter().map(|r| format!("API error: {r}")).collect(),
+        Verdict::Refused(_) | Verdict::Broken(_) => Vec::new(),
     };
     let printed = match ctx.jq {
         // Written to stdout as it arrived (stdout is a file): nothing more to print.
@@ -603,17 +613,17 @@ fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
 
 /// Colour on a terminal, unless NO_COLOR says no (https://no-color.org) or --color decides.
 fn color(g: &Global) -> bool {
-    match g.color.as_str() {
-        "always" => true,
-        "never" => false,
-        _ => {
+    match g.color {
+        crate::cli::Color::Always => true,
+        crate::cli::Color::Never => false,
+        crate::cli::Color::Auto => {
             std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     }
 }
 
-fn print_json(body: &crate::body::View, style: Style, color: bool) -> Result<()> {
+fn print_json(body: &crate::client::body::View, style: Style, color: bool) -> Result<()> {
     match output::write_json(&mut std::io::stdout().lock(), body, style, color) {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(

@@ -98,8 +98,8 @@ pub struct Global {
     #[arg(long, global = true, value_name = "FILTER")]
     pub jq: Option<String>,
     /// Colour the JSON: auto (on a terminal, unless NO_COLOR is set), always, never
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: Color,
     /// Indent the JSON (the default on a terminal)
     #[arg(long, global = true, conflicts_with = "compact")]
     pub pretty: bool,
@@ -124,10 +124,10 @@ pub enum Command {
     #[command(after_help = "Example:\n  cpcall whm listaccts search=example searchtype=domain")]
     Whm {
         /// WHM API 1 function, e.g. listaccts, createacct, version
-        #[arg(add = ArgValueCompleter::new(crate::complete::whm_functions))]
+        #[arg(add = ArgValueCompleter::new(crate::commands::complete::whm_functions))]
         function: String,
         /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
-        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::complete::params))]
+        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::commands::complete::params))]
         params: Vec<String>,
     },
     /// Call a UAPI (or --api2: cPanel API 2) function, directly or through WHM with --user
@@ -142,13 +142,13 @@ pub enum Command {
         #[arg(long)]
         api2: bool,
         /// Module (case-sensitive), e.g. Email, Ftp, Variables
-        #[arg(add = ArgValueCompleter::new(crate::complete::modules))]
+        #[arg(add = ArgValueCompleter::new(crate::commands::complete::modules))]
         module: String,
         /// Function, e.g. list_pops
-        #[arg(add = ArgValueCompleter::new(crate::complete::uapi_functions))]
+        #[arg(add = ArgValueCompleter::new(crate::commands::complete::uapi_functions))]
         function: String,
         /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
-        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::complete::params))]
+        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::commands::complete::params))]
         params: Vec<String>,
     },
     /// Log in and keep the session for later calls of this profile (2FA: --otp or totp_secret)
@@ -190,10 +190,10 @@ pub enum Command {
         #[arg(value_parser = ["whm", "cpanel"])]
         api: Option<String>,
         /// A WHM function, or a UAPI module
-        #[arg(add = ArgValueCompleter::new(crate::complete::describe_name))]
+        #[arg(add = ArgValueCompleter::new(crate::commands::complete::describe_name))]
         name: Option<String>,
         /// A function of that UAPI module
-        #[arg(add = ArgValueCompleter::new(crate::complete::describe_function))]
+        #[arg(add = ArgValueCompleter::new(crate::commands::complete::describe_function))]
         function: Option<String>,
         /// Functions whose module, name or documentation section contains WORD
         #[arg(long, value_name = "WORD", conflicts_with_all = ["name", "function"])]
@@ -255,8 +255,8 @@ impl Cli {
 
 impl Global {
     /// The flags that override a profile's settings.
-    pub fn flags(&self) -> crate::profile::Flags {
-        crate::profile::Flags {
+    pub fn flags(&self) -> crate::config::profile::Flags {
+        crate::config::profile::Flags {
             profile: self.profile.clone(),
             profile_typed: self.profile.is_some() && !self.profile_from_env,
             host: self.host.clone(),
@@ -313,6 +313,15 @@ pub fn completion_script(shell: &str) -> std::io::Result<Vec<u8>> {
         return Ok(script.into_bytes());
     }
     Ok(buf)
+}
+
+/// When to colour the JSON (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
 }
 
 /// The man page, from the same definitions as `--help`.

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     match cpcall::app::run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {
-            cpcall::stderr::say(&e);
+            cpcall::output::stderr::say(&e);
             ExitCode::from(e.exit.code())
         }
     }
@@ -29,7 +29,7 @@ fn prepare_environment() {
         let args: Vec<String> = std::env::args_os()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        cpcall::complete::remember(&args);
+        cpcall::commands::complete::remember(&args);
         if let Some(path) = cpcall::cli::config_in_args(&args) {
             std::env::set_var("CPCALL_CONFIG", path);
         }

@@ -9,10 +9,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(file) = cpcall::config::parse(&text, path) {
         let names: Vec<String> = file.profiles.keys().cloned().collect();
         let loaded = cpcall::config::Loaded { path: path.into(), file };
-        let _ = cpcall::profile::resolve(&cpcall::profile::Flags::default(), Some(&loaded), &|_| None);
+        let _ = cpcall::config::profile::resolve(&cpcall::config::profile::Flags::default(), Some(&loaded), &|_| None);
         for name in names {
-            let flags = cpcall::profile::Flags { profile: Some(name), ..Default::default() };
-            if let Ok(target) = cpcall::profile::resolve(&flags, Some(&loaded), &|_| None) {
+            let flags = cpcall::config::profile::Flags { profile: Some(name), ..Default::default() };
+            if let Ok(target) = cpcall::config::profile::resolve(&flags, Some(&loaded), &|_| None) {
                 let _ = target.base_url();
             }
         }

@@ -2,8 +2,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-use cpcall::session::{read_login_answer, security_token, LoginAnswer};
-use cpcall::transport::Response;
+use cpcall::client::session::{read_login_answer, security_token, LoginAnswer};
+use cpcall::client::transport::Response;
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.to_string(), v.trim().to_string()))
         .collect();
-    let response = Response { status, headers, body: body.as_bytes().to_vec() };
+    let response = Response::from_bytes(status, headers, body.as_bytes().to_vec());
     for name in ["cpsession", "whostmgrsession", "webmailsession"] {
         if let LoginAnswer::Accepted { token, cookie } = read_login_answer(&response, name) {
             assert!(security_token(&token).as_deref() == Some(token.as_str()), "token is /cpsess + 10 digits");

@@ -11,9 +11,9 @@ fuzz_target!(|data: &[u8]| {
         .filter(|a| !a.split_once('=').is_some_and(|(_, v)| v.starts_with('@') && v != "@-"))
         .map(str::to_string)
         .collect();
-    if let Ok(params) = cpcall::params::parse(&args, &mut stdin.as_bytes()) {
-        let encoded = cpcall::params::encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Ok(params) = cpcall::client::params::parse(&args, &mut stdin.as_bytes()) {
+        let encoded = cpcall::client::params::encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         assert!(encoded.bytes().all(|b| b.is_ascii_graphic()), "form encoding is printable ASCII");
-        let _ = cpcall::params::masked_form(&params);
+        let _ = cpcall::client::params::masked_form(&params);
     }
 });

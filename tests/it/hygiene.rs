@@ -296,3 +296,32 @@ fn verbose_and_curl_for_every_credential_kind_show_no_secret() {
         "two explicit logins, and the session profile's own first one"
     );
 }
+
+/// The layers: the request path (`src/client/`) and the config (`src/config/`) never read the
+/// command line or reach into the subcommands; a library user gets them without clap.
+#[test]
+fn client_and_config_never_import_the_command_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for layer in ["client", "config"] {
+        for entry in std::fs::read_dir(root.join(layer)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let names = |module: &str| {
+                    line.match_indices(module).any(|(at, m)| {
+                        !line[at + m.len()..]
+                            .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                };
+                if ["crate::cli", "crate::commands", "crate::app"]
+                    .iter()
+                    .any(|m| names(m))
+                {
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}

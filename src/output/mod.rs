@@ -4,10 +4,15 @@
 //! so numbers, key order, duplicate keys and escapes stay exactly as the server sent them, and
 //! a large answer is never held twice.
 
+pub mod curl;
+pub mod filter;
+pub mod jq_input;
+pub mod stderr;
+
 use std::io::{self, Write};
 
-use crate::body::{Body, View};
-use crate::json::{Checked, Checker, Payload};
+use crate::client::body::{Body, View};
+use crate::client::json::{Checked, Checker, Payload};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -65,7 +70,7 @@ pub fn write_bytes(out: &mut dyn Write, json: &[u8], style: Style, color: bool) 
 /// cron job's `> listing.json`): no copy waits in a temporary file, and an answer that turns out
 /// broken is cut off again ([`undo`](Direct::undo) truncates the file to where it stood), so
 /// the promise holds: nothing of a broken answer stays on stdout. On a pipe or a terminal,
-/// which cannot be taken back, the answer waits until judged ([`crate::body`]).
+/// which cannot be taken back, the answer waits until judged ([`crate::client::body`]).
 pub struct Direct {
     style: Style,
     color: bool,
@@ -248,7 +253,7 @@ impl Layout {
                 j += 1;
                 continue;
             }
-            let k = crate::json::quote_or_backslash(piece, j);
+            let k = crate::client::json::quote_or_backslash(piece, j);
             match piece.get(k) {
                 None => return piece.len(),
                 Some(b'\\') => {

@@ -1,9 +1,9 @@
 //! Where a request is built: which URL and parameters each kind of API call becomes
 //! (protocol.md, "URL forms").
 
+use crate::client::params::Param;
+use crate::client::response::Kind;
 use crate::error::{Error, Result};
-use crate::params::Param;
-use crate::response::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

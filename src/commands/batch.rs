@@ -7,14 +7,14 @@ use std::path::Path;
 
 use clap::Parser;
 
-use crate::api::Call;
 use crate::cli::{BatchLine, Command};
+use crate::client::api::Call;
+use crate::client::outcome::{self, Tag};
+use crate::client::transport::Client;
+use crate::commands::fanout::{self, Tally};
+use crate::commands::invoke::Ctx;
+use crate::config::profile::Target;
 use crate::error::{Error, Exit, Result};
-use crate::fanout::{self, Tally};
-use crate::invoke::Ctx;
-use crate::outcome::{self, Tag};
-use crate::profile::Target;
-use crate::transport::Client;
 
 /// One call to make: its line, its profile, and the call.
 struct Job {
@@ -31,7 +31,7 @@ pub(crate) fn run(
     tag_profiles: bool,
 ) -> Result<Exit> {
     let g = ctx.g;
-    let options = crate::invoke::options(g);
+    let options = crate::commands::invoke::options(g);
     let lines = read(file)?;
     // Every line of every profile is made into its call and checked before any is sent.
     let mut jobs = Vec::new();
@@ -41,9 +41,9 @@ pub(crate) fn run(
             let call = parse(text, target)
                 .and_then(|call| outcome::check(&call, &options).map(|()| call))
                 .and_then(|call| {
-                    crate::invoke::vet(
+                    crate::commands::invoke::vet(
                         &call,
-                        crate::invoke::strict(g, target)?,
+                        crate::commands::invoke::strict(g, target)?,
                         &format!("batch line {n}: "),
                     )
                     .map(|()| call)
@@ -80,9 +80,9 @@ pub(crate) fn run(
                 continue;
             }
         };
-        let client = Client::new(target, g.verbose, crate::invoke::max_body(g))?;
+        let client = Client::new(target, g.verbose, crate::commands::invoke::max_body(g))?;
         if g.jobs.unwrap_or(1) > 1 {
-            crate::auth::ensure_session(&client, target)?;
+            crate::client::auth::ensure_session(&client, target)?;
         }
         clients.push(Some(client));
     }
@@ -92,7 +92,7 @@ pub(crate) fn run(
         let result = match (target, &clients[job.target]) {
             (Ok(target), Some(client)) => {
                 outcome::fetch(client, target, &job.call, &options).map(|mut answer| {
-                    crate::invoke::unknown_function_hint(&job.call, &mut answer);
+                    crate::commands::invoke::unknown_function_hint(&job.call, &mut answer);
                     answer
                 })
             }
@@ -141,7 +141,7 @@ fn curl(
     let mut worst = Exit::Success;
     for (name, target) in targets {
         if let Err(e) = target {
-            crate::stderr::say(format!("profile \"{name}\": {e}"));
+            crate::output::stderr::say(format!("profile \"{name}\": {e}"));
             worst = worst.max(e.exit);
         }
     }
@@ -153,9 +153,11 @@ fn curl(
             job.line,
             profile_suffix(targets, job.target, tag_profiles)
         ));
-        text.push_str(&crate::invoke::curl_of(target, &job.call, options)?);
+        text.push_str(&crate::commands::invoke::curl_of(
+            target, &job.call, options,
+        )?);
     }
-    crate::invoke::print_bytes(text.as_bytes())?;
+    crate::commands::invoke::print_bytes(text.as_bytes())?;
     Ok(worst)
 }
 
@@ -239,9 +241,11 @@ fn parse(text: &str, target: &Target) -> Result<Call> {
     })?;
     match &line.command {
         Command::Whm { .. } | Command::Cpanel { .. } => {
-            let params =
-                crate::params::parse(crate::invoke::command_params(&line.command), &mut NoStdin)?;
-            crate::invoke::call(&line.command, target, params)
+            let params = crate::client::params::parse(
+                crate::commands::invoke::command_params(&line.command),
+                &mut NoStdin,
+            )?;
+            crate::commands::invoke::call(&line.command, target, params)
         }
         _ => Err(Error::usage("a batch line is a `whm` or `cpanel` call")),
     }

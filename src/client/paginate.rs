@@ -7,9 +7,9 @@
 
 use serde_json::Value;
 
+use crate::client::params::Param;
+use crate::client::response::Kind;
 use crate::error::{Error, Result};
-use crate::params::Param;
-use crate::response::Kind;
 
 /// The most pages cpcall fetches, so a server that never says "done" cannot loop it forever.
 pub const MAX_PAGES: usize = 100_000;

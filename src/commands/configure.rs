@@ -4,9 +4,9 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use crate::config::profile::{self, Flags};
 use crate::config::{self, AuthKind, Loaded, Service};
 use crate::error::{Error, Result};
-use crate::profile::{self, Flags};
 
 const SECRET_KEYS: [&str; 4] = ["accesshash", "token", "password", "totp_secret"];
 
@@ -139,14 +139,14 @@ impl Asker {
             .filter(|d| !d.is_empty())
             .map(|d| format!(" [{d}]"))
             .unwrap_or_default();
-        crate::stderr::prompt(&format!("{question}{hint}: "));
+        crate::output::stderr::prompt(&format!("{question}{hint}: "));
         let line = match self.lines.next() {
             Some(Ok(line)) => line.trim().to_string(),
             _ if default.is_some() => String::new(),
             _ => return Err(Error::usage(format!("no answer for \"{question}\""))),
         };
         if !self.interactive {
-            crate::stderr::line("");
+            crate::output::stderr::line("");
         }
         match (line.is_empty(), default) {
             (true, Some(d)) => Ok(d.to_string()),
@@ -160,7 +160,7 @@ impl Asker {
         let answer = if self.interactive {
             crate::signals::hidden_prompt(&format!("{question}: "))?
         } else {
-            crate::stderr::line(&format!("{question}: (read from standard input)"));
+            crate::output::stderr::line(&format!("{question}: (read from standard input)"));
             match self.lines.next() {
                 Some(Ok(line)) => line.trim_end_matches(['\r', '\n']).to_string(),
                 _ => String::new(),
@@ -302,5 +302,5 @@ pub fn save_profile(path: &Path, name: &str, table: toml_edit::Table) -> Result<
         )));
     }
     profiles.insert(name, toml_edit::Item::Table(table));
-    crate::files::write_atomic(path, doc.to_string().as_bytes(), Some(0o600))
+    crate::config::files::write_atomic(path, doc.to_string().as_bytes(), Some(0o600))
 }

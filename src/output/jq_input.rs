@@ -4,7 +4,7 @@
 //! Why not jaq's own reader: it needs the whole text in memory, and it allocates every key of
 //! every record anew. Here keys (and short strings, which repeat: "root", "0", "default")
 //! are shared, strings and objects are sized exactly, and the tree costs about a third.
-//! The text was already checked as JSON by the judge ([`crate::json`]); errors here are
+//! The text was already checked as JSON by the judge ([`crate::client::json`]); errors here are
 //! still errors, never panics.
 
 use std::collections::HashMap;

@@ -6,15 +6,15 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use crate::api::{Call, Method, Request};
-use crate::auth;
+use crate::client::api::{Call, Method, Request};
+use crate::client::auth;
+use crate::client::response::{Kind, Verdict};
+use crate::client::tls::{self, Verify};
+use crate::client::transport::{Client, Response};
+use crate::config::profile::{self, Flags, Target};
+use crate::config::secret::Source;
 use crate::config::{AuthKind, Loaded, Service};
 use crate::error::loose_mode;
-use crate::profile::{self, Flags, Target};
-use crate::response::{Kind, Verdict};
-use crate::secret::Source;
-use crate::tls::{self, Verify};
-use crate::transport::{Client, Response};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,10 +51,10 @@ impl Report {
             };
             // Found text quotes the server (certificate names, version, privileges): escaped,
             // so each check stays one line and nothing acts on the terminal.
-            let found = crate::stderr::escape(&c.found);
+            let found = crate::output::stderr::escape(&c.found);
             out.push_str(&format!("{mark} {}: {found}", c.check));
             if let Some(fix) = &c.fix {
-                out.push_str(&format!(" — fix: {}", crate::stderr::escape(fix)));
+                out.push_str(&format!(" — fix: {}", crate::output::stderr::escape(fix)));
             }
             out.push('\n');
         }
@@ -191,14 +191,16 @@ fn config(checks: &mut Checks, flags: &Flags, loaded: Option<&Loaded>) -> Option
     for (key, source) in sources {
         let Some(source) = source else { continue };
         match target.read_secret(source, key) {
-            Ok(secret) if key == "totp_secret" => match crate::totp::TotpKey::parse(&secret) {
-                Ok(_) => readable.push(format!("{key} from {}", source.describe())),
-                Err(e) => checks.fail(
-                    "secrets",
-                    e.message(),
-                    "paste the base32 secret shown when 2FA was set up",
-                ),
-            },
+            Ok(secret) if key == "totp_secret" => {
+                match crate::client::totp::TotpKey::parse(&secret) {
+                    Ok(_) => readable.push(format!("{key} from {}", source.describe())),
+                    Err(e) => checks.fail(
+                        "secrets",
+                        e.message(),
+                        "paste the base32 secret shown when 2FA was set up",
+                    ),
+                }
+            }
             Ok(_) => readable.push(format!("{key} from {}", source.describe())),
             Err(e) => checks.fail("secrets", e.message(), fix_for_source(source)),
         }
@@ -223,7 +225,7 @@ fn file_modes(checks: &mut Checks, loaded: Option<&Loaded>, target: &Target) {
     let session = target
         .user
         .as_deref()
-        .and_then(|user| crate::session::path(target, user).ok())
+        .and_then(|user| crate::client::session::path(target, user).ok())
         .filter(|p| p.exists());
     let session_dir = session
         .as_ref()
@@ -279,10 +281,14 @@ fn connect(addr: &std::net::SocketAddr, timeout: Duration) -> Result<Duration, s
 
 /// Through a proxy, the route is the proxy's tunnel: the proxy resolves the name, and only
 /// the configured port is tried.
-fn route_via_proxy(checks: &mut Checks, t: &Target, proxy: &crate::proxy::Proxy) -> Option<()> {
+fn route_via_proxy(
+    checks: &mut Checks,
+    t: &Target,
+    proxy: &crate::client::proxy::Proxy,
+) -> Option<()> {
     let started = Instant::now();
     let timeout = t.timeout.min(Duration::from_secs(5));
-    match crate::proxy::connect(&t.host, t.port, timeout, Some(proxy)) {
+    match crate::client::proxy::connect(&t.host, t.port, timeout, Some(proxy)) {
         Ok(_) => {
             checks.ok(
                 "route",
@@ -407,7 +413,7 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
             return None;
         }
     };
-    let info = match crate::trust::describe(&der) {
+    let info = match crate::commands::trust::describe(&der) {
         Ok(i) => i,
         Err(e) => {
             checks.fail("tls", e.message(), "check that this is a cPanel server");
@@ -572,8 +578,8 @@ fn credentials(
                 }
             } else if m.contains("HTML") {
                 "the port answered with a login page: check port and service, or the session expired (cpcall login)".to_string()
-            } else if crate::outcome::wrong_port_telltale(&m) {
-                crate::outcome::wrong_port_advice(t)
+            } else if crate::client::outcome::wrong_port_telltale(&m) {
+                crate::client::outcome::wrong_port_advice(t)
             } else if t.service == Service::Whm && t.auth == AuthKind::Token {
                 format!("check user ({user}) and the token; a cPanel token does not work on WHM (service = \"cpanel\")")
             } else {
@@ -602,9 +608,9 @@ fn credentials(
         Verdict::Failed { reasons } => {
             let fix = if reasons
                 .iter()
-                .any(|r| crate::outcome::wrong_port_telltale(r))
+                .any(|r| crate::client::outcome::wrong_port_telltale(r))
             {
-                crate::outcome::wrong_port_advice(t)
+                crate::client::outcome::wrong_port_advice(t)
             } else {
                 "the service answered but refused the harmless call: check the account's features"
                     .to_string()

@@ -6,10 +6,10 @@
 use std::net::Ipv6Addr;
 use std::time::Duration;
 
+use crate::client::tls::{self, Verify};
+use crate::config::secret::Source;
 use crate::config::{AuthKind, Loaded, ProfileConfig, SecretName, Service};
 use crate::error::{Error, Result};
-use crate::secret::Source;
-use crate::tls::{self, Verify};
 
 /// Command-line settings that override the profile.
 #[derive(Debug, Default, Clone)]
@@ -27,12 +27,34 @@ pub struct Flags {
 }
 
 pub const DEFAULT_TIMEOUT: f64 = 60.0;
-/// Name used in messages for a target made from flags and environment.
-pub const AD_HOC: &str = "(command line)";
+/// Where a target's settings come from: a profile of the config file, or the command line
+/// alone (`--host` and `CPCALL_*` variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Named(String),
+    AdHoc,
+}
+
+impl Origin {
+    /// The profile's name, when there is a profile.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Origin::Named(name) => Some(name),
+            Origin::AdHoc => None,
+        }
+    }
+}
+
+/// The profile's name, or `(command line)`, for messages and JSON lines.
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name().unwrap_or("(command line)"))
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub profile: String,
+    pub profile: Origin,
     pub host: String,
     pub port: u16,
     pub service: Service,
@@ -46,7 +68,7 @@ pub struct Target {
     /// `strict = true`: calls the catalogue questions are refused.
     pub strict: bool,
     /// The HTTP proxy to tunnel through, from the environment as curl reads it.
-    pub proxy: Option<crate::proxy::Proxy>,
+    pub proxy: Option<crate::client::proxy::Proxy>,
 }
 
 /// Where each secret of the target comes from; read only when the auth in use needs it.
@@ -78,7 +100,7 @@ impl Secrets {
 impl Target {
     /// Reads one of the target's secrets (`key` names it in messages), a command within the
     /// target's timeout.
-    pub fn read_secret(&self, source: &Source, key: &str) -> Result<crate::secret::Secret> {
+    pub fn read_secret(&self, source: &Source, key: &str) -> Result<crate::config::secret::Secret> {
         source.resolve(
             &format!("{key} of {} (from {})", self.describe(), source.describe()),
             self.timeout,
@@ -97,10 +119,9 @@ impl Target {
 
     /// `profile "prod"` or `the command line`, for messages.
     pub fn describe(&self) -> String {
-        if self.profile == AD_HOC {
-            "the command line".to_string()
-        } else {
-            format!("profile \"{}\"", self.profile)
+        match &self.profile {
+            Origin::AdHoc => "the command line".to_string(),
+            Origin::Named(name) => format!("profile \"{name}\""),
         }
     }
 }
@@ -111,7 +132,7 @@ pub fn resolve(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Target> {
     let (name, profile) = if flags.profile.is_none() && flags.host.is_some() {
-        (AD_HOC.to_string(), from_env(env))
+        (Origin::AdHoc, from_env(env))
     } else {
         let loaded = config.ok_or_else(|| {
             let path = crate::config::default_path()
@@ -122,7 +143,10 @@ pub fn resolve(
         })?;
         let (name, profile) = loaded.file.select(flags.profile.as_deref())?;
         check_retarget(name, profile, flags)?;
-        (name.to_string(), with_env_credentials(name, profile, env)?)
+        (
+            Origin::Named(name.to_string()),
+            with_env_credentials(name, profile, env)?,
+        )
     };
     build(name, &profile, flags)
 }
@@ -228,12 +252,11 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ProfileConfig {
 }
 
 /// The target a profile describes, with `flags` on top.
-pub fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
-    let ad_hoc = name == AD_HOC;
-    let whose = if ad_hoc {
-        "the command line".to_string()
-    } else {
-        format!("profile \"{name}\"")
+pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
+    let ad_hoc = origin == Origin::AdHoc;
+    let whose = match &origin {
+        Origin::AdHoc => "the command line".to_string(),
+        Origin::Named(name) => format!("profile \"{name}\""),
     };
     let host = flags
         .host
@@ -286,9 +309,9 @@ pub fn build(name: String, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
         None => infer_auth(&secrets, &whose, ad_hoc)?,
     };
 
-    let proxy = crate::proxy::for_host(&host, tls, &|k| std::env::var(k).ok())?;
+    let proxy = crate::client::proxy::for_host(&host, tls, &|k| std::env::var(k).ok())?;
     Ok(Target {
-        profile: name,
+        profile: origin,
         host,
         port,
         service,
@@ -429,7 +452,7 @@ mod tests {
             ..Flags::default()
         };
         let t = resolve(&flags, None, &lookup).unwrap();
-        assert_eq!(t.profile, AD_HOC);
+        assert_eq!(t.profile, Origin::AdHoc);
         assert_eq!(t.auth, AuthKind::Token);
         assert_eq!(t.user.as_deref(), Some("bob"));
         assert_eq!(t.secrets.token, Some(Source::Env("CPCALL_TOKEN".into())));

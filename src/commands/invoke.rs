@@ -4,14 +4,14 @@
 
 use std::io::Write;
 
-use crate::api::{Call, Method};
 use crate::cli::{Command, Global};
+use crate::client::api::{Call, Method};
+use crate::client::outcome;
+use crate::client::session;
+use crate::config::profile::Target;
 use crate::config::Service;
 use crate::error::{Error, Result};
-use crate::filter::Filter;
-use crate::outcome;
-use crate::profile::Target;
-use crate::session;
+use crate::output::filter::Filter;
 
 /// What one run needs besides the command: the global flags and the compiled `--jq` filter.
 pub struct Ctx<'a> {
@@ -31,14 +31,14 @@ pub fn curl_of(target: &Target, call: &Call, options: &outcome::Options) -> Resu
         text.push_str(&format!(
             "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
         ));
-        let first = call.with_params(crate::paginate::page_params(call.kind(), 1, size)?);
-        text.push_str(&crate::curl::command(
+        let first = call.with_params(crate::client::paginate::page_params(call.kind(), 1, size)?);
+        text.push_str(&crate::output::curl::command(
             target,
             &first.request(options.method)?,
             saved.as_ref(),
         ));
     } else {
-        text.push_str(&crate::curl::command(
+        text.push_str(&crate::output::curl::command(
             target,
             &call.request(options.method)?,
             saved.as_ref(),
@@ -77,7 +77,7 @@ pub fn vet(call: &Call, strict: bool, place: &str) -> Result<()> {
         ))),
         _ => {
             for finding in findings {
-                crate::stderr::warn(format!("{place}{finding}"));
+                crate::output::stderr::warn(format!("{place}{finding}"));
             }
             Ok(())
         }
@@ -89,7 +89,7 @@ pub fn vet(call: &Call, strict: bool, place: &str) -> Result<()> {
 /// names, as a hint.
 pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
     use crate::catalog::{self, closest, did_you_mean};
-    let crate::response::Verdict::Failed { reasons } = &answer.verdict else {
+    let crate::client::response::Verdict::Failed { reasons } = &answer.verdict else {
         return;
     };
     let telltale = reasons.iter().any(|r| {
@@ -173,7 +173,7 @@ fn strict_env() -> Result<Option<bool>> {
         "0" | "false" | "no" | "off" => Ok(Some(false)),
         _ => Err(Error::usage(format!(
             "CPCALL_STRICT={} is neither 1 nor 0: set it to 1 (refuse questioned calls) or 0, or unset it",
-            crate::stderr::escape_for_terminal(&value.to_string_lossy())
+            crate::output::stderr::escape_for_terminal(&value.to_string_lossy())
         ))),
     }
 }
@@ -187,7 +187,11 @@ pub fn command_params(command: &Command) -> &[String] {
 }
 
 /// The API call a `whm` or `cpanel` command line makes on `target`, with its parsed `params`.
-pub fn call(command: &Command, target: &Target, params: Vec<crate::params::Param>) -> Result<Call> {
+pub fn call(
+    command: &Command,
+    target: &Target,
+    params: Vec<crate::client::params::Param>,
+) -> Result<Call> {
     match command {
         Command::Whm { function, .. } => {
             if target.service != Service::Whm {
@@ -255,7 +259,8 @@ pub fn options(g: &Global) -> outcome::Options {
 }
 
 pub fn max_body(g: &Global) -> u64 {
-    g.max_size.unwrap_or(crate::transport::DEFAULT_MAX_BODY)
+    g.max_size
+        .unwrap_or(crate::client::transport::DEFAULT_MAX_BODY)
 }
 
 pub fn print_bytes(bytes: &[u8]) -> Result<()> {

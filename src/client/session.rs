@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Method, Request};
+use crate::client::api::{Method, Request};
+use crate::client::transport::{Client, Response};
+use crate::config::profile::{Origin, Target};
+use crate::config::secret::Secret;
 use crate::config::Service;
 use crate::error::{Error, Result};
-use crate::profile::{Target, AD_HOC};
-use crate::secret::Secret;
-use crate::transport::{Client, Response};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Session {
@@ -31,7 +31,7 @@ pub struct Session {
 }
 
 mod secret_string {
-    use crate::secret::Secret;
+    use crate::config::secret::Secret;
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(s: &Secret, ser: S) -> Result<S::Ok, S::Error> {
         ser.serialize_str(s.expose())
@@ -84,10 +84,9 @@ pub fn dir() -> Result<PathBuf> {
 
 /// The session file of a target: its profile name, or `user@host:port` without a profile.
 pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
-    let key = if target.profile == AD_HOC {
-        format!("{user}@{}_{}", target.host, target.port)
-    } else {
-        target.profile.clone()
+    let key = match &target.profile {
+        Origin::AdHoc => format!("{user}@{}_{}", target.host, target.port),
+        Origin::Named(name) => name.clone(),
     };
     let safe: String = key
         .chars()
@@ -101,7 +100,7 @@ pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
         .collect();
     // File names end at 255 bytes: a long name keeps its start and gets a digest for the rest.
     let safe = if safe.len() > 160 {
-        let digest = crate::tls::sha256(safe.as_bytes());
+        let digest = crate::client::tls::sha256(safe.as_bytes());
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         format!("{}~{hex}", &safe[..120])
     } else {
@@ -113,7 +112,7 @@ pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
 /// The saved session of the target, if there is one made for this very host, port and user.
 pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
     let path = path(target, user)?;
-    let text = match crate::files::read_text(&path, 64 << 10) {
+    let text = match crate::config::files::read_text(&path, 64 << 10) {
         Ok(t) => {
             let dir = path.parent().unwrap_or(&path);
             for message in [
@@ -123,7 +122,7 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
             .into_iter()
             .flatten()
             {
-                crate::stderr::warn(message);
+                crate::output::stderr::warn(message);
             }
             t
         }
@@ -147,7 +146,7 @@ pub fn save(target: &Target, session: &Session) -> Result<PathBuf> {
     let path = path(target, &session.user)?;
     let json = serde_json::to_vec_pretty(session)
         .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
-    crate::files::write_atomic(&path, &json, Some(0o600))?;
+    crate::config::files::write_atomic(&path, &json, Some(0o600))?;
     sweep();
     Ok(path)
 }
@@ -166,7 +165,7 @@ pub fn lock(target: &Target, user: &str) -> Result<LoginLock> {
         Error::usage(format!("cannot use lock file {}: {e}", path.display()))
     };
     if let Some(dir) = path.parent() {
-        crate::files::create_private_dir(dir).map_err(|e| fail(&e))?;
+        crate::config::files::create_private_dir(dir).map_err(|e| fail(&e))?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.create(true).truncate(false).write(true);
@@ -246,7 +245,7 @@ pub fn leftovers(target: &Target) -> Result<Vec<(PathBuf, Session)>> {
     Ok(temporary_files()?
         .into_iter()
         .filter_map(|(path, _)| {
-            let text = crate::files::read_text(&path, 64 << 10).ok()?;
+            let text = crate::config::files::read_text(&path, 64 << 10).ok()?;
             let session: Session = serde_json::from_str(&text).ok()?;
             session.belongs_to(target, user).then_some((path, session))
         })

@@ -6,19 +6,19 @@ use std::time::{Duration, Instant};
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
-use crate::api::{Method, Request};
-use crate::body::{Body, SpoolError};
+use crate::client::api::{Method, Request};
+use crate::client::body::{Body, SpoolError};
+use crate::client::json::Checked;
+use crate::client::params::{encode_form, masked_form, Param};
+use crate::client::tls::{self, SeenCert, TlsConnector};
+use crate::config::profile::Target;
 use crate::error::{Error, Result};
-use crate::json::Checked;
+use crate::output::stderr;
 use crate::output::Direct;
-use crate::params::{encode_form, masked_form, Param};
-use crate::profile::Target;
-use crate::stderr;
-use crate::tls::{self, SeenCert, TlsConnector};
 
 /// A header whose value may be a secret (`Authorization`, `Cookie`): masked wherever a request
 /// is shown. Defined here, below `auth` and `session`, which make them.
-pub type AuthHeader = (&'static str, crate::secret::Secret);
+pub type AuthHeader = (&'static str, crate::config::secret::Secret);
 
 /// The most of an answer cpcall reads by default (`--max-size`); a larger one is an error, not
 /// an out-of-memory kill.
@@ -43,14 +43,14 @@ impl Response {
         Response {
             status,
             headers,
-            checked: crate::json::check(&body),
+            checked: crate::client::json::check(&body),
             body: Body::from_vec(body),
         }
     }
 
     /// The verdict on this response for an API of `kind`.
-    pub fn verdict(&self, kind: crate::response::Kind) -> crate::response::Verdict {
-        crate::response::judge_checked(kind, self.status, &self.checked)
+    pub fn verdict(&self, kind: crate::client::response::Kind) -> crate::client::response::Verdict {
+        crate::client::response::judge_checked(kind, self.status, &self.checked)
     }
 
     /// The whole body in memory (read back when spooled): for small answers such as a login's.
@@ -99,7 +99,7 @@ impl Client {
             .as_mut()
         {
             if let Err(e) = direct.undo() {
-                crate::stderr::warn(format!(
+                crate::output::stderr::warn(format!(
                     "cannot take back the partial answer on standard output: {e}"
                 ));
             }
@@ -239,7 +239,8 @@ impl Client {
                     .undo()
                     .map_err(|e| ureq::Error::Io(stdout_error(e)))?;
             }
-            crate::body::receive(&mut reader, expected, direct).map_err(ureq::Error::from)?
+            crate::client::body::receive(&mut reader, expected, direct)
+                .map_err(ureq::Error::from)?
         };
         let response = Response {
             status,

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
+use crate::client::tls;
 use crate::error::{Error, Result};
-use crate::tls;
 
 /// What a person needs to recognise a certificate.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +69,7 @@ fn format_ip(bytes: &[u8]) -> String {
 /// cannot add a line of its own (a fake `SHA-256:`) to what the user confirms.
 impl std::fmt::Display for CertInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::stderr::escape;
+        use crate::output::stderr::escape;
         writeln!(f, "  subject: {}", escape(&self.subject))?;
         writeln!(f, "  names:   {}", escape(&self.names.join(", ")))?;
         writeln!(f, "  issuer:  {}", escape(&self.issuer))?;
@@ -109,7 +109,7 @@ pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32]) -> Result<()> {
             table.insert("pin_sha256", toml_edit::value(hex));
         }
     }
-    crate::files::write_atomic(path, doc.to_string().as_bytes(), None)?;
+    crate::config::files::write_atomic(path, doc.to_string().as_bytes(), None)?;
     Ok(())
 }
 

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::cli::Global;
+use crate::config::profile::{self, Flags, Target};
 use crate::config::Loaded;
 use crate::error::{Error, Exit, Result};
-use crate::profile::{self, Flags, Target};
 
 /// The profiles a fan-out names, or `None` for a run against one profile.
 pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String>>> {
@@ -160,7 +160,7 @@ impl Tally {
     }
 
     /// Prints `line` on stdout and counts it.
-    pub fn record(&mut self, name: &str, line: &crate::outcome::JsonLine) {
+    pub fn record(&mut self, name: &str, line: &crate::client::outcome::JsonLine) {
         let exit = line.exit;
         self.finished += 1;
         self.worst = self.worst.max(exit);
@@ -175,7 +175,7 @@ impl Tally {
             }
         }
         if self.progress && self.finished < self.total {
-            crate::stderr::raw(
+            crate::output::stderr::raw(
                 format!(
                     "\r[{}/{}] {} failed so far",
                     self.finished,
@@ -189,7 +189,7 @@ impl Tally {
 
     fn clear_progress(&self) {
         if self.progress {
-            crate::stderr::raw(b"\r\x1b[2K");
+            crate::output::stderr::raw(b"\r\x1b[2K");
         }
     }
 
@@ -210,10 +210,10 @@ impl Tally {
         if skipped > 0 {
             summary.push_str(&format!("; {skipped} {what} not run"));
         }
-        crate::stderr::line(&summary);
+        crate::output::stderr::line(&summary);
         match self.unwritten {
             Some(e) => {
-                crate::stderr::say(format!("cannot write to standard output: {e}"));
+                crate::output::stderr::say(format!("cannot write to standard output: {e}"));
                 self.worst.max(Exit::Usage)
             }
             None => self.worst,

@@ -704,55 +704,61 @@ impl Checker {
     }
 }
 
-/// The index of the next `"` or `\` from `i` (or the length), eight bytes at a time: strings
-/// are short, and a library search costs more than it saves on a dozen bytes.
-pub fn quote_or_backslash(body: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that equals `byte` (exact for the lowest such byte).
+fn bytes_equal(x: u64, byte: u8) -> u64 {
+    let y = x ^ (ONES * u64::from(byte));
+    y.wrapping_sub(ONES) & !y & HIGHS
+}
+
+/// The index of the first byte from `i` that `stop` picks, eight bytes at a time: `flags`
+/// marks such bytes in a word (its lowest mark must be exact), `stop` tells them one by one.
+fn first_stop(
+    body: &[u8],
+    mut i: usize,
+    flags: impl Fn(u64) -> u64,
+    stop: impl Fn(u8) -> bool,
+) -> usize {
     while let Some(chunk) = body.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let found =
-            has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\')));
+        let found = flags(u64::from_le_bytes(word));
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while i < body.len() && !matches!(body[i], b'"' | b'\\') {
+    while i < body.len() && !stop(body[i]) {
         i += 1;
     }
     i
 }
 
+/// The index of the next `"` or `\` from `i` (or the length): strings are short, and a
+/// library search costs more than it saves on a dozen bytes.
+pub fn quote_or_backslash(body: &[u8], i: usize) -> usize {
+    first_stop(
+        body,
+        i,
+        |x| bytes_equal(x, b'"') | bytes_equal(x, b'\\'),
+        |b| matches!(b, b'"' | b'\\'),
+    )
+}
+
 /// The index of the next byte from `i` that a string scan must look at (`"`, `\`, or a
-/// control character), eight bytes at a time: strings are most of an answer's bytes.
-fn plain_run(body: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    while let Some(chunk) = body.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let quote = has_zero(x ^ (ONES * u64::from(b'"')));
-        let backslash = has_zero(x ^ (ONES * u64::from(b'\\')));
-        // Bytes below 0x20: subtracting 0x20 borrows into the high bit (for ASCII bytes;
-        // bytes >= 0x80 are told apart by `!x`).
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        let found = quote | backslash | control;
-        if found != 0 {
-            // The lowest flagged byte is a true find (the tricks only err above one).
-            return i + (found.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < body.len() && !matches!(body[i], b'"' | b'\\' | 0x00..=0x1f) {
-        i += 1;
-    }
-    i
+/// control character): strings are most of an answer's bytes.
+fn plain_run(body: &[u8], i: usize) -> usize {
+    // Bytes below 0x20: subtracting 0x20 borrows into the high bit (for ASCII bytes; bytes
+    // >= 0x80 are told apart by `!x`).
+    let control = |x: u64| x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    first_stop(
+        body,
+        i,
+        |x| bytes_equal(x, b'"') | bytes_equal(x, b'\\') | control(x),
+        |b| matches!(b, b'"' | b'\\' | 0x00..=0x1f),
+    )
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub struct Secret(String);
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
         let value = value.into();
-        crate::stderr::hide(&value);
+        crate::output::stderr::hide(&value);
         Secret(value)
     }
     pub fn expose(&self) -> &str {
@@ -100,7 +100,7 @@ pub const MAX_SECRET: usize = 64 << 10;
 /// A secret file: a regular file (a FIFO would block forever, a device never end), read up to
 /// one byte past the limit.
 fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
-    let text = crate::files::read_text(path, MAX_SECRET as u64).map_err(|e| {
+    let text = crate::config::files::read_text(path, MAX_SECRET as u64).map_err(|e| {
         let fix = match e.kind() {
             std::io::ErrorKind::Other => "keep the secret alone in a regular file, or use a _command to read it from a program",
             _ => "fix the path or the file's permissions",
@@ -111,7 +111,7 @@ fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
         ))
     })?;
     if let Some(message) = crate::error::loose_mode(path, 0o600) {
-        crate::stderr::warn(message);
+        crate::output::stderr::warn(message);
     }
     Ok(text)
 }
@@ -141,7 +141,9 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
             let mut chunk = [0u8; 4096];
             while let Ok(n @ 1..) = err.read(&mut chunk) {
                 let text = String::from_utf8_lossy(&chunk[..n]);
-                crate::stderr::raw(crate::stderr::escape_for_terminal(&text).as_bytes());
+                crate::output::stderr::raw(
+                    crate::output::stderr::escape_for_terminal(&text).as_bytes(),
+                );
             }
             drop(passed_on);
         });

@@ -13,7 +13,7 @@ use jaq_core::native::{run, v, Fun};
 use jaq_core::{data, Compiler, Ctx, Vars};
 use jaq_json::Val;
 
-use crate::body::View;
+use crate::client::body::View;
 use crate::error::{Error, Exit, Result};
 
 /// How deep an answer may nest for the filter: jaq reads and walks values recursively, and a
@@ -51,7 +51,8 @@ impl Filter {
     /// Runs the filter on the JSON `input`: every output up to the end, a `halt`, or the
     /// first error.
     pub fn run(&self, input: &View) -> Result<Outputs> {
-        let input = crate::jq_input::read(input.reader(), MAX_DEPTH).map_err(Error::transport)?;
+        let input =
+            crate::output::jq_input::read(input.reader(), MAX_DEPTH).map_err(Error::transport)?;
         let filter = compiled(&self.code)?;
         let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
         let mut outputs = Outputs::default();
@@ -95,7 +96,7 @@ impl Filter {
             for value in &outputs.values {
                 match value {
                     Val::TStr(bytes) if terminal => out.write_all(
-                        crate::stderr::escape_for_terminal(&String::from_utf8_lossy(bytes))
+                        crate::output::stderr::escape_for_terminal(&String::from_utf8_lossy(bytes))
                             .as_bytes(),
                     )?,
                     Val::TStr(bytes) => out.write_all(bytes)?,
@@ -168,7 +169,7 @@ fn compiled(code: &str) -> Result<jaq_core::Filter<Data>> {
 /// stderr (jaq's own writes through a logger cpcall does not have, and could panic).
 fn stderr_empty() -> Fun<Data> {
     run(("stderr_empty", v(0), |cv| {
-        crate::stderr::say(format!("jq: {}", quote(&cv.1, QUOTE_LIMIT * 8)));
+        crate::output::stderr::say(format!("jq: {}", quote(&cv.1, QUOTE_LIMIT * 8)));
         Box::new(core::iter::empty())
     }))
 }
@@ -232,7 +233,7 @@ fn syntax_error(code: &str, error: Option<jaq_core::load::Error<&str>>) -> Error
         None => "the end of the filter".to_string(),
         Some(_) => {
             let token: String = found.chars().take(20).collect();
-            format!("`{}`", crate::stderr::escape(&token))
+            format!("`{}`", crate::output::stderr::escape(&token))
         }
     };
     Error::new(
@@ -290,7 +291,7 @@ mod tests {
 
     fn filter(code: &str, input: &str) -> Result<String> {
         let mut out = Vec::new();
-        let body = crate::body::Body::from_vec(input.as_bytes().to_vec());
+        let body = crate::client::body::Body::from_vec(input.as_bytes().to_vec());
         Filter::compile(code)?.print(&View::whole(&body), false, false, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }

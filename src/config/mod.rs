@@ -3,13 +3,17 @@
 //! Only the file's shape lives here; turning a profile plus flags and environment into the
 //! settings of one call is `profile`'s job.
 
+pub mod files;
+pub mod profile;
+pub mod secret;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::config::secret::{Secret, Source};
 use crate::error::{Error, Result};
-use crate::secret::{Secret, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -256,7 +260,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
             None => return Ok(None),
         },
     };
-    let text = match crate::files::read_text(&path, MAX_CONFIG) {
+    let text = match crate::config::files::read_text(&path, MAX_CONFIG) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
         Err(e) => {

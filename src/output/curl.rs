@@ -2,12 +2,12 @@
 //! what cpcall sends. Secrets are never read for it: they appear as `$CPCALL_…` variables, and
 //! sensitive parameters as `***`.
 
-use crate::api::{Method, Request};
+use crate::client::api::{Method, Request};
+use crate::client::params::masked_form;
+use crate::client::session::{self, Session};
+use crate::client::tls::{self, Verify};
+use crate::config::profile::Target;
 use crate::config::{AuthKind, Service};
-use crate::params::masked_form;
-use crate::profile::Target;
-use crate::session::{self, Session};
-use crate::tls::{self, Verify};
 
 pub fn command(target: &Target, request: &Request, session: Option<&Session>) -> String {
     let request = match session {

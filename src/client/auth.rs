@@ -3,14 +3,14 @@
 
 use base64::Engine;
 
-use crate::api::Request;
+use crate::client::api::Request;
+use crate::client::session::{self, Session};
+use crate::client::totp::TotpKey;
+use crate::client::transport::{AuthHeader, Client, Response};
+use crate::config::profile::Target;
+use crate::config::secret::{Secret, Source};
 use crate::config::{AuthKind, Service};
 use crate::error::{Error, Result};
-use crate::profile::Target;
-use crate::secret::{Secret, Source};
-use crate::session::{self, Session};
-use crate::totp::TotpKey;
-use crate::transport::{AuthHeader, Client, Response};
 
 /// Sends an API request with the target's saved session if it has one, else with a new
 /// session (`auth = "session"`), else with credential headers.
@@ -79,7 +79,7 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
         )));
     }
     if dead.is_some() {
-        crate::stderr::say(format!(
+        crate::output::stderr::say(format!(
             "the session of {} expired; logging in again",
             target.describe()
         ));
@@ -92,10 +92,9 @@ fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Resp
 }
 
 fn profile_flag(target: &Target) -> String {
-    if target.profile == crate::profile::AD_HOC {
-        String::new()
-    } else {
-        format!(" -p {}", target.profile)
+    match target.profile.name() {
+        Some(name) => format!(" -p {name}"),
+        None => String::new(),
     }
 }
 
@@ -353,7 +352,7 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{resolve, Flags};
+    use crate::config::profile::{resolve, Flags};
     use std::path::Path;
 
     fn credentials(profile: &str) -> Result<Credentials> {

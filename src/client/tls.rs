@@ -197,7 +197,7 @@ fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// must not hang the run or fill the memory).
 fn pem_file(path: &Path) -> std::io::Result<Vec<CertificateDer<'static>>> {
     use rustls::pki_types::pem::PemObject;
-    let text = crate::files::read_text(path, 16 << 20)?;
+    let text = crate::config::files::read_text(path, 16 << 20)?;
     CertificateDer::pem_slice_iter(text.as_bytes())
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
@@ -216,7 +216,7 @@ fn platform_certs() -> Vec<CertificateDer<'static>> {
     if let Some(file) = file {
         match pem_file(Path::new(&file)) {
             Ok(found) => certs.extend(found),
-            Err(e) => crate::stderr::warn(format!(
+            Err(e) => crate::output::stderr::warn(format!(
                 "SSL_CERT_FILE {} is not used: {e}",
                 Path::new(&file).display()
             )),
@@ -526,7 +526,7 @@ pub fn peer_certificate(
     host: &str,
     port: u16,
     timeout: std::time::Duration,
-    proxy: Option<&crate::proxy::Proxy>,
+    proxy: Option<&crate::client::proxy::Proxy>,
 ) -> Result<Vec<u8>> {
     handshake(host, port, timeout, proxy, &Verify::Insecure).map(|(der, _)| der)
 }
@@ -537,11 +537,12 @@ pub fn handshake(
     host: &str,
     port: u16,
     timeout: std::time::Duration,
-    proxy: Option<&crate::proxy::Proxy>,
+    proxy: Option<&crate::client::proxy::Proxy>,
     verify: &Verify,
 ) -> Result<(Vec<u8>, Store)> {
     let fail = |e: &dyn fmt::Display| Error::transport(format!("cannot reach {host}:{port}: {e}"));
-    let mut tcp = crate::proxy::connect(host, port, timeout, proxy).map_err(|e| fail(&e))?;
+    let mut tcp =
+        crate::client::proxy::connect(host, port, timeout, proxy).map_err(|e| fail(&e))?;
     let seen = SeenCert::default();
     let config = client_config(verify, seen.clone())?;
     let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e))?;

@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc;
 
-use crate::json::{Checked, Checker};
+use crate::client::json::{Checked, Checker};
 use crate::output::Direct;
 
 /// Answers up to this size stay in memory.
@@ -337,7 +337,7 @@ impl Spool {
                 self.body.file = Some(file);
             }
             Err(e) => {
-                crate::stderr::warn(format!(
+                crate::output::stderr::warn(format!(
                     "cannot make a temporary file in {} ({e}): keeping the whole answer in memory; set TMPDIR to a writable folder",
                     std::env::temp_dir().display()
                 ));

@@ -9,7 +9,8 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::json::{Checked, Payload};
+use crate::client::json::{Checked, Payload};
+use crate::error::{Error, Exit};
 
 /// Which envelope the answer comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,30 @@ pub enum Verdict {
     Refused(String),
     /// Not an API answer (HTML, 5xx, garbage): exit 4, nothing printed.
     Broken(String),
+}
+
+/// The one place a verdict becomes an exit code and, for answers that are not the API's
+/// word, an error.
+impl Verdict {
+    pub fn exit(&self) -> Exit {
+        match self {
+            Verdict::Success { .. } => Exit::Success,
+            Verdict::Failed { .. } => Exit::ApiFailure,
+            Verdict::Refused(_) => Exit::Auth,
+            Verdict::Broken(_) => Exit::Transport,
+        }
+    }
+
+    /// A refusal or a broken answer as an error (exit 3 or 4), with `then` after its message
+    /// ("; nothing saved"); `None` for the API's own answer, success or failure.
+    pub fn error(&self, then: &str) -> Option<Error> {
+        match self {
+            Verdict::Refused(m) | Verdict::Broken(m) => {
+                Some(Error::new(self.exit(), format!("{m}{then}")))
+            }
+            Verdict::Success { .. } | Verdict::Failed { .. } => None,
+        }
+    }
 }
 
 /// The fields that decide a verdict, at any level of nesting; everything else is skipped.
@@ -131,10 +156,10 @@ fn texts(v: Option<&Value>) -> Vec<String> {
 
 /// Judges a whole answer held in memory.
 pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
-    judge_checked(kind, status, &crate::json::check(body))
+    judge_checked(kind, status, &crate::client::json::check(body))
 }
 
-/// Judges an answer from what one pass over its bytes found ([`crate::json::Checker`]): the
+/// Judges an answer from what one pass over its bytes found ([`crate::client::json::Checker`]): the
 /// verdict members come from its skeleton, so the answer itself need not be held.
 pub fn judge_checked(kind: Kind, status: u16, checked: &Checked) -> Verdict {
     let parsed: Option<Fields> = (checked.is_json() && !checked.skeleton_overflow)
@@ -343,10 +368,10 @@ fn not_json(checked: &Checked) -> String {
         return "the server's answer is not text (not UTF-8): check the port and tls settings"
             .into();
     }
-    if checked.depth >= crate::json::MAX_DEPTH {
+    if checked.depth >= crate::client::json::MAX_DEPTH {
         return format!(
             "the server's JSON nests deeper than {} levels: not an API answer",
-            crate::json::MAX_DEPTH
+            crate::client::json::MAX_DEPTH
         );
     }
     if !checked.is_json() {
@@ -390,7 +415,7 @@ pub fn payload_of(kind: Kind) -> Payload {
 /// The payload of a whole answer (`--data`); `None` when absent. Borrowed from the body as
 /// sent, so numbers and order stay as they are.
 pub fn payload(kind: Kind, body: &[u8]) -> Option<&[u8]> {
-    let range = crate::json::check(body).payload(payload_of(kind))?;
+    let range = crate::client::json::check(body).payload(payload_of(kind))?;
     body.get(range.start as usize..range.end as usize)
 }
 

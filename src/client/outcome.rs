@@ -4,16 +4,16 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::api::{Call, Method};
-use crate::auth;
-use crate::body::{Body, View};
+use crate::client::api::{Call, Method};
+use crate::client::auth;
+use crate::client::body::{Body, View};
+use crate::client::json::Checked;
+use crate::client::paginate;
+use crate::client::response::{self, Kind, Verdict};
+use crate::client::transport::{Client, Response};
+use crate::config::profile::Target;
 use crate::error::{Error, Exit, Result};
-use crate::filter::Filter;
-use crate::json::Checked;
-use crate::paginate;
-use crate::profile::Target;
-use crate::response::{self, Kind, Verdict};
-use crate::transport::{Client, Response};
+use crate::output::filter::Filter;
 
 /// How calls are made: POST or GET, and `--paginate` with its page size.
 #[derive(Debug, Clone, Copy)]
@@ -50,12 +50,7 @@ impl Answer {
     }
 
     pub fn exit(&self) -> Exit {
-        match self.verdict {
-            Verdict::Success { .. } => Exit::Success,
-            Verdict::Failed { .. } => Exit::ApiFailure,
-            Verdict::Refused(_) => Exit::Auth,
-            Verdict::Broken(_) => Exit::Transport,
-        }
+        self.verdict.exit()
     }
 }
 
@@ -397,7 +392,7 @@ mod tests {
                 path: "c.toml".into(),
                 file,
             };
-            crate::profile::resolve(&Default::default(), Some(&loaded), &|_| None).unwrap()
+            crate::config::profile::resolve(&Default::default(), Some(&loaded), &|_| None).unwrap()
         };
         let refused = || Verdict::Refused("Access denied".into());
         let cases = [
