@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use crate::cli::{Cli, Command, ConfigAction, Global};
-use crate::client::api::{Call, Method, Request};
+use crate::client::api::{Call, Method};
 use crate::client::auth::{self, LoginSecrets};
 use crate::client::outcome;
 use crate::client::response::Verdict;
@@ -11,11 +11,12 @@ use crate::client::session;
 use crate::client::tls::Verify;
 use crate::client::transport::Client;
 use crate::commands::configure;
-use crate::commands::invoke::{call, command_params, curl_of, max_body, options, print_bytes, Ctx};
+use crate::commands::invoke::{call, command_params, max_body, options, print_bytes, Ctx};
 use crate::commands::{batch, fanout};
 use crate::config;
 use crate::config::profile::{self, Target};
 use crate::error::{Error, Exit, Result};
+use crate::output::curl::of_call as curl_of;
 use crate::output::filter::Filter;
 use crate::output::stderr;
 use crate::output::{self, Style};
@@ -104,7 +105,14 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 print_bytes(curl_of(&target, &call, &options)?.as_bytes())?;
                 return Ok(Exit::Success);
             }
-            let client = Client::new(&target, g.verbose, max_body(g))?;
+            // The library's client: the command line adds only how the answer is shown.
+            let client = crate::client::Client::new(
+                target,
+                crate::client::Options {
+                    verbose: g.verbose,
+                    max_body: max_body(g),
+                },
+            )?;
             if ctx.jq.is_none() && options.paginate.is_none() {
                 let payload = g
                     .data
@@ -113,7 +121,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                     client.print_as_it_arrives(direct);
                 }
             }
-            let mut answer = outcome::fetch(&client, &target, &call, &options)?;
+            let mut answer = client.call_with(&call, &options)?;
             crate::commands::invoke::unknown_function_hint(&call, &mut answer);
             report(&answer, ctx)
         }
@@ -302,38 +310,19 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
     }
     let client = Client::new(target, g.verbose, max_body(g))?;
     for (path, dead) in leftovers {
-        let _ = end_session(&client, &dead);
+        let _ = session::end(&client, &dead);
         session::discard(&path);
     }
     let Some(saved) = saved else {
         return Ok(Exit::Success);
     };
     // The local copy goes even when the server cannot be reached: it would only expire there.
-    if let Err(e) = end_session(&client, &saved) {
+    if let Err(e) = session::end(&client, &saved) {
         stderr::warn(format!("could not end the session on the server: {e}"));
     }
     session::remove(target, &saved.user)?;
     stderr::say(format!("logged out of {}:{}", target.host, target.port));
     Ok(Exit::Success)
-}
-
-/// `/logout/` with the session's cookie. A session the server no longer knows (401, its login
-/// page) is as good as ended; a server error is not.
-fn end_session(client: &Client, session: &session::Session) -> Result<()> {
-    let request = Request {
-        method: Method::Get,
-        path: "/logout/".into(),
-        query: Vec::new(),
-        form: Vec::new(),
-        streamed: false,
-    };
-    let response = client.send(&request, &session.headers())?;
-    match response.status {
-        200..=399 | 401 => Ok(()),
-        status => Err(Error::transport(format!(
-            "the server answered /logout/ with HTTP {status}"
-        ))),
-    }
 }
 
 /// The target of this run, and the config file it came from.

@@ -55,6 +55,8 @@ pub struct Global {
     /// Run against every profile of the config file
     #[arg(long, global = true, conflicts_with = "group")]
     pub all: bool,
+    // `[groups]` is the config file's table, not a link.
+    #[allow(rustdoc::broken_intra_doc_links)]
     /// Run against the profiles of a [groups] entry of the config file
     #[arg(long, global = true, value_name = "NAME")]
     pub group: Option<String>,

@@ -52,7 +52,7 @@ pub struct Checked {
     /// The verdict members of the answer, in their nesting and order, all else left out: a
     /// small JSON text the judge parses instead of the answer.
     pub skeleton: Vec<u8>,
-    /// The verdict members were over [`SKELETON_LIMIT`].
+    /// The verdict members were over 1 MiB (`SKELETON_LIMIT`).
     pub skeleton_overflow: bool,
     /// The first bytes of the answer, for messages about what it is instead of JSON.
     pub head: Vec<u8>,

@@ -16,3 +16,132 @@ pub mod session;
 pub mod tls;
 pub mod totp;
 pub mod transport;
+
+use std::path::PathBuf;
+
+pub use crate::client::api::{Call, Method};
+pub use crate::client::auth::LoginSecrets;
+pub use crate::client::outcome::{Answer, Options as CallOptions};
+pub use crate::client::response::{Kind, Verdict};
+pub use crate::config::profile::{Flags, Origin, Target};
+pub use crate::error::{Error, Exit, Result};
+
+/// How a [`Client`] reads answers and whether it shows its traffic.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The request and response on stderr, secrets masked (`-v`).
+    pub verbose: bool,
+    /// The largest answer read (`--max-size`).
+    pub max_body: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            verbose: false,
+            max_body: transport::DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// One server as a profile describes it, ready for calls: tokens, access hashes, 2FA codes,
+/// sessions (logged in when needed, once), TLS with pinning and proxies, all as the command
+/// line does them. Connections are kept alive between calls.
+///
+/// ```no_run
+/// use cpcall::client::{Call, Client, Options};
+///
+/// // The profile "prod" of the config file (~/.config/cpcall/config.toml, or CPCALL_CONFIG).
+/// let client = Client::new(Client::profile(Some("prod"))?, Options::default())?;
+/// let answer = client.call(&Call::Whm {
+///     function: "listaccts".into(),
+///     params: vec![("searchtype".into(), "user".into())],
+/// })?;
+/// println!("exit {:?}: {}", answer.exit(), answer.payload()?);
+/// # Ok::<(), cpcall::client::Error>(())
+/// ```
+pub struct Client {
+    target: Target,
+    transport: transport::Client,
+}
+
+impl Client {
+    /// The target of a profile of the config file (the default profile for `None`), with the
+    /// `CPCALL_*` variables applied as the command line applies them.
+    pub fn profile(name: Option<&str>) -> Result<Target> {
+        let loaded = crate::config::load(None)?;
+        let flags = Flags {
+            profile: name.map(str::to_string),
+            ..Flags::default()
+        };
+        crate::config::profile::resolve(&flags, loaded.as_ref(), &|k| std::env::var(k).ok())
+    }
+
+    pub fn new(target: Target, options: Options) -> Result<Client> {
+        let transport = transport::Client::new(&target, options.verbose, options.max_body)?;
+        Ok(Client { target, transport })
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Sends one call and judges its answer. An API's "no" is an [`Answer`] whose verdict
+    /// is [`Verdict::Failed`]; a refusal or a broken answer is one too, with exit 3 or 4.
+    pub fn call(&self, call: &Call) -> Result<Answer> {
+        self.fetch(call, None)
+    }
+
+    /// Every page of a long listing (WHM `api.chunk`, UAPI `api.paginate`), merged into one
+    /// answer; a count that does not add up is an error, never a partial listing.
+    pub fn call_all_pages(&self, call: &Call, page_size: usize) -> Result<Answer> {
+        self.fetch(call, Some(page_size))
+    }
+
+    fn fetch(&self, call: &Call, paginate: Option<usize>) -> Result<Answer> {
+        let options = CallOptions {
+            method: Method::Post,
+            paginate,
+        };
+        self.call_with(call, &options)
+    }
+
+    /// Logs in with a password (and a 2FA code) and saves the session where `cpcall login`
+    /// saves it; the path of the session file.
+    pub fn login(&self, secrets: &LoginSecrets) -> Result<PathBuf> {
+        auth::login(&self.transport, &self.target, secrets).map(|(_, path)| path)
+    }
+
+    /// Ends the saved session on the server and removes it here; `false` when there was none.
+    pub fn logout(&self) -> Result<bool> {
+        let Some(user) = self.target.user.as_deref() else {
+            return Ok(false);
+        };
+        let Some(saved) = session::load(&self.target, user)? else {
+            return Ok(false);
+        };
+        let ended = session::end(&self.transport, &saved);
+        session::remove(&self.target, &saved.user)?;
+        ended.map(|()| true)
+    }
+
+    /// The equivalent curl command, secrets as `$CPCALL_…` variables.
+    pub fn curl(&self, call: &Call) -> Result<String> {
+        let options = outcome::Options {
+            method: Method::Post,
+            paginate: None,
+        };
+        crate::output::curl::of_call(&self.target, call, &options)
+    }
+
+    /// A call sent as GET or POST, paged or not (`--get`, `--paginate`).
+    pub fn call_with(&self, call: &Call, options: &CallOptions) -> Result<Answer> {
+        outcome::fetch(&self.transport, &self.target, call, options)
+    }
+
+    /// Single calls of the command line: the answer goes to stdout as it arrives, when stdout
+    /// is a regular file ([`crate::output::Direct`]).
+    pub fn print_as_it_arrives(&self, direct: crate::output::Direct) {
+        self.transport.print_as_it_arrives(direct);
+    }
+}

@@ -35,6 +35,26 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The whole answer as JSON (not kept when it went to stdout as it arrived).
+    pub fn json(&self) -> Result<serde_json::Value> {
+        self.parse(self.shown(false))
+    }
+
+    /// The payload (`data`, `result.data`, `cpanelresult.data`…) as JSON; `null` when absent.
+    pub fn payload(&self) -> Result<serde_json::Value> {
+        self.parse(self.shown(true))
+    }
+
+    fn parse(&self, view: View) -> Result<serde_json::Value> {
+        if self.body.printed() {
+            return Err(Error::usage(
+                "the answer went to standard output as it arrived",
+            ));
+        }
+        serde_json::from_reader(std::io::BufReader::new(view.reader()))
+            .map_err(|e| Error::transport(format!("the answer is not JSON: {e}")))
+    }
+
     /// What to print: the whole body, or with `--data` only the payload (`null` when absent).
     pub fn shown(&self, data: bool) -> View<'_> {
         match data {

@@ -446,6 +446,25 @@ pub fn is_gone(response: &Response) -> bool {
         || (response.status != 403 && html.trim_start().starts_with('<') && html.contains("login"))
 }
 
+/// `/logout/` with the session's cookie. A session the server no longer knows (401, its login
+/// page) is as good as ended; a server error is not.
+pub fn end(client: &Client, session: &Session) -> Result<()> {
+    let request = Request {
+        method: Method::Get,
+        path: "/logout/".into(),
+        query: Vec::new(),
+        form: Vec::new(),
+        streamed: false,
+    };
+    let response = client.send(&request, &session.headers())?;
+    match response.status {
+        200..=399 | 401 => Ok(()),
+        status => Err(Error::transport(format!(
+            "the server answered /logout/ with HTTP {status}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,9 +153,7 @@ fn curl(
             job.line,
             profile_suffix(targets, job.target, tag_profiles)
         ));
-        text.push_str(&crate::commands::invoke::curl_of(
-            target, &job.call, options,
-        )?);
+        text.push_str(&crate::output::curl::of_call(target, &job.call, options)?);
     }
     crate::commands::invoke::print_bytes(text.as_bytes())?;
     Ok(worst)

@@ -7,7 +7,6 @@ use std::io::Write;
 use crate::cli::{Command, Global};
 use crate::client::api::{Call, Method};
 use crate::client::outcome;
-use crate::client::session;
 use crate::config::profile::Target;
 use crate::config::Service;
 use crate::error::{Error, Result};
@@ -17,35 +16,6 @@ use crate::output::filter::Filter;
 pub struct Ctx<'a> {
     pub g: &'a Global,
     pub jq: Option<&'a Filter>,
-}
-
-/// The curl command of a call on `target` (with the saved session it would use), and a
-/// comment when `--paginate` would make more requests than this one.
-pub fn curl_of(target: &Target, call: &Call, options: &outcome::Options) -> Result<String> {
-    let saved = match target.user.as_deref() {
-        Some(user) => session::load(target, user)?,
-        None => None,
-    };
-    let mut text = String::new();
-    if let Some(size) = options.paginate {
-        text.push_str(&format!(
-            "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
-        ));
-        let first = call.with_params(crate::client::paginate::page_params(call.kind(), 1, size)?);
-        text.push_str(&crate::output::curl::command(
-            target,
-            &first.request(options.method)?,
-            saved.as_ref(),
-        ));
-    } else {
-        text.push_str(&crate::output::curl::command(
-            target,
-            &call.request(options.method)?,
-            saved.as_ref(),
-        ));
-    }
-    text.push('\n');
-    Ok(text)
 }
 
 /// The catalogue's entry for a call, and its name in messages; `None` for API 2 and for what

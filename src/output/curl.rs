@@ -174,6 +174,39 @@ fn double(s: &str) -> String {
     out
 }
 
+/// The curl command of a call on `target` (with the saved session it would use), and a
+/// comment when `--paginate` would make more requests than this one.
+pub fn of_call(
+    target: &crate::config::profile::Target,
+    call: &crate::client::api::Call,
+    options: &crate::client::outcome::Options,
+) -> crate::error::Result<String> {
+    let saved = match target.user.as_deref() {
+        Some(user) => crate::client::session::load(target, user)?,
+        None => None,
+    };
+    let mut text = String::new();
+    if let Some(size) = options.paginate {
+        text.push_str(&format!(
+            "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
+        ));
+        let first = call.with_params(crate::client::paginate::page_params(call.kind(), 1, size)?);
+        text.push_str(&command(
+            target,
+            &first.request(options.method)?,
+            saved.as_ref(),
+        ));
+    } else {
+        text.push_str(&command(
+            target,
+            &call.request(options.method)?,
+            saved.as_ref(),
+        ));
+    }
+    text.push('\n');
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! Issue 2: WHM API 1 and UAPI calls with every credential kind, profiles, TLS modes, output
+//! The core: WHM API 1 and UAPI calls with every credential kind, profiles, TLS modes, output
 //! and exit codes.
 
 use crate::common::Fixture;

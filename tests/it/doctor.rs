@@ -1,4 +1,4 @@
-//! Issue 7: `cpcall doctor` says what is wrong and how to fix it, one check per line.
+//! `cpcall doctor` says what is wrong and how to fix it, one check per line.
 
 use crate::common::{Fixture, Out};
 use crate::emulator::accounts::{self, CPTEST};

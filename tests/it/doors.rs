@@ -1,4 +1,4 @@
-//! Issue 3, the other doors: UAPI and API 2 through WHM for a cPanel user, and API 2 direct.
+//! The other doors: UAPI and API 2 through WHM for a cPanel user, and API 2 direct.
 
 use crate::common::Fixture;
 use crate::emulator::accounts::RESELLER;

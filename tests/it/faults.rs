@@ -1,4 +1,4 @@
-//! Issue 4, faults: every way a server or network can misbehave ends in one clear line, the
+//! Faults: every way a server or network can misbehave ends in one clear line, the
 //! documented exit code, nothing on stdout, no panic, and no second request.
 
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! Issue 6: many servers at once, many calls per run.
+//! Many servers at once, many calls per run.
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,4 @@
-//! Issue 4: bad input gets one line and exit 2; `--curl`; warnings about files open to others.
+//! Hygiene: bad input gets one line and exit 2; `--curl`; warnings about files open to others; the layers.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;

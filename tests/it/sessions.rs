@@ -1,4 +1,4 @@
-//! Issue 3, sessions: login/logout with and without 2FA, on cPanel, WHM and Webmail; the saved
+//! Sessions: login/logout with and without 2FA, on cPanel, WHM and Webmail; the saved
 //! session file; automatic re-login for `auth = "session"` profiles, exactly once.
 
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Issue 5: at home in the shell: --data, --jq, colour, completions, config commands.
+//! At home in the shell: --data, --jq, colour, completions, config commands.
 
 use crate::common::Fixture;
 use crate::emulator::Service;

@@ -1,0 +1,60 @@
+//! `cargo run --example library`: cpcall as a library. Lists the accounts of a WHM server
+//! through `cpcall::client::Client` alone — no command line involved. The server here is the
+//! test emulator, started in this process; against a real one, take the target from a profile
+//! with `Client::profile(Some("prod"))`.
+
+#[path = "../tests/emulator/mod.rs"]
+mod emulator;
+
+use cpcall::client::{Call, Client, Options, Verdict};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let server = emulator::Emulator::start();
+    let ca =
+        std::env::temp_dir().join(format!("cpcall-library-example-{}.pem", std::process::id()));
+    std::fs::write(&ca, &server.ca_pem)?;
+
+    // A profile as the config file would hold it; the token is the emulator's root token.
+    let text = format!(
+        "[profiles.demo]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\ntoken = \"{}\"\n",
+        server.port(emulator::Service::Whm, true),
+        ca.display(),
+        emulator::accounts::ROOT.whm_token.unwrap_or_default(),
+    );
+    let path = std::path::Path::new("demo.toml");
+    let loaded = cpcall::config::Loaded {
+        path: path.into(),
+        file: cpcall::config::parse(&text, path)?,
+    };
+    let target = cpcall::config::profile::resolve(
+        &cpcall::client::Flags::default(),
+        Some(&loaded),
+        &|_| None,
+    )?;
+
+    let client = Client::new(target, Options::default())?;
+    let answer = client.call(&Call::Whm {
+        function: "listaccts".into(),
+        params: Vec::new(),
+    })?;
+    match &answer.verdict {
+        Verdict::Success { .. } => {
+            for account in answer.payload()?["acct"].as_array().into_iter().flatten() {
+                let field = |name: &str| account[name].as_str().unwrap_or_default().to_string();
+                println!("{}\t{}", field("user"), field("domain"));
+            }
+        }
+        other => eprintln!("listaccts did not work: {other:?}"),
+    }
+    println!(
+        "{}",
+        client
+            .curl(&Call::Whm {
+                function: "version".into(),
+                params: Vec::new()
+            })?
+            .trim()
+    );
+    std::fs::remove_file(&ca)?;
+    std::process::exit(answer.exit().code().into());
+}
