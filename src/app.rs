@@ -441,7 +441,7 @@ fn load_config(g: &Global) -> Result<Option<config::Loaded>> {
     }
     let loaded = config::load(g.config.as_deref())?;
     if let Some(loaded) = loaded.as_ref().filter(|l| l.holds_secrets()) {
-        if let Some(message) = crate::error::loose_mode(&loaded.path, 0o600) {
+        if let Some(message) = crate::config::files::loose_mode(&loaded.path, 0o600) {
             stderr::warn(message);
         }
     }

@@ -62,24 +62,3 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
-
-/// The `chmod` to suggest when a file or directory holding secrets is open to group or others.
-pub fn loose_mode(path: &std::path::Path, private_mode: u32) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o077 != 0).then(|| {
-            format!(
-                "{} holds secrets and is open to others (mode {mode:03o}): run chmod {private_mode:o} {}",
-                path.display(),
-                path.display()
-            )
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (path, private_mode);
-        None
-    }
-}

@@ -209,6 +209,20 @@ pub fn ensure_session(client: &Client, target: &Target) -> Result<()> {
     live_session(client, target, None).map(|_| ())
 }
 
+/// The header that carries a two-factor code with a password.
+pub const OTP_HEADER: &str = "X-CPANEL-OTP";
+
+/// The `Authorization` value of a token or an access hash around `secret`: the real secret for
+/// a request, a `$CPCALL_…` placeholder for `--curl`. The header forms, defined once:
+/// `WHM USER:HASH`; `whm USER:TOKEN` on WHM, `cpanel USER:TOKEN` on cPanel and Webmail.
+pub fn authorization(kind: AuthKind, service: Service, user: &str, secret: &str) -> String {
+    match (kind, service) {
+        (AuthKind::Accesshash, _) => format!("WHM {user}:{secret}"),
+        (_, Service::Whm) => format!("whm {user}:{secret}"),
+        _ => format!("cpanel {user}:{secret}"),
+    }
+}
+
 #[derive(Debug)]
 pub enum Credentials {
     /// `Authorization: WHM USER:HASH` (WHM only; the hash with its line breaks removed).
@@ -315,23 +329,24 @@ impl Credentials {
     /// The headers that authenticate one request to `service`'s port.
     pub fn headers(&self, service: Service) -> Vec<AuthHeader> {
         match self {
-            Credentials::AccessHash { user, hash } => {
-                vec![(
-                    "Authorization",
-                    Secret::new(format!("WHM {user}:{}", hash.expose())),
-                )]
-            }
-            Credentials::Token { user, token } => {
-                let scheme = if service == Service::Whm {
-                    "whm"
-                } else {
-                    "cpanel"
-                };
-                vec![(
-                    "Authorization",
-                    Secret::new(format!("{scheme} {user}:{}", token.expose())),
-                )]
-            }
+            Credentials::AccessHash { user, hash } => vec![(
+                "Authorization",
+                Secret::new(authorization(
+                    AuthKind::Accesshash,
+                    service,
+                    user,
+                    hash.expose(),
+                )),
+            )],
+            Credentials::Token { user, token } => vec![(
+                "Authorization",
+                Secret::new(authorization(
+                    AuthKind::Token,
+                    service,
+                    user,
+                    token.expose(),
+                )),
+            )],
             Credentials::Password {
                 user,
                 password,
@@ -341,7 +356,7 @@ impl Credentials {
                 let basic = base64::engine::general_purpose::STANDARD.encode(pair);
                 let mut headers = vec![("Authorization", Secret::new(format!("Basic {basic}")))];
                 if let Some(key) = totp {
-                    headers.push(("X-CPANEL-OTP", key.now()));
+                    headers.push((OTP_HEADER, key.now()));
                 }
                 headers
             }

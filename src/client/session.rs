@@ -116,8 +116,8 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
         Ok(t) => {
             let dir = path.parent().unwrap_or(&path);
             for message in [
-                crate::error::loose_mode(dir, 0o700),
-                crate::error::loose_mode(&path, 0o600),
+                crate::config::files::loose_mode(dir, 0o700),
+                crate::config::files::loose_mode(&path, 0o600),
             ]
             .into_iter()
             .flatten()

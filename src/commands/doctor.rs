@@ -11,10 +11,10 @@ use crate::client::auth;
 use crate::client::response::{Kind, Verdict};
 use crate::client::tls::{self, Verify};
 use crate::client::transport::{Client, Response};
+use crate::config::files::loose_mode;
 use crate::config::profile::{self, Flags, Target};
 use crate::config::secret::Source;
 use crate::config::{AuthKind, Loaded, Service};
-use crate::error::loose_mode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -110,7 +110,7 @@ fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
             path.display()
         ))
     })?;
-    if let Some(message) = crate::error::loose_mode(path, 0o600) {
+    if let Some(message) = crate::config::files::loose_mode(path, 0o600) {
         crate::output::stderr::warn(message);
     }
     Ok(text)

@@ -3,11 +3,12 @@
 //! sensitive parameters as `***`.
 
 use crate::client::api::{Method, Request};
+use crate::client::auth::{authorization, OTP_HEADER};
 use crate::client::params::masked_form;
 use crate::client::session::{self, Session};
 use crate::client::tls::{self, Verify};
 use crate::config::profile::Target;
-use crate::config::{AuthKind, Service};
+use crate::config::AuthKind;
 
 pub fn command(target: &Target, request: &Request, session: Option<&Session>) -> String {
     let request = match session {
@@ -26,28 +27,24 @@ pub fn command(target: &Target, request: &Request, session: Option<&Session>) ->
             "-H {}",
             double(&format!("Cookie: {}=$CPCALL_SESSION_COOKIE", s.cookie_name))
         )),
-        (None, AuthKind::Token) => {
-            let scheme = if target.service == Service::Whm {
-                "whm"
-            } else {
-                "cpanel"
+        (None, kind @ (AuthKind::Token | AuthKind::Accesshash)) => {
+            let placeholder = match kind {
+                AuthKind::Token => "$CPCALL_TOKEN",
+                _ => "$CPCALL_ACCESSHASH",
             };
-            args.push(format!(
-                "-H {}",
-                double(&format!("Authorization: {scheme} {user}:$CPCALL_TOKEN"))
-            ));
+            let value = authorization(kind, target.service, &user, placeholder);
+            args.push(format!("-H {}", double(&format!("Authorization: {value}"))));
         }
-        (None, AuthKind::Accesshash) => args.push(format!(
-            "-H {}",
-            double(&format!("Authorization: WHM {user}:$CPCALL_ACCESSHASH"))
-        )),
         (None, AuthKind::Password) => {
             args.push(format!(
                 "-u {}",
                 double(&format!("{user}:$CPCALL_PASSWORD"))
             ));
             if target.secrets.totp_secret.is_some() {
-                args.push(format!("-H {}", double("X-CPANEL-OTP: $CPCALL_OTP")));
+                args.push(format!(
+                    "-H {}",
+                    double(&format!("{OTP_HEADER}: $CPCALL_OTP"))
+                ));
             }
         }
         (None, AuthKind::Session) => {
