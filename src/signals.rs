@@ -10,6 +10,10 @@ use rustix::termios::{self, LocalModes, OptionalActions, Termios};
 
 use crate::error::{Error, Result};
 
+/// The length stdout's file had before an answer was written into it as it arrived
+/// (output::Direct): a signal cuts it back, so no half answer stays in the file.
+static STDOUT_CUT: Mutex<Option<u64>> = Mutex::new(None);
+
 /// Temporary files being written right now.
 static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// The terminal's settings before a hidden prompt turned echo off.
@@ -46,6 +50,25 @@ fn clean_up() {
         for path in files.iter() {
             let _ = std::fs::remove_file(path);
         }
+    }
+    if let Ok(Some(len)) = STDOUT_CUT.lock().map(|cut| *cut) {
+        let stdout = rustix::stdio::stdout();
+        let _ = rustix::fs::ftruncate(stdout, len);
+        let _ = rustix::fs::seek(stdout, rustix::fs::SeekFrom::Start(len));
+    }
+}
+
+/// A signal from now on cuts stdout's file back to `len`.
+pub fn cut_stdout_on_signal(len: u64) {
+    if let Ok(mut cut) = STDOUT_CUT.lock() {
+        *cut = Some(len);
+    }
+}
+
+/// The answer on stdout is whole and judged: a signal leaves it.
+pub fn keep_stdout() {
+    if let Ok(mut cut) = STDOUT_CUT.lock() {
+        *cut = None;
     }
 }
 

@@ -329,7 +329,13 @@ impl Spool {
             self.body.memory.extend_from_slice(piece);
             return Ok(());
         }
-        match tempfile::tempfile() {
+        // Unnamed, and mode 600 besides: the answer may list accounts.
+        let made = tempfile::tempfile().and_then(|file| {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            Ok(file)
+        });
+        match made {
             Ok(mut file) => {
                 file.write_all(&self.body.memory).map_err(spool_error)?;
                 file.write_all(piece).map_err(spool_error)?;
@@ -365,8 +371,20 @@ impl std::fmt::Display for SpoolError {
 
 impl std::error::Error for SpoolError {}
 
-fn stdout_error(e: io::Error) -> io::Error {
-    io::Error::other(SpoolError(format!(
+/// Standard output refused the answer (a full disk): exit 2, as for any unwritable stdout.
+#[derive(Debug)]
+pub struct StdoutError(pub String);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StdoutError {}
+
+pub fn stdout_error(e: io::Error) -> io::Error {
+    io::Error::other(StdoutError(format!(
         "cannot write the answer to standard output: {e}"
     )))
 }

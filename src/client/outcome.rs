@@ -107,6 +107,7 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
     // What went to stdout as it arrived stays only with an API's answer (success or failure).
     let (verdict, response) = match fetched {
         Ok((verdict @ (Verdict::Success { .. } | Verdict::Failed { .. }), response)) => {
+            crate::signals::keep_stdout();
             (verdict, response)
         }
         Ok(other) => {

@@ -388,7 +388,9 @@ fn not_json(checked: &Checked) -> String {
         Some(b'{') => "an object of another shape",
         _ => "a number",
     };
-    format!("the server answered with JSON {what}, not an API answer: check the port and service")
+    format!(
+        "the server answered with {what} in JSON, not an API answer: check the port and service"
+    )
 }
 
 fn nonempty(list: Vec<String>, fallback: &str) -> Vec<String> {
@@ -583,8 +585,8 @@ mod tests {
                 b"{\"metadata\":{\"result\":1},\"data\":{\"x\":\"\xff\"}}",
                 "not valid UTF-8 (bad bytes at offset 38)",
             ),
-            (200, b"null", "JSON null, not an API answer"),
-            (200, b"7", "JSON a number"),
+            (200, b"null", "null in JSON, not an API answer"),
+            (200, b"7", "a number in JSON"),
             (
                 200,
                 b"{\"metadata\":{\"result\":1},\"data\":{\"a\":\"\\ud800 x\"}}",

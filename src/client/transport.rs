@@ -7,7 +7,7 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use crate::client::api::{Method, Request};
-use crate::client::body::{Body, SpoolError};
+use crate::client::body::{stdout_error, Body, SpoolError, StdoutError};
 use crate::client::json::Checked;
 use crate::client::params::{encode_form, masked_form, Param};
 use crate::client::tls::{self, SeenCert, TlsConnector};
@@ -220,10 +220,9 @@ impl Client {
         // Sized from Content-Length up front (to the spool's memory part): a doubling buffer
         // would cost up to twice the answer. The header is the server's word, not bytes that
         // arrived, so it never reserves more than that part.
-        let expected = header(&headers, "content-length")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0)
-            .min(self.max_body);
+        let declared =
+            header(&headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
+        let expected = declared.unwrap_or(0).min(self.max_body);
         // Judged while it arrives, kept aside (spooled past a few MB), printed only once whole.
         let mut reader = response
             .body_mut()
@@ -242,6 +241,13 @@ impl Client {
             crate::client::body::receive(&mut reader, expected, direct)
                 .map_err(ureq::Error::from)?
         };
+        // Fewer bytes than the server declared: it closed the connection mid-answer.
+        if declared.is_some_and(|n| checked.len < n) {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the answer ended before its Content-Length",
+            )));
+        }
         let response = Response {
             status,
             headers,
@@ -324,6 +330,9 @@ impl Client {
             )),
             ureq::Error::Protocol(p) => Error::transport(format!("{at} did not answer in HTTP: {p}")),
             ureq::Error::Io(io) => {
+                if let Some(out) = io.get_ref().and_then(|i| i.downcast_ref::<StdoutError>()) {
+                    return Error::usage(out.to_string());
+                }
                 if let Some(spool) = io.get_ref().and_then(|i| i.downcast_ref::<SpoolError>()) {
                     return Error::transport(spool.to_string());
                 }
@@ -405,12 +414,6 @@ impl Client {
         };
         Error::transport(message)
     }
-}
-
-fn stdout_error(e: std::io::Error) -> std::io::Error {
-    std::io::Error::other(SpoolError(format!(
-        "cannot write the answer to standard output: {e}"
-    )))
 }
 
 /// The server reset the connection: it had closed it before the request arrived.

@@ -77,7 +77,8 @@ pub struct Direct {
     payload: Option<Payload>,
     /// Where stdout's file stood before the answer.
     start: u64,
-    append: bool,
+    /// Something was written since the start (or the last undo).
+    wrote: bool,
     layout: Layout,
     last: Option<u8>,
     /// stdout's file itself (a duplicate descriptor): std's stdout would look for line breaks
@@ -87,24 +88,32 @@ pub struct Direct {
 
 impl Direct {
     /// A direct writer when stdout is a regular file; `payload` for `--data`.
+    ///
+    /// Only where cutting back takes nothing but the answer: a file opened for writing at its
+    /// end (`> file`). A file in append mode (`>> log`) may have other writers, whose lines a
+    /// cut would take; a file opened read-write in its middle (`1<> file`) holds text after the
+    /// answer's place. Those, like pipes, get the answer once it is judged.
     pub fn for_stdout(style: Style, color: bool, payload: Option<Payload>) -> Option<Direct> {
         use rustix::fs::{fcntl_getfl, fstat, seek, FileType, OFlags, SeekFrom};
         let fd = rustix::stdio::stdout();
         let stat = fstat(fd).ok()?;
-        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile
+            || fcntl_getfl(fd).ok()?.contains(OFlags::APPEND)
+        {
             return None;
         }
-        let append = fcntl_getfl(fd).ok()?.contains(OFlags::APPEND);
-        let start = match append {
-            true => stat.st_size as u64,
-            false => seek(fd, SeekFrom::Current(0)).ok()?,
-        };
+        let start = seek(fd, SeekFrom::Current(0)).ok()?;
+        if start != stat.st_size as u64 {
+            return None;
+        }
+        // A signal that ends cpcall mid-answer cuts the file back too.
+        crate::signals::cut_stdout_on_signal(start);
         Some(Direct {
             style,
             color,
             payload,
             start,
-            append,
+            wrote: false,
             layout: Layout::new((style == Style::Pretty).then_some(2), color),
             last: None,
             out: io::BufWriter::with_capacity(
@@ -148,6 +157,7 @@ impl Direct {
         if bytes.is_empty() {
             return Ok(());
         }
+        self.wrote = true;
         self.last = bytes.last().copied();
         match self.raw() {
             true => self.out.write_all(bytes),
@@ -157,6 +167,7 @@ impl Direct {
 
     /// The answer is complete: `null` for a payload that never came, the final line break.
     pub fn finish(&mut self, checked: &Checked) -> io::Result<()> {
+        self.wrote = true;
         if let Some(which) = self.payload {
             if checked.payload(which).is_none() {
                 self.emit(b"null")?;
@@ -171,12 +182,14 @@ impl Direct {
     /// Takes back everything written: the file is cut to where it stood. Also before a second
     /// answer (a request sent again after a new login).
     pub fn undo(&mut self) -> io::Result<()> {
+        if !self.wrote {
+            return Ok(());
+        }
         self.out.flush()?;
         let file = self.out.get_ref();
         rustix::fs::ftruncate(file, self.start)?;
-        if !self.append {
-            rustix::fs::seek(file, rustix::fs::SeekFrom::Start(self.start))?;
-        }
+        rustix::fs::seek(file, rustix::fs::SeekFrom::Start(self.start))?;
+        self.wrote = false;
         self.layout = Layout::new(self.layout.indent, self.color);
         self.last = None;
         Ok(())
@@ -273,7 +286,7 @@ impl Layout {
         self.buf.reserve(piece.len() + piece.len() / 2);
         match (self.indent, self.color) {
             (None, false) => self.compact(piece),
-            _ => self.general(piece),
+            _ => self.general(piece, out)?,
         }
         out.write_all(&self.buf)
     }
@@ -306,9 +319,15 @@ impl Layout {
         self.buf.extend_from_slice(&piece[from..]);
     }
 
-    fn general(&mut self, piece: &[u8]) {
+    /// Indented (or coloured) output grows with the nesting: written out as it grows, so a
+    /// deep answer costs output, not memory.
+    fn general(&mut self, piece: &[u8], out: &mut impl Write) -> io::Result<()> {
         let mut i = 0;
         while i < piece.len() {
+            if self.buf.len() >= 256 << 10 {
+                out.write_all(&self.buf)?;
+                self.buf.clear();
+            }
             if self.in_string {
                 let j = self.string_run(piece, i);
                 self.buf.extend_from_slice(&piece[i..j]);
@@ -386,6 +405,7 @@ impl Layout {
                 }
             }
         }
+        Ok(())
     }
 }
 

@@ -59,6 +59,8 @@ pub enum Wire {
     Raw(Vec<u8>),
     /// Declare this Content-Length and send filler until the client goes away.
     Endless(u64),
+    /// Send the head and this many body bytes, then wait (a server stuck mid-answer) and close.
+    StallAfter(usize),
 }
 
 impl Response {
@@ -270,6 +272,13 @@ pub fn write_response(out: &mut impl Write, r: &Response, keep_alive: bool) -> s
         Wire::Raw(bytes) => {
             out.write_all(bytes)?;
             out.flush()?;
+            return closed();
+        }
+        Wire::StallAfter(n) => {
+            out.write_all(head(r, r.body.len() as u64, false).as_bytes())?;
+            out.write_all(&r.body[..(*n).min(r.body.len())])?;
+            out.flush()?;
+            std::thread::sleep(std::time::Duration::from_secs(20));
             return closed();
         }
         Wire::CutAfter(n) => {

@@ -140,6 +140,8 @@ pub enum Fault {
     CloseBeforeAnswer,
     /// Send the head and half the body, then close.
     CloseMidBody,
+    /// Send the head and half the body, then stall (20 s) before closing.
+    StallMidBody,
     /// A complete HTTP answer whose JSON body is cut in half.
     TruncatedJson,
     /// This status with an HTML error page (500, 502, 503…).
@@ -166,6 +168,7 @@ fn apply(fault: &Fault, req: &http::Request, mut r: http::Response) -> http::Res
         Fault::Slow(d) => r.delay = Some(*d),
         Fault::CloseBeforeAnswer => r.wire = Wire::Close,
         Fault::CloseMidBody => r.wire = Wire::CutAfter(r.body.len() / 2),
+        Fault::StallMidBody => r.wire = Wire::StallAfter(r.body.len() / 2),
         Fault::TruncatedJson => r.body.truncate(r.body.len() / 2),
         Fault::Status(status) => {
             let page = format!("<html><head><title>{status}</title></head><body><h1>Error {status}</h1></body></html>");

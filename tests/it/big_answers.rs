@@ -3,7 +3,7 @@
 //! turns out broken near its end puts nothing on stdout.
 
 use crate::common::{Fixture, Out};
-use crate::emulator::{big_listaccts, Options};
+use crate::emulator::{big_listaccts, Fault, Options};
 
 /// A listing well past the in-memory part, with escapes and an indented tail, so strings,
 /// escapes and whitespace cross the pieces the answer is read and written in.
@@ -219,4 +219,71 @@ fn into_a_file_a_good_answer_is_whole_and_a_broken_one_is_taken_back() {
             written.len()
         );
     }
+}
+
+/// Only a file written at its end is written as the answer arrives: a file in append mode
+/// (other writers may share it) or opened read-write in its middle (`1<> file`) gets the
+/// answer once judged, and a broken answer leaves either exactly as it was.
+#[test]
+fn files_others_share_or_that_hold_text_after_the_answer_are_never_cut() {
+    let good = big_body();
+    let (f, config) = fixture(good[..good.len() - 3].to_vec());
+    let path = f.path("shared.txt");
+    let before = b"LINE1\nLINE2\nLINE3\n".to_vec();
+    for (what, append) in [("read-write from the start", false), ("append", true)] {
+        std::fs::write(&path, &before).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .read(!append)
+            .write(!append)
+            .append(append)
+            .open(&path)
+            .unwrap();
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(f.config(&config))
+            .args(["-p", "big", "whm", "listaccts"])
+            .stdout(file)
+            .stderr(std::process::Stdio::piped());
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{what}");
+        assert!(
+            std::fs::read(&path).unwrap() == before,
+            "{what}: the file changed"
+        );
+    }
+}
+
+/// A signal that ends cpcall mid-answer leaves no half answer in the file.
+#[test]
+fn a_signal_mid_answer_leaves_the_file_as_it_was() {
+    let mut options = Options::default().answering("listaccts", big_body());
+    options.fault = Some(Fault::StallMidBody);
+    let f = Fixture::with(options);
+    let config = f.root_token("big", "");
+    let path = f.path("out.json");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.config(&config))
+        .args(["-p", "big", "whm", "listaccts"])
+        .stdout(file)
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let waited = std::time::Instant::now();
+    while std::fs::metadata(&path).unwrap().len() == 0 {
+        assert!(waited.elapsed().as_secs() < 15, "nothing was written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        0,
+        "half an answer was left"
+    );
 }

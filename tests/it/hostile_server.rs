@@ -29,7 +29,7 @@ fn no_crash(out: &Out) {
 
 #[test]
 fn a_deep_answer_fails_alone_in_a_fan_out() {
-    let f = answering(deep(30_000));
+    let f = answering(deep(5_000));
     let other = Emulator::start();
     let config = format!(
         "{}{}",
@@ -42,9 +42,16 @@ fn a_deep_answer_fails_alone_in_a_fan_out() {
     );
     no_crash(&single);
     single.assert_failure(4, "nests deeper than 512 levels");
-    // Without --jq the answer is printed as received.
+    // Without --jq the answer is printed as received; pretty too, its indentation written
+    // out as it grows.
     f.call(&config, &["-p", "deep", "whm", "version"])
         .assert_code(0);
+    let pretty = f.call(&config, &["-p", "deep", "--pretty", "whm", "version"]);
+    pretty.assert_code(0);
+    assert!(
+        pretty.stdout.lines().count() > 2 * 5_000,
+        "one line per bracket"
+    );
 
     let fan = f.call(
         &config,
@@ -61,6 +68,20 @@ fn a_deep_answer_fails_alone_in_a_fan_out() {
         deep["error"].as_str().unwrap().contains("nests deeper"),
         "{deep}"
     );
+}
+
+/// Past 10,000 levels an answer is not an API's: exit 4 at once, in every style, nothing printed.
+#[test]
+fn an_answer_nested_past_the_limit_is_refused_in_every_style() {
+    let f = answering(deep(30_000));
+    let config = f.root_token("deep", "");
+    for style in [&[][..], &["--pretty"], &["-d"], &["--jq", "."]] {
+        let mut args = vec!["-p", "deep"];
+        args.extend_from_slice(style);
+        args.extend_from_slice(&["whm", "version"]);
+        f.call(&config, &args)
+            .assert_failure(4, "nests deeper than 10000 levels");
+    }
 }
 
 #[test]
