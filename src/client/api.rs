@@ -1,5 +1,5 @@
 //! Where a request is built: which URL and parameters each kind of API call becomes
-//! (protocol.md, "URL forms").
+//! (docs/protocol.md, "URL forms").
 
 use crate::client::params::Param;
 use crate::client::response::Kind;

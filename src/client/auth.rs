@@ -1,5 +1,5 @@
 //! How a request is authenticated: credentials and the headers they become, or a session
-//! (protocol.md, "Authentication"). [`send`] is the one door every API call goes through.
+//! (docs/protocol.md, "Authentication"). [`send`] is the one door every API call goes through.
 
 use base64::Engine;
 

@@ -131,7 +131,7 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
 }
 
 /// cPanel answers a function on the wrong port with "Permission denied", "Function not found"
-/// or a 404, whatever else is right (protocol.md, "Services and ports"): such an answer gets a
+/// or a 404, whatever else is right (docs/protocol.md, "Services and ports"): such an answer gets a
 /// hint naming the port that was likely meant. So does a refusal on another service's standard
 /// port (a cPanel token on 2087 is "Access denied"). An API failure keeps its reasons and gets
 /// the hint in `hints`; a refusal or broken answer, in its one message.

@@ -1,5 +1,5 @@
 //! Where a response is judged: success, API-reported failure, refused credentials, or an answer
-//! that is not the API's at all (protocol.md, "Answers").
+//! that is not the API's at all (docs/protocol.md, "Answers").
 //!
 //! Judged by status and body, never by Content-Type (real servers send JSON as `text/plain`).
 //! Only the status fields are deserialized; the payload is skipped, not built, so a 50 MB

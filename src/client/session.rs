@@ -1,4 +1,4 @@
-//! Session logins (protocol.md, "Session"): `POST /login/?login_only=1`, the `/cpsessNNNNNNNNNN`
+//! Session logins (docs/protocol.md, "Session"): `POST /login/?login_only=1`, the `/cpsessNNNNNNNNNN`
 //! security token and the service's cookie, and where a session is kept between runs.
 //!
 //! A saved session holds the token and the cookie, never the password or the TOTP secret. It

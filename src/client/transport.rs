@@ -193,7 +193,7 @@ impl Client {
             url.push('?');
             url.push_str(&encode_form(pairs(&req.query)));
         }
-        // Some servers check the referrer; naming the server itself is harmless (protocol.md).
+        // Some servers check the referrer; naming the server itself is harmless (docs/protocol.md).
         let referer = format!("{}/", self.base);
         let form = encode_form(pairs(&req.form));
         if self.verbose {

@@ -24,7 +24,7 @@ pub enum Service {
 }
 
 impl Service {
-    /// The ports cpsrvd serves each service on (protocol.md, "Services and ports").
+    /// The ports cpsrvd serves each service on (docs/protocol.md, "Services and ports").
     pub fn default_port(self, tls: bool) -> u16 {
         match (self, tls) {
             (Service::Whm, true) => 2087,
