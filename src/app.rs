@@ -3,13 +3,12 @@
 use std::io::IsTerminal;
 
 use crate::cli::{Cli, Command, ConfigAction, Global};
-use crate::client::api::{Call, Method};
-use crate::client::auth::{self, LoginSecrets};
+use crate::client::api::Call;
+use crate::client::auth::LoginSecrets;
 use crate::client::outcome;
 use crate::client::response::Verdict;
 use crate::client::session;
 use crate::client::tls::Verify;
-use crate::client::transport::Client;
 use crate::commands::configure;
 use crate::commands::invoke::{call, command_params, max_body, options, print_bytes, Ctx};
 use crate::commands::{batch, fanout};
@@ -106,13 +105,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
                 return Ok(Exit::Success);
             }
             // The library's client: the command line adds only how the answer is shown.
-            let client = crate::client::Client::new(
-                target,
-                crate::client::Options {
-                    verbose: g.verbose,
-                    max_body: max_body(g),
-                },
-            )?;
+            let client = crate::commands::invoke::client(g, &target)?;
             if ctx.jq.is_none() && options.paginate.is_none() {
                 let payload = g
                     .data
@@ -222,8 +215,8 @@ fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) ->
                 let (name, target) = &targets[i];
                 let result = calls[i].clone().and_then(|call| {
                     let target = target.as_ref().map_err(Error::clone)?;
-                    let client = Client::new(target, g.verbose, max_body(g))?;
-                    let mut answer = outcome::fetch(&client, target, &call, &options)?;
+                    let mut answer =
+                        crate::commands::invoke::client(g, target)?.call_with(&call, &options)?;
                     crate::commands::invoke::unknown_function_hint(&call, &mut answer);
                     Ok(answer)
                 });
@@ -279,8 +272,7 @@ fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
         return Ok(Exit::Success);
     }
     let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
-    let client = Client::new(target, g.verbose, max_body(g))?;
-    let (_, path) = auth::login(&client, target, &secrets)?;
+    let path = crate::commands::invoke::client(g, target)?.login(&secrets)?;
     stderr::say(format!(
         "logged in to {}:{} as {}; session saved in {}",
         target.host,
@@ -302,25 +294,17 @@ fn logout(g: &Global, target: &Target) -> Result<Exit> {
         )?;
         return Ok(Exit::Success);
     }
-    // Sessions a login left behind when it was killed mid-write end here too.
-    let leftovers = session::leftovers(target)?;
-    if saved.is_none() && leftovers.is_empty() {
-        stderr::say(format!("no saved session for {}", target.describe()));
-        return Ok(Exit::Success);
+    match crate::commands::invoke::client(g, target)?.logout()? {
+        crate::client::LoggedOut::NoSession { swept: 0 } => {
+            stderr::say(format!("no saved session for {}", target.describe()));
+            return Ok(Exit::Success);
+        }
+        crate::client::LoggedOut::NoSession { .. } => return Ok(Exit::Success),
+        crate::client::LoggedOut::Ended => {}
+        crate::client::LoggedOut::HereOnly(e) => {
+            stderr::warn(format!("could not end the session on the server: {e}"));
+        }
     }
-    let client = Client::new(target, g.verbose, max_body(g))?;
-    for (path, dead) in leftovers {
-        let _ = session::end(&client, &dead);
-        session::discard(&path);
-    }
-    let Some(saved) = saved else {
-        return Ok(Exit::Success);
-    };
-    // The local copy goes even when the server cannot be reached: it would only expire there.
-    if let Err(e) = session::end(&client, &saved) {
-        stderr::warn(format!("could not end the session on the server: {e}"));
-    }
-    session::remove(target, &saved.user)?;
     stderr::say(format!("logged out of {}:{}", target.host, target.port));
     Ok(Exit::Success)
 }
@@ -357,9 +341,9 @@ fn add_profile(g: &Global, name: &str) -> Result<Exit> {
         target = profile::build(origin, &new.config, &g.flags())?;
     }
     let call = Call::harmless(target.service);
-    let client = Client::new(&target, g.verbose, max_body(g))?;
-    let response = auth::send(&client, &target, &call.request(Method::Post)?)?;
-    let verdict = response.verdict(call.kind());
+    let verdict = crate::commands::invoke::client(g, &target)?
+        .call(&call)?
+        .verdict;
     if let Some(e) = verdict.error("; nothing saved") {
         return Err(e);
     }

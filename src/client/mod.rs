@@ -26,6 +26,17 @@ pub use crate::client::response::{Kind, Verdict};
 pub use crate::config::profile::{Flags, Origin, Target};
 pub use crate::error::{Error, Exit, Result};
 
+/// What [`Client::logout`] did.
+#[derive(Debug)]
+pub enum LoggedOut {
+    /// There was no saved session (`swept`: sessions a killed login left, ended now).
+    NoSession { swept: usize },
+    /// Ended on the server and removed here.
+    Ended,
+    /// Removed here; the server could not be told.
+    HereOnly(Error),
+}
+
 /// How a [`Client`] reads answers and whether it shows its traffic.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -112,17 +123,35 @@ impl Client {
         auth::login(&self.transport, &self.target, secrets).map(|(_, path)| path)
     }
 
-    /// Ends the saved session on the server and removes it here; `false` when there was none.
-    pub fn logout(&self) -> Result<bool> {
-        let Some(user) = self.target.user.as_deref() else {
-            return Ok(false);
+    /// Ends the saved session on the server and removes it here, with any a killed login left
+    /// behind. The local copy goes even when the server cannot be reached (it would only expire
+    /// there): that is [`LoggedOut::HereOnly`].
+    pub fn logout(&self) -> Result<LoggedOut> {
+        let saved = match self.target.user.as_deref() {
+            Some(user) => session::load(&self.target, user)?,
+            None => None,
         };
-        let Some(saved) = session::load(&self.target, user)? else {
-            return Ok(false);
+        let leftovers = session::leftovers(&self.target)?;
+        let swept = leftovers.len();
+        for (path, dead) in leftovers {
+            let _ = session::end(&self.transport, &dead);
+            session::discard(&path);
+        }
+        let Some(saved) = saved else {
+            return Ok(LoggedOut::NoSession { swept });
         };
         let ended = session::end(&self.transport, &saved);
         session::remove(&self.target, &saved.user)?;
-        ended.map(|()| true)
+        Ok(match ended {
+            Ok(()) => LoggedOut::Ended,
+            Err(e) => LoggedOut::HereOnly(e),
+        })
+    }
+
+    /// Before several calls at once on an `auth = "session"` profile: log in once now, so the
+    /// calls do not each log in (and feed cPHulk).
+    pub fn ensure_session(&self) -> Result<()> {
+        auth::ensure_session(&self.transport, &self.target)
     }
 
     /// The equivalent curl command, secrets as `$CPCALL_…` variables.

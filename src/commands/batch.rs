@@ -10,7 +10,6 @@ use clap::Parser;
 use crate::cli::{BatchLine, Command};
 use crate::client::api::Call;
 use crate::client::outcome::{self, Tag};
-use crate::client::transport::Client;
 use crate::commands::fanout::{self, Tally};
 use crate::commands::invoke::Ctx;
 use crate::config::profile::Target;
@@ -80,9 +79,9 @@ pub(crate) fn run(
                 continue;
             }
         };
-        let client = Client::new(target, g.verbose, crate::commands::invoke::max_body(g))?;
+        let client = crate::commands::invoke::client(g, target)?;
         if g.jobs.unwrap_or(1) > 1 {
-            crate::client::auth::ensure_session(&client, target)?;
+            client.ensure_session()?;
         }
         clients.push(Some(client));
     }
@@ -90,12 +89,10 @@ pub(crate) fn run(
     let work = |job: &Job| -> outcome::JsonLine {
         let (name, target) = &targets[job.target];
         let result = match (target, &clients[job.target]) {
-            (Ok(target), Some(client)) => {
-                outcome::fetch(client, target, &job.call, &options).map(|mut answer| {
-                    crate::commands::invoke::unknown_function_hint(&job.call, &mut answer);
-                    answer
-                })
-            }
+            (Ok(_), Some(client)) => client.call_with(&job.call, &options).map(|mut answer| {
+                crate::commands::invoke::unknown_function_hint(&job.call, &mut answer);
+                answer
+            }),
             _ => Err(Error::usage(
                 "unreachable: a profile without client has no jobs",
             )),

@@ -228,6 +228,17 @@ pub fn options(g: &Global) -> outcome::Options {
     }
 }
 
+/// The library's client for `target`, with this run's `-v` and `--max-size`.
+pub fn client(g: &Global, target: &Target) -> Result<crate::client::Client> {
+    crate::client::Client::new(
+        target.clone(),
+        crate::client::Options {
+            verbose: g.verbose,
+            max_body: max_body(g),
+        },
+    )
+}
+
 pub fn max_body(g: &Global) -> u64 {
     g.max_size
         .unwrap_or(crate::client::transport::DEFAULT_MAX_BODY)
