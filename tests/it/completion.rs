@@ -28,7 +28,21 @@ fn tab(term: &Tmux, text: &str, tabs: usize, until: &str) -> String {
     term.wait_for(until);
     term.send("@");
     let screen = term.wait_until("the cursor mark", |s| edited(s).ends_with('@'));
-    term.key("C-c");
+    // A completion still running swallows a Ctrl-C: press it until the line is abandoned.
+    for _ in 0..50 {
+        term.key("C-c");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let now = term.screen();
+        if now
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(str::trim)
+            == Some("$")
+        {
+            break;
+        }
+    }
     term.send("clear");
     term.key("Enter");
     term.wait_until("a clean prompt", |s| s.trim() == "$");
