@@ -359,38 +359,34 @@ impl Spool {
     }
 }
 
-/// Why a spooled answer could not be kept, marked so transport says it in those words.
+/// Why an answer could not be kept, marked so transport says it in those words (and not as a
+/// network failure).
 #[derive(Debug)]
-pub struct SpoolError(pub String);
+pub enum KeepError {
+    /// The temporary file failed (exit 4: the answer is lost).
+    Spool(String),
+    /// Standard output refused the answer, a full disk (exit 2, as for any unwritable stdout).
+    Stdout(String),
+}
 
-impl std::fmt::Display for SpoolError {
+impl std::fmt::Display for KeepError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            KeepError::Spool(m) | KeepError::Stdout(m) => f.write_str(m),
+        }
     }
 }
 
-impl std::error::Error for SpoolError {}
-
-/// Standard output refused the answer (a full disk): exit 2, as for any unwritable stdout.
-#[derive(Debug)]
-pub struct StdoutError(pub String);
-
-impl std::fmt::Display for StdoutError {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StdoutError {}
+impl std::error::Error for KeepError {}
 
 pub fn stdout_error(e: io::Error) -> io::Error {
-    io::Error::other(StdoutError(format!(
+    io::Error::other(KeepError::Stdout(format!(
         "cannot write the answer to standard output: {e}"
     )))
 }
 
 fn spool_error(e: io::Error) -> io::Error {
-    io::Error::other(SpoolError(format!(
+    io::Error::other(KeepError::Spool(format!(
         "cannot keep the answer in a temporary file in {} ({e}): free space there, or set TMPDIR to a roomier folder",
         std::env::temp_dir().display()
     )))

@@ -7,7 +7,7 @@ use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
 use crate::client::api::{Method, Request};
-use crate::client::body::{stdout_error, Body, SpoolError, StdoutError};
+use crate::client::body::{stdout_error, Body, KeepError};
 use crate::client::json::Checked;
 use crate::client::params::{encode_form, masked_form, Param};
 use crate::client::tls::{self, SeenCert, TlsConnector};
@@ -330,11 +330,10 @@ impl Client {
             )),
             ureq::Error::Protocol(p) => Error::transport(format!("{at} did not answer in HTTP: {p}")),
             ureq::Error::Io(io) => {
-                if let Some(out) = io.get_ref().and_then(|i| i.downcast_ref::<StdoutError>()) {
-                    return Error::usage(out.to_string());
-                }
-                if let Some(spool) = io.get_ref().and_then(|i| i.downcast_ref::<SpoolError>()) {
-                    return Error::transport(spool.to_string());
+                match io.get_ref().and_then(|i| i.downcast_ref::<KeepError>()) {
+                    Some(e @ KeepError::Stdout(_)) => return Error::usage(e.to_string()),
+                    Some(e @ KeepError::Spool(_)) => return Error::transport(e.to_string()),
+                    None => {}
                 }
                 if let Some(rustls_error) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                     return self.tls_error(rustls_error);
