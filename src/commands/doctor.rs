@@ -682,6 +682,49 @@ fn privileges(checks: &mut Checks, client: &Client, t: &Target) {
     }
 }
 
+/// `doctor`: each named profile (one, or all of a fan-out) checked in turn.
+pub fn command(
+    g: &crate::cli::Global,
+    loaded: Option<&crate::config::Loaded>,
+    json: bool,
+) -> crate::error::Result<crate::error::Exit> {
+    use crate::commands::invoke::{max_body, print_bytes};
+    use crate::config::profile;
+    use crate::error::{Error, Exit};
+    let names = match crate::commands::fanout::selected(g, loaded)? {
+        Some(names) => names.into_iter().map(profile::Origin::Named).collect(),
+        None => vec![match (&g.profile, loaded) {
+            (Some(p), _) => profile::Origin::Named(p.clone()),
+            (None, Some(l)) if g.host.is_none() => profile::Origin::Named(
+                l.file
+                    .select(None)
+                    .map(|(n, _)| n.to_string())
+                    .unwrap_or_default(),
+            ),
+            _ => profile::Origin::AdHoc,
+        }],
+    };
+    let mut worst = Exit::Success;
+    for origin in names {
+        let name = origin.to_string();
+        let mut flags = g.flags();
+        if let profile::Origin::Named(name) = &origin {
+            flags.profile = Some(name.clone());
+        }
+        let report = crate::commands::doctor::run(&name, &flags, loaded, max_body(g));
+        if !report.ok {
+            worst = Exit::ApiFailure.max(worst);
+        }
+        let text = if json {
+            serde_json::to_string(&report).map_err(|e| Error::usage(e.to_string()))? + "\n"
+        } else {
+            report.text()
+        };
+        print_bytes(text.as_bytes())?;
+    }
+    Ok(worst)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,10 @@ use std::path::Path;
 
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
-use crate::client::tls;
-use crate::error::{Error, Result};
+use crate::client::tls::{self, Verify};
+use crate::config::profile::{self, Target};
+use crate::error::{Error, Exit, Result};
+use crate::output::stderr;
 
 /// What a person needs to recognise a certificate.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +113,83 @@ pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32]) -> Result<()> {
     }
     crate::config::files::write_atomic(path, doc.to_string().as_bytes(), None)?;
     Ok(())
+}
+
+pub fn command(
+    target: &Target,
+    config: Option<&std::path::Path>,
+    yes: bool,
+    expected: Option<&str>,
+) -> Result<Exit> {
+    // Checked before connecting: a typo must not cost a round trip.
+    let expected = expected.map(crate::client::tls::parse_pin).transpose()?;
+    let path = match config {
+        Some(path) if target.profile != profile::Origin::AdHoc => path,
+        _ => {
+            return Err(Error::usage(
+                "trust writes the pin into a profile: name one with -p (see README)",
+            ))
+        }
+    };
+    if !target.tls {
+        return Err(Error::usage(format!(
+            "{} uses plain HTTP (tls = false): there is no certificate to pin",
+            target.describe()
+        )));
+    }
+    let der = crate::client::tls::peer_certificate(
+        &target.host,
+        target.port,
+        target.timeout,
+        target.proxy.as_ref(),
+    )?;
+    let info = crate::commands::trust::describe(&der)?;
+    stderr::say(format!(
+        "{}:{} presents this certificate:",
+        target.host, target.port
+    ));
+    stderr::lines(&info.to_string());
+    // The certificate shown is the one pinned (same connection); --sha256 says which it must be.
+    if let Some(expected) = expected {
+        if expected != info.sha256 {
+            return Err(Error::transport(format!(
+                "the server presents SHA-256 {}, not the {} given: nothing changed (a renewed certificate, another server, or an interception)",
+                crate::client::tls::fingerprint(&info.sha256),
+                crate::client::tls::fingerprint(&expected)
+            )));
+        }
+    }
+    if target.verify == Verify::Pin(info.sha256) {
+        stderr::say(format!("{} already pins it", target.describe()));
+        return Ok(Exit::Success);
+    }
+    let confirmed = yes
+        || expected.is_some()
+        || {
+            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err(Error::usage("no terminal to ask: check the fingerprint above on the server, then run again with --sha256 FINGERPRINT (pins only that certificate)"));
+            }
+            stderr::prompt(&format!(
+                "Pin it for {}? Compare the SHA-256 with the server's own first. [y/N] ",
+                target.describe()
+            ));
+            let mut answer = String::new();
+            std::io::stdin()
+                .read_line(&mut answer)
+                .map_err(|e| Error::usage(format!("cannot read the answer: {e}")))?;
+            matches!(answer.trim(), "y" | "Y" | "yes")
+        };
+    if !confirmed {
+        stderr::say("nothing changed");
+        return Ok(Exit::Usage);
+    }
+    crate::commands::trust::write_pin(path, &target.profile.to_string(), &info.sha256)?;
+    stderr::say(format!(
+        "pinned it: pin_sha256 of {} in {}",
+        target.describe(),
+        path.display()
+    ));
+    Ok(Exit::Success)
 }
 
 #[cfg(test)]

@@ -1,0 +1,210 @@
+//! One call's answer shown (style, colour, `--data`, `--jq`, the API's words on stderr), and
+//! the same call on many profiles at once.
+
+use std::io::IsTerminal;
+
+use crate::cli::{Command, Global};
+use crate::client::api::Call;
+use crate::client::outcome;
+use crate::client::response::Verdict;
+use crate::client::tls::Verify;
+use crate::commands::invoke::{call, command_params, options, print_bytes, Ctx};
+use crate::commands::{batch, fanout};
+use crate::config::profile::Target;
+use crate::error::{Error, Exit, Result};
+use crate::output::curl::of_call as curl_of;
+use crate::output::stderr;
+use crate::output::{self, Style};
+
+/// The same command against several profiles at once (`-p a,b`, `--all`, `--group`).
+pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>) -> Result<Exit> {
+    let g = ctx.g;
+    match command {
+        Command::Batch {
+            file,
+            stop_on_error,
+        } => batch::run(ctx, targets, file.as_deref(), *stop_on_error, true),
+        Command::Whm { .. } | Command::Cpanel { .. } => {
+            // Parameters are read once (KEY=@- included) and sent to every profile.
+            let parsed = crate::client::params::parse(
+                command_params(command),
+                &mut std::io::stdin().lock(),
+            )?;
+            let options = options(g);
+            // A profile that does not fit fails alone; a call that cannot be made (a bad name,
+            // a reserved parameter) stops the run before anything is sent.
+            let calls: Vec<Result<Call>> = targets
+                .iter()
+                .map(|(_, target)| {
+                    call(
+                        command,
+                        target.as_ref().map_err(Error::clone)?,
+                        parsed.clone(),
+                    )
+                })
+                .collect();
+            for (call, (_, target)) in calls.iter().zip(&targets) {
+                if let (Ok(call), Ok(target)) = (call, target) {
+                    outcome::check(call, &options)?;
+                    crate::commands::invoke::vet(
+                        call,
+                        crate::commands::invoke::strict(g, target)?,
+                        "",
+                    )?;
+                }
+            }
+            if g.curl {
+                return curl_many(&targets, &calls, &options);
+            }
+            let mut tally = fanout::Tally::new(targets.len(), g.verbose);
+            let jobs: Vec<usize> = (0..targets.len()).collect();
+            let run_one = |&i: &usize| -> outcome::JsonLine {
+                let (name, target) = &targets[i];
+                let result = calls[i].clone().and_then(|call| {
+                    let target = target.as_ref().map_err(Error::clone)?;
+                    let mut answer =
+                        crate::commands::invoke::client(g, target)?.call_with(&call, &options)?;
+                    crate::commands::invoke::unknown_function_hint(&call, &mut answer);
+                    Ok(answer)
+                });
+                let host = target.as_ref().ok().map(|t| t.host.as_str());
+                let tag = outcome::Tag {
+                    line: None,
+                    profile: Some(name),
+                    host,
+                };
+                outcome::json_line(tag, result, g.data, ctx.jq)
+            };
+            fanout::parallel(&jobs, g.jobs.unwrap_or(16) as usize, run_one, |i, line| {
+                tally.record(&targets[i].0, &line);
+                true
+            });
+            Ok(tally.finish("profiles"))
+        }
+        _ => Err(Error::usage(
+            "login, logout, trust and completions work on one profile at a time: name one with -p",
+        )),
+    }
+}
+
+/// `--curl` on several profiles: each profile's command under a `# profile NAME` line.
+pub fn curl_many(
+    targets: &[(String, Result<Target>)],
+    calls: &[Result<Call>],
+    options: &outcome::Options,
+) -> Result<Exit> {
+    let mut worst = Exit::Success;
+    let mut text = String::new();
+    for ((name, target), call) in targets.iter().zip(calls) {
+        let command = target
+            .as_ref()
+            .map_err(Error::clone)
+            .and_then(|t| curl_of(t, call.as_ref().map_err(Error::clone)?, options));
+        match command {
+            Ok(command) => text.push_str(&format!("# profile {name}\n{command}")),
+            Err(e) => {
+                stderr::say(format!("profile \"{name}\": {e}"));
+                worst = worst.max(e.exit);
+            }
+        }
+    }
+    print_bytes(text.as_bytes())?;
+    Ok(worst)
+}
+
+/// Unverified TLS and plain HTTP are allowed, but never silently.
+pub fn warn_about_transport(target: &Target) {
+    if target.tls && target.verify == Verify::Insecure {
+        stderr::warn(format!(
+            "TLS certificate verification is off for {} (insecure): the connection can be intercepted; prefer pin_sha256",
+            target.host
+        ));
+    }
+    let loopback = target.host == "localhost"
+        || target
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !target.tls && !loopback {
+        stderr::warn(format!(
+            "credentials go to {} over plain HTTP (tls = false): anyone on the network path can read them",
+            target.host
+        ));
+    }
+}
+
+pub fn style(g: &Global) -> Style {
+    if g.pretty {
+        Style::Pretty
+    } else if g.compact {
+        Style::Compact
+    } else if std::io::stdout().is_terminal() {
+        Style::Pretty
+    } else {
+        Style::AsReceived
+    }
+}
+
+/// Prints the answer and the API's own words, and picks the exit code.
+pub fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
+    let g = ctx.g;
+    let body = answer.shown(g.data);
+    if let Some(e) = answer.verdict.error("") {
+        return Err(e);
+    }
+    let exit = answer.exit();
+    let lines: Vec<String> = match &answer.verdict {
+        Verdict::Success { notes } => notes.clone(),
+        Verdict::Failed { reasons } => reasons.iter().map(|r| format!("API error: {r}")).collect(),
+        Verdict::Refused(_) | Verdict::Broken(_) => Vec::new(),
+    };
+    let printed = match ctx.jq {
+        // Written to stdout as it arrived (stdout is a file): nothing more to print.
+        _ if answer.body.printed() => Ok(()),
+        Some(filter) => filter.print(
+            &body,
+            style(g) == Style::Pretty,
+            std::io::stdout().is_terminal(),
+            &mut std::io::stdout().lock(),
+        ),
+        None => print_json(&body, style(g), color(g)),
+    };
+    for line in lines {
+        stderr::say(line);
+    }
+    for hint in &answer.hints {
+        stderr::say(format!("hint: {hint}"));
+    }
+    match printed {
+        // The API's failure decides the exit code; a filter that could not handle the failed
+        // answer (`.data.acct[]` of null) is said, not counted.
+        Err(e) if exit == Exit::ApiFailure => {
+            stderr::say(e);
+            Ok(exit)
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(exit),
+    }
+}
+
+/// Colour on a terminal, unless NO_COLOR says no (<https://no-color.org>) or --color decides.
+pub fn color(g: &Global) -> bool {
+    match g.color {
+        crate::cli::Color::Always => true,
+        crate::cli::Color::Never => false,
+        crate::cli::Color::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+pub fn print_json(body: &crate::client::body::View, style: Style, color: bool) -> Result<()> {
+    match output::write_json(&mut std::io::stdout().lock(), body, style, color) {
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
+            "cannot write the answer to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,121 @@
+//! `cpcall config path|list|show|add`; `add` asks, tests with a harmless call, and saves.
+
+use crate::cli::{ConfigAction, Global};
+use crate::client::api::Call;
+use crate::client::response::Verdict;
+use crate::client::tls::Verify;
+use crate::commands::configure;
+use crate::commands::invoke::print_bytes;
+use crate::config;
+use crate::config::profile::{self, Target};
+use crate::error::{Error, Exit, Result};
+use crate::output::stderr;
+
+/// The target of this run, and the config file it came from.
+pub fn config_command(g: &Global, action: &ConfigAction) -> Result<Exit> {
+    let explicit = g.config.as_deref();
+    let text = match action {
+        ConfigAction::Path => format!("{}\n", configure::path(explicit)?.display()),
+        ConfigAction::List => configure::list(explicit)?,
+        ConfigAction::Show { name } => configure::show(explicit, name)?,
+        ConfigAction::Add { name } => return add_profile(g, name),
+    };
+    print_bytes(text.as_bytes()).map(|()| Exit::Success)
+}
+
+/// `config add`: ask, test with a harmless call, then save; nothing is saved if the test fails.
+pub fn add_profile(g: &Global, name: &str) -> Result<Exit> {
+    let path = configure::path(g.config.as_deref())?;
+    if let Some(loaded) = config::load(Some(&path)).ok().flatten() {
+        if loaded.file.profiles.contains_key(name) {
+            return Err(Error::usage(format!(
+                "profile \"{name}\" exists already in {}",
+                path.display()
+            )));
+        }
+    }
+    let mut asker = configure::Asker::new();
+    let mut new = configure::ask_profile(&mut asker)?;
+    let origin = profile::Origin::Named(name.to_string());
+    let mut target = profile::build(origin.clone(), &new.config, &g.flags())?;
+    if let Some(sha256) = first_contact(&target, name, &mut asker)? {
+        new.pin(&sha256);
+        target = profile::build(origin, &new.config, &g.flags())?;
+    }
+    let call = Call::harmless(target.service);
+    let verdict = crate::commands::invoke::client(g, &target)?
+        .call(&call)?
+        .verdict;
+    if let Some(e) = verdict.error("; nothing saved") {
+        return Err(e);
+    }
+    if let Verdict::Failed { reasons } = &verdict {
+        return Err(Error::new(
+            verdict.exit(),
+            format!(
+                "the test call failed ({}); nothing saved",
+                reasons.join("; ")
+            ),
+        ));
+    }
+    configure::save_profile(&path, name, new.table)?;
+    stderr::say(format!(
+        "the test call worked; profile \"{name}\" saved in {} (mode 600)",
+        path.display()
+    ));
+    Ok(Exit::Success)
+}
+
+/// First contact with a server whose certificate this machine does not trust (a new cPanel
+/// box is self-signed): show the certificate and offer to pin it, as `cpcall trust` does. The
+/// SHA-256 to pin, when the person agrees; an error naming the ways out otherwise.
+pub fn first_contact(
+    target: &Target,
+    name: &str,
+    asker: &mut configure::Asker,
+) -> Result<Option<[u8; 32]>> {
+    if !target.tls || !matches!(target.verify, Verify::Roots { .. }) {
+        return Ok(None);
+    }
+    let Err(refusal) = crate::client::tls::handshake(
+        &target.host,
+        target.port,
+        target.timeout,
+        target.proxy.as_ref(),
+        &target.verify,
+    ) else {
+        return Ok(None);
+    };
+    // No certificate at all (no TLS, no server): the test call will say what is wrong.
+    let Ok(der) = crate::client::tls::peer_certificate(
+        &target.host,
+        target.port,
+        target.timeout,
+        target.proxy.as_ref(),
+    ) else {
+        return Ok(None);
+    };
+    let info = crate::commands::trust::describe(&der)?;
+    stderr::say(format!(
+        "{}:{} presents a certificate this machine does not trust ({}):",
+        target.host,
+        target.port,
+        refusal.message().rsplit(": ").next().unwrap_or_default()
+    ));
+    stderr::lines(&info.to_string());
+    let ways_out = format!(
+        "give ca_file the CA that signed it or the server's own certificate file; or run cpcall config add {name} at a terminal, which offers to pin it (as cpcall trust does)"
+    );
+    if !asker.is_interactive() {
+        return Err(Error::transport(format!(
+            "the server's certificate is not trusted; nothing saved: {ways_out}"
+        )));
+    }
+    if asker.confirm("Pin it for this profile? Compare the SHA-256 with the server's own first.")? {
+        Ok(Some(info.sha256))
+    } else {
+        Err(Error::transport(format!(
+            "the server's certificate is not trusted; nothing saved: {ways_out}"
+        )))
+    }
+}
