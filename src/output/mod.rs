@@ -454,6 +454,47 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), want);
     }
 
+    /// `--data` in each style, through the same writer: the payload's own text, re-laid.
+    #[test]
+    fn data_in_every_style_table() {
+        use crate::client::response::{payload_of, Kind};
+        let body = br#"{"metadata":{"result":1},"data":{"acct":[{"user":"a","n":1.50}]}}"#;
+        let owned = Body::from_vec(body.to_vec());
+        let range = crate::client::json::check(body)
+            .payload(payload_of(Kind::Whm))
+            .map(|r| (r.start, r.end));
+        let view = View {
+            body: &owned,
+            range,
+        };
+        let cases = [
+            (Style::AsReceived, false, "{\"acct\":[{\"user\":\"a\",\"n\":1.50}]}\n"),
+            (Style::Compact, false, "{\"acct\":[{\"user\":\"a\",\"n\":1.50}]}\n"),
+            (
+                Style::Pretty,
+                false,
+                "{\n  \"acct\": [\n    {\n      \"user\": \"a\",\n      \"n\": 1.50\n    }\n  ]\n}\n",
+            ),
+            (
+                Style::Compact,
+                true,
+                "{\x1b[1;34m\"acct\"\x1b[0m:[{\x1b[1;34m\"user\"\x1b[0m:\x1b[32m\"a\"\x1b[0m,\x1b[1;34m\"n\"\x1b[0m:\x1b[36m1.50\x1b[0m}]}\n",
+            ),
+        ];
+        for (style, color, want) in cases {
+            let mut out = Vec::new();
+            write_json(&mut out, &view, style, color).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{style:?} {color}");
+        }
+        let mut out = Vec::new();
+        let absent = View {
+            body: &owned,
+            range: None,
+        };
+        write_json(&mut out, &absent, Style::Pretty, false).unwrap();
+        assert_eq!(out, b"null\n");
+    }
+
     /// Pieces split anywhere (inside strings, escapes, numbers, `{}`) lay out the same.
     #[test]
     fn any_split_lays_out_the_same() {
