@@ -3,18 +3,31 @@
 //! [`tls`], [`proxy`]), and what came back ([`body`], [`json`], [`response`], [`paginate`],
 //! [`outcome`]). Nothing here reads the command line.
 
+#[doc(hidden)]
 pub mod api;
+#[doc(hidden)]
 pub mod auth;
+#[doc(hidden)]
 pub mod body;
+#[doc(hidden)]
 pub mod json;
+#[doc(hidden)]
 pub mod outcome;
+#[doc(hidden)]
 pub mod paginate;
+#[doc(hidden)]
 pub mod params;
+#[doc(hidden)]
 pub mod proxy;
+#[doc(hidden)]
 pub mod response;
+#[doc(hidden)]
 pub mod session;
+#[doc(hidden)]
 pub mod tls;
+#[doc(hidden)]
 pub mod totp;
+#[doc(hidden)]
 pub mod transport;
 
 use std::path::PathBuf;
@@ -30,7 +43,10 @@ pub use crate::error::{Error, Exit, Result};
 #[derive(Debug)]
 pub enum LoggedOut {
     /// There was no saved session (`swept`: sessions a killed login left, ended now).
-    NoSession { swept: usize },
+    NoSession {
+        /// Sessions a killed login had left behind, ended now.
+        swept: usize,
+    },
     /// Ended on the server and removed here.
     Ended,
     /// Removed here; the server could not be told.
@@ -88,11 +104,14 @@ impl Client {
         crate::config::profile::resolve(&flags, loaded.as_ref(), &|k| std::env::var(k).ok())
     }
 
+    /// A client for `target`: its TLS trust (pin, `ca_file`, system store) and proxy set up;
+    /// nothing is sent yet.
     pub fn new(target: Target, options: Options) -> Result<Client> {
         let transport = transport::Client::new(&target, options.verbose, options.max_body)?;
         Ok(Client { target, transport })
     }
 
+    /// Where the calls go, as resolved.
     pub fn target(&self) -> &Target {
         &self.target
     }
