@@ -6,9 +6,29 @@
 #[path = "../tests/emulator/mod.rs"]
 mod emulator;
 
+use cpcall::client::report::{self, Reporter};
 use cpcall::client::{Call, Client, Options, Verdict};
 
+/// Where the client's warnings and `-v` lines go: this program's own log format.
+struct Log;
+
+impl Reporter for Log {
+    fn traffic(&self, line: &str) {
+        eprintln!("[traffic] {line}");
+    }
+    fn warning(&self, message: &str) {
+        eprintln!("[warning] {message}");
+    }
+    fn notice(&self, message: &str) {
+        eprintln!("[notice] {message}");
+    }
+    fn passthrough(&self, bytes: &[u8]) {
+        eprintln!("[tool] {}", String::from_utf8_lossy(bytes).trim_end());
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    report::install(Box::new(Log));
     let server = emulator::Emulator::start();
     let ca =
         std::env::temp_dir().join(format!("cpcall-library-example-{}.pem", std::process::id()));
@@ -32,7 +52,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &|_| None,
     )?;
 
-    let client = Client::new(target, Options::default())?;
+    let client = Client::new(
+        target,
+        Options {
+            verbose: true,
+            ..Options::default()
+        },
+    )?;
     let answer = client.call(&Call::Whm {
         function: "listaccts".into(),
         params: Vec::new(),

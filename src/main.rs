@@ -7,6 +7,8 @@ fn main() -> ExitCode {
         .completer("cpcall")
         .complete();
     cpcall::signals::install();
+    // The request path's -v lines, warnings and notices: to stderr, escaped and masked.
+    cpcall::client::report::install(Box::new(cpcall::client::report::Stderr));
     let cli = cpcall::cli::Cli::parse_args();
     match cpcall::app::run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),

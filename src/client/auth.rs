@@ -79,7 +79,7 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
         )));
     }
     if dead.is_some() {
-        crate::output::stderr::say(format!(
+        crate::client::report::notice(format!(
             "the session of {} expired; logging in again",
             target.describe()
         ));

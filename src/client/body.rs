@@ -343,7 +343,7 @@ impl Spool {
                 self.body.file = Some(file);
             }
             Err(e) => {
-                crate::output::stderr::warn(format!(
+                crate::client::report::warning(format!(
                     "cannot make a temporary file in {} ({e}): keeping the whole answer in memory; set TMPDIR to a writable folder",
                     std::env::temp_dir().display()
                 ));

@@ -19,6 +19,7 @@ pub mod paginate;
 pub mod params;
 #[doc(hidden)]
 pub mod proxy;
+pub mod report;
 #[doc(hidden)]
 pub mod response;
 #[doc(hidden)]

@@ -122,7 +122,7 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
             .into_iter()
             .flatten()
             {
-                crate::output::stderr::warn(message);
+                crate::client::report::warning(message);
             }
             t
         }

@@ -216,7 +216,7 @@ fn platform_certs() -> Vec<CertificateDer<'static>> {
     if let Some(file) = file {
         match pem_file(Path::new(&file)) {
             Ok(found) => certs.extend(found),
-            Err(e) => crate::output::stderr::warn(format!(
+            Err(e) => crate::client::report::warning(format!(
                 "SSL_CERT_FILE {} is not used: {e}",
                 Path::new(&file).display()
             )),

@@ -13,7 +13,6 @@ use crate::client::params::{encode_form, masked_form, Param};
 use crate::client::tls::{self, SeenCert, TlsConnector};
 use crate::config::profile::Target;
 use crate::error::{Error, Result};
-use crate::output::stderr;
 use crate::output::Direct;
 
 /// A header whose value may be a secret (`Authorization`, `Cookie`): masked wherever a request
@@ -99,7 +98,7 @@ impl Client {
             .as_mut()
         {
             if let Err(e) = direct.undo() {
-                crate::output::stderr::warn(format!(
+                crate::client::report::warning(format!(
                     "cannot take back the partial answer on standard output: {e}"
                 ));
             }
@@ -158,7 +157,7 @@ impl Client {
             match result {
                 Err(e) if reused && !resent && !tls::answer_began() && unread_reset(&e) => {
                     if self.verbose {
-                        stderr::line("* the server had closed the kept-alive connection; sending again on a new one");
+                        crate::client::report::traffic("* the server had closed the kept-alive connection; sending again on a new one");
                     }
                     resent = true;
                 }
@@ -168,7 +167,7 @@ impl Client {
                         && started.elapsed() + backoff < self.target.timeout =>
                 {
                     if self.verbose {
-                        stderr::line(&format!(
+                        crate::client::report::traffic(&format!(
                             "* connection refused; trying again in {} ms (try {} of {CONNECT_ATTEMPTS})",
                             backoff.as_millis(),
                             attempt + 1
@@ -266,17 +265,17 @@ impl Client {
         } else {
             format!("?{}", masked_form(&req.query))
         };
-        stderr::line(&format!("* {} ({})", self.base, self.target.describe()));
+        crate::client::report::traffic(&format!("* {} ({})", self.base, self.target.describe()));
         if let Some(proxy) = &self.target.proxy {
-            stderr::line(&format!("* through the proxy {}", proxy.describe()));
+            crate::client::report::traffic(&format!("* through the proxy {}", proxy.describe()));
         }
-        stderr::line(&format!("> {} {}{}", req.method.as_str(), req.path, query));
+        crate::client::report::traffic(&format!("> {} {}{}", req.method.as_str(), req.path, query));
         for (name, _) in auth {
-            stderr::line(&format!("> {name}: ***"));
+            crate::client::report::traffic(&format!("> {name}: ***"));
         }
         if req.method == Method::Post {
-            stderr::line("> Content-Type: application/x-www-form-urlencoded");
-            stderr::line(&format!("> body: {}", masked_form(&req.form)));
+            crate::client::report::traffic("> Content-Type: application/x-www-form-urlencoded");
+            crate::client::report::traffic(&format!("> body: {}", masked_form(&req.form)));
         }
     }
 
@@ -451,7 +450,7 @@ fn pairs(params: &[Param]) -> impl Iterator<Item = (&str, &str)> {
 }
 
 fn show_response(r: &Response, elapsed: Duration) {
-    stderr::line(&format!(
+    crate::client::report::traffic(&format!(
         "< HTTP {} in {} ms, {} bytes",
         r.status,
         elapsed.as_millis(),
@@ -462,7 +461,7 @@ fn show_response(r: &Response, elapsed: Duration) {
             name.to_ascii_lowercase().as_str(),
             "set-cookie" | "authorization" | "cookie"
         );
-        stderr::line(&format!(
+        crate::client::report::traffic(&format!(
             "< {name}: {}",
             if secret { "***" } else { value.as_str() }
         ));

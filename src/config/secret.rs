@@ -111,7 +111,7 @@ fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
         ))
     })?;
     if let Some(message) = crate::config::files::loose_mode(path, 0o600) {
-        crate::output::stderr::warn(message);
+        crate::client::report::warning(message);
     }
     Ok(text)
 }
@@ -141,7 +141,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
             let mut chunk = [0u8; 4096];
             while let Ok(n @ 1..) = err.read(&mut chunk) {
                 let text = String::from_utf8_lossy(&chunk[..n]);
-                crate::output::stderr::raw(
+                crate::client::report::passthrough(
                     crate::output::stderr::escape_for_terminal(&text).as_bytes(),
                 );
             }

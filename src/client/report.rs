@@ -1,0 +1,63 @@
+//! Where the request path's words go: `-v` traffic lines, warnings and notices. The request
+//! path never prints; it hands them to the [`Reporter`] the program installed ([`install`]),
+//! and the command line installs one that writes them to stderr, escaped and masked.
+
+use std::sync::OnceLock;
+
+/// Receives what the request path has to say.
+pub trait Reporter: Send + Sync {
+    /// A `-v` line: the request and response as they go (secrets already masked).
+    fn traffic(&self, line: &str);
+    /// Something the caller should know and may act on (a secret file open to others).
+    fn warning(&self, message: &str);
+    /// Something done on the caller's behalf (a login made).
+    fn notice(&self, message: &str);
+    /// Bytes another program wrote for the user (a `token_command`'s stderr), passed on.
+    fn passthrough(&self, bytes: &[u8]);
+}
+
+static REPORTER: OnceLock<Box<dyn Reporter>> = OnceLock::new();
+
+/// Installs the reporter for the whole process, once; later calls change nothing. Without one,
+/// the words go to stderr as the command line writes them.
+pub fn install(reporter: Box<dyn Reporter>) {
+    let _ = REPORTER.set(reporter);
+}
+
+/// The command line's reporter: stderr, one line each, escaped, secrets masked.
+pub struct Stderr;
+
+impl Reporter for Stderr {
+    fn traffic(&self, line: &str) {
+        crate::output::stderr::line(line);
+    }
+    fn warning(&self, message: &str) {
+        crate::output::stderr::warn(message);
+    }
+    fn notice(&self, message: &str) {
+        crate::output::stderr::say(message);
+    }
+    fn passthrough(&self, bytes: &[u8]) {
+        crate::output::stderr::raw(bytes);
+    }
+}
+
+fn reporter() -> &'static dyn Reporter {
+    REPORTER.get_or_init(|| Box::new(Stderr)).as_ref()
+}
+
+pub(crate) fn traffic(line: &str) {
+    reporter().traffic(line);
+}
+
+pub(crate) fn warning(message: impl std::fmt::Display) {
+    reporter().warning(&message.to_string());
+}
+
+pub(crate) fn notice(message: impl std::fmt::Display) {
+    reporter().notice(&message.to_string());
+}
+
+pub(crate) fn passthrough(bytes: &[u8]) {
+    reporter().passthrough(bytes);
+}
