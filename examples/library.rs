@@ -28,7 +28,11 @@ impl Reporter for Log {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    report::install(Box::new(Log));
+    // Before the first call: the first word said without a reporter fixes the default.
+    assert!(
+        report::install(Box::new(Log)),
+        "a reporter was already installed"
+    );
     let server = emulator::Emulator::start();
     let ca =
         std::env::temp_dir().join(format!("cpcall-library-example-{}.pem", std::process::id()));

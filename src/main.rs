@@ -8,7 +8,7 @@ fn main() -> ExitCode {
         .complete();
     cpcall::signals::install();
     // The request path's -v lines, warnings and notices: to stderr, escaped and masked.
-    cpcall::client::report::install(Box::new(cpcall::client::report::Stderr));
+    let _ = cpcall::client::report::install(Box::new(cpcall::client::report::Stderr));
     let cli = cpcall::cli::Cli::parse_args();
     match cpcall::app::run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),

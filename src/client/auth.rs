@@ -106,6 +106,16 @@ pub struct LoginSecrets {
 }
 
 impl LoginSecrets {
+    /// For a library caller: the user, the password and, for 2FA, a current code (for example
+    /// from your own TOTP source).
+    pub fn new(user: impl Into<String>, password: impl Into<String>, code: Option<String>) -> Self {
+        LoginSecrets {
+            user: user.into(),
+            password: Secret::new(password.into()),
+            code: code.map(Secret::new),
+        }
+    }
+
     /// From the profile, else from a person at the terminal (`interactive`); `otp` is `--otp`.
     pub fn gather(target: &Target, otp: Option<&str>, interactive: bool) -> Result<Self> {
         let whose = target.describe();

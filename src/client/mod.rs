@@ -97,7 +97,15 @@ impl Client {
     /// The target of a profile of the config file (the default profile for `None`), with the
     /// `CPCALL_*` variables applied as the command line applies them.
     pub fn profile(name: Option<&str>) -> Result<Target> {
-        let loaded = crate::config::load(None)?;
+        let path = std::env::var_os("CPCALL_CONFIG")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
+        Client::profile_in(path.as_deref(), name)
+    }
+
+    /// The target of a profile of the config file at `path` (the default place for `None`).
+    pub fn profile_in(path: Option<&std::path::Path>, name: Option<&str>) -> Result<Target> {
+        let loaded = crate::config::load(path)?;
         let flags = Flags {
             profile: name.map(str::to_string),
             ..Flags::default()
@@ -126,6 +134,11 @@ impl Client {
     /// Every page of a long listing (WHM `api.chunk`, UAPI `api.paginate`), merged into one
     /// answer; a count that does not add up is an error, never a partial listing.
     pub fn call_all_pages(&self, call: &Call, page_size: usize) -> Result<Answer> {
+        if page_size == 0 {
+            return Err(Error::usage(
+                "a page holds at least one record: give page_size >= 1",
+            ));
+        }
         self.fetch(call, Some(page_size))
     }
 

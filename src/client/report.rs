@@ -18,10 +18,11 @@ pub trait Reporter: Send + Sync {
 
 static REPORTER: OnceLock<Box<dyn Reporter>> = OnceLock::new();
 
-/// Installs the reporter for the whole process, once; later calls change nothing. Without one,
-/// the words go to stderr as the command line writes them.
-pub fn install(reporter: Box<dyn Reporter>) {
-    let _ = REPORTER.set(reporter);
+/// Installs the reporter for the whole process. Install it before the first call: the first
+/// word said without one fixes the default (stderr, as the command line writes it). `false`
+/// when a reporter was already in place (this one is dropped).
+pub fn install(reporter: Box<dyn Reporter>) -> bool {
+    REPORTER.set(reporter).is_ok()
 }
 
 /// The command line's reporter: stderr, one line each, escaped, secrets masked.
