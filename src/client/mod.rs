@@ -207,3 +207,30 @@ impl Client {
         self.transport.print_as_it_arrives(direct);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile from a named config file; a page size of 0 is refused before anything is sent.
+    #[test]
+    fn profiles_from_a_given_file_and_no_empty_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.x]\nhost = \"x.example\"\ntoken = \"T\"\n\n[profiles.prod]\nhost = \"prod.example\"\ntoken = \"T\"\n",
+        )
+        .unwrap();
+        let target = Client::profile_in(Some(&path), Some("x")).unwrap();
+        assert_eq!(target.host, "x.example");
+        assert!(Client::profile_in(Some(&path), Some("nope")).is_err());
+        let client = Client::new(target, Options::default()).unwrap();
+        let call = Call::Whm {
+            function: "listaccts".into(),
+            params: Vec::new(),
+        };
+        let err = client.call_all_pages(&call, 0).err().unwrap();
+        assert_eq!(err.exit, Exit::Usage);
+    }
+}
