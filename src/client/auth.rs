@@ -99,6 +99,7 @@ fn profile_flag(target: &Target) -> String {
 }
 
 /// What a login needs: the user, the password and, for 2FA, a current code.
+#[derive(Debug)]
 pub struct LoginSecrets {
     pub user: String,
     pub password: Secret,

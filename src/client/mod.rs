@@ -93,6 +93,15 @@ pub struct Client {
     transport: transport::Client,
 }
 
+/// The target it calls (secrets masked); the connection pool is not shown.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Client {
     /// The target of a profile of the config file (the default profile for `None`), with the
     /// `CPCALL_*` variables applied as the command line applies them.
@@ -232,5 +241,24 @@ mod tests {
         };
         let err = client.call_all_pages(&call, 0).err().unwrap();
         assert_eq!(err.exit, Exit::Usage);
+    }
+
+    /// Debug output shows no secret: not a password, not a command's text that may hold one.
+    #[test]
+    fn debug_output_masks_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.c]\nhost = \"h.example\"\ntoken_command = \"echo SEKRET-IN-COMMAND\"\n",
+        )
+        .unwrap();
+        let target = Client::profile_in(Some(&path), Some("c")).unwrap();
+        let client = Client::new(target, Options::default()).unwrap();
+        let secrets = LoginSecrets::new("bob", "SEKRET-PASSWORD", Some("123456".into()));
+        let shown = format!("{client:?} {secrets:?}");
+        for secret in ["SEKRET-IN-COMMAND", "SEKRET-PASSWORD", "123456"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 }

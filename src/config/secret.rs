@@ -37,12 +37,24 @@ impl fmt::Display for Secret {
 }
 
 /// Where a secret is read from: `NAME`, `NAME_file`, `NAME_env` or `NAME_command` in a profile.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Source {
     Value(Secret),
     File(PathBuf),
     Env(String),
     Command(String),
+}
+
+/// A command's text may hold a secret itself (`echo TOKEN`): Debug shows only its kind.
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Value(secret) => write!(f, "Value({secret:?})"),
+            Source::File(path) => write!(f, "File({path:?})"),
+            Source::Env(name) => write!(f, "Env({name:?})"),
+            Source::Command(_) => f.write_str("Command(***)"),
+        }
+    }
 }
 
 impl Source {
