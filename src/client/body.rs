@@ -87,14 +87,14 @@ impl Body {
         sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
         let range = range.start.min(self.len)..range.end.min(self.len);
-        let Some(file) = &self.file else {
+        if self.file.is_none() {
             return sink(&self.memory[range.start as usize..range.end as usize]);
-        };
+        }
         let mut buf = vec![0u8; PIECE.min((range.end - range.start) as usize)];
         let mut at = range.start;
         while at < range.end {
             let want = ((range.end - at) as usize).min(buf.len());
-            let n = file.read_at(&mut buf[..want], at)?;
+            let n = self.read_at(&mut buf[..want], at)?;
             if n == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -105,6 +105,19 @@ impl Body {
             at += n as u64;
         }
         Ok(())
+    }
+
+    /// Bytes from offset `at` into `buf`, from memory or the file; how many (0 at the end).
+    fn read_at(&self, buf: &mut [u8], at: u64) -> io::Result<usize> {
+        match &self.file {
+            Some(file) => file.read_at(buf, at),
+            None => {
+                let rest = self.memory.get(at as usize..).unwrap_or_default();
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                Ok(n)
+            }
+        }
     }
 }
 
@@ -163,15 +176,7 @@ impl io::Read for ViewReader<'_> {
         if want == 0 {
             return Ok(0);
         }
-        let body = self.view.body;
-        let n = match &body.file {
-            Some(file) => file.read_at(&mut buf[..want], self.at)?,
-            None => {
-                let start = self.at as usize;
-                buf[..want].copy_from_slice(&body.memory[start..start + want]);
-                want
-            }
-        };
+        let n = self.view.body.read_at(&mut buf[..want], self.at)?;
         self.at += n as u64;
         Ok(n)
     }

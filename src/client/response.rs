@@ -414,16 +414,16 @@ pub fn payload_of(kind: Kind) -> Payload {
     }
 }
 
-/// The payload of a whole answer (`--data`); `None` when absent. Borrowed from the body as
-/// sent, so numbers and order stay as they are.
-pub fn payload(kind: Kind, body: &[u8]) -> Option<&[u8]> {
-    let range = crate::client::json::check(body).payload(payload_of(kind))?;
-    body.get(range.start as usize..range.end as usize)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The payload of a whole answer (`--data`); `None` when absent. Borrowed from the body as
+    /// sent, so numbers and order stay as they are.
+    fn payload(kind: Kind, body: &[u8]) -> Option<&[u8]> {
+        let range = crate::client::json::check(body).payload(payload_of(kind))?;
+        body.get(range.start as usize..range.end as usize)
+    }
 
     fn ok() -> Verdict {
         Verdict::Success { notes: vec![] }
