@@ -6,7 +6,6 @@
 #[path = "../tests/emulator/mod.rs"]
 mod emulator;
 
-use clap::Parser;
 use emulator::accounts::{self, BOB, CPTEST, ROOT};
 use emulator::{Emulator, Service};
 
@@ -112,19 +111,7 @@ fn main() -> std::io::Result<()> {
         let config_arg = config.display().to_string();
         let mut argv = vec!["cpcall", style, "-c", &config_arg];
         argv.extend(args.iter().filter(|a| **a != "--compact"));
-        let code = match cpcall::cli::Cli::try_parse_from(argv) {
-            Err(e) => {
-                eprintln!("{e}");
-                2
-            }
-            Ok(cli) => match cpcall::app::run(cli) {
-                Ok(exit) => exit.code(),
-                Err(e) => {
-                    eprintln!("cpcall: {e}");
-                    e.exit.code()
-                }
-            },
-        };
+        let code = cpcall::internal::run_args(argv);
         println!("(exit {code})\n");
     }
     Ok(())

@@ -1,13 +1,14 @@
 //! `cargo run --example library`: cpcall as a library. Lists the accounts of a WHM server
 //! through `cpcall::client::Client` alone — no command line involved. The server here is the
 //! test emulator, started in this process; against a real one, take the target from a profile
-//! with `Client::profile(Some("prod"))`.
+//! with `Client::profile(Some("prod"))`, or build it with
+//! `Target::builder` as here.
 
 #[path = "../tests/emulator/mod.rs"]
 mod emulator;
 
 use cpcall::client::report::{self, Reporter};
-use cpcall::client::{Call, Client, Options, Verdict};
+use cpcall::client::{Call, Client, Options, Target, Verdict};
 
 /// Where the client's warnings and `-v` lines go: this program's own log format.
 struct Log;
@@ -38,23 +39,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::env::temp_dir().join(format!("cpcall-library-example-{}.pem", std::process::id()));
     std::fs::write(&ca, &server.ca_pem)?;
 
-    // A profile as the config file would hold it; the token is the emulator's root token.
-    let text = format!(
-        "[profiles.demo]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\ntoken = \"{}\"\n",
-        server.port(emulator::Service::Whm, true),
-        ca.display(),
-        emulator::accounts::ROOT.whm_token.unwrap_or_default(),
-    );
-    let path = std::path::Path::new("demo.toml");
-    let loaded = cpcall::config::Loaded {
-        path: path.into(),
-        file: cpcall::config::parse(&text, path)?,
-    };
-    let target = cpcall::config::profile::resolve(
-        &cpcall::client::Flags::default(),
-        Some(&loaded),
-        &|_| None,
-    )?;
+    // The target as a profile would describe it; the token is the emulator's root token.
+    let target = Target::builder("127.0.0.1")
+        .port(server.port(emulator::Service::Whm, true))
+        .ca_file(&ca)
+        .user("root")
+        .token(emulator::accounts::ROOT.whm_token.unwrap_or_default())
+        .build()?;
 
     let client = Client::new(
         target,

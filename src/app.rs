@@ -1,8 +1,11 @@
 //! One run of cpcall: command line in, exit code out. Only wiring; each step lives in its module.
 
+use std::process::ExitCode;
+
 use crate::cli::{Cli, Command, Global};
 use crate::client::outcome;
-use crate::commands::call::{color, many, report, style, warn_about_transport};
+use crate::client::warn_about_transport;
+use crate::commands::call::{color, many, report, style};
 use crate::commands::config::config_command;
 use crate::commands::invoke::{call, command_params, options, print_bytes, Ctx};
 use crate::commands::login::{login, logout};
@@ -15,7 +18,65 @@ use crate::output::curl::of_call as curl_of;
 use crate::output::filter::Filter;
 use crate::output::stderr;
 
-pub fn run(cli: Cli) -> Result<Exit> {
+/// The `cpcall` program: the environment read, signals and the stderr reporter installed, the
+/// command line parsed and run, the error (if any) said in one line.
+pub fn main() -> ExitCode {
+    prepare_environment();
+    // `COMPLETE=bash cpcall -- …` is the shell asking for completions (see `cpcall completions`).
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+        .completer("cpcall")
+        .complete();
+    crate::signals::install();
+    // The request path's -v lines, warnings and notices: to stderr, escaped and masked.
+    let _ = crate::client::report::install(Box::new(crate::client::report::Stderr));
+    ExitCode::from(finish(run(Cli::parse_args())))
+}
+
+/// One command line run in this process (examples/demo.rs): its exit code, errors on stderr.
+pub fn run_args<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match <Cli as clap::Parser>::try_parse_from(args) {
+        Ok(cli) => finish(run(cli)),
+        Err(e) => {
+            stderr::say(e.to_string().trim_end());
+            Exit::Usage.code()
+        }
+    }
+}
+
+fn finish(result: Result<Exit>) -> u8 {
+    match result {
+        Ok(exit) => exit.code(),
+        Err(e) => {
+            stderr::say(&e);
+            e.exit.code()
+        }
+    }
+}
+
+/// Before any thread starts: a `CPCALL_*` variable set but empty means unset (as for most
+/// tools), and a completion request reads the config file the command line names with `-c`.
+fn prepare_environment() {
+    for name in ["CPCALL_CONFIG", "CPCALL_PROFILE", "CPCALL_SERVICE"] {
+        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
+            std::env::remove_var(name);
+        }
+    }
+    if std::env::var_os("COMPLETE").is_some() {
+        let args: Vec<String> = std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        crate::commands::complete::remember(&args);
+        if let Some(path) = crate::cli::config_in_args(&args) {
+            std::env::set_var("CPCALL_CONFIG", path);
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
     if g.curl && !has_curl_form(&cli.command) {
         return Err(Error::usage(

@@ -270,6 +270,7 @@ impl Global {
     }
 }
 
+/// The shells `cpcall completions` writes scripts for.
 pub const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "elvish", "powershell"];
 
 /// The completion script for `shell`: it asks `cpcall` itself for candidates at each TAB

@@ -21,33 +21,38 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// The number the process exits with.
     pub fn code(self) -> u8 {
         self as u8
     }
 }
 
+/// What went wrong, in words for the user (naming the problem and the fix), and the exit code
+/// it stands for.
 #[derive(Debug, Clone)]
 pub struct Error {
+    /// The documented exit code of this failure.
     pub exit: Exit,
     message: String,
 }
 
 impl Error {
-    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
         Error {
             exit,
             message: message.into(),
         }
     }
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self::new(Exit::Usage, message)
     }
-    pub fn auth(message: impl Into<String>) -> Self {
+    pub(crate) fn auth(message: impl Into<String>) -> Self {
         Self::new(Exit::Auth, message)
     }
-    pub fn transport(message: impl Into<String>) -> Self {
+    pub(crate) fn transport(message: impl Into<String>) -> Self {
         Self::new(Exit::Transport, message)
     }
+    /// The message, one line.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -61,4 +66,5 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A result whose error is cpcall's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;

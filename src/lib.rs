@@ -1,6 +1,6 @@
 //! cpcall: call the cPanel & WHM APIs of remote servers, from the command line or from Rust.
 //!
-//! As a library, [`client::Client`] is the door: one server as a profile of cpcall's config
+//! As a library, [`Client`] is the door: one server as a profile of cpcall's config
 //! file describes it (or as you build it), with API tokens, WHM access hashes, passwords with
 //! 2FA codes and sessions (logged in once, never retried on a refusal: cPHulk), TLS with pinning
 //! and `ca_file`, and proxies, all as the `cpcall` command does them.
@@ -24,25 +24,35 @@
 //!
 //! Inside, the folders are the layers (README, "Architecture"): `client` is the request path,
 //! `config` the profiles, `output` what is printed, `commands` the subcommands, `app` the
-//! dispatch. Only `client` is the library's; the rest is public for the binary, the tests and
-//! the fuzz targets, and hidden from these docs.
+//! dispatch. Only `client` is the library's; the rest is private to the crate. A target can also
+//! be built in code: [`client::Target::builder`].
 #![deny(clippy::print_stderr, clippy::print_stdout)]
 #![deny(missing_docs)]
 
-#[doc(hidden)]
-pub mod app;
-#[doc(hidden)]
-pub mod catalog;
-#[doc(hidden)]
-pub mod cli;
+mod app;
+mod catalog;
+mod cli;
 pub mod client;
+mod commands;
+mod config;
+mod error;
+mod fuzz;
+mod output;
+mod signals;
+
+pub use client::Client;
+
+/// Not an API: the doors the `cpcall` binary, the test suite and the fuzz targets go through.
+/// Anything here may change in any release.
 #[doc(hidden)]
-pub mod commands;
-#[doc(hidden)]
-pub mod config;
-#[doc(hidden)]
-pub mod error;
-#[doc(hidden)]
-pub mod output;
-#[doc(hidden)]
-pub mod signals;
+pub mod internal {
+    pub use crate::app::{main, run_args};
+    pub use crate::catalog::{uapi, whm, Function};
+    pub use crate::cli::{man_page, SHELLS};
+
+    /// The fuzz targets (fuzz/fuzz_targets/), one function each: any bytes in, no panic out
+    /// but their own assertions.
+    pub mod fuzz {
+        pub use crate::fuzz::{config, login, params, response};
+    }
+}

@@ -7,6 +7,7 @@
 /// A function of WHM API 1 or UAPI, as the catalogue knows it.
 #[derive(Debug)]
 pub struct Function {
+    /// Its name (`listaccts`; for UAPI without the module: `list_pops`).
     pub name: &'static str,
     /// The documentation's section (`account-management`); empty when it has none.
     pub section: &'static str,
@@ -14,28 +15,35 @@ pub struct Function {
     pub method: &'static str,
     /// The first cPanel & WHM version with it; empty when unknown.
     pub since: &'static str,
+    /// The documentation calls it deprecated.
     pub deprecated: bool,
     /// Its page in cPanel's documentation.
     pub docs: &'static str,
+    /// Its parameters, as documented.
     pub params: &'static [Param],
 }
 
 /// One parameter of a function.
 #[derive(Debug)]
 pub struct Param {
+    /// Its name; a placeholder (`feature name`) or a pattern (`MXCHECK-*`) for some.
     pub name: &'static str,
     /// string, integer, number, boolean, array or any.
     pub kind: &'static str,
+    /// The call fails without it.
     pub required: bool,
     /// The values it may take, when the documentation lists them.
     pub values: &'static [&'static str],
+    /// The value the server assumes when it is not given.
     pub default: Option<&'static str>,
 }
 
 /// A UAPI module and its functions.
 #[derive(Debug)]
 pub struct Module {
+    /// Its name (`Email`).
     pub name: &'static str,
+    /// Its functions, sorted by name.
     pub functions: &'static [Function],
 }
 
@@ -46,18 +54,21 @@ pub fn attribution() -> String {
     format!("(catalogue of cPanel & WHM {VERSION})")
 }
 
+/// The WHM API 1 function `name`.
 pub fn whm(name: &str) -> Option<&'static Function> {
     WHM.binary_search_by(|f| f.name.cmp(name))
         .ok()
         .map(|i| &WHM[i])
 }
 
+/// The UAPI module `name`.
 pub fn module(name: &str) -> Option<&'static Module> {
     UAPI.binary_search_by(|m| m.name.cmp(name))
         .ok()
         .map(|i| &UAPI[i])
 }
 
+/// The UAPI function `function` of `module_name`.
 pub fn uapi(module_name: &str, function: &str) -> Option<&'static Function> {
     let functions = module(module_name)?.functions;
     functions
@@ -67,8 +78,6 @@ pub fn uapi(module_name: &str, function: &str) -> Option<&'static Function> {
 }
 
 impl Function {
-    /// The parameter a key sent as `key` stands for: the name itself, cPanel's numbered form of
-    /// a repeated key (`domain-0`, `domain-1`), or a documented pattern (`MXCHECK-*`).
     /// Whether the function takes keys of the caller's choosing: its documentation names a
     /// placeholder ("feature name") rather than parameters, or it passes them on
     /// (`uapi_cpanel`, `cpanel` hand theirs to the cPanel function they call).
@@ -82,6 +91,8 @@ impl Function {
         !param.name.contains([' ', '*'])
     }
 
+    /// The parameter a key sent as `key` stands for: the name itself, cPanel's numbered form of
+    /// a repeated key (`domain-0`, `domain-1`), or a documented pattern (`MXCHECK-*`).
     pub fn param(&self, key: &str) -> Option<&'static Param> {
         let base = match key.rsplit_once('-') {
             Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,

@@ -5,13 +5,17 @@ use crate::client::params::Param;
 use crate::client::response::Kind;
 use crate::error::{Error, Result};
 
+/// How the parameters travel: POST keeps them in the body, out of URLs and server logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// Parameters in the query string (`--get`).
     Get,
+    /// Parameters in an `application/x-www-form-urlencoded` body (the default).
     Post,
 }
 
 impl Method {
+    /// `GET` or `POST`.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -38,26 +42,37 @@ pub struct Request {
 pub enum Call {
     /// WHM API 1: `/json-api/FUNCTION?api.version=1`.
     Whm {
+        /// `listaccts`, `createacct`, …
         function: String,
+        /// `key=value` pairs in order; a key may repeat.
         params: Vec<Param>,
     },
     /// UAPI: `/execute/MODULE/FUNCTION`, or through WHM for `via_whm` user.
     Uapi {
+        /// `Email`, `Ftp`, …
         module: String,
+        /// `list_pops`, …
         function: String,
+        /// `key=value` pairs in order; a key may repeat.
         params: Vec<Param>,
+        /// The cPanel user to call it for through WHM (a WHM profile's `cpanel --user`).
         via_whm: Option<String>,
     },
     /// cPanel API 2: `/json-api/cpanel?cpanel_jsonapi_apiversion=2&…`, or through WHM.
     Api2 {
+        /// `Email`, …
         module: String,
+        /// `listpopswithdisk`, …
         function: String,
+        /// `key=value` pairs in order; a key may repeat.
         params: Vec<Param>,
+        /// The cPanel user to call it for through WHM.
         via_whm: Option<String>,
     },
 }
 
 impl Call {
+    /// Which envelope its answer comes in.
     pub fn kind(&self) -> Kind {
         match self {
             Call::Whm { function, .. } if function == "uapi_cpanel" => Kind::WhmUapiCpanel,
@@ -98,6 +113,7 @@ impl Call {
         call
     }
 
+    /// Its parameters.
     pub fn params(&self) -> &[Param] {
         match self {
             Call::Whm { params, .. } | Call::Uapi { params, .. } | Call::Api2 { params, .. } => {

@@ -101,9 +101,9 @@ fn profile_flag(target: &Target) -> String {
 /// What a login needs: the user, the password and, for 2FA, a current code.
 #[derive(Debug)]
 pub struct LoginSecrets {
-    pub user: String,
-    pub password: Secret,
-    pub code: Option<Secret>,
+    pub(crate) user: String,
+    pub(crate) password: Secret,
+    pub(crate) code: Option<Secret>,
 }
 
 impl LoginSecrets {

@@ -55,10 +55,6 @@ impl Body {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The bytes, when they are held in memory.
     pub fn in_memory(&self) -> Option<&[u8]> {
         self.file.is_none().then_some(&self.memory[..])

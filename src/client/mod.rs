@@ -1,35 +1,25 @@
-//! The request path, from a call to a judged answer: what is sent ([`api`], [`params`]), with
-//! which credentials ([`auth`], [`session`], [`totp`]), over which connection ([`transport`],
-//! [`tls`], [`proxy`]), and what came back ([`body`], [`json`], [`response`], [`paginate`],
-//! [`outcome`]). Nothing here reads the command line.
+//! The request path, from a call to a judged answer, and the library's public API: [`Client`]
+//! for a [`Target`], [`Call`] in, [`Answer`] out, words through [`report`].
+//!
+//! Inside (private to the crate): what is sent (`api`, `params`), with which credentials
+//! (`auth`, `session`, `totp`), over which connection (`transport`, `tls`, `proxy`), and what
+//! came back (`body`, `json`, `response`, `paginate`, `outcome`). Nothing here reads the
+//! command line.
 
-#[doc(hidden)]
-pub mod api;
-#[doc(hidden)]
-pub mod auth;
-#[doc(hidden)]
-pub mod body;
-#[doc(hidden)]
-pub mod json;
-#[doc(hidden)]
-pub mod outcome;
-#[doc(hidden)]
-pub mod paginate;
-#[doc(hidden)]
-pub mod params;
-#[doc(hidden)]
-pub mod proxy;
+pub(crate) mod api;
+pub(crate) mod auth;
+pub(crate) mod body;
+pub(crate) mod json;
+pub(crate) mod outcome;
+pub(crate) mod paginate;
+pub(crate) mod params;
+pub(crate) mod proxy;
 pub mod report;
-#[doc(hidden)]
-pub mod response;
-#[doc(hidden)]
-pub mod session;
-#[doc(hidden)]
-pub mod tls;
-#[doc(hidden)]
-pub mod totp;
-#[doc(hidden)]
-pub mod transport;
+pub(crate) mod response;
+pub(crate) mod session;
+pub(crate) mod tls;
+pub(crate) mod totp;
+pub(crate) mod transport;
 
 use std::path::PathBuf;
 
@@ -37,7 +27,9 @@ pub use crate::client::api::{Call, Method};
 pub use crate::client::auth::LoginSecrets;
 pub use crate::client::outcome::{Answer, Options as CallOptions};
 pub use crate::client::response::{Kind, Verdict};
-pub use crate::config::profile::{Flags, Origin, Target};
+use crate::config::profile::Flags;
+pub use crate::config::profile::{Origin, Target, TargetBuilder};
+pub use crate::config::{AuthKind, Service};
 pub use crate::error::{Error, Exit, Result};
 
 /// What [`Client::logout`] did.
@@ -126,6 +118,7 @@ impl Client {
     /// nothing is sent yet.
     pub fn new(target: Target, options: Options) -> Result<Client> {
         let transport = transport::Client::new(&target, options.verbose, options.max_body)?;
+        warn_about_transport(&target);
         Ok(Client { target, transport })
     }
 
@@ -160,8 +153,18 @@ impl Client {
     }
 
     /// Logs in with a password (and a 2FA code) and saves the session where `cpcall login`
-    /// saves it; the path of the session file.
+    /// saves it; the path of the session file. The user must be the target's: its calls and
+    /// [`Client::logout`] use that user's session.
     pub fn login(&self, secrets: &LoginSecrets) -> Result<PathBuf> {
+        if self.target.user.as_deref() != Some(secrets.user.as_str()) {
+            return Err(Error::usage(format!(
+                "{} calls as {}, not {}: log in as that user, or use a target for {}",
+                self.target.describe(),
+                self.target.user.as_deref().unwrap_or("no user"),
+                secrets.user,
+                secrets.user
+            )));
+        }
         auth::login(&self.transport, &self.target, secrets).map(|(_, path)| path)
     }
 
@@ -211,9 +214,31 @@ impl Client {
     }
 
     /// Single calls of the command line: the answer goes to stdout as it arrives, when stdout
-    /// is a regular file ([`crate::output::Direct`]).
-    pub fn print_as_it_arrives(&self, direct: crate::output::Direct) {
+    /// is a regular file (`output::Direct`).
+    pub(crate) fn print_as_it_arrives(&self, direct: crate::output::Direct) {
         self.transport.print_as_it_arrives(direct);
+    }
+}
+
+/// Credentials that anyone on the path could read: said (through the [`report::Reporter`])
+/// whenever such a target is used; the command line says it once a run.
+pub(crate) fn warn_about_transport(target: &Target) {
+    if target.tls && target.verify == tls::Verify::Insecure {
+        report::warning(format!(
+            "TLS certificate verification is off for {} (insecure): the connection can be intercepted; prefer pin_sha256",
+            target.host
+        ));
+    }
+    let loopback = target.host == "localhost"
+        || target
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !target.tls && !loopback {
+        report::warning(format!(
+            "credentials go to {} over plain HTTP (tls = false): anyone on the network path can read them",
+            target.host
+        ));
     }
 }
 
@@ -221,19 +246,21 @@ impl Client {
 mod tests {
     use super::*;
 
+    /// The target of profile `name` of a config file holding `text`.
+    fn profile_of(text: &str, name: &str) -> Result<Target> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        Client::profile_in(Some(&path), Some(name))
+    }
+
     /// A profile from a named config file; a page size of 0 is refused before anything is sent.
     #[test]
     fn profiles_from_a_given_file_and_no_empty_pages() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(
-            &path,
-            "[profiles.x]\nhost = \"x.example\"\ntoken = \"T\"\n\n[profiles.prod]\nhost = \"prod.example\"\ntoken = \"T\"\n",
-        )
-        .unwrap();
-        let target = Client::profile_in(Some(&path), Some("x")).unwrap();
+        let text = "[profiles.x]\nhost = \"x.example\"\ntoken = \"T\"\n\n[profiles.prod]\nhost = \"prod.example\"\ntoken = \"T\"\n";
+        let target = profile_of(text, "x").unwrap();
         assert_eq!(target.host, "x.example");
-        assert!(Client::profile_in(Some(&path), Some("nope")).is_err());
+        assert!(profile_of(text, "nope").is_err());
         let client = Client::new(target, Options::default()).unwrap();
         let call = Call::Whm {
             function: "listaccts".into(),
@@ -243,17 +270,28 @@ mod tests {
         assert_eq!(err.exit, Exit::Usage);
     }
 
+    /// A login as someone other than the target's user would leave a session its calls and
+    /// logout never use: refused before anything is sent.
+    #[test]
+    fn login_is_as_the_targets_user() {
+        let target = Target::builder("192.0.2.1")
+            .user("bob")
+            .auth(AuthKind::Session);
+        let client =
+            Client::new(target.password("P").build().unwrap(), Options::default()).unwrap();
+        let err = client
+            .login(&LoginSecrets::new("alice", "P", None))
+            .unwrap_err();
+        assert_eq!(err.exit, Exit::Usage);
+        assert!(err.message().contains("calls as bob, not alice"), "{err}");
+    }
+
     /// Debug output shows no secret: not a password, not a command's text that may hold one.
     #[test]
     fn debug_output_masks_secrets() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(
-            &path,
-            "[profiles.c]\nhost = \"h.example\"\ntoken_command = \"echo SEKRET-IN-COMMAND\"\n",
-        )
-        .unwrap();
-        let target = Client::profile_in(Some(&path), Some("c")).unwrap();
+        let text =
+            "[profiles.c]\nhost = \"h.example\"\ntoken_command = \"echo SEKRET-IN-COMMAND\"\n";
+        let target = profile_of(text, "c").unwrap();
         let client = Client::new(target, Options::default()).unwrap();
         let secrets = LoginSecrets::new("bob", "SEKRET-PASSWORD", Some("123456".into()));
         let shown = format!("{client:?} {secrets:?}");

@@ -18,20 +18,24 @@ use crate::output::filter::Filter;
 /// How calls are made: POST or GET, and `--paginate` with its page size.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// POST (the default: parameters out of URLs and logs) or GET.
     pub method: Method,
+    /// Every page of a listing, this many records a page.
     pub paginate: Option<usize>,
 }
 
 /// A judged answer.
 #[derive(Debug)]
 pub struct Answer {
+    /// The envelope it came in.
     pub kind: Kind,
+    /// What it says: success, the API's "no", a refusal, or not an API answer at all.
     pub verdict: Verdict,
-    pub body: Body,
+    pub(crate) body: Body,
     /// What one pass over the body found (where its payload lies).
-    pub checked: Checked,
+    pub(crate) checked: Checked,
     /// cpcall's own advice on a failure (the closest function names), shown after the API's.
-    pub hints: Vec<String>,
+    pub(crate) hints: Vec<String>,
 }
 
 impl Answer {
@@ -56,7 +60,7 @@ impl Answer {
     }
 
     /// What to print: the whole body, or with `--data` only the payload (`null` when absent).
-    pub fn shown(&self, data: bool) -> View<'_> {
+    pub(crate) fn shown(&self, data: bool) -> View<'_> {
         match data {
             true => View {
                 body: &self.body,
@@ -69,6 +73,12 @@ impl Answer {
         }
     }
 
+    /// cpcall's advice on a failure (the closest function names), after the API's reasons.
+    pub fn hints(&self) -> &[String] {
+        &self.hints
+    }
+
+    /// The documented exit code of its verdict.
     pub fn exit(&self) -> Exit {
         self.verdict.exit()
     }

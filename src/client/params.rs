@@ -57,16 +57,12 @@ fn parse_one(arg: &str, stdin: &mut dyn Read, stdin_used: &mut bool) -> Result<P
 pub const MAX_FILE_VALUE: u64 = 16 << 20;
 
 fn read_limited(source: &mut dyn Read) -> std::io::Result<String> {
-    let mut bytes = Vec::new();
-    source.take(MAX_FILE_VALUE + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_VALUE {
-        return Err(std::io::Error::other(format!(
-            "it holds more than {} MiB, the most a parameter may be",
-            MAX_FILE_VALUE >> 20
-        )));
-    }
-    String::from_utf8(bytes)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+    crate::config::files::read_text_from(source, MAX_FILE_VALUE).map_err(|e| match e.kind() {
+        std::io::ErrorKind::FileTooLarge => {
+            std::io::Error::other(format!("{e}, the most a parameter may be"))
+        }
+        _ => e,
+    })
 }
 
 /// A file or pipe ends with one line break that is not part of the value (`echo pw > file`).

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 pub trait Reporter: Send + Sync {
     /// A `-v` line: the request and response as they go (secrets already masked).
     fn traffic(&self, line: &str);
-    /// Something the caller should know and may act on (a secret file open to others).
+    /// Something the caller should know and may act on (a secret file open to others); each
+    /// once a process, however many calls meet it.
     fn warning(&self, message: &str);
     /// Something done on the caller's behalf (a login made).
     fn notice(&self, message: &str);
@@ -33,7 +34,7 @@ impl Reporter for Stderr {
         crate::output::stderr::line(line);
     }
     fn warning(&self, message: &str) {
-        crate::output::stderr::warn(message);
+        crate::output::stderr::line(&format!("cpcall: warning: {message}"));
     }
     fn notice(&self, message: &str) {
         crate::output::stderr::say(message);
@@ -52,7 +53,10 @@ pub(crate) fn traffic(line: &str) {
 }
 
 pub(crate) fn warning(message: impl std::fmt::Display) {
-    reporter().warning(&message.to_string());
+    let message = message.to_string();
+    if crate::output::stderr::first_time(&message) {
+        reporter().warning(&message);
+    }
 }
 
 pub(crate) fn notice(message: impl std::fmt::Display) {

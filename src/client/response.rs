@@ -27,12 +27,19 @@ pub enum Kind {
     Api2,
 }
 
+/// What an answer says, judged by its status and body (never its Content-Type).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    /// The call succeeded; `notes` are the API's warnings and messages, for stderr.
-    Success { notes: Vec<String> },
+    /// The call succeeded.
+    Success {
+        /// The API's warnings and messages (the command line prints them on stderr).
+        notes: Vec<String>,
+    },
     /// The API answered and said no: exit 1, JSON still printed.
-    Failed { reasons: Vec<String> },
+    Failed {
+        /// The API's reasons (`metadata.reason`, `errors`, …).
+        reasons: Vec<String>,
+    },
     /// Credentials or 2FA code refused: exit 3.
     Refused(String),
     /// Not an API answer (HTML, 5xx, garbage): exit 4, nothing printed.
@@ -42,6 +49,7 @@ pub enum Verdict {
 /// The one place a verdict becomes an exit code and, for answers that are not the API's
 /// word, an error.
 impl Verdict {
+    /// The documented exit code: 0, 1, 3 or 4.
     pub fn exit(&self) -> Exit {
         match self {
             Verdict::Success { .. } => Exit::Success,

@@ -24,6 +24,7 @@ use ureq::unversioned::transport::{
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::config::profile::Target;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -303,6 +304,36 @@ impl Stores {
     }
 }
 
+/// The handshake-signature checks of both verifiers: whatever the trust decision, the server
+/// must prove it holds the certificate's key, with the provider's algorithms.
+macro_rules! signature_checks {
+    () => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            let algorithms = &self.provider.signature_verification_algorithms;
+            verify_tls12_signature(message, cert, dss, algorithms)
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            let algorithms = &self.provider.signature_verification_algorithms;
+            verify_tls13_signature(message, cert, dss, algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.provider
+                .signature_verification_algorithms
+                .supported_schemes()
+        }
+    };
+}
+
 impl ServerCertVerifier for Stores {
     fn verify_server_cert(
         &self,
@@ -359,25 +390,7 @@ impl ServerCertVerifier for Stores {
                 rustls::CertificateError::UnknownIssuer,
             )))
     }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.bundled.verify_tls12_signature(message, cert, dss)
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.bundled.verify_tls13_signature(message, cert, dss)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.bundled.supported_verify_schemes()
-    }
+    signature_checks!();
 }
 
 /// Why a certificate was refused, in words (not rustls' debug form).
@@ -488,61 +501,22 @@ impl ServerCertVerifier for AcceptCert {
             }
         }
     }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
+    signature_checks!();
 }
 
 /// The certificate a server presents, without judging it: a bare TLS handshake.
-pub fn peer_certificate(
-    host: &str,
-    port: u16,
-    timeout: std::time::Duration,
-    proxy: Option<&crate::client::proxy::Proxy>,
-) -> Result<Vec<u8>> {
-    handshake(host, port, timeout, proxy, &Verify::Insecure).map(|(der, _)| der)
+pub fn peer_certificate(target: &Target) -> Result<Vec<u8>> {
+    handshake(target, &Verify::Insecure).map(|(der, _)| der)
 }
 
 /// A bare TLS handshake checked as `verify` says; the leaf certificate and the trust that
 /// accepted it, when it passes.
-pub fn handshake(
-    host: &str,
-    port: u16,
-    timeout: std::time::Duration,
-    proxy: Option<&crate::client::proxy::Proxy>,
-    verify: &Verify,
-) -> Result<(Vec<u8>, Store)> {
+pub fn handshake(target: &Target, verify: &Verify) -> Result<(Vec<u8>, Store)> {
+    let (host, port) = (&target.host, target.port);
+    let proxy = target.proxy.as_ref();
     let fail = |e: &dyn fmt::Display| Error::transport(format!("cannot reach {host}:{port}: {e}"));
     let mut tcp =
-        crate::client::proxy::connect(host, port, timeout, proxy).map_err(|e| fail(&e))?;
+        crate::client::proxy::connect(host, port, target.timeout, proxy).map_err(|e| fail(&e))?;
     let seen = SeenCert::default();
     let config = client_config(verify, seen.clone())?;
     let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e))?;

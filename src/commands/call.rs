@@ -7,7 +7,6 @@ use crate::cli::{Command, Global};
 use crate::client::api::Call;
 use crate::client::outcome;
 use crate::client::response::Verdict;
-use crate::client::tls::Verify;
 use crate::commands::invoke::{call, command_params, options, print_bytes, Ctx};
 use crate::commands::{batch, fanout};
 use crate::config::profile::Target;
@@ -113,26 +112,6 @@ pub fn curl_many(
 }
 
 /// Unverified TLS and plain HTTP are allowed, but never silently.
-pub fn warn_about_transport(target: &Target) {
-    if target.tls && target.verify == Verify::Insecure {
-        stderr::warn(format!(
-            "TLS certificate verification is off for {} (insecure): the connection can be intercepted; prefer pin_sha256",
-            target.host
-        ));
-    }
-    let loopback = target.host == "localhost"
-        || target
-            .host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if !target.tls && !loopback {
-        stderr::warn(format!(
-            "credentials go to {} over plain HTTP (tls = false): anyone on the network path can read them",
-            target.host
-        ));
-    }
-}
-
 pub fn style(g: &Global) -> Style {
     if g.pretty {
         Style::Pretty

@@ -77,22 +77,11 @@ pub fn first_contact(
     if !target.tls || !matches!(target.verify, Verify::Roots { .. }) {
         return Ok(None);
     }
-    let Err(refusal) = crate::client::tls::handshake(
-        &target.host,
-        target.port,
-        target.timeout,
-        target.proxy.as_ref(),
-        &target.verify,
-    ) else {
+    let Err(refusal) = crate::client::tls::handshake(target, &target.verify) else {
         return Ok(None);
     };
     // No certificate at all (no TLS, no server): the test call will say what is wrong.
-    let Ok(der) = crate::client::tls::peer_certificate(
-        &target.host,
-        target.port,
-        target.timeout,
-        target.proxy.as_ref(),
-    ) else {
+    let Ok(der) = crate::client::tls::peer_certificate(target) else {
         return Ok(None);
     };
     let info = crate::commands::trust::describe(&der)?;

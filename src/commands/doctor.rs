@@ -402,7 +402,7 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
 }
 
 fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
-    let der = match tls::peer_certificate(&t.host, t.port, t.timeout, t.proxy.as_ref()) {
+    let der = match tls::peer_certificate(t) {
         Ok(d) => d,
         Err(e) => {
             checks.fail(
@@ -445,7 +445,7 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         return Some(());
     }
     // The same verifier a call uses, so doctor names the trust that really decided.
-    let how = match tls::handshake(&t.host, t.port, t.timeout, t.proxy.as_ref(), &t.verify) {
+    let how = match tls::handshake(t, &t.verify) {
         Ok((_, store)) => store.describe(),
         Err(e) => {
             let reason = e

@@ -137,12 +137,7 @@ pub fn command(
             target.describe()
         )));
     }
-    let der = crate::client::tls::peer_certificate(
-        &target.host,
-        target.port,
-        target.timeout,
-        target.proxy.as_ref(),
-    )?;
+    let der = crate::client::tls::peer_certificate(target)?;
     let info = crate::commands::trust::describe(&der)?;
     stderr::say(format!(
         "{}:{} presents this certificate:",

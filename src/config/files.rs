@@ -83,19 +83,27 @@ fn permissions(_mode: u32) -> Option<std::fs::Permissions> {
 /// Reads one of the text files cpcall keeps (config, session, secret): it must be a regular
 /// file — a FIFO would block, a device never end — of at most `limit` bytes, in UTF-8.
 pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
-    use std::io::Read;
     if !std::fs::metadata(path)?.is_file() {
         return Err(std::io::Error::other("it is not a regular file"));
     }
+    read_text_from(&mut std::fs::File::open(path)?, limit)
+}
+
+/// Reads at most `limit` bytes of UTF-8 text from `source` (a file, standard input): more is
+/// an error rather than memory spent on it (`@/dev/zero`).
+pub fn read_text_from(source: &mut dyn std::io::Read, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
+    source.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        return Err(std::io::Error::other(format!(
-            "it holds more than {} KiB",
-            limit >> 10
-        )));
+        let size = match limit >> 20 {
+            0 => format!("{} KiB", limit >> 10),
+            mib => format!("{mib} MiB"),
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("it holds more than {size}"),
+        ));
     }
     String::from_utf8(bytes)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))

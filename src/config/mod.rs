@@ -17,9 +17,14 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
+/// Which cpsrvd service a target talks to; it decides the default port, the login cookie and
+/// the header form of a token.
 pub enum Service {
+    /// WHM (ports 2087/2086): root and resellers.
     Whm,
+    /// cPanel (2083/2082): one account.
     Cpanel,
+    /// Webmail (2096/2095): one mail account.
     Webmail,
 }
 
@@ -41,6 +46,7 @@ impl Service {
         matches!(port, 2082 | 2086 | 2095)
     }
 
+    /// `whm`, `cpanel` or `webmail`, as the config file spells it.
     pub fn name(self) -> &'static str {
         match self {
             Service::Whm => "whm",
@@ -52,14 +58,20 @@ impl Service {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
+/// How a target proves who it is (the config file's `auth`).
 pub enum AuthKind {
+    /// A WHM access hash (`Authorization: WHM user:hash`).
     Accesshash,
+    /// An API token (`Authorization: whm user:token` or `cpanel user:token`).
     Token,
+    /// The password on every call (HTTP Basic), with a 2FA code when the account has 2FA.
     Password,
+    /// A password once, at login; then the session's cookie and `/cpsess` token.
     Session,
 }
 
 impl AuthKind {
+    /// `token`, `accesshash`, `password` or `session`, as the config file spells it.
     pub fn name(self) -> &'static str {
         match self {
             AuthKind::Accesshash => "accesshash",

@@ -7,7 +7,7 @@ use std::net::Ipv6Addr;
 use std::time::Duration;
 
 use crate::client::tls::{self, Verify};
-use crate::config::secret::Source;
+use crate::config::secret::{Secret, Source};
 use crate::config::{AuthKind, Loaded, ProfileConfig, SecretName, Service};
 use crate::error::{Error, Result};
 
@@ -31,7 +31,9 @@ pub const DEFAULT_TIMEOUT: f64 = 60.0;
 /// alone (`--host` and `CPCALL_*` variables).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
+    /// A profile (of the config file, or named in [`TargetBuilder::name`]).
     Named(String),
+    /// The command line alone, or a [`Target::builder`] without a name.
     AdHoc,
 }
 
@@ -52,23 +54,26 @@ impl std::fmt::Display for Origin {
     }
 }
 
+/// One server and how to reach and prove oneself to it, resolved and checked: from a profile
+/// ([`crate::client::Client::profile`]) or built in code ([`Target::builder`]). Debug output
+/// masks its secrets.
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub profile: Origin,
-    pub host: String,
-    pub port: u16,
-    pub service: Service,
-    pub tls: bool,
-    pub verify: Verify,
-    pub timeout: Duration,
-    pub user: Option<String>,
-    pub auth: AuthKind,
-    pub secrets: Secrets,
-    pub cpanel_user: Option<String>,
+    pub(crate) profile: Origin,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) service: Service,
+    pub(crate) tls: bool,
+    pub(crate) verify: Verify,
+    pub(crate) timeout: Duration,
+    pub(crate) user: Option<String>,
+    pub(crate) auth: AuthKind,
+    pub(crate) secrets: Secrets,
+    pub(crate) cpanel_user: Option<String>,
     /// `strict = true`: calls the catalogue questions are refused.
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// The HTTP proxy to tunnel through, from the environment as curl reads it.
-    pub proxy: Option<crate::client::proxy::Proxy>,
+    pub(crate) proxy: Option<crate::client::proxy::Proxy>,
 }
 
 /// Where each secret of the target comes from; read only when the auth in use needs it.
@@ -78,6 +83,9 @@ pub struct Secrets {
     pub token: Option<Source>,
     pub password: Option<Source>,
     pub totp_secret: Option<Source>,
+    /// What each `*_command` printed, by key: a command runs once per target (and its
+    /// clones), not once per call: a batch of 500 lines asks `pass` or a vault once.
+    ran: std::sync::Arc<std::sync::Mutex<Vec<(String, Secret)>>>,
 }
 
 impl Secrets {
@@ -98,13 +106,81 @@ impl Secrets {
 }
 
 impl Target {
+    /// A target made in code rather than read from a config file: `host`, with the same
+    /// defaults and checks a profile gets (WHM on 2087 over verified TLS, 60 s).
+    ///
+    /// ```
+    /// use cpcall::client::{AuthKind, Service, Target};
+    ///
+    /// let target = Target::builder("server.example.com")
+    ///     .service(Service::Cpanel)
+    ///     .user("bob")
+    ///     .token("EXAMPLETOKEN")
+    ///     .build()?;
+    /// assert_eq!(target.port(), 2083);
+    /// assert_eq!(target.auth(), AuthKind::Token);
+    /// assert!(!format!("{target:?}").contains("EXAMPLETOKEN"));
+    /// # Ok::<(), cpcall::client::Error>(())
+    /// ```
+    pub fn builder(host: impl Into<String>) -> TargetBuilder {
+        TargetBuilder {
+            name: None,
+            profile: ProfileConfig {
+                host: Some(host.into()),
+                ..ProfileConfig::default()
+            },
+        }
+    }
+
+    /// The profile it came from, or [`Origin::AdHoc`].
+    pub fn profile(&self) -> &Origin {
+        &self.profile
+    }
+
+    /// The host name or address (an internationalised name in its `xn--` form).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port calls go to.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The service it talks to.
+    pub fn service(&self) -> Service {
+        self.service
+    }
+
+    /// The user it calls as, when one is set.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// How it proves who it is.
+    pub fn auth(&self) -> AuthKind {
+        self.auth
+    }
+
     /// Reads one of the target's secrets (`key` names it in messages), a command within the
     /// target's timeout.
-    pub fn read_secret(&self, source: &Source, key: &str) -> Result<crate::config::secret::Secret> {
-        source.resolve(
-            &format!("{key} of {} (from {})", self.describe(), source.describe()),
-            self.timeout,
-        )
+    pub(crate) fn read_secret(&self, source: &Source, key: &str) -> Result<Secret> {
+        let read = || {
+            source.resolve(
+                &format!("{key} of {} (from {})", self.describe(), source.describe()),
+                self.timeout,
+            )
+        };
+        let Source::Command(_) = source else {
+            return read();
+        };
+        let mut ran = self.secrets.ran.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, secret)) = ran.iter().find(|(k, _)| k == key) {
+            return Ok(secret.clone());
+        }
+        let secret = read()?;
+        ran.push((key.to_string(), secret.clone()));
+        Ok(secret)
     }
 
     /// `https://host:port`, with brackets around an IPv6 address.
@@ -118,7 +194,7 @@ impl Target {
     }
 
     /// `profile "prod"` or `the command line`, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.profile {
             Origin::AdHoc => "the command line".to_string(),
             Origin::Named(name) => format!("profile \"{name}\""),
@@ -303,6 +379,7 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
         token: p.secret_source(SecretName::Token)?,
         password: p.secret_source(SecretName::Password)?,
         totp_secret: p.secret_source(SecretName::TotpSecret)?,
+        ..Secrets::default()
     };
     let auth = match p.auth {
         Some(auth) => auth,
@@ -325,6 +402,122 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
         strict: p.strict.unwrap_or(false),
         proxy,
     })
+}
+
+/// A [`Target`] made in code ([`Target::builder`]): each method sets what a profile's key of the
+/// same name sets, and [`TargetBuilder::build`] checks it all as a profile is checked.
+#[derive(Debug, Clone)]
+pub struct TargetBuilder {
+    name: Option<String>,
+    profile: ProfileConfig,
+}
+
+impl TargetBuilder {
+    /// A name for messages and for where its session is saved (as a profile's name is).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The service (WHM unless set); it decides the default port.
+    pub fn service(mut self, service: Service) -> Self {
+        self.profile.service = Some(service);
+        self
+    }
+
+    /// A port other than the service's default; the plain-HTTP ports (2082, 2086, 2095)
+    /// turn TLS off unless [`TargetBuilder::tls`] says otherwise.
+    pub fn port(mut self, port: u16) -> Self {
+        self.profile.port = Some(port);
+        self
+    }
+
+    /// TLS on or off (on unless the port is a plain-HTTP one).
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.profile.tls = Some(tls);
+        self
+    }
+
+    /// The user calls are made as (root, a reseller, a cPanel account).
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.profile.user = Some(user.into());
+        self
+    }
+
+    /// How to prove who it is, when more than one credential is given (or for a session).
+    pub fn auth(mut self, auth: AuthKind) -> Self {
+        self.profile.auth = Some(auth);
+        self
+    }
+
+    /// An API token.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.profile.token = Some(Secret::new(token.into()));
+        self
+    }
+
+    /// A WHM access hash.
+    pub fn accesshash(mut self, hash: impl Into<String>) -> Self {
+        self.profile.accesshash = Some(Secret::new(hash.into()));
+        self
+    }
+
+    /// The account's password.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.profile.password = Some(Secret::new(password.into()));
+        self
+    }
+
+    /// The base32 TOTP secret 2FA codes are made from.
+    pub fn totp_secret(mut self, secret: impl Into<String>) -> Self {
+        self.profile.totp_secret = Some(Secret::new(secret.into()));
+        self
+    }
+
+    /// Certificates (PEM) to trust besides the system's; the server's own self-signed one
+    /// is accepted, as curl's `--cacert` accepts it.
+    pub fn ca_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.profile.ca_file = Some(path.into());
+        self
+    }
+
+    /// Trust exactly the certificate with this SHA-256 fingerprint (hex, colons allowed).
+    pub fn pin_sha256(mut self, fingerprint: impl Into<String>) -> Self {
+        self.profile.pin_sha256 = Some(fingerprint.into());
+        self
+    }
+
+    /// Do not verify the server's certificate. Anyone on the path can then read the
+    /// credentials: prefer [`TargetBuilder::pin_sha256`] or [`TargetBuilder::ca_file`].
+    pub fn insecure(mut self) -> Self {
+        self.profile.insecure = Some(true);
+        self
+    }
+
+    /// How long a call may take (above 0, at most a day; 60 s unless set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.profile.timeout = Some(timeout.as_secs_f64());
+        self
+    }
+
+    /// The cPanel account a WHM target calls cPanel functions for by default.
+    pub fn cpanel_user(mut self, user: impl Into<String>) -> Self {
+        self.profile.cpanel_user = Some(user.into());
+        self
+    }
+
+    /// The target, checked as a profile is: a host that is a host, a port that is a port, one
+    /// credential (or an `auth` choosing), a pin that is a fingerprint, a timeout in range.
+    pub fn build(self) -> Result<Target> {
+        if let Some(t) = self.profile.timeout {
+            crate::config::check_timeout(t).map_err(Error::usage)?;
+        }
+        let origin = match self.name {
+            Some(name) => Origin::Named(name),
+            None => Origin::AdHoc,
+        };
+        build(origin, &self.profile, &Flags::default())
+    }
 }
 
 /// With no `auth` key, the one kind of credential the profile holds decides.
@@ -388,6 +581,47 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
     use std::path::Path;
+
+    /// A target built in code gets a profile's defaults and a profile's checks.
+    #[test]
+    fn targets_built_in_code() {
+        let b = || Target::builder("server.example.com");
+        let t = b().token("T").build().unwrap();
+        assert_eq!(
+            (t.port(), t.service(), t.auth(), t.profile()),
+            (2087, Service::Whm, AuthKind::Token, &Origin::AdHoc)
+        );
+        let t = b()
+            .name("web")
+            .service(Service::Webmail)
+            .user("u@x.example")
+            .password("P");
+        let t = t.build().unwrap();
+        assert_eq!(
+            (t.port(), t.auth(), t.user()),
+            (2096, AuthKind::Password, Some("u@x.example"))
+        );
+        assert_eq!(t.profile(), &Origin::Named("web".into()));
+        assert_eq!(
+            b().port(2086).token("T").build().unwrap().base_url(),
+            "http://server.example.com:2086"
+        );
+        let refused: [(TargetBuilder, &str); 6] = [
+            (Target::builder("bad host").token("T"), "host"),
+            (b().port(0).token("T"), "port 0"),
+            (b().token("T").password("P"), "auth"),
+            (b(), "no credentials"),
+            (b().token("T").pin_sha256("zz"), "pin"),
+            (b().token("T").timeout(Duration::ZERO), "timeout"),
+        ];
+        for (builder, what) in refused {
+            let e = builder
+                .build()
+                .err()
+                .unwrap_or_else(|| panic!("{what} accepted"));
+            assert_eq!(e.exit, crate::error::Exit::Usage, "{what}: {e}");
+        }
+    }
 
     fn loaded(text: &str) -> Loaded {
         Loaded {

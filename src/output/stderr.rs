@@ -58,15 +58,21 @@ pub fn say(text: impl std::fmt::Display) {
 /// `cpcall: warning: TEXT`: cpcall goes on, but the user should know. Once per run: a batch
 /// of 500 calls warns about a loose file mode once, not 500 times.
 pub fn warn(text: impl std::fmt::Display) {
-    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let text = text.to_string();
-    if let Ok(mut said) = SAID.lock() {
-        if said.contains(&text) {
-            return;
-        }
-        said.push(text.clone());
+    if first_time(&text) {
+        line(&format!("cpcall: warning: {text}"));
     }
-    line(&format!("cpcall: warning: {text}"));
+}
+
+/// Whether this warning is new to the run (warnings are said once).
+pub fn first_time(text: &str) -> bool {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|s| s == text) {
+        return false;
+    }
+    said.push(text.to_string());
+    true
 }
 
 /// Several lines of one message (a certificate's details), each escaped on its own.

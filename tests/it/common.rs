@@ -231,6 +231,11 @@ impl Fixture {
     }
 
     /// Runs with `config` as the config file.
+    /// A call as root with the WHM token (profile "w").
+    pub fn as_root(&self, args: &[&str]) -> Out {
+        self.call(&self.root_token("w", ""), args)
+    }
+
     pub fn call(&self, config: &str, args: &[&str]) -> Out {
         let mut cmd = self.cmd();
         cmd.arg("-c").arg(self.config(config)).args(args);
@@ -296,6 +301,13 @@ impl Fixture {
     /// The requests the emulator received on SERVICE's TLS or plain port.
     pub fn requests(&self) -> Vec<crate::emulator::Recorded> {
         self.emu.requests()
+    }
+
+    /// The bodies of the requests the emulator saw, as text.
+    pub fn bodies(&self) -> Vec<String> {
+        let body =
+            |r: &crate::emulator::Recorded| String::from_utf8_lossy(&r.request.body).into_owned();
+        self.requests().iter().map(body).collect()
     }
 }
 

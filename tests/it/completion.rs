@@ -165,29 +165,28 @@ fn zsh_and_fish_complete_the_vocabulary_too() {
             continue;
         };
         term.wait_until("a clean prompt", |s| s.trim() == "$");
-        let screen = tab(&term, "cpcall whm createacct usern", 1, "username=");
-        assert_eq!(
-            edited(&screen),
-            "cpcall whm createacct username=@",
-            "{shell:?}: {screen}"
-        );
-        let screen = tab(&term, "cpcall whm listaccts searchmethod=ex", 1, "exact");
-        assert_eq!(
-            edited(&screen),
-            "cpcall whm listaccts searchmethod=exact @",
-            "{shell:?}: {screen}"
-        );
-        let screen = tab(
-            &term,
-            "cpcall cpanel --user bob Email list_pops_w",
-            1,
-            "disk",
-        );
-        assert_eq!(
-            edited(&screen),
-            "cpcall cpanel --user bob Email list_pops_with_disk @",
-            "{shell:?}: {screen}"
-        );
+        // (typed, what the screen shows once done, the line after TAB; @ is the cursor)
+        let cases = [
+            (
+                "cpcall whm createacct usern",
+                "username=",
+                "cpcall whm createacct username=@",
+            ),
+            (
+                "cpcall whm listaccts searchmethod=ex",
+                "exact",
+                "cpcall whm listaccts searchmethod=exact @",
+            ),
+            (
+                "cpcall cpanel --user bob Email list_pops_w",
+                "disk",
+                "cpcall cpanel --user bob Email list_pops_with_disk @",
+            ),
+        ];
+        for (typed, done, want) in cases {
+            let screen = tab(&term, typed, 1, done);
+            assert_eq!(edited(&screen), want, "{shell:?}: {screen}");
+        }
     }
     assert!(f.requests().is_empty(), "completion sends nothing");
 }

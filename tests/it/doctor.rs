@@ -31,7 +31,7 @@ fn status<'a>(list: &'a [(String, String)], check: &str) -> Vec<&'a str> {
 #[test]
 fn a_working_profile_passes_every_check() {
     let f = Fixture::new();
-    let out = f.call(&f.root_token("w", ""), &["doctor"]);
+    let out = f.as_root(&["doctor"]);
     out.assert_code(0)
         .assert_stdout("! file modes:")
         .assert_stdout("run chmod 600");
@@ -91,7 +91,7 @@ fn a_certificate_about_to_expire_is_a_warning() {
         cert_days_left: Some(5),
         ..Options::default()
     });
-    let out = f.call(&f.root_token("w", ""), &["doctor"]);
+    let out = f.as_root(&["doctor"]);
     out.assert_code(0)
         .assert_stdout("! tls:")
         .assert_stdout("renew it soon");

@@ -7,17 +7,14 @@ use crate::emulator::Service;
 #[test]
 fn uapi_through_whm_with_user() {
     let f = Fixture::new();
-    let out = f.call(
-        &f.root_token("w", ""),
-        &[
-            "cpanel",
-            "--user",
-            "bob",
-            "Email",
-            "list_pops",
-            "skip_main=1",
-        ],
-    );
+    let out = f.as_root(&[
+        "cpanel",
+        "--user",
+        "bob",
+        "Email",
+        "list_pops",
+        "skip_main=1",
+    ]);
     out.assert_code(0);
     let json = out.json();
     assert_eq!(json["apiversion"], 3);
@@ -62,18 +59,12 @@ fn cpanel_user_in_the_profile_is_the_default_user() {
 #[test]
 fn proxy_and_inner_failures_exit_1() {
     let f = Fixture::new();
-    f.call(
-        &f.root_token("w", ""),
-        &["cpanel", "--user", "nosuchuser", "Email", "list_pops"],
-    )
-    .assert_code(1)
-    .assert_stderr("API error: User “nosuchuser” does not exist");
-    f.call(
-        &f.root_token("w", ""),
-        &["cpanel", "--user", "bob", "Email", "add_pop"],
-    )
-    .assert_code(1)
-    .assert_stderr("You must specify");
+    f.as_root(&["cpanel", "--user", "nosuchuser", "Email", "list_pops"])
+        .assert_code(1)
+        .assert_stderr("API error: User “nosuchuser” does not exist");
+    f.as_root(&["cpanel", "--user", "bob", "Email", "add_pop"])
+        .assert_code(1)
+        .assert_stderr("You must specify");
     let reseller = f.profile(
         "r",
         Service::Whm,
@@ -94,16 +85,13 @@ fn proxy_and_inner_failures_exit_1() {
     .assert_code(1)
     .assert_stderr("you do not own it");
     // WHM's own uapi_cpanel: metadata.result is 1 while the inner status is 0.
-    let out = f.call(
-        &f.root_token("w", ""),
-        &[
-            "whm",
-            "uapi_cpanel",
-            "cpanel.user=bob",
-            "cpanel.module=Email",
-            "cpanel.function=add_pop",
-        ],
-    );
+    let out = f.as_root(&[
+        "whm",
+        "uapi_cpanel",
+        "cpanel.user=bob",
+        "cpanel.module=Email",
+        "cpanel.function=add_pop",
+    ]);
     out.assert_code(1).assert_stderr("You must specify");
     assert_eq!(out.json()["metadata"]["result"], 1);
 }
@@ -111,22 +99,19 @@ fn proxy_and_inner_failures_exit_1() {
 #[test]
 fn usage_errors_for_user() {
     let f = Fixture::new();
-    f.call(&f.root_token("w", ""), &["cpanel", "Email", "list_pops"])
+    f.as_root(&["cpanel", "Email", "list_pops"])
         .assert_failure(2, "--user USER");
     let bob = f.bob_token("b", Service::Cpanel);
     f.call(&bob, &["cpanel", "--user", "bob", "Email", "list_pops"])
         .assert_failure(2, "drop --user");
-    f.call(
-        &f.root_token("w", ""),
-        &[
-            "cpanel",
-            "--user",
-            "bob",
-            "Email",
-            "list_pops",
-            "cpanel_jsonapi_user=root",
-        ],
-    )
+    f.as_root(&[
+        "cpanel",
+        "--user",
+        "bob",
+        "Email",
+        "list_pops",
+        "cpanel_jsonapi_user=root",
+    ])
     .assert_failure(2, "set by cpcall");
     assert!(f.requests().is_empty());
 }
@@ -147,33 +132,27 @@ fn api2_direct_and_through_whm() {
         .assert_stderr("API error: You must specify an email address.");
     assert_eq!(out.json()["cpanelresult"]["event"]["result"], 0);
 
-    f.call(
-        &f.root_token("w", ""),
-        &[
-            "cpanel",
-            "--api2",
-            "--user",
-            "bob",
-            "Email",
-            "listpopswithdisk",
-        ],
-    )
+    f.as_root(&[
+        "cpanel",
+        "--api2",
+        "--user",
+        "bob",
+        "Email",
+        "listpopswithdisk",
+    ])
     .assert_code(0);
     assert!(f
         .last()
         .target
         .starts_with("/json-api/cpanel?cpanel_jsonapi_user=bob&cpanel_jsonapi_apiversion=2&"));
-    f.call(
-        &f.root_token("w", ""),
-        &[
-            "cpanel",
-            "--api2",
-            "--user",
-            "ghost",
-            "Email",
-            "listpopswithdisk",
-        ],
-    )
+    f.as_root(&[
+        "cpanel",
+        "--api2",
+        "--user",
+        "ghost",
+        "Email",
+        "listpopswithdisk",
+    ])
     .assert_code(1)
     .assert_stderr("ghost");
 }

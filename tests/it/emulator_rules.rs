@@ -213,27 +213,38 @@ fn ports_serve_only_their_service() {
     let emu = Emulator::start();
     let whm_token = format!("whm root:{}", ROOT.whm_token.unwrap());
     let cp_token = format!("cpanel bob:{}", BOB.cpanel_token.unwrap());
-    // A WHM token on the cPanel port, a cPanel token on the WHM port.
-    assert_eq!(
-        get(
-            &emu,
-            Service::Cpanel,
-            "/execute/Email/list_pops",
-            &[("Authorization", &whm_token)]
-        )
-        .status,
-        403
-    );
-    assert_eq!(
-        get(
-            &emu,
+    let root_password = basic("root", ROOT.password);
+    let bob_password = basic("bob", BOB.password);
+    // (port, path, Authorization, the status a real server answers)
+    let cases = [
+        // A WHM token on the cPanel port, a cPanel token on the WHM port.
+        (Service::Cpanel, "/execute/Email/list_pops", &whm_token, 403),
+        (
             Service::Whm,
             "/json-api/version?api.version=1",
-            &[("Authorization", &cp_token)]
-        )
-        .status,
-        403
-    );
+            &cp_token,
+            403,
+        ),
+        // UAPI is not on the WHM port.
+        (Service::Whm, "/execute/Email/list_pops", &whm_token, 404),
+        // A WHM user's password does not open cPanel, nor a cPanel user's WHM.
+        (
+            Service::Cpanel,
+            "/execute/Email/list_pops",
+            &root_password,
+            403,
+        ),
+        (
+            Service::Whm,
+            "/json-api/version?api.version=1",
+            &bob_password,
+            403,
+        ),
+    ];
+    for (service, path, auth, status) in cases {
+        let got = get(&emu, service, path, &[("Authorization", auth)]).status;
+        assert_eq!(got, status, "{service:?} {path}");
+    }
     // A cPanel token only reaches UAPI and API 2.
     let r = get(
         &emu,
@@ -245,38 +256,6 @@ fn ports_serve_only_their_service() {
     assert!(r
         .body
         .contains("Token authentication allows access to UAPI or API 2 calls only"));
-    // UAPI is not on the WHM port.
-    assert_eq!(
-        get(
-            &emu,
-            Service::Whm,
-            "/execute/Email/list_pops",
-            &[("Authorization", &whm_token)]
-        )
-        .status,
-        404
-    );
-    // A WHM user's password does not open cPanel, nor a cPanel user's WHM.
-    assert_eq!(
-        get(
-            &emu,
-            Service::Cpanel,
-            "/execute/Email/list_pops",
-            &[("Authorization", &basic("root", ROOT.password))]
-        )
-        .status,
-        403
-    );
-    assert_eq!(
-        get(
-            &emu,
-            Service::Whm,
-            "/json-api/version?api.version=1",
-            &[("Authorization", &basic("bob", BOB.password))]
-        )
-        .status,
-        403
-    );
 }
 
 #[test]
@@ -588,11 +567,11 @@ fn the_printed_guide_works_as_printed() {
 fn the_emulator_implements_only_catalogued_functions() {
     use crate::emulator::server::{UAPI_FUNCTIONS, WHM_FUNCTIONS};
     for name in WHM_FUNCTIONS {
-        assert!(cpcall::catalog::whm(name).is_some(), "WHM {name}");
+        assert!(cpcall::internal::whm(name).is_some(), "WHM {name}");
     }
     for (module, function) in UAPI_FUNCTIONS {
         assert!(
-            cpcall::catalog::uapi(module, function).is_some(),
+            cpcall::internal::uapi(module, function).is_some(),
             "UAPI {module}::{function}"
         );
     }

@@ -149,10 +149,7 @@ fn batch_runs_each_line_over_kept_alive_connections() {
         .state
         .connections
         .load(std::sync::atomic::Ordering::SeqCst);
-    let out = f.call(
-        &f.root_token("w", ""),
-        &["batch", &file.display().to_string()],
-    );
+    let out = f.as_root(&["batch", &file.display().to_string()]);
     out.assert_code(0).assert_stderr("20 ok, 0 failed");
     let got = lines(&out);
     let numbers: Vec<u64> = got.iter().map(|l| l["line"].as_u64().unwrap()).collect();
@@ -172,36 +169,51 @@ fn batch_runs_each_line_over_kept_alive_connections() {
         - before;
     assert_eq!(used, 1, "one kept-alive connection for 20 calls");
 
-    let parallel = f.call(
-        &f.root_token("w", ""),
-        &["-j", "4", "batch", &file.display().to_string()],
-    );
+    let parallel = f.as_root(&["-j", "4", "batch", &file.display().to_string()]);
     parallel.assert_stderr("19 ok, 1 failed");
     assert_eq!(lines(&parallel).len(), 20);
+}
+
+/// A `token_command` runs once a run, not once a line: a vault or `pass` is asked once.
+#[test]
+fn a_token_command_runs_once_for_a_whole_batch() {
+    let f = Fixture::new();
+    let ran = f.dir.path().join("ran");
+    let profile = f.profile(
+        "w",
+        Service::Whm,
+        &format!(
+            "token_command = \"echo run >> '{}'; printf {}\"",
+            ran.display(),
+            ROOT.whm_token.unwrap()
+        ),
+    );
+    let file = f.write("calls.txt", &"whm version\n".repeat(6));
+    for jobs in ["1", "3"] {
+        std::fs::remove_file(&ran).ok();
+        let out = f.call(
+            &profile,
+            &["-j", jobs, "batch", &file.display().to_string()],
+        );
+        out.assert_code(0).assert_stderr("6 ok, 0 failed");
+        let runs = std::fs::read_to_string(&ran).unwrap();
+        assert_eq!(runs.lines().count(), 1, "-j {jobs}: {runs:?}");
+    }
 }
 
 #[test]
 fn batch_checks_every_line_first_and_can_stop_on_error() {
     let f = Fixture::new();
     let bad = f.write("bad.txt", "whm version\nwhm version nokey\n");
-    f.call(
-        &f.root_token("w", ""),
-        &["batch", &bad.display().to_string()],
-    )
-    .assert_failure(2, "batch line 2");
+    f.as_root(&["batch", &bad.display().to_string()])
+        .assert_failure(2, "batch line 2");
     let wrong = f.write("wrong.txt", "whm version\nlogin\n");
-    f.call(
-        &f.root_token("w", ""),
-        &["batch", &wrong.display().to_string()],
-    )
-    .assert_failure(2, "batch line 2");
+    f.as_root(&["batch", &wrong.display().to_string()])
+        .assert_failure(2, "batch line 2");
     assert!(f.requests().is_empty(), "nothing runs when a line is wrong");
 
     let failing = f.write("fail.txt", "whm version\nwhm createacct\nwhm version\n");
-    let out = f.call(
-        &f.root_token("w", ""),
-        &["batch", "--stop-on-error", &failing.display().to_string()],
-    );
+    let out = f.as_root(&["batch", "--stop-on-error", &failing.display().to_string()]);
     out.assert_code(1)
         .assert_stderr("1 ok, 1 failed")
         .assert_stderr("1 calls not run");
@@ -299,10 +311,7 @@ fn servers_that_close_connections_never_fail_or_repeat_a_call() {
                 .map(|i| format!("whm createacct username=u{i} domain=u{i}.example\nwhm version\n"))
                 .collect();
             let file = f.write("calls.txt", &calls);
-            let out = f.call(
-                &f.root_token("w", ""),
-                &["-j", jobs, "batch", &file.display().to_string()],
-            );
+            let out = f.as_root(&["-j", jobs, "batch", &file.display().to_string()]);
             out.assert_code(0).assert_stderr("60 ok, 0 failed");
             assert_eq!(
                 f.requests().len(),
@@ -333,18 +342,14 @@ fn a_call_cut_off_after_it_was_sent_is_never_sent_again() {
             "calls.txt",
             "whm createacct username=a1 domain=a1.example\nwhm createacct username=a2 domain=a2.example\n",
         );
-        let out = f.call(&f.root_token("w", ""), &["batch", &file.display().to_string()]);
+        let out = f.as_root(&["batch", &file.display().to_string()]);
         out.assert_code(4);
         let exits: Vec<i64> = lines(&out)
             .iter()
             .map(|l| l["exit"].as_i64().unwrap_or(-1))
             .collect();
         assert_eq!(exits, [0, 4], "{label}: {}", out.stdout);
-        let sent: Vec<String> = f
-            .requests()
-            .iter()
-            .map(|r| String::from_utf8_lossy(&r.request.body).into_owned())
-            .collect();
+        let sent = f.bodies();
         assert_eq!(sent.len(), 2, "{label}: each line sent once: {sent:?}");
     }
 }

@@ -159,10 +159,7 @@ fn a_jq_error_on_a_big_answer_says_little() {
         extra_records: 20_000,
         ..Options::default()
     });
-    let out = f.call(
-        &f.root_token("w", ""),
-        &["--jq", ".data.acct + 1", "whm", "listaccts"],
-    );
+    let out = f.as_root(&["--jq", ".data.acct + 1", "whm", "listaccts"]);
     out.assert_failure(2, "jq filter error: cannot");
     assert!(
         out.stderr.len() < 600,

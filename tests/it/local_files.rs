@@ -129,6 +129,28 @@ fn a_symlinked_config_stays_a_link() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
+/// `n` processes started at once, each calling `cpanel Email list_pops`: their exit codes and
+/// stderr.
+fn list_pops_at_once(f: &Fixture, config: &str, n: usize) -> Vec<(Option<i32>, String)> {
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            let mut cmd = f.cmd();
+            cmd.arg("-c")
+                .arg(config)
+                .args(["cpanel", "Email", "list_pops"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    let done = |child: std::process::Child| {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr)
+    };
+    children.into_iter().map(done).collect()
+}
+
 #[test]
 fn twenty_processes_at_once_log_in_once() {
     let f = Fixture::new();
@@ -136,24 +158,8 @@ fn twenty_processes_at_once_log_in_once() {
         &f,
         &format!("password = \"{}\"", BOB.password),
     ));
-    let children: Vec<_> = (0..20)
-        .map(|_| {
-            let mut cmd = f.cmd();
-            cmd.arg("-c")
-                .arg(&config)
-                .args(["cpanel", "Email", "list_pops"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped());
-            cmd.spawn().unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    for (code, stderr) in list_pops_at_once(&f, &config, 20) {
+        assert_eq!(code, Some(0), "{stderr}");
     }
     assert_eq!(f.emu.logins(), 1, "one login for twenty processes");
 }
@@ -306,25 +312,8 @@ fn ctrl_c_at_the_password_prompt_gives_echo_back() {
 fn a_refused_login_is_not_repeated_by_the_processes_that_waited() {
     let f = Fixture::new();
     let config = f.config(&session_profile(&f, "password = \"wrong-password\""));
-    let children: Vec<_> = (0..12)
-        .map(|_| {
-            let mut cmd = f.cmd();
-            cmd.arg("-c")
-                .arg(&config)
-                .args(["cpanel", "Email", "list_pops"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped());
-            cmd.spawn().unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(3),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    for (code, stderr) in list_pops_at_once(&f, &config, 12) {
+        assert_eq!(code, Some(3), "{stderr}");
     }
     assert_eq!(f.emu.logins(), 1, "one refused login, not one per process");
 }

@@ -1,6 +1,6 @@
 //! At home in the shell: --data, --jq, colour, completions, config commands.
 
-use crate::common::Fixture;
+use crate::common::{Fixture, Out};
 use crate::emulator::Service;
 
 #[test]
@@ -46,7 +46,7 @@ fn data_prints_only_the_payload_of_every_api() {
         assert_eq!(out.json(), want, "{args:?}");
     }
     // Success is still judged on the whole answer.
-    let out = f.call(&f.root_token("w", ""), &["-d", "whm", "createacct"]);
+    let out = f.as_root(&["-d", "whm", "createacct"]);
     out.assert_code(1).assert_stderr("API error");
     assert_eq!(out.stdout.trim(), "null");
 }
@@ -54,63 +54,42 @@ fn data_prints_only_the_payload_of_every_api() {
 #[test]
 fn jq_filters_in_process() {
     let f = Fixture::new();
-    let out = f.call(
-        &f.root_token("w", ""),
-        &[
-            "--jq",
-            ".data.acct[] | select(.owner == \"root\") | .user",
-            "whm",
-            "listaccts",
-        ],
-    );
+    let out = f.as_root(&[
+        "--jq",
+        ".data.acct[] | select(.owner == \"root\") | .user",
+        "whm",
+        "listaccts",
+    ]);
     out.assert_code(0);
     assert_eq!(out.stdout, "reseller\ncptest\nasder\n");
-    let out = f.call(
-        &f.root_token("w", ""),
-        &[
-            "-d",
-            "--jq",
-            "[.acct[].domain] | length",
-            "whm",
-            "listaccts",
-        ],
-    );
+    let out = f.as_root(&[
+        "-d",
+        "--jq",
+        "[.acct[].domain] | length",
+        "whm",
+        "listaccts",
+    ]);
     assert_eq!(out.stdout, "4\n");
-    f.call(
-        &f.root_token("w", ""),
-        &["--jq", ".data[", "whm", "version"],
-    )
-    .assert_failure(2, "invalid --jq filter");
-    f.call(
-        &f.root_token("w", ""),
-        &["--jq", ".data.version + 1", "whm", "version"],
-    )
-    .assert_failure(2, "jq filter error");
+    f.as_root(&["--jq", ".data[", "whm", "version"])
+        .assert_failure(2, "invalid --jq filter");
+    f.as_root(&["--jq", ".data.version + 1", "whm", "version"])
+        .assert_failure(2, "jq filter error");
 }
 
 #[test]
 fn colour_only_when_asked_or_on_a_terminal() {
     let f = Fixture::new();
-    let piped = f.call(&f.root_token("w", ""), &["whm", "version"]);
+    let piped = f.as_root(&["whm", "version"]);
     assert!(!piped.stdout.contains('\x1b'), "no colour when piped");
-    let always = f.call(
-        &f.root_token("w", ""),
-        &["--color", "always", "whm", "version"],
-    );
+    let always = f.as_root(&["--color", "always", "whm", "version"]);
     assert!(
         always.stdout.contains("\x1b[1;34m\"metadata\"\x1b[0m"),
         "{always:#?}"
     );
-    let never = f.call(
-        &f.root_token("w", ""),
-        &["--color", "never", "--pretty", "whm", "version"],
-    );
+    let never = f.as_root(&["--color", "never", "--pretty", "whm", "version"]);
     assert!(!never.stdout.contains('\x1b'));
-    f.call(
-        &f.root_token("w", ""),
-        &["--color", "sometimes", "whm", "version"],
-    )
-    .assert_code(2);
+    f.as_root(&["--color", "sometimes", "whm", "version"])
+        .assert_code(2);
 }
 
 /// Committed generated files must match what the code generates now. `CPCALL_BLESS=1` rewrites them.
@@ -130,7 +109,7 @@ fn check_generated(path: &str, fresh: &[u8]) {
 #[test]
 fn generated_files_are_fresh() {
     let f = Fixture::new();
-    for shell in cpcall::cli::SHELLS {
+    for shell in cpcall::internal::SHELLS {
         let out = f.run(&["completions", shell]);
         out.assert_code(0);
         check_generated(
@@ -138,7 +117,7 @@ fn generated_files_are_fresh() {
             out.stdout.as_bytes(),
         );
     }
-    check_generated("man/cpcall.1", &cpcall::cli::man_page().unwrap());
+    check_generated("man/cpcall.1", &cpcall::internal::man_page().unwrap());
 }
 
 #[test]
@@ -309,24 +288,27 @@ fn config_add_tests_the_profile_before_saving_it() {
     add("shop", &answers("x")).assert_failure(2, "exists already");
 }
 
+/// `--paginate --page-size SIZE -d --jq JQ` and the call.
+fn paged(f: &Fixture, profile: &str, size: &str, jq: &str, call: &[&str]) -> Out {
+    let mut args = vec!["--paginate", "--page-size", size, "-d", "--jq", jq];
+    args.extend(call);
+    f.call(profile, &args)
+}
+
 #[test]
 fn paginate_fetches_every_page_and_merges_them() {
     let f = Fixture::with(crate::emulator::Options {
         extra_records: 2500,
         ..Default::default()
     });
-    let out = f.call(&f.root_token("w", ""), &["--paginate", "whm", "listaccts"]);
+    let out = f.as_root(&["--paginate", "whm", "listaccts"]);
     out.assert_code(0);
     let json = out.json();
     let accts = json["data"]["acct"].as_array().unwrap();
     assert_eq!(accts.len(), 2504);
     assert_eq!(accts[2503]["user"], "user02500");
     assert!(json["metadata"].get("chunk").is_none());
-    let starts: Vec<String> = f
-        .requests()
-        .iter()
-        .map(|r| String::from_utf8_lossy(&r.request.body).into_owned())
-        .collect();
+    let starts = f.bodies();
     assert_eq!(starts.len(), 3, "{starts:?}");
     assert!(
         starts[2].contains("api.chunk.size=1000&api.chunk.start=2001"),
@@ -334,44 +316,25 @@ fn paginate_fetches_every_page_and_merges_them() {
     );
 
     let bob = f.bob_token("b", Service::Cpanel);
-    let out = f.call(
-        &bob,
-        &[
-            "--paginate",
-            "--page-size",
-            "100",
-            "-d",
-            "--jq",
-            "length",
-            "cpanel",
-            "Email",
-            "list_pops",
-        ],
-    );
+    let out = paged(&f, &bob, "100", "length", &["cpanel", "Email", "list_pops"]);
     out.assert_code(0);
     assert_eq!(out.stdout, "2502\n");
     assert_eq!(f.requests().len(), 3 + 26);
 
-    let out = f.call(
-        &f.root_token("w", ""),
-        &[
-            "--paginate",
-            "--page-size",
-            "500",
-            "cpanel",
-            "--user",
-            "bob",
-            "Email",
-            "list_pops",
-        ],
-    );
+    let out = f.as_root(&[
+        "--paginate",
+        "--page-size",
+        "500",
+        "cpanel",
+        "--user",
+        "bob",
+        "Email",
+        "list_pops",
+    ]);
     assert_eq!(out.json()["result"]["data"].as_array().unwrap().len(), 2502);
 
-    f.call(
-        &f.root_token("w", ""),
-        &["--paginate", "whm", "listaccts", "api.chunk.size=5"],
-    )
-    .assert_failure(2, "set by --paginate");
+    f.as_root(&["--paginate", "whm", "listaccts", "api.chunk.size=5"])
+        .assert_failure(2, "set by --paginate");
     f.call(
         &bob,
         &[
@@ -429,11 +392,8 @@ fn paginate_refuses_counts_it_cannot_read_and_pages_it_did_not_ask_for() {
             extra_records: 10,
             ..options.clone()
         });
-        f.call(
-            &f.root_token("w", ""),
-            &["--paginate", "--page-size", "5", "whm", "listaccts"],
-        )
-        .assert_failure(4, want);
+        f.as_root(&["--paginate", "--page-size", "5", "whm", "listaccts"])
+            .assert_failure(4, want);
         let bob = f.bob_token("b", Service::Cpanel);
         let out = f.call(
             &bob,
@@ -459,43 +419,15 @@ fn paginate_follows_capped_pages_and_string_counts_and_never_loses_records() {
         page_cap: Some(100),
         ..Options::default()
     });
-    let out = f.call(
-        &f.root_token("w", ""),
-        &[
-            "--paginate",
-            "--page-size",
-            "1000",
-            "-d",
-            "--jq",
-            ".acct | length",
-            "whm",
-            "listaccts",
-        ],
-    );
+    let root = f.root_token("w", "");
+    let out = paged(&f, &root, "1000", ".acct | length", &["whm", "listaccts"]);
     out.assert_code(0);
     assert_eq!(out.stdout, "254\n");
-    let starts: Vec<String> = f
-        .requests()
-        .iter()
-        .map(|r| String::from_utf8_lossy(&r.request.body).into_owned())
-        .collect();
+    let starts = f.bodies();
     assert_eq!(starts.len(), 3, "{starts:?}");
     assert!(starts[1].ends_with("api.chunk.start=101"), "{starts:?}");
     let bob = f.bob_token("b", Service::Cpanel);
-    let out = f.call(
-        &bob,
-        &[
-            "--paginate",
-            "--page-size",
-            "30",
-            "-d",
-            "--jq",
-            "length",
-            "cpanel",
-            "Email",
-            "list_pops",
-        ],
-    );
+    let out = paged(&f, &bob, "30", "length", &["cpanel", "Email", "list_pops"]);
     out.assert_code(0);
     assert_eq!(out.stdout, "252\n");
 

@@ -138,9 +138,8 @@ fn self_signed(options: Options) -> Fixture {
 #[test]
 fn ca_file_accepts_the_servers_own_self_signed_certificate() {
     let f = self_signed(Options::default());
-    f.call(&f.root_token("w", ""), &["whm", "version"])
-        .assert_code(0);
-    let doctor = f.call(&f.root_token("w", ""), &["doctor"]);
+    f.as_root(&["whm", "version"]).assert_code(0);
+    let doctor = f.as_root(&["doctor"]);
     doctor.assert_stdout("is itself in ca_file (self-signed), and its names and dates fit");
 
     let elsewhere = self_signed(Options {
@@ -259,7 +258,7 @@ fn the_platform_trust_store_is_used_and_named() {
         f.output(cmd, None)
             .assert_stdout("verifies against the platform's trust store");
     }
-    f.call(&f.root_token("w", ""), &["doctor"])
+    f.as_root(&["doctor"])
         .assert_stdout("verifies against ca_file");
 }
 
