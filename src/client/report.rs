@@ -4,7 +4,8 @@
 
 use std::sync::OnceLock;
 
-/// Receives what the request path has to say.
+/// Receives what the request path has to say, from whichever thread is calling. It must not
+/// panic: a panic here unwinds out of the call that was speaking.
 pub trait Reporter: Send + Sync {
     /// A `-v` line: the request and response as they go (secrets already masked).
     fn traffic(&self, line: &str);

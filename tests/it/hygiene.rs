@@ -325,3 +325,19 @@ fn client_and_config_never_import_the_command_line() {
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
+
+/// The library's public face is `client` alone (and the hidden `internal` door): a module made
+/// `pub` again would put the command line's insides into the API without anyone deciding it.
+#[test]
+fn only_the_client_is_public() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let public = |file: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(src.join(file)).unwrap();
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix("pub mod "))
+            .map(|rest| rest.trim_end_matches([';', ' ', '{']).to_string())
+            .collect()
+    };
+    assert_eq!(public("lib.rs"), ["client", "internal", "fuzz"]);
+    assert_eq!(public("client/mod.rs"), ["report"]);
+}
