@@ -115,6 +115,22 @@ fn a_library_client_calls_judges_reports_and_keeps_secrets() {
         assert_eq!(bob.call(&list_pops).unwrap().exit(), Exit::Success);
     }
     assert_eq!(server.logins(), 1, "one login for three calls");
+    // A call the service cannot take is refused before sending; a WHM target with a
+    // cpanel_user calls UAPI through WHM for that user.
+    let sent = server.requests().len();
+    let err = bob.call(&whm("listaccts")).unwrap_err();
+    assert_eq!(
+        (err.exit, server.requests().len()),
+        (Exit::Usage, sent),
+        "{err}"
+    );
+    let for_bob = Client::new(
+        root().cpanel_user("bob").build().unwrap(),
+        Options::default(),
+    );
+    let answer = for_bob.unwrap().call(&list_pops).unwrap();
+    assert_eq!(answer.exit(), Exit::Success, "{:?}", answer.verdict);
+    assert_eq!(answer.payload().unwrap()[0]["email"], "info@bob.example");
     let sessions = dir.path().join("cpcall/sessions");
     assert_eq!(
         std::fs::read_dir(&sessions).unwrap().count(),

@@ -87,7 +87,7 @@ impl Call {
 
     /// A call that changes nothing and any account of the service may make: WHM `version`,
     /// UAPI `Variables get_user_information` (for `config add` and `doctor`).
-    pub fn harmless(service: crate::config::Service) -> Call {
+    pub(crate) fn harmless(service: crate::config::Service) -> Call {
         match service {
             crate::config::Service::Whm => Call::Whm {
                 function: "version".into(),
@@ -103,7 +103,7 @@ impl Call {
     }
 
     /// The same call with more parameters (a page of a listing).
-    pub fn with_params(&self, extra: Vec<Param>) -> Call {
+    pub(crate) fn with_params(&self, extra: Vec<Param>) -> Call {
         let mut call = self.clone();
         match &mut call {
             Call::Whm { params, .. } | Call::Uapi { params, .. } | Call::Api2 { params, .. } => {
@@ -124,7 +124,7 @@ impl Call {
 
     /// The request for this call. POST keeps the parameters in the body, out of URLs and logs;
     /// GET puts them in the query string. What cpcall sets itself always goes in the query.
-    pub fn request(&self, method: Method) -> Result<Request> {
+    pub(crate) fn request(&self, method: Method) -> Result<Request> {
         let (path, fixed, params) = match self {
             Call::Whm { function, params } => {
                 check_name(function, "WHM function")?;

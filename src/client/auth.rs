@@ -7,7 +7,7 @@ use crate::client::api::Request;
 use crate::client::session::{self, Session};
 use crate::client::totp::TotpKey;
 use crate::client::transport::{AuthHeader, Client, Response};
-use crate::config::profile::Target;
+use crate::config::profile::{Origin, Target};
 use crate::config::secret::{Secret, Source};
 use crate::config::{AuthKind, Service};
 use crate::error::{Error, Result};
@@ -28,8 +28,8 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
             if target.auth != AuthKind::Session {
                 session::remove_if(target, &saved)?;
                 return Err(Error::auth(format!(
-                    "session expired: run cpcall{} login",
-                    profile_flag(target)
+                    "session expired: {}",
+                    login_advice(target)
                 )));
             }
             dead = Some(saved);
@@ -56,9 +56,9 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
 fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Result<Session> {
     if target.secrets.password.is_none() {
         return Err(Error::auth(format!(
-            "no live session for {} and no password to log in with: run cpcall{} login",
+            "no live session for {} and no password to log in with: {}",
             target.describe(),
-            profile_flag(target)
+            login_advice(target)
         )));
     }
     let secrets = LoginSecrets::gather(target, None, false)?;
@@ -70,11 +70,11 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
     }
     if let Some((ago, mark)) = session::recent_refusal(target, &secrets.user) {
         return Err(Error::auth(format!(
-            "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then run cpcall{} login (or delete {})",
+            "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then {} (or delete {})",
             secrets.user,
             target.describe(),
             ago.as_secs(),
-            profile_flag(target),
+            login_advice(target),
             mark.display()
         )));
     }
@@ -91,10 +91,13 @@ fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Resp
     client.send(&session.wrap(request.clone()), &session.headers())
 }
 
-fn profile_flag(target: &Target) -> String {
-    match target.profile.name() {
-        Some(name) => format!(" -p {name}"),
-        None => String::new(),
+/// How to make a session: the command that logs in with this profile, or for a target built
+/// in code, the library's call.
+fn login_advice(target: &Target) -> String {
+    match &target.profile {
+        Origin::Named(name) => format!("run cpcall -p {name} login"),
+        Origin::AdHoc => "run cpcall login".to_string(),
+        Origin::Built => "log in with Client::login".to_string(),
     }
 }
 
@@ -117,8 +120,14 @@ impl LoginSecrets {
         }
     }
 
+    /// The target's own: its user and password, and a 2FA code: `code` when given, else one
+    /// made now from its `totp_secret` (none without either). Never asks anyone.
+    pub fn from_target(target: &Target, code: Option<&str>) -> Result<Self> {
+        Self::gather(target, code, false)
+    }
+
     /// From the profile, else from a person at the terminal (`interactive`); `otp` is `--otp`.
-    pub fn gather(target: &Target, otp: Option<&str>, interactive: bool) -> Result<Self> {
+    pub(crate) fn gather(target: &Target, otp: Option<&str>, interactive: bool) -> Result<Self> {
         let whose = target.describe();
         let user = target.user.clone().ok_or_else(|| {
             Error::usage(format!(

@@ -31,6 +31,8 @@ use crate::config::profile::Flags;
 pub use crate::config::profile::{Origin, Target, TargetBuilder};
 pub use crate::config::{AuthKind, Service};
 pub use crate::error::{Error, Exit, Result};
+/// The JSON values answers are read into ([`Answer::json`], [`Answer::payload`]).
+pub use serde_json::Value;
 
 /// What [`Client::logout`] did.
 #[derive(Debug)]
@@ -95,13 +97,14 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// The target of a profile of the config file (the default profile for `None`), with the
-    /// `CPCALL_*` variables applied as the command line applies them.
+    /// The target of a profile of the config file (`CPCALL_CONFIG`, else the default place):
+    /// `name`, else `CPCALL_PROFILE`, else the file's default profile, with the `CPCALL_*`
+    /// variables applied as the command line applies them.
     pub fn profile(name: Option<&str>) -> Result<Target> {
-        let path = std::env::var_os("CPCALL_CONFIG")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from);
-        Client::profile_in(path.as_deref(), name)
+        let set = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
+        let path = set("CPCALL_CONFIG").map(PathBuf::from);
+        let name = name.map(str::to_string).or_else(|| set("CPCALL_PROFILE"));
+        Client::profile_in(path.as_deref(), name.as_deref())
     }
 
     /// The target of a profile of the config file at `path` (the default place for `None`).
@@ -208,9 +211,45 @@ impl Client {
         crate::output::curl::of_call(&self.target, call, &options)
     }
 
-    /// A call sent as GET or POST, paged or not (`--get`, `--paginate`).
+    /// A call sent as GET or POST, paged or not (`--get`, `--paginate`). A UAPI or API 2
+    /// call without `via_whm` to a WHM target goes through WHM for its `cpanel_user`; a call
+    /// the target's service cannot take is refused before anything is sent.
     pub fn call_with(&self, call: &Call, options: &CallOptions) -> Result<Answer> {
-        outcome::fetch(&self.transport, &self.target, call, options)
+        let call = self.fit(call)?;
+        outcome::fetch(&self.transport, &self.target, &call, options)
+    }
+
+    /// The call as this target's service takes it (exit 2 when it cannot).
+    fn fit<'c>(&self, call: &'c Call) -> Result<std::borrow::Cow<'c, Call>> {
+        let target = &self.target;
+        let whm = target.service == Service::Whm;
+        let refuse = |what: &str| {
+            Err(Error::usage(format!(
+                "{} is a {} target: {what}",
+                target.describe(),
+                target.service.name()
+            )))
+        };
+        match call {
+            Call::Whm { .. } if !whm => refuse("WHM API calls need a WHM target"),
+            Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } => match (whm, via_whm) {
+                (false, Some(_)) => refuse("calls for another user (via_whm) need a WHM target"),
+                (true, None) => {
+                    let Some(user) = target.cpanel_user.clone() else {
+                        return refuse(
+                            "name the cPanel account to call for (via_whm, or cpanel_user)",
+                        );
+                    };
+                    let mut call = call.clone();
+                    if let Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } = &mut call {
+                        *via_whm = Some(user);
+                    }
+                    Ok(std::borrow::Cow::Owned(call))
+                }
+                _ => Ok(std::borrow::Cow::Borrowed(call)),
+            },
+            Call::Whm { .. } => Ok(std::borrow::Cow::Borrowed(call)),
+        }
     }
 
     /// Single calls of the command line: the answer goes to stdout as it arrives, when stdout
@@ -221,7 +260,7 @@ impl Client {
 }
 
 /// Credentials that anyone on the path could read: said (through the [`report::Reporter`])
-/// whenever such a target is used; the command line says it once a run.
+/// when a client is made for such a target, once a process for each host.
 pub(crate) fn warn_about_transport(target: &Target) {
     if target.tls && target.verify == tls::Verify::Insecure {
         report::warning(format!(

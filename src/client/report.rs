@@ -14,7 +14,8 @@ pub trait Reporter: Send + Sync {
     fn warning(&self, message: &str);
     /// Something done on the caller's behalf (a login made).
     fn notice(&self, message: &str);
-    /// Bytes another program wrote for the user (a `token_command`'s stderr), passed on.
+    /// What another program wrote for the user (a `token_command`'s stderr), passed on with
+    /// control characters escaped for a terminal.
     fn passthrough(&self, bytes: &[u8]);
 }
 

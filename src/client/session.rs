@@ -85,7 +85,7 @@ pub fn dir() -> Result<PathBuf> {
 /// The session file of a target: its profile name, or `user@host:port` without a profile.
 pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
     let key = match &target.profile {
-        Origin::AdHoc => format!("{user}@{}_{}", target.host, target.port),
+        Origin::AdHoc | Origin::Built => format!("{user}@{}_{}", target.host, target.port),
         Origin::Named(name) => name.clone(),
     };
     let safe: String = key

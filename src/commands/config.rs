@@ -11,7 +11,7 @@ use crate::config::profile::{self, Target};
 use crate::error::{Error, Exit, Result};
 use crate::output::stderr;
 
-/// The target of this run, and the config file it came from.
+/// `config path`, `list`, `show` and `add`.
 pub fn config_command(g: &Global, action: &ConfigAction) -> Result<Exit> {
     let explicit = g.config.as_deref();
     let text = match action {
@@ -20,7 +20,8 @@ pub fn config_command(g: &Global, action: &ConfigAction) -> Result<Exit> {
         ConfigAction::Show { name } => configure::show(explicit, name)?,
         ConfigAction::Add { name } => return add_profile(g, name),
     };
-    print_bytes(text.as_bytes()).map(|()| Exit::Success)
+    // Text for people: a profile named with escape sequences must not drive their terminal.
+    print_bytes(stderr::escape_for_terminal(&text).as_bytes()).map(|()| Exit::Success)
 }
 
 /// `config add`: ask, test with a harmless call, then save; nothing is saved if the test fails.

@@ -118,6 +118,21 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// The file's mode, when group or others may write it.
+pub fn writable_by_others(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o022 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// The `chmod` to suggest when a file or directory holding secrets is open to group or others.
 pub fn loose_mode(path: &std::path::Path, private_mode: u32) -> Option<String> {
     #[cfg(unix)]

@@ -283,7 +283,31 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
         }
     };
     let file = parse(&text, &path)?;
+    refuse_commands_others_can_write(&file, &path)?;
     Ok(Some(Loaded { path, file }))
+}
+
+/// A `*_command` runs with the user's rights: from a file others can write, it would run
+/// whatever they put there. Refused, as ssh refuses such a config.
+fn refuse_commands_others_can_write(file: &ConfigFile, path: &Path) -> Result<()> {
+    let command = file.profiles.iter().find_map(|(name, p)| {
+        [
+            ("accesshash_command", &p.accesshash_command),
+            ("token_command", &p.token_command),
+            ("password_command", &p.password_command),
+            ("totp_secret_command", &p.totp_secret_command),
+        ]
+        .into_iter()
+        .find_map(|(key, value)| value.as_ref().map(|_| (name, key)))
+    });
+    match (command, crate::config::files::writable_by_others(path)) {
+        (Some((name, key)), Some(mode)) => Err(Error::usage(format!(
+            "config file {} runs commands ({key} of profile \"{name}\") but others can write it (mode {mode:03o}): whoever does can run commands as you; run chmod 600 {}",
+            path.display(),
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile> {

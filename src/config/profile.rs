@@ -33,8 +33,10 @@ pub const DEFAULT_TIMEOUT: f64 = 60.0;
 pub enum Origin {
     /// A profile (of the config file, or named in [`TargetBuilder::name`]).
     Named(String),
-    /// The command line alone, or a [`Target::builder`] without a name.
+    /// The command line alone (`--host` and `CPCALL_*` variables).
     AdHoc,
+    /// Built in code with [`Target::builder`], without a name.
+    Built,
 }
 
 impl Origin {
@@ -42,15 +44,18 @@ impl Origin {
     pub fn name(&self) -> Option<&str> {
         match self {
             Origin::Named(name) => Some(name),
-            Origin::AdHoc => None,
+            Origin::AdHoc | Origin::Built => None,
         }
     }
 }
 
-/// The profile's name, or `(command line)`, for messages and JSON lines.
+/// The profile's name, `(command line)` or `(built in code)`, for messages and JSON lines.
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(self.name().unwrap_or("(command line)"))
+        match self {
+            Origin::Built => f.write_str("(built in code)"),
+            _ => f.write_str(self.name().unwrap_or("(command line)")),
+        }
     }
 }
 
@@ -165,12 +170,7 @@ impl Target {
     /// Reads one of the target's secrets (`key` names it in messages), a command within the
     /// target's timeout.
     pub(crate) fn read_secret(&self, source: &Source, key: &str) -> Result<Secret> {
-        let read = || {
-            source.resolve(
-                &format!("{key} of {} (from {})", self.describe(), source.describe()),
-                self.timeout,
-            )
-        };
+        let read = || source.resolve(&format!("{key} of {}", self.describe()), self.timeout);
         let Source::Command(_) = source else {
             return read();
         };
@@ -198,6 +198,7 @@ impl Target {
         match &self.profile {
             Origin::AdHoc => "the command line".to_string(),
             Origin::Named(name) => format!("profile \"{name}\""),
+            Origin::Built => format!("the target {}", self.host),
         }
     }
 }
@@ -333,6 +334,7 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
     let whose = match &origin {
         Origin::AdHoc => "the command line".to_string(),
         Origin::Named(name) => format!("profile \"{name}\""),
+        Origin::Built => format!("the target {}", p.host.as_deref().unwrap_or_default()),
     };
     let host = flags
         .host
@@ -507,16 +509,27 @@ impl TargetBuilder {
     }
 
     /// The target, checked as a profile is: a host that is a host, a port that is a port, one
-    /// credential (or an `auth` choosing), a pin that is a fingerprint, a timeout in range.
+    /// credential (or an `auth` choosing), a pin that is a fingerprint, a timeout in range; and
+    /// since the secrets are already here, they are checked too (present, one line, a user
+    /// where one is needed, a TOTP secret that is base32). The `ca_file` is read by
+    /// [`crate::client::Client::new`].
     pub fn build(self) -> Result<Target> {
         if let Some(t) = self.profile.timeout {
             crate::config::check_timeout(t).map_err(Error::usage)?;
         }
         let origin = match self.name {
             Some(name) => Origin::Named(name),
-            None => Origin::AdHoc,
+            None => Origin::Built,
         };
-        build(origin, &self.profile, &Flags::default())
+        let target = build(origin, &self.profile, &Flags::default())?;
+        match target.auth {
+            AuthKind::Session if target.user.is_none() => Err(Error::usage(format!(
+                "{} has no user to log in as: add .user(\"NAME\")",
+                target.describe()
+            ))),
+            AuthKind::Session => Ok(target),
+            _ => crate::client::auth::Credentials::resolve(&target).map(|_| target),
+        }
     }
 }
 
@@ -589,7 +602,7 @@ mod tests {
         let t = b().token("T").build().unwrap();
         assert_eq!(
             (t.port(), t.service(), t.auth(), t.profile()),
-            (2087, Service::Whm, AuthKind::Token, &Origin::AdHoc)
+            (2087, Service::Whm, AuthKind::Token, &Origin::Built)
         );
         let t = b()
             .name("web")
@@ -606,13 +619,26 @@ mod tests {
             b().port(2086).token("T").build().unwrap().base_url(),
             "http://server.example.com:2086"
         );
-        let refused: [(TargetBuilder, &str); 6] = [
+        let refused: [(TargetBuilder, &str); 13] = [
             (Target::builder("bad host").token("T"), "host"),
             (b().port(0).token("T"), "port 0"),
             (b().token("T").password("P"), "auth"),
             (b(), "no credentials"),
             (b().token("T").pin_sha256("zz"), "pin"),
             (b().token("T").timeout(Duration::ZERO), "timeout"),
+            (b().auth(AuthKind::Token), "no token"),
+            (b().token(""), "empty token"),
+            (b().token("A\nB"), "two-line token"),
+            (b().user("a:b").token("T"), "user with a colon"),
+            (
+                b().user("u").password("P").totp_secret("not base32!"),
+                "TOTP secret",
+            ),
+            (
+                b().service(Service::Webmail).accesshash("H"),
+                "access hash on webmail",
+            ),
+            (b().auth(AuthKind::Session), "session without a user"),
         ];
         for (builder, what) in refused {
             let e = builder
@@ -620,6 +646,11 @@ mod tests {
                 .err()
                 .unwrap_or_else(|| panic!("{what} accepted"));
             assert_eq!(e.exit, crate::error::Exit::Usage, "{what}: {e}");
+            let m = e.message();
+            assert!(
+                !m.contains("CPCALL_") && !m.contains("command line"),
+                "{what}: {m}"
+            );
         }
     }
 

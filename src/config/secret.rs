@@ -100,7 +100,8 @@ impl Source {
             Source::Value(_) => "the config file".to_string(),
             Source::File(p) => p.display().to_string(),
             Source::Env(v) => format!("${v}"),
-            Source::Command(c) => format!("command `{c}`"),
+            // Its text may hold a secret itself (`echo TOKEN`, `curl -u user:pw …`).
+            Source::Command(_) => "its command".to_string(),
         }
     }
 }
@@ -146,7 +147,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
+        .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
     let (passed_on, stderr_done) = std::sync::mpsc::channel::<()>();
     if let Some(mut err) = child.stderr.take() {
         std::thread::spawn(move || {
@@ -177,7 +178,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
             let _ = child.kill();
             let _ = child.wait();
             return Err(Error::usage(format!(
-                "the command for the {what} (`{cmd}`) did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
+                "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
                 timeout.as_secs_f64()
             )));
         }
@@ -187,18 +188,18 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
         let _ = child.kill();
         let _ = child.wait();
         return Err(Error::usage(format!(
-            "the command for the {what} (`{cmd}`) printed more than {} KiB, the most a secret may be: make it print the secret alone",
+            "the command for the {what} printed more than {} KiB, the most a secret may be: make it print the secret alone",
             MAX_SECRET >> 10
         )));
     }
     let status = child
         .wait()
-        .map_err(|e| Error::usage(format!("cannot run `{cmd}` for the {what}: {e}")))?;
+        .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
     // Its last words before ours (briefly: a background child may keep the pipe open).
     let _ = stderr_done.recv_timeout(Duration::from_millis(200));
     if let Err(e) = read {
         return Err(Error::usage(format!(
-            "cannot read the output of `{cmd}` for the {what}: {e}"
+            "cannot read the output of the command for the {what}: {e}"
         )));
     }
     if !status.success() {
@@ -206,12 +207,12 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
             .code()
             .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
         return Err(Error::usage(format!(
-            "the command for the {what} (`{cmd}`) failed with {status}: run it by hand to see why"
+            "the command for the {what} failed with {status}: run it by hand to see why"
         )));
     }
     String::from_utf8(stdout).map_err(|_| {
         Error::usage(format!(
-            "the command for the {what} (`{cmd}`) printed bytes that are not UTF-8"
+            "the command for the {what} printed bytes that are not UTF-8"
         ))
     })
 }

@@ -105,8 +105,8 @@ fn bad_input_table() {
             "{config} wants {want:?}: {out:#?}"
         );
         assert!(
-            !out.stderr.contains("42leaked"),
-            "a failing command's output is not shown"
+            !out.stderr.contains("42leaked") && !out.stderr.contains("40+2"),
+            "a failing command's output is not shown, nor its text (it may hold a secret)"
         );
         assert!(out.stderr.lines().count() <= 3, "short: {out:#?}");
     }

@@ -366,3 +366,34 @@ fn enter_or_ctrl_d_at_the_password_prompt_sends_nothing() {
     }
     assert_eq!(f.emu.logins(), 0);
 }
+
+/// A config file others can write must not run its `*_command`s: whoever writes it would run
+/// commands as the user. Refused before anything runs; fine once it is the user's alone.
+#[test]
+fn a_config_others_can_write_runs_no_commands() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new();
+    let ran = f.dir.path().join("ran");
+    let text = f.profile(
+        "p",
+        Service::Whm,
+        &format!(
+            "token_command = \"touch '{}'; printf {}\"",
+            ran.display(),
+            ROOT.whm_token.unwrap()
+        ),
+    );
+    let config = f.config(&text);
+    let run = |mode: u32| {
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut cmd = f.cmd();
+        cmd.args(["-c", &config, "whm", "version"]);
+        f.output(cmd, None)
+    };
+    for mode in [0o666, 0o620] {
+        run(mode).assert_failure(2, "others can write it");
+        assert!(!ran.exists(), "mode {mode:o}: the command ran");
+    }
+    run(0o600).assert_code(0);
+    assert!(ran.exists());
+}

@@ -252,6 +252,11 @@ fn config_path_list_and_show() {
     assert!(!show.stdout.contains("hunter2-secret"));
     f.run(&["-c", &path, "config", "show", "nope"])
         .assert_failure(2, "known profiles");
+    // A name with escape sequences reaches the terminal escaped.
+    let evil = f.config("[profiles.\"evil\\u001b[31mRED\\u0007\"]\nhost = \"h\"\ntoken = \"t\"\n");
+    let list = f.run(&["-c", &evil, "config", "list"]);
+    list.assert_code(0).assert_stdout("RED");
+    assert!(!list.stdout.contains(['\x1b', '\x07']), "{list:#?}");
 }
 
 #[test]
