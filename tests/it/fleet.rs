@@ -312,7 +312,8 @@ fn servers_that_close_connections_never_fail_or_repeat_a_call() {
                 .collect();
             let file = f.write("calls.txt", &calls);
             let out = f.as_root(&["-j", jobs, "batch", &file.display().to_string()]);
-            out.assert_code(0).assert_stderr("60 ok, 0 failed");
+            assert_eq!(out.code, 0, "{label} -j {jobs}: {}", out.stderr);
+            out.assert_stderr("60 ok, 0 failed");
             assert_eq!(
                 f.requests().len(),
                 60,
