@@ -1,8 +1,12 @@
 //! Where a request is built: which URL and parameters each kind of API call becomes
 //! (docs/protocol.md, "URL forms").
 
+use std::borrow::Cow;
+
 use crate::client::params::Param;
 use crate::client::response::Kind;
+use crate::config::profile::Target;
+use crate::config::Service;
 use crate::error::{Error, Result};
 
 /// How the parameters travel: POST keeps them in the body, out of URLs and server logs.
@@ -111,6 +115,42 @@ impl Call {
             }
         }
         call
+    }
+
+    /// This call as `target`'s service takes it: UAPI and API 2 on a WHM target go through
+    /// WHM for the user named, else for the target's `cpanel_user`; what the service cannot
+    /// take is refused (exit 2) before anything is sent. `user_option` is how the caller names
+    /// that user in messages (`--user` on the command line).
+    pub(crate) fn fit_to(&self, target: &Target, user_option: &str) -> Result<Cow<'_, Call>> {
+        let whm = target.service == Service::Whm;
+        let (whose, service) = (|| target.describe(), target.service.name());
+        match self {
+            Call::Whm { .. } if !whm => Err(Error::usage(format!(
+                "WHM API calls need WHM credentials, but {} is a {service} profile: use a profile with service = \"whm\"",
+                whose()
+            ))),
+            Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } => match (whm, via_whm) {
+                (false, Some(_)) => Err(Error::usage(format!(
+                    "{user_option} calls through WHM and needs a WHM profile, but {} is a {service} profile: drop {user_option}",
+                    whose()
+                ))),
+                (true, None) => {
+                    let user = target.cpanel_user.clone().ok_or_else(|| {
+                        Error::usage(format!(
+                            "{} is a WHM profile: name the cPanel account to act as with {user_option} USER (or cpanel_user in the profile)",
+                            whose()
+                        ))
+                    })?;
+                    let mut call = self.clone();
+                    if let Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } = &mut call {
+                        *via_whm = Some(user);
+                    }
+                    Ok(Cow::Owned(call))
+                }
+                _ => Ok(Cow::Borrowed(self)),
+            },
+            Call::Whm { .. } => Ok(Cow::Borrowed(self)),
+        }
     }
 
     /// Its parameters.

@@ -215,41 +215,8 @@ impl Client {
     /// call without `via_whm` to a WHM target goes through WHM for its `cpanel_user`; a call
     /// the target's service cannot take is refused before anything is sent.
     pub fn call_with(&self, call: &Call, options: &CallOptions) -> Result<Answer> {
-        let call = self.fit(call)?;
+        let call = call.fit_to(&self.target, "via_whm")?;
         outcome::fetch(&self.transport, &self.target, &call, options)
-    }
-
-    /// The call as this target's service takes it (exit 2 when it cannot).
-    fn fit<'c>(&self, call: &'c Call) -> Result<std::borrow::Cow<'c, Call>> {
-        let target = &self.target;
-        let whm = target.service == Service::Whm;
-        let refuse = |what: &str| {
-            Err(Error::usage(format!(
-                "{} is a {} target: {what}",
-                target.describe(),
-                target.service.name()
-            )))
-        };
-        match call {
-            Call::Whm { .. } if !whm => refuse("WHM API calls need a WHM target"),
-            Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } => match (whm, via_whm) {
-                (false, Some(_)) => refuse("calls for another user (via_whm) need a WHM target"),
-                (true, None) => {
-                    let Some(user) = target.cpanel_user.clone() else {
-                        return refuse(
-                            "name the cPanel account to call for (via_whm, or cpanel_user)",
-                        );
-                    };
-                    let mut call = call.clone();
-                    if let Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } = &mut call {
-                        *via_whm = Some(user);
-                    }
-                    Ok(std::borrow::Cow::Owned(call))
-                }
-                _ => Ok(std::borrow::Cow::Borrowed(call)),
-            },
-            Call::Whm { .. } => Ok(std::borrow::Cow::Borrowed(call)),
-        }
     }
 
     /// Single calls of the command line: the answer goes to stdout as it arrives, when stdout

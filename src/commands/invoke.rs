@@ -8,7 +8,6 @@ use crate::cli::{Command, Global};
 use crate::client::api::{Call, Method};
 use crate::client::outcome;
 use crate::config::profile::Target;
-use crate::config::Service;
 use crate::error::{Error, Result};
 use crate::output::filter::Filter;
 
@@ -162,20 +161,11 @@ pub fn call(
     target: &Target,
     params: Vec<crate::client::params::Param>,
 ) -> Result<Call> {
-    match command {
-        Command::Whm { function, .. } => {
-            if target.service != Service::Whm {
-                return Err(Error::usage(format!(
-                    "WHM API calls need WHM credentials, but {} is a {} profile: use a profile with service = \"whm\"",
-                    target.describe(),
-                    target.service.name()
-                )));
-            }
-            Ok(Call::Whm {
-                function: function.clone(),
-                params,
-            })
-        }
+    let call = match command {
+        Command::Whm { function, .. } => Call::Whm {
+            function: function.clone(),
+            params,
+        },
         Command::Cpanel {
             user,
             api2,
@@ -183,25 +173,8 @@ pub fn call(
             function,
             ..
         } => {
-            let via_whm = match (target.service, user) {
-                (Service::Whm, Some(user)) => Some(user.clone()),
-                (Service::Whm, None) => Some(target.cpanel_user.clone().ok_or_else(|| {
-                    Error::usage(format!(
-                        "{} is a WHM profile: name the cPanel account to act as with --user USER (or cpanel_user in the profile)",
-                        target.describe()
-                    ))
-                })?),
-                (_, Some(_)) => {
-                    return Err(Error::usage(format!(
-                        "--user calls through WHM and needs a WHM profile, but {} is a {} profile: drop --user",
-                        target.describe(),
-                        target.service.name()
-                    )))
-                }
-                (_, None) => None,
-            };
-            let (module, function) = (module.clone(), function.clone());
-            Ok(if *api2 {
+            let (module, function, via_whm) = (module.clone(), function.clone(), user.clone());
+            if *api2 {
                 Call::Api2 {
                     module,
                     function,
@@ -215,10 +188,16 @@ pub fn call(
                     params,
                     via_whm,
                 }
-            })
+            }
         }
-        _ => Err(Error::usage("not an API call")),
-    }
+        _ => return Err(Error::usage("not an API call")),
+    };
+    // Already fitted unless the profile's cpanel_user was filled in.
+    let fitted = match call.fit_to(target, "--user")? {
+        std::borrow::Cow::Owned(fitted) => Some(fitted),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    Ok(fitted.unwrap_or(call))
 }
 
 pub fn options(g: &Global) -> outcome::Options {
