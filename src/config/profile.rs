@@ -47,15 +47,25 @@ impl Origin {
             Origin::AdHoc | Origin::Built => None,
         }
     }
+
+    /// `profile "prod"`, `the command line` or `the target HOST`, for messages.
+    fn whose(&self, host: &str) -> String {
+        match self {
+            Origin::AdHoc => "the command line".to_string(),
+            Origin::Named(name) => format!("profile \"{name}\""),
+            Origin::Built => format!("the target {host}"),
+        }
+    }
 }
 
 /// The profile's name, `(command line)` or `(built in code)`, for messages and JSON lines.
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match self {
-            Origin::Built => f.write_str("(built in code)"),
-            _ => f.write_str(self.name().unwrap_or("(command line)")),
-        }
+        f.write_str(match self {
+            Origin::Named(name) => name,
+            Origin::AdHoc => "(command line)",
+            Origin::Built => "(built in code)",
+        })
     }
 }
 
@@ -193,13 +203,9 @@ impl Target {
         }
     }
 
-    /// `profile "prod"` or `the command line`, for messages.
+    /// `profile "prod"`, `the command line` or `the target HOST`, for messages.
     pub(crate) fn describe(&self) -> String {
-        match &self.profile {
-            Origin::AdHoc => "the command line".to_string(),
-            Origin::Named(name) => format!("profile \"{name}\""),
-            Origin::Built => format!("the target {}", self.host),
-        }
+        self.profile.whose(&self.host)
     }
 }
 
@@ -331,11 +337,7 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ProfileConfig {
 /// The target a profile describes, with `flags` on top.
 pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target> {
     let ad_hoc = origin == Origin::AdHoc;
-    let whose = match &origin {
-        Origin::AdHoc => "the command line".to_string(),
-        Origin::Named(name) => format!("profile \"{name}\""),
-        Origin::Built => format!("the target {}", p.host.as_deref().unwrap_or_default()),
-    };
+    let whose = origin.whose(p.host.as_deref().unwrap_or_default());
     let host = flags
         .host
         .clone()
@@ -373,6 +375,10 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
 
     if let Some(t) = flags.timeout {
         crate::config::check_timeout(t).map_err(|e| Error::usage(format!("--{e}")))?;
+    }
+    // A config file's is checked where it is read (with its line); a built target's, here.
+    if let Some(t) = p.timeout {
+        crate::config::check_timeout(t).map_err(Error::usage)?;
     }
     let timeout = flags.timeout.or(p.timeout).unwrap_or(DEFAULT_TIMEOUT);
 
@@ -514,9 +520,6 @@ impl TargetBuilder {
     /// where one is needed, a TOTP secret that is base32). The `ca_file` is read by
     /// [`crate::client::Client::new`].
     pub fn build(self) -> Result<Target> {
-        if let Some(t) = self.profile.timeout {
-            crate::config::check_timeout(t).map_err(Error::usage)?;
-        }
         let origin = match self.name {
             Some(name) => Origin::Named(name),
             None => Origin::Built,
