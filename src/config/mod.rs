@@ -163,6 +163,13 @@ pub enum SecretName {
 }
 
 impl SecretName {
+    pub const ALL: [SecretName; 4] = [
+        SecretName::Accesshash,
+        SecretName::Token,
+        SecretName::Password,
+        SecretName::TotpSecret,
+    ];
+
     pub fn key(self) -> &'static str {
         match self {
             SecretName::Accesshash => "accesshash",
@@ -173,10 +180,23 @@ impl SecretName {
     }
 }
 
+/// A secret's value, `_file`, `_env` and `_command` keys, as a profile holds them.
+type Spellings<'a> = (
+    &'a Option<Secret>,
+    &'a Option<PathBuf>,
+    &'a Option<String>,
+    &'a Option<String>,
+);
+
 impl ProfileConfig {
-    /// Where the named secret comes from, if the profile says; two spellings at once is an error.
-    pub fn secret_source(&self, name: SecretName) -> Result<Option<Source>> {
-        let (value, file, env, command) = match name {
+    /// The `*_command` of the named secret, when the profile has one.
+    pub fn command(&self, name: SecretName) -> Option<&String> {
+        self.spellings(name).3.as_ref()
+    }
+
+    /// The named secret's four spellings: the value, `_file`, `_env` and `_command`.
+    fn spellings(&self, name: SecretName) -> Spellings<'_> {
+        match name {
             SecretName::Accesshash => (
                 &self.accesshash,
                 &self.accesshash_file,
@@ -201,7 +221,12 @@ impl ProfileConfig {
                 &self.totp_secret_env,
                 &self.totp_secret_command,
             ),
-        };
+        }
+    }
+
+    /// Where the named secret comes from, if the profile says; two spellings at once is an error.
+    pub fn secret_source(&self, name: SecretName) -> Result<Option<Source>> {
+        let (value, file, env, command) = self.spellings(name);
         let key = name.key();
         let mut found = Vec::new();
         if let Some(v) = value {
@@ -291,18 +316,12 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
 /// whatever they put there. Refused, as ssh refuses such a config.
 fn refuse_commands_others_can_write(file: &ConfigFile, path: &Path) -> Result<()> {
     let command = file.profiles.iter().find_map(|(name, p)| {
-        [
-            ("accesshash_command", &p.accesshash_command),
-            ("token_command", &p.token_command),
-            ("password_command", &p.password_command),
-            ("totp_secret_command", &p.totp_secret_command),
-        ]
-        .into_iter()
-        .find_map(|(key, value)| value.as_ref().map(|_| (name, key)))
+        let mut secrets = SecretName::ALL.into_iter();
+        secrets.find_map(|secret| p.command(secret).map(|_| (name, secret.key())))
     });
     match (command, crate::config::files::writable_by_others(path)) {
         (Some((name, key)), Some(mode)) => Err(Error::usage(format!(
-            "config file {} runs commands ({key} of profile \"{name}\") but others can write it (mode {mode:03o}): whoever does can run commands as you; run chmod 600 {}",
+            "config file {} runs commands ({key}_command of profile \"{name}\") but others can write it (mode {mode:03o}): whoever does can run commands as you; run chmod 600 {}",
             path.display(),
             path.display()
         ))),
