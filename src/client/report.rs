@@ -36,7 +36,7 @@ impl Reporter for Stderr {
         crate::output::stderr::line(line);
     }
     fn warning(&self, message: &str) {
-        crate::output::stderr::line(&format!("cpcall: warning: {message}"));
+        crate::output::stderr::warning_line(message);
     }
     fn notice(&self, message: &str) {
         crate::output::stderr::say(message);

@@ -60,8 +60,13 @@ pub fn say(text: impl std::fmt::Display) {
 pub fn warn(text: impl std::fmt::Display) {
     let text = text.to_string();
     if first_time(&text) {
-        line(&format!("cpcall: warning: {text}"));
+        warning_line(&text);
     }
+}
+
+/// `cpcall: warning: TEXT`, said whether or not it was said before.
+pub fn warning_line(text: &str) {
+    line(&format!("cpcall: warning: {text}"));
 }
 
 /// Whether this warning is new to the run (warnings are said once).
