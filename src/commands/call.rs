@@ -111,7 +111,8 @@ pub fn curl_many(
     Ok(worst)
 }
 
-/// Unverified TLS and plain HTTP are allowed, but never silently.
+/// How an answer is laid out: `--pretty`, `--compact`, else pretty on a terminal and as
+/// received otherwise.
 pub fn style(g: &Global) -> Style {
     if g.pretty {
         Style::Pretty

@@ -96,16 +96,13 @@ pub fn first_contact(
     let ways_out = format!(
         "give ca_file the CA that signed it or the server's own certificate file; or run cpcall config add {name} at a terminal, which offers to pin it (as cpcall trust does)"
     );
-    if !asker.is_interactive() {
-        return Err(Error::transport(format!(
-            "the server's certificate is not trusted; nothing saved: {ways_out}"
-        )));
+    let pin = asker.is_interactive()
+        && asker
+            .confirm("Pin it for this profile? Compare the SHA-256 with the server's own first.")?;
+    if pin {
+        return Ok(Some(info.sha256));
     }
-    if asker.confirm("Pin it for this profile? Compare the SHA-256 with the server's own first.")? {
-        Ok(Some(info.sha256))
-    } else {
-        Err(Error::transport(format!(
-            "the server's certificate is not trusted; nothing saved: {ways_out}"
-        )))
-    }
+    Err(Error::transport(format!(
+        "the server's certificate is not trusted; nothing saved: {ways_out}"
+    )))
 }

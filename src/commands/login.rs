@@ -29,11 +29,12 @@ pub fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
 }
 
 pub fn logout(g: &Global, target: &Target) -> Result<Exit> {
-    let saved = match target.user.as_deref() {
-        Some(user) => session::load(target, user)?,
-        None => None,
-    };
     if g.curl {
+        // The curl form names the saved session's token; the library's logout reads it itself.
+        let saved = match target.user.as_deref() {
+            Some(user) => session::load(target, user)?,
+            None => None,
+        };
         print_bytes(
             format!("{}\n", crate::output::curl::logout(target, saved.as_ref())).as_bytes(),
         )?;
