@@ -2,7 +2,7 @@
 //! with a clean environment. Every run is checked for leaked secrets.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -148,6 +148,21 @@ impl Fixture {
     }
 
     /// A WHM profile with root's API token on another emulator, trusting that one's CA.
+    /// A WHM profile whose `token_command` prints root's token and adds a line to `ran` each
+    /// time it runs.
+    pub fn root_token_command(&self, name: &str, ran: &Path) -> String {
+        let command = format!(
+            "echo run >> '{}'; printf {}",
+            ran.display(),
+            accounts::ROOT.whm_token.unwrap_or_default()
+        );
+        self.profile(
+            name,
+            Service::Whm,
+            &format!("token_command = \"{command}\""),
+        )
+    }
+
     pub fn root_token_on(&self, emu: &Emulator, name: &str) -> String {
         let ca = self.write(&format!("ca-{name}.pem"), &emu.ca_pem);
         format!(

@@ -179,15 +179,7 @@ fn batch_runs_each_line_over_kept_alive_connections() {
 fn a_token_command_runs_once_for_a_whole_batch() {
     let f = Fixture::new();
     let ran = f.dir.path().join("ran");
-    let profile = f.profile(
-        "w",
-        Service::Whm,
-        &format!(
-            "token_command = \"echo run >> '{}'; printf {}\"",
-            ran.display(),
-            ROOT.whm_token.unwrap()
-        ),
-    );
+    let profile = f.root_token_command("w", &ran);
     let file = f.write("calls.txt", &"whm version\n".repeat(6));
     for jobs in ["1", "3"] {
         std::fs::remove_file(&ran).ok();

@@ -374,15 +374,7 @@ fn a_config_others_can_write_runs_no_commands() {
     use std::os::unix::fs::PermissionsExt;
     let f = Fixture::new();
     let ran = f.dir.path().join("ran");
-    let text = f.profile(
-        "p",
-        Service::Whm,
-        &format!(
-            "token_command = \"touch '{}'; printf {}\"",
-            ran.display(),
-            ROOT.whm_token.unwrap()
-        ),
-    );
+    let text = f.root_token_command("p", &ran);
     let config = f.config(&text);
     let run = |mode: u32| {
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).unwrap();
