@@ -22,6 +22,18 @@ fn fixture(body: Vec<u8>) -> (Fixture, String) {
     (f, config)
 }
 
+/// cpcall with the config and `args`, its stdout the file given.
+fn writing_to(
+    f: &Fixture,
+    config: &str,
+    args: &[&str],
+    file: std::fs::File,
+) -> std::process::Command {
+    let mut cmd = f.cmd();
+    cmd.arg("-c").arg(f.config(config)).args(args).stdout(file);
+    cmd
+}
+
 fn value(text: &str) -> serde_json::Value {
     serde_json::from_str(text).expect("cpcall printed JSON")
 }
@@ -167,10 +179,8 @@ fn into_a_file_a_good_answer_is_whole_and_a_broken_one_is_taken_back() {
             .truncate(!append)
             .open(&path)
             .unwrap();
-        let mut cmd = f.cmd();
-        cmd.arg("-c").arg(f.config(config)).args(args);
-        cmd.stdout(file).stderr(std::process::Stdio::piped());
-        let out = cmd.output().unwrap();
+        let mut cmd = writing_to(f, config, args, file);
+        let out = cmd.stderr(std::process::Stdio::piped()).output().unwrap();
         let out = Out {
             code: out.status.code().unwrap_or(-1),
             stdout: String::new(),
@@ -238,13 +248,8 @@ fn files_others_share_or_that_hold_text_after_the_answer_are_never_cut() {
             .append(append)
             .open(&path)
             .unwrap();
-        let mut cmd = f.cmd();
-        cmd.arg("-c")
-            .arg(f.config(&config))
-            .args(["-p", "big", "whm", "listaccts"])
-            .stdout(file)
-            .stderr(std::process::Stdio::piped());
-        let out = cmd.output().unwrap();
+        let mut cmd = writing_to(&f, &config, &["-p", "big", "whm", "listaccts"], file);
+        let out = cmd.stderr(std::process::Stdio::piped()).output().unwrap();
         assert_eq!(out.status.code(), Some(4), "{what}");
         assert!(
             std::fs::read(&path).unwrap() == before,
@@ -262,13 +267,8 @@ fn a_signal_mid_answer_leaves_the_file_as_it_was() {
     let config = f.root_token("big", "");
     let path = f.path("out.json");
     let file = std::fs::File::create(&path).unwrap();
-    let mut cmd = f.cmd();
-    cmd.arg("-c")
-        .arg(f.config(&config))
-        .args(["-p", "big", "whm", "listaccts"])
-        .stdout(file)
-        .stderr(std::process::Stdio::null());
-    let mut child = cmd.spawn().unwrap();
+    let mut cmd = writing_to(&f, &config, &["-p", "big", "whm", "listaccts"], file);
+    let mut child = cmd.stderr(std::process::Stdio::null()).spawn().unwrap();
     let waited = std::time::Instant::now();
     while std::fs::metadata(&path).unwrap().len() == 0 {
         assert!(waited.elapsed().as_secs() < 15, "nothing was written");
