@@ -37,10 +37,16 @@ pub struct Error {
 }
 
 impl Error {
+    /// Every secret of the run is masked in the message: it may quote a server that echoed
+    /// what it was sent, and messages reach stderr, JSON lines and library callers.
     pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
+        let message = message.into();
         Error {
             exit,
-            message: message.into(),
+            message: match crate::client::mask::masked(&message) {
+                std::borrow::Cow::Borrowed(_) => message,
+                std::borrow::Cow::Owned(masked) => masked,
+            },
         }
     }
     pub(crate) fn usage(message: impl Into<String>) -> Self {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use cpcall::client::report::{self, Reporter};
 use cpcall::client::{AuthKind, Call, Client, Exit, Options, Target, Verdict};
-use emulator::accounts::{BOB, ROOT};
+use emulator::accounts::{BOB, OPS, ROOT};
 use emulator::{Emulator, Service};
 
 /// Everything the client says, as `kind: text`.
@@ -92,6 +92,34 @@ fn a_library_client_calls_judges_reports_and_keeps_secrets() {
         .call(&whm("version"));
     assert_eq!(refused.unwrap().exit(), Exit::Auth);
 
+    // A server that quotes the credential in its refusal: the verdict's words have it masked
+    // (a library caller logs them), in any encoding; so do -v lines a reporter gets.
+    let echo = Emulator::start_with(emulator::Options {
+        echo_credentials: true,
+        ..emulator::Options::default()
+    });
+    let echo_ca = dir.path().join("echo-ca.pem");
+    std::fs::write(&echo_ca, &echo.ca_pem).unwrap();
+    let quoting = Target::builder("127.0.0.1")
+        .port(echo.port(Service::Whm, true))
+        .ca_file(&echo_ca)
+        .user("opsx")
+        .password(OPS.password)
+        .build()
+        .unwrap();
+    let answer = Client::new(quoting, verbose)
+        .unwrap()
+        .call(&whm("version"))
+        .unwrap();
+    let Verdict::Refused(why) = &answer.verdict else {
+        panic!("{:?}", answer.verdict)
+    };
+    assert!(why.contains("Authorization: ***"), "{why}");
+    let encoded: String = form_urlencoded::byte_serialize(OPS.password.as_bytes()).collect();
+    for form in [OPS.password, &encoded, "p%40ss"] {
+        assert!(!why.contains(form), "{form} in {why}");
+    }
+
     // A session target logs in once, and logs out.
     let cpanel_port = server.port(Service::Cpanel, true);
     let session = Target::builder("127.0.0.1")
@@ -153,7 +181,7 @@ fn a_library_client_calls_judges_reports_and_keeps_secrets() {
     assert!(said
         .iter()
         .any(|l| l.starts_with("traffic: ") && l.contains("listaccts")));
-    for secret in [ROOT.whm_token.unwrap(), BOB.password] {
+    for secret in [ROOT.whm_token.unwrap(), BOB.password, OPS.password] {
         assert!(
             !said.iter().any(|l| l.contains(secret)),
             "{secret} in {said:#?}"

@@ -211,6 +211,12 @@ impl Call {
                 "{key} is set by cpcall for this kind of call: drop that parameter"
             )));
         }
+        // A new account's password may come back in the server's reason: masked like any secret.
+        for (key, value) in params {
+            if crate::client::params::is_sensitive(key) {
+                crate::client::mask::hide(value);
+            }
+        }
         let mut query = fixed;
         let form = match method {
             Method::Get => {

@@ -372,6 +372,7 @@ impl Credentials {
                 password,
                 totp,
             } => {
+                crate::client::mask::hide_pair(user, password.expose());
                 let pair = format!("{user}:{}", password.expose());
                 let basic = base64::engine::general_purpose::STANDARD.encode(pair);
                 let mut headers = vec![("Authorization", Secret::new(format!("Basic {basic}")))];

@@ -10,6 +10,7 @@ pub(crate) mod api;
 pub(crate) mod auth;
 pub(crate) mod body;
 pub(crate) mod json;
+pub(crate) mod mask;
 pub(crate) mod outcome;
 pub(crate) mod paginate;
 pub(crate) mod params;

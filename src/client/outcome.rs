@@ -383,6 +383,10 @@ pub fn json_line(tag: Tag, result: Result<Answer>, data: bool, jq: Option<&Filte
             }
         },
     };
+    // Its words quote servers (and filters quoting answers): no secret of the run in them.
+    tail.error = tail
+        .error
+        .map(|e| crate::client::mask::masked(&e).into_owned());
     let head = Head {
         line: tag.line,
         profile: tag.profile,

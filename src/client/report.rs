@@ -50,19 +50,23 @@ fn reporter() -> &'static dyn Reporter {
     REPORTER.get_or_init(|| Box::new(Stderr)).as_ref()
 }
 
+// Every word handed to a reporter has the run's secrets masked: traffic lines show the
+// server's headers, which may echo a credential.
+use crate::client::mask::masked;
+
 pub(crate) fn traffic(line: &str) {
-    reporter().traffic(line);
+    reporter().traffic(&masked(line));
 }
 
 pub(crate) fn warning(message: impl std::fmt::Display) {
-    let message = message.to_string();
+    let message = masked(&message.to_string()).into_owned();
     if crate::output::stderr::first_time(&message) {
         reporter().warning(&message);
     }
 }
 
 pub(crate) fn notice(message: impl std::fmt::Display) {
-    reporter().notice(&message.to_string());
+    reporter().notice(&masked(&message.to_string()));
 }
 
 pub(crate) fn passthrough(bytes: &[u8]) {

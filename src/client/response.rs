@@ -49,6 +49,22 @@ pub enum Verdict {
 /// The one place a verdict becomes an exit code and, for answers that are not the API's
 /// word, an error.
 impl Verdict {
+    /// The verdict with every secret of the run masked in its words: they quote the server,
+    /// which may echo what it was sent.
+    pub(crate) fn masked(self) -> Verdict {
+        let mask = |text: String| crate::client::mask::masked(&text).into_owned();
+        match self {
+            Verdict::Success { notes } => Verdict::Success {
+                notes: notes.into_iter().map(mask).collect(),
+            },
+            Verdict::Failed { reasons } => Verdict::Failed {
+                reasons: reasons.into_iter().map(mask).collect(),
+            },
+            Verdict::Refused(m) => Verdict::Refused(mask(m)),
+            Verdict::Broken(m) => Verdict::Broken(mask(m)),
+        }
+    }
+
     /// The documented exit code: 0, 1, 3 or 4.
     pub fn exit(&self) -> Exit {
         match self {
@@ -170,6 +186,10 @@ pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
 /// Judges an answer from what one pass over its bytes found ([`crate::client::json::Checker`]): the
 /// verdict members come from its skeleton, so the answer itself need not be held.
 pub fn judge_checked(kind: Kind, status: u16, checked: &Checked) -> Verdict {
+    verdict_of(kind, status, checked).masked()
+}
+
+fn verdict_of(kind: Kind, status: u16, checked: &Checked) -> Verdict {
     let parsed: Option<Fields> = (checked.is_json() && !checked.skeleton_overflow)
         .then(|| serde_json::from_slice(&checked.skeleton).ok())
         .flatten();

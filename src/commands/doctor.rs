@@ -72,11 +72,13 @@ impl Checks {
         found: impl Into<String>,
         fix: Option<String>,
     ) {
+        // Found text quotes the server, which may echo the credential it was sent.
+        let mask = |text: String| crate::client::mask::masked(&text).into_owned();
         self.0.push(Check {
             check,
             status,
-            found: found.into(),
-            fix,
+            found: mask(found.into()),
+            fix: fix.map(mask),
         });
     }
     fn ok(&mut self, check: &'static str, found: impl Into<String>) {

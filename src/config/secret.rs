@@ -16,7 +16,7 @@ pub struct Secret(String);
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
         let value = value.into();
-        crate::output::stderr::hide(&value);
+        crate::client::mask::hide(&value);
         Secret(value)
     }
     pub fn expose(&self) -> &str {

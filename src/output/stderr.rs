@@ -11,39 +11,9 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-/// The secrets of this run, longest first (a header that holds a token is masked whole).
-static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-
-/// Masks `secret` in everything written to stderr from now on. Values under 8 characters
-/// (a 6-digit 2FA code) are not: masking them would blank ordinary numbers and words.
-pub fn hide(secret: &str) {
-    if secret.chars().count() < 8 {
-        return;
-    }
-    if let Ok(mut all) = SECRETS.lock() {
-        if !all.iter().any(|s| s == secret) {
-            all.push(secret.to_string());
-            all.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
-    }
-}
-
-fn mask(text: &str) -> Cow<'_, str> {
-    let Ok(all) = SECRETS.lock() else {
-        return Cow::Borrowed(text);
-    };
-    let mut text = Cow::Borrowed(text);
-    for secret in all.iter() {
-        if text.contains(secret.as_str()) {
-            text = Cow::Owned(text.replace(secret.as_str(), "***"));
-        }
-    }
-    text
-}
-
 /// Writes `text` and a line break, masked and escaped.
 pub fn line(text: &str) {
-    let text = mask(text);
+    let text = crate::client::mask::masked(text);
     let mut err = std::io::stderr().lock();
     let _ = err
         .write_all(escape(&text).as_bytes())
@@ -89,7 +59,7 @@ pub fn lines(text: &str) {
 
 /// A question without a line break after it (the answer follows on the same line).
 pub fn prompt(text: &str) {
-    let text = mask(text);
+    let text = crate::client::mask::masked(text);
     let mut err = std::io::stderr().lock();
     let _ = err
         .write_all(escape(&text).as_bytes())

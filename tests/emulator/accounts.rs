@@ -84,7 +84,22 @@ pub const ASDER: Account = Account {
     owner: "root",
 };
 
-pub const ACCOUNTS: [&Account; 5] = [&ROOT, &RESELLER, &BOB, &CPTEST, &ASDER];
+/// A WHM operator whose password has every character that encodes differently in a form, a
+/// URL, JSON, HTML and base64 (`@`, space, `!`, `/`, `é`, `&`, `<`, `>`): a server that
+/// echoes it in any of those forms must still not get it shown.
+pub const OPS: Account = Account {
+    user: "ops",
+    password: "p@ss w0rd!/é&<x>",
+    totp: None,
+    whm: true,
+    cpanel: false,
+    whm_token: None,
+    cpanel_token: None,
+    domain: "ops.example",
+    owner: "root",
+};
+
+pub const ACCOUNTS: [&Account; 6] = [&ROOT, &RESELLER, &BOB, &CPTEST, &ASDER, &OPS];
 
 /// Webmail users: (e-mail address, password, owning cPanel user).
 pub const MAILBOXES: [(&str, &str, &str); 1] =
@@ -98,23 +113,79 @@ pub fn root_accesshash_joined() -> String {
     ROOT_ACCESSHASH.replace('\n', "")
 }
 
-/// Every secret a test could leak, in the forms it could leak in.
+/// Every secret a test could leak, in the forms it could leak in: as it is, form-encoded,
+/// percent-encoded (either hex case), JSON-escaped (slashes and non-ASCII too), HTML-escaped,
+/// and base64 (alone, and the `user:password` of a Basic header).
 pub fn all_secrets() -> Vec<String> {
-    let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
-    let mut out = vec![root_accesshash_joined()];
-    out.extend(ROOT_ACCESSHASH.lines().map(str::to_string));
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut plain = vec![root_accesshash_joined()];
+    plain.extend(ROOT_ACCESSHASH.lines().map(str::to_string));
+    let mut out = Vec::new();
     for a in ACCOUNTS {
-        out.push(a.password.to_string());
-        out.push(b64(format!("{}:{}", a.user, a.password)));
-        out.extend(a.totp.map(str::to_string));
-        out.extend(a.whm_token.map(str::to_string));
-        out.extend(a.cpanel_token.map(str::to_string));
+        plain.push(a.password.to_string());
+        out.push(b64(&format!("{}:{}", a.user, a.password)));
+        plain.extend(a.totp.map(str::to_string));
+        plain.extend(a.whm_token.map(str::to_string));
+        plain.extend(a.cpanel_token.map(str::to_string));
     }
     for (email, password, _) in MAILBOXES {
-        out.push(password.to_string());
-        out.push(b64(format!("{email}:{password}")));
+        plain.push(password.to_string());
+        out.push(b64(&format!("{email}:{password}")));
     }
+    for secret in plain {
+        out.extend(encoded_forms(&secret));
+        out.push(secret);
+    }
+    out.sort();
+    out.dedup();
     out
+}
+
+/// A secret's forms other than itself, made independently of cpcall's own encoders.
+fn encoded_forms(secret: &str) -> Vec<String> {
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let url = form.replace('+', "%20");
+    let lower = |s: &str| {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('%') {
+            out.push_str(&rest[..i]);
+            out.push('%');
+            out.push_str(&rest[i + 1..i + 3].to_ascii_lowercase());
+            rest = &rest[i + 3..];
+        }
+        out + rest
+    };
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json[1..json.len() - 1].to_string();
+    let ascii: String = json
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii() => c.to_string(),
+            c => c
+                .encode_utf16(&mut [0; 2])
+                .iter()
+                .map(|u| format!("\\u{u:04x}"))
+                .collect(),
+        })
+        .collect();
+    let html = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+    vec![
+        lower(&form),
+        lower(&url),
+        form,
+        url,
+        json.replace('/', "\\/"),
+        ascii.replace('/', "\\/"),
+        ascii,
+        json,
+        html,
+        b64,
+    ]
 }
 
 /// How cpcall shows a certificate fingerprint (`AB:CD:…`), from lower-case hex.

@@ -100,6 +100,10 @@ pub struct Options {
     /// The server certificate's common name (default `localhost`): anything a certificate's
     /// maker can write, line breaks and escape sequences included.
     pub cert_common_name: Option<String>,
+    /// A hostile or debugging server: every refusal (401/403) quotes what it was sent, the
+    /// Authorization and Cookie headers and the body, in the encodings a server may write them
+    /// (as received, form- and percent-encoded, JSON-escaped, base64).
+    pub echo_credentials: bool,
 }
 
 /// A `listaccts` answer of about `bytes` bytes, as a real server with many accounts sends it.
@@ -225,6 +229,7 @@ impl Default for Options {
             hang_up: false,
             wrong_port_json: false,
             self_signed: false,
+            echo_credentials: false,
         }
     }
 }

@@ -70,6 +70,57 @@ fn text(status: u16, body: &str) -> Response {
     Response::new(status, "text/plain; charset=utf-8", body)
 }
 
+/// A refusal that quotes what the request carried (Options::echo_credentials): no vendor does
+/// this on purpose, but proxies, debug modules and error pages have been seen to repeat the
+/// request; cpcall must mask whatever comes back, in whatever encoding.
+fn echo_refusal(req: &Request) -> Response {
+    let mut quoted = Vec::new();
+    for name in ["Authorization", "Cookie"] {
+        for value in req.headers_named(name) {
+            quoted.push(format!("{name}: {value}"));
+            if let Some(b64) = value.strip_prefix("Basic ") {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                quoted.push(format!("decoded: {decoded}"));
+            }
+        }
+    }
+    let body = String::from_utf8_lossy(&req.body).into_owned();
+    quoted.push(format!("body: {body}"));
+    for (key, value) in parse_form(&req.body) {
+        // As a PHP or Perl error page might print them: JSON with escaped slashes and
+        // non-ASCII as \uXXXX, and percent-encoded with %20 in lower-case hex.
+        let json: String = serde_json::to_string(&value)
+            .unwrap_or_default()
+            .chars()
+            .map(|c| match c {
+                '/' => "\\/".to_string(),
+                c if c.is_ascii() => c.to_string(),
+                c => c
+                    .encode_utf16(&mut [0; 2])
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect(),
+            })
+            .collect();
+        let url: String = value
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                b => format!("%{b:02x}"),
+            })
+            .collect();
+        quoted.push(format!("{key} as JSON: {json}; as URL: {url}"));
+    }
+    let reason = format!("Access denied ({})", quoted.join("; "));
+    let body = json!({"cpanelresult":{"apiversion":"2","error":reason,"data":{"reason":reason,"result":"0"},"type":"text"}});
+    text(403, &body.to_string())
+}
+
 fn json_ok(v: &Value) -> Response {
     Response::new(200, "application/json", v.to_string())
 }
@@ -128,6 +179,14 @@ impl Ctx {
     }
 
     pub fn handle(&self, req: &Request) -> Response {
+        let response = self.answer(req);
+        if self.state.options.echo_credentials && matches!(response.status, 401 | 403) {
+            return echo_refusal(req);
+        }
+        response
+    }
+
+    fn answer(&self, req: &Request) -> Response {
         let path = req.path();
         if path == "/login" || path == "/login/" {
             return self.login(req);

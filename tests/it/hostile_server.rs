@@ -374,3 +374,81 @@ fn a_server_that_echoes_the_credential_does_not_get_it_shown() {
         assert!(!out.stderr.contains(token), "{args:?}: {}", out.stderr);
     }
 }
+
+/// A server that quotes the credential in its refusal, in every encoding (as received, form-
+/// and percent-encoded, JSON-escaped, base64, decoded from the Basic header): nothing of it
+/// reaches stdout or stderr, in a single call, in fan-out and batch JSON lines, in `doctor`
+/// and `doctor --json`, with `-v` or without. The fixture's sweep checks every output for
+/// each of those forms of every test secret.
+#[test]
+fn a_credential_echoed_in_any_encoding_is_masked_in_every_channel() {
+    use crate::emulator::accounts::OPS;
+    use crate::emulator::Service;
+    let f = Fixture::with(Options {
+        echo_credentials: true,
+        ..Options::default()
+    });
+    // OPS's password under a user the server does not know: refused, and quoted.
+    let refused = |name: &str| {
+        f.password_profile(name, Service::Whm, &OPS)
+            .replace("user = \"ops\"", "user = \"opsx\"")
+    };
+    let config = format!("{}{}", refused("a"), refused("b"));
+    let calls = f.write("calls.txt", "whm version\nwhm listaccts\n");
+    let calls = calls.to_str().unwrap();
+    // An account password as a parameter comes back too (the server quotes the body).
+    let new_password = "N3w acct/pässword&x";
+    let with_password = format!("password={new_password}");
+    let cases: Vec<(&str, Vec<&str>, i32)> = vec![
+        ("single call", vec!["-p", "a", "whm", "version"], 3),
+        ("-v", vec!["-v", "-p", "a", "whm", "version"], 3),
+        ("fan-out", vec!["-p", "a,b", "whm", "version"], 3),
+        ("batch", vec!["-p", "a", "batch", calls], 3),
+        ("fan-out batch", vec!["-p", "a,b", "batch", calls], 3),
+        ("doctor", vec!["-p", "a", "doctor"], 1),
+        ("doctor --json", vec!["-p", "a", "doctor", "--json"], 1),
+        ("doctor fan-out", vec!["-p", "a,b", "doctor", "--json"], 1),
+    ];
+    for (label, args, code) in cases {
+        let out = f.call(&config, &args);
+        assert_eq!(out.code, code, "{label}: {out:#?}");
+        assert!(
+            out.stdout.contains("***") || out.stderr.contains("***"),
+            "{label}: the echo is there, masked: {out:#?}"
+        );
+    }
+    // A wrong token is a secret of the run too, and so is a parameter that holds a password
+    // (a new account's): the server quotes the body, so both come back.
+    let wrong = "WRONGTOKEN0000000000000000000000";
+    let bad = f.root_token("t", "").replace(
+        crate::emulator::accounts::ROOT
+            .whm_token
+            .unwrap_or_default(),
+        wrong,
+    );
+    let config = format!("{bad}{}", bad.replace("[profiles.t]", "[profiles.t2]"));
+    let encoded: String = form_urlencoded::byte_serialize(new_password.as_bytes()).collect();
+    for profiles in ["t", "t,t2"] {
+        let args = [
+            "-p",
+            profiles,
+            "whm",
+            "createacct",
+            "username=eve",
+            "domain=eve.example",
+            &with_password,
+        ];
+        let out = f.call(&config, &args);
+        assert_eq!(out.code, 3, "{out:#?}");
+        for form in [new_password, encoded.as_str(), wrong] {
+            assert!(
+                !out.stdout.contains(form) && !out.stderr.contains(form),
+                "{profiles}: {form} shown: {out:#?}"
+            );
+        }
+        assert!(
+            out.stdout.contains("password=***") || out.stderr.contains("password=***"),
+            "{out:#?}"
+        );
+    }
+}
