@@ -72,14 +72,32 @@ impl Session {
     }
 }
 
-/// Where sessions are kept: the platform state (else cache) dir + `cpcall/sessions/`.
+/// Where sessions are kept: the platform state (else cache) dir + `cpcall/sessions/`, checked
+/// (when it exists) to be a folder nobody but this user or root can change: in another user's
+/// folder (root with that user's HOME or XDG_STATE_HOME), a link planted there would make
+/// cpcall replace, truncate or create any file.
 pub fn dir() -> Result<PathBuf> {
-    dirs::state_dir()
+    let dir = dirs::state_dir()
         .or_else(dirs::cache_dir)
         .map(|d| d.join("cpcall").join("sessions"))
         .ok_or_else(|| {
             Error::usage("cannot find a state or cache directory for sessions: set HOME")
-        })
+        })?;
+    crate::config::files::check_folder(&dir, "the sessions folder")?;
+    Ok(dir)
+}
+
+/// The sessions folder, made (0700) if it is not there yet, and checked once made.
+fn made_dir() -> Result<PathBuf> {
+    let dir = dir()?;
+    crate::config::files::create_private_dir(&dir).map_err(|e| {
+        Error::usage(format!(
+            "cannot make the sessions folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    crate::config::files::check_folder(&dir, "the sessions folder")?;
+    Ok(dir)
 }
 
 /// The session file of a target: its profile name, or `user@host:port` without a profile.
@@ -112,7 +130,7 @@ pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
 /// The saved session of the target, if there is one made for this very host, port and user.
 pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
     let path = path(target, user)?;
-    let text = match crate::config::files::read_text(&path, 64 << 10) {
+    let text = match crate::config::files::read_private(&path, 64 << 10) {
         Ok(t) => {
             let dir = path.parent().unwrap_or(&path);
             for message in [
@@ -143,10 +161,11 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
 
 /// Writes the session with mode 0600 in a 0700 directory, atomically (temporary file + rename).
 pub fn save(target: &Target, session: &Session) -> Result<PathBuf> {
+    made_dir()?;
     let path = path(target, &session.user)?;
     let json = serde_json::to_vec_pretty(session)
         .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
-    crate::config::files::write_atomic(&path, &json, Some(0o600))?;
+    crate::config::files::write_private(&path, &json)?;
     sweep();
     Ok(path)
 }
@@ -160,18 +179,12 @@ pub struct LoginLock(std::fs::File);
 /// Takes the login lock of the target's session, waiting for another process's login at most
 /// the target's timeout.
 pub fn lock(target: &Target, user: &str) -> Result<LoginLock> {
+    made_dir()?;
     let path = path(target, user)?.with_extension("lock");
     let fail = |e: &dyn std::fmt::Display| {
         Error::usage(format!("cannot use lock file {}: {e}", path.display()))
     };
-    if let Some(dir) = path.parent() {
-        crate::config::files::create_private_dir(dir).map_err(|e| fail(&e))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(&path).map_err(|e| fail(&e))?;
+    let file = crate::config::files::open_private(&path, false).map_err(|e| fail(&e))?;
     let deadline = std::time::Instant::now() + target.timeout;
     loop {
         match file.try_lock() {
@@ -201,9 +214,12 @@ impl Drop for LoginLock {
 /// of the profile then stop for [`REFUSAL_PAUSE`], so that neither the processes that waited
 /// for the lock nor the next cron runs feed cPHulk (5 failures in 15 minutes lock the IP).
 pub fn note_refusal(target: &Target, user: &str) {
-    if let Ok(path) = path(target, user) {
-        let _ = std::fs::write(path.with_extension("refused"), b"");
-    }
+    let Ok(path) = made_dir().and_then(|_| path(target, user)) else {
+        return;
+    };
+    // Written, not just opened: the mark's time is what counts.
+    let _ = crate::config::files::open_private(&path.with_extension("refused"), true)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, b"refused\n"));
 }
 
 pub const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -245,7 +261,7 @@ pub fn leftovers(target: &Target) -> Result<Vec<(PathBuf, Session)>> {
     Ok(temporary_files()?
         .into_iter()
         .filter_map(|(path, _)| {
-            let text = crate::config::files::read_text(&path, 64 << 10).ok()?;
+            let text = crate::config::files::read_private(&path, 64 << 10).ok()?;
             let session: Session = serde_json::from_str(&text).ok()?;
             session.belongs_to(target, user).then_some((path, session))
         })

@@ -276,31 +276,33 @@ fn quote(s: &str) -> String {
     toml_edit::Value::from(s).to_string()
 }
 
-/// Appends `[profiles.NAME]` to the config file (created if missing), atomically, mode 0600.
+/// Appends `[profiles.NAME]` to the config file (created if missing), atomically, mode 0600,
+/// under the edit lock: a profile another process added meanwhile is kept, and a name it took
+/// meanwhile is an error, never a silent overwrite.
 pub fn save_profile(path: &Path, name: &str, table: toml_edit::Table) -> Result<()> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()))),
-    };
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-    let profiles = doc
-        .entry("profiles")
-        .or_insert_with(|| {
-            let mut t = toml_edit::Table::new();
-            t.set_implicit(true);
-            toml_edit::Item::Table(t)
-        })
-        .as_table_like_mut()
-        .ok_or_else(|| Error::usage(format!("{}: `profiles` is not a table", path.display())))?;
-    if profiles.contains_key(name) {
-        return Err(Error::usage(format!(
-            "profile \"{name}\" exists already in {}",
-            path.display()
-        )));
-    }
-    profiles.insert(name, toml_edit::Item::Table(table));
-    crate::config::files::write_atomic(path, doc.to_string().as_bytes(), Some(0o600))
+    crate::config::files::edit(path, true, |text| {
+        let mut doc: toml_edit::DocumentMut = text
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+        let profiles = doc
+            .entry("profiles")
+            .or_insert_with(|| {
+                let mut t = toml_edit::Table::new();
+                t.set_implicit(true);
+                toml_edit::Item::Table(t)
+            })
+            .as_table_like_mut()
+            .ok_or_else(|| {
+                Error::usage(format!("{}: `profiles` is not a table", path.display()))
+            })?;
+        if profiles.contains_key(name) {
+            return Err(Error::usage(format!(
+                "profile \"{name}\" exists already in {}",
+                path.display()
+            )));
+        }
+        profiles.insert(name, toml_edit::Item::Table(table));
+        Ok(doc.to_string())
+    })
 }

@@ -83,9 +83,19 @@ impl std::fmt::Display for CertInfo {
 /// Writes `pin_sha256 = "HEX"` into `[profiles.NAME]` of the config file, atomically and with
 /// the file's mode kept; everything else in the file stays byte for byte.
 pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32]) -> Result<()> {
-    let fail =
-        |e: &dyn std::fmt::Display| Error::usage(format!("cannot update {}: {e}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| fail(&e))?;
+    crate::config::files::edit(path, false, |text| {
+        let text = text.ok_or_else(|| fail(path, &"the file is gone"))?;
+        with_pin(path, &text, profile, sha256)
+    })
+}
+
+fn fail(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::usage(format!("cannot update {}: {e}", path.display()))
+}
+
+/// The config text with `pin_sha256` set in `[profiles.NAME]`, everything else as it was.
+fn with_pin(path: &Path, text: &str, profile: &str, sha256: &[u8; 32]) -> Result<String> {
+    let fail = |e: &dyn std::fmt::Display| fail(path, e);
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| fail(&e))?;
     let table = doc
         .get_mut("profiles")
@@ -111,8 +121,7 @@ pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32]) -> Result<()> {
             table.insert("pin_sha256", toml_edit::value(hex));
         }
     }
-    crate::config::files::write_atomic(path, doc.to_string().as_bytes(), None)?;
-    Ok(())
+    Ok(doc.to_string())
 }
 
 pub fn command(

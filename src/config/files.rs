@@ -1,59 +1,254 @@
-//! Writing files so that nothing is lost: a temporary file in the same directory, synced, then
-//! renamed over the target; a crash leaves the old file or the new one, never half of one.
+//! The files cpcall writes, written so that nothing is lost and nobody else can steer them.
+//!
+//! - Atomic: a temporary file in the same folder, synced, then renamed over the target; a crash
+//!   leaves the old file or the new one, never half of one.
+//! - Safe folders: a file is written (or a state file read) only in a folder that nobody but
+//!   the running user or root can change, up to `/`: in a folder another user owns or can write,
+//!   they could swap in a link and make cpcall (root, in a cron job) replace any file.
+//! - State files (sessions, locks, marks) are never opened through a link and are created
+//!   0600 whatever the umask; config edits are locked, re-read under the lock, and keep the
+//!   file's mode and owner, so parallel edits are all kept.
 
 use std::io::Write;
-use std::path::Path;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-/// Writes `bytes` to `path` atomically with `mode` (Unix permissions; the old file's mode when
-/// `None` and the file exists, else 0600 from the temporary file).
-///
-/// A symbolic link (dotfile managers keep configs that way) is written through: the file it
-/// points to is replaced, in its own directory, and the link stays a link.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
-    let path = &follow_links(path)
-        .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+/// Writes `bytes` to the config file at `path` atomically, keeping its owner, and its mode
+/// unless `private` (0600; new files are 0600 too). The caller holds the folder's edit lock
+/// ([`edit`]).
+fn write_config(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     let fail =
         |e: &dyn std::fmt::Display| Error::usage(format!("cannot write {}: {e}", path.display()));
-    create_private_dir(dir).map_err(|e| fail(&e))?;
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    let old = std::fs::metadata(path).ok();
+    if let Some(old) = &old {
+        let me = rustix::process::geteuid().as_raw();
+        if me != 0 && old.uid() != me {
+            return Err(Error::usage(format!(
+                "cannot write {}: it belongs to user {}, and rewriting it would make it yours: run cpcall as that user",
+                path.display(),
+                old.uid()
+            )));
+        }
+    }
+    let keep = old.map(|m| {
+        let mode = if private { 0o600 } else { m.mode() & 0o7777 };
+        (mode, m.uid(), m.gid())
+    });
+    write_in_place(path, bytes, |file| match keep {
+        Some((mode, uid, gid)) => {
+            // root rewriting a user's config must leave it the user's.
+            let meta = file.metadata()?;
+            if (meta.uid(), meta.gid()) != (uid, gid) {
+                rustix::fs::fchown(
+                    file,
+                    Some(rustix::process::Uid::from_raw(uid)),
+                    Some(rustix::process::Gid::from_raw(gid)),
+                )?;
+            }
+            // After the owner: chown clears set-id bits.
+            file.set_permissions(std::fs::Permissions::from_mode(mode))
+        }
+        None => file.set_permissions(std::fs::Permissions::from_mode(0o600)),
+    })
+    .map_err(|e| fail(&e))
+}
+
+/// Writes a state file (a session) atomically, mode 0600, in `path`'s folder, which the caller
+/// has checked ([`check_folder`]). A link at `path` is replaced, never followed.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_in_place(path, bytes, |file| {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+    })
+    .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A temporary file beside `path` (created exclusively, 0600), `bytes` in it, `finish` run on
+/// it (mode, owner), synced, renamed over `path`; the folder synced too.
+fn write_in_place(
+    path: &Path,
+    bytes: &[u8],
+    finish: impl FnOnce(&std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = folder_of(path);
+    let mut file = tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)?;
     // Ctrl-C from here to the rename must not leave a copy of a secret behind.
     let temp = file.path().to_path_buf();
     crate::signals::track_temp(&temp);
-    let written = write_and_rename(&mut file, path, bytes, mode);
-    if written.is_err() {
+    let mut written = file
+        .write_all(bytes)
+        .and_then(|()| finish(file.as_file()))
+        .and_then(|()| file.as_file().sync_all())
+        .and_then(|()| std::fs::rename(&temp, path));
+    if written.is_ok() {
+        // The rename is durable once the folder is.
+        written = std::fs::File::open(dir).and_then(|folder| folder.sync_all());
+    } else {
         let _ = std::fs::remove_file(&temp);
     }
     crate::signals::forget_temp(&temp);
-    written.map_err(|e| fail(&e))
+    written
 }
 
-fn write_and_rename(
-    file: &mut tempfile::NamedTempFile,
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// How long an edit waits for another cpcall editing the same config.
+const EDIT_WAIT: Duration = Duration::from_secs(10);
+
+/// Changes the config file at `path`: under a lock on its folder (other cpcall processes
+/// editing it wait), `change` gets the file's text as it is now (`None`: no file yet) and
+/// returns the new text, which is written atomically, the file's owner kept and its mode too
+/// unless `private` (0600; a new file is 0600). Parallel edits are all kept, or fail loudly.
+///
+/// A symbolic link (dotfile managers keep configs that way) is written through: the file it
+/// points to is replaced in its own folder (which must be safe), and the link stays a link.
+pub fn edit(
     path: &Path,
-    bytes: &[u8],
-    mode: Option<u32>,
-) -> std::io::Result<()> {
-    file.write_all(bytes)?;
-    let permissions = match mode {
-        Some(mode) => permissions(mode),
-        None => std::fs::metadata(path).ok().map(|m| m.permissions()),
+    private: bool,
+    change: impl FnOnce(Option<String>) -> Result<String>,
+) -> Result<()> {
+    let fail =
+        |e: &dyn std::fmt::Display| Error::usage(format!("cannot update {}: {e}", path.display()));
+    let real = follow_links(path).map_err(|e| fail(&e))?;
+    let dir = folder_of(&real);
+    create_private_dir(dir).map_err(|e| fail(&e))?;
+    check_folder(dir, "the config file's folder")?;
+    let _lock = lock_folder(dir).map_err(|e| fail(&e))?;
+    let old = match read_text(&real, crate::config::MAX_CONFIG) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(fail(&e)),
     };
-    if let Some(permissions) = permissions {
-        file.as_file().set_permissions(permissions)?;
+    let new = change(old)?;
+    write_config(&real, new.as_bytes(), private)
+}
+
+/// An exclusive `flock` on the folder itself (no lock file left behind), waited for at most
+/// [`EDIT_WAIT`]; released when the file is dropped or the process dies.
+fn lock_folder(dir: &Path) -> std::io::Result<std::fs::File> {
+    let lock = std::fs::File::open(dir)?;
+    let deadline = Instant::now() + EDIT_WAIT;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(lock),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::other(format!(
+                    "another cpcall has been editing it for {} s; try again",
+                    EDIT_WAIT.as_secs()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
     }
-    file.as_file().sync_all()?;
-    std::fs::rename(file.path(), path)
+}
+
+/// Fails (exit 2, with the fix) unless nobody but the running user or root can change what
+/// lies in `dir`: every folder from it up to `/`, as written and with links resolved, must be
+/// owned by the user or root and not writable by group or others, except a sticky folder
+/// owned by root (`/tmp`), where others cannot touch what is ours. Folders not made yet are
+/// skipped: cpcall makes them itself, 0700. `what` names the folder for the message.
+pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut chains = vec![absolute.clone()];
+    if let Ok(real) = std::fs::canonicalize(&absolute) {
+        if real != absolute {
+            chains.push(real);
+        }
+    }
+    for folder in chains.iter().flat_map(|c| c.ancestors()) {
+        let Ok(meta) = std::fs::symlink_metadata(folder) else {
+            continue;
+        };
+        // A link is as safe as the folder it sits in, which is checked next.
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        let (owner, mode) = (meta.uid(), meta.mode());
+        let sticky_root = owner == 0 && mode & 0o1000 != 0;
+        let (why, fix) = if owner != me && owner != 0 {
+            (
+                format!(
+                    "{} belongs to user {owner}, not to you or root",
+                    folder.display()
+                ),
+                "use a folder of your own, or run cpcall as that user".to_string(),
+            )
+        } else if mode & 0o022 != 0 && !sticky_root {
+            let who = if mode & 0o002 != 0 {
+                "anyone"
+            } else {
+                "its group"
+            };
+            (
+                format!(
+                    "{} can be written by {who} (mode {:03o})",
+                    folder.display(),
+                    mode & 0o777
+                ),
+                format!("run chmod go-w {}", folder.display()),
+            )
+        } else {
+            continue;
+        };
+        return Err(Error::usage(format!(
+            "{what} {} is not safe to use: {why}, so another user could make cpcall replace or read other files; {fix}",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Opens (creating it 0600, whatever the umask) a state file for writing, never through a
+/// link: a lock or a mark, in a checked folder.
+pub fn open_private(path: &Path, truncate: bool) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(truncate)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(not_a_link)
+}
+
+/// Reads a state file (a session) as [`read_text`] does, but never through a link.
+pub fn read_private(path: &Path, limit: u64) -> std::io::Result<String> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(not_a_link)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    read_text_from(&mut file, limit)
+}
+
+/// `O_NOFOLLOW`'s ELOOP, in words.
+fn not_a_link(e: std::io::Error) -> std::io::Error {
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        return std::io::Error::other(
+            "it is a symbolic link, and cpcall follows none for its state files: remove it",
+        );
+    }
+    e
 }
 
 /// The file a chain of symbolic links ends at (`path` itself when it is not a link); the end
 /// need not exist yet.
-fn follow_links(path: &Path) -> std::io::Result<std::path::PathBuf> {
+fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&current) {
@@ -68,16 +263,6 @@ fn follow_links(path: &Path) -> std::io::Result<std::path::PathBuf> {
         }
     }
     Err(std::io::Error::other("too many levels of symbolic links"))
-}
-
-#[cfg(unix)]
-fn permissions(mode: u32) -> Option<std::fs::Permissions> {
-    Some(std::os::unix::fs::PermissionsExt::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn permissions(_mode: u32) -> Option<std::fs::Permissions> {
-    None
 }
 
 /// Reads one of the text files cpcall keeps (config, session, secret): it must be a regular
@@ -109,71 +294,65 @@ pub fn read_text_from(source: &mut dyn std::io::Read, limit: u64) -> std::io::Re
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 
-/// Creates the directory (and parents) with mode 0700 where it does not exist.
+/// Creates the directory (and parents) with mode 0700 where it does not exist, whatever the
+/// umask.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
-    #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
 }
 
-/// The file's mode, when group or others may write it.
-pub fn writable_by_others(path: &Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o022 != 0).then_some(mode)
+/// Who besides the running user (and root) may write the file: its owner, when that is
+/// someone else, or its group or everyone by its mode. In words, for a message.
+pub fn writable_by_others(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let (owner, mode) = (meta.uid(), meta.mode() & 0o777);
+    let me = rustix::process::geteuid().as_raw();
+    if owner != me && owner != 0 {
+        return Some(format!("user {owner} owns it"));
     }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
-    }
+    (mode & 0o022 != 0).then(|| format!("others can write it (mode {mode:03o})"))
 }
 
 /// The `chmod` to suggest when a file or directory holding secrets is open to group or others.
-pub fn loose_mode(path: &std::path::Path, private_mode: u32) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o077 != 0).then(|| {
-            format!(
-                "{} holds secrets and is open to others (mode {mode:03o}): run chmod {private_mode:o} {}",
-                path.display(),
-                path.display()
-            )
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (path, private_mode);
-        None
-    }
+pub fn loose_mode(path: &Path, private_mode: u32) -> Option<String> {
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} holds secrets and is open to others (mode {mode:03o}): run chmod {private_mode:o} {}",
+            path.display(),
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    fn put(text: &'static str) -> impl FnOnce(Option<String>) -> Result<String> {
+        move |_| Ok(text.to_string())
+    }
 
     #[test]
     fn modes_table() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/f");
-        write_atomic(&path, b"one", None).unwrap();
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        edit(&path, false, put("one")).unwrap();
         assert_eq!(
             (mode(&path), mode(path.parent().unwrap())),
             (0o600, 0o700),
             "new file, new dir"
         );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomic(&path, b"two", None).unwrap();
+        edit(&path, false, put("two")).unwrap();
         assert_eq!(mode(&path), 0o640, "an existing file keeps its mode");
-        write_atomic(&path, b"three", Some(0o600)).unwrap();
+        edit(&path, true, put("three")).unwrap();
         assert_eq!(
             (
                 mode(&path),
@@ -183,6 +362,11 @@ mod tests {
         );
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
+        edit(&path, false, |old| Ok(format!("{}+four", old.unwrap()))).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
+        let refused = edit(&path, false, |_| Err(Error::usage("no"))).unwrap_err();
+        assert_eq!(refused.message(), "no");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
     }
 
     #[test]
@@ -197,18 +381,109 @@ mod tests {
         std::os::unix::fs::symlink("dotfiles/config.toml", &link).unwrap();
         let chain = dir.path().join("chain.toml");
         std::os::unix::fs::symlink(&link, &chain).unwrap();
-        write_atomic(&chain, b"new", None).unwrap();
-        assert!(std::fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        assert!(std::fs::symlink_metadata(&chain)
-            .unwrap()
-            .file_type()
-            .is_symlink());
+        edit(&chain, false, put("new")).unwrap();
+        for l in [&link, &chain] {
+            assert!(std::fs::symlink_metadata(l)
+                .unwrap()
+                .file_type()
+                .is_symlink());
+        }
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
-        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o640);
+        assert_eq!(mode(&real), 0o640);
         assert_eq!(std::fs::read_dir(&real_dir).unwrap().count(), 1);
+    }
+
+    /// Folders others can write are refused, with the chmod; a sticky root folder (/tmp) is
+    /// not, nor are folders not made yet.
+    #[test]
+    fn folders_others_can_change_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        let cases = [
+            (0o700, None),
+            (0o755, None),
+            (0o775, Some("its group")),
+            (0o777, Some("anyone")),
+        ];
+        for (bits, refused) in cases {
+            std::fs::set_permissions(&open, std::fs::Permissions::from_mode(bits)).unwrap();
+            let got = check_folder(&open.join("not/yet"), "the test folder");
+            match refused {
+                None => assert!(got.is_ok(), "{bits:o}: {got:?}"),
+                Some(who) => {
+                    let e = got.unwrap_err();
+                    assert_eq!(e.exit, crate::error::Exit::Usage);
+                    assert!(e.message().contains(who), "{e}");
+                    assert!(e.message().contains("chmod go-w"), "{e}");
+                }
+            }
+        }
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // A link into an unsafe folder is judged by where it leads.
+        let wide = dir.path().join("wide");
+        std::fs::create_dir(&wide).unwrap();
+        std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let link = open.join("link");
+        std::os::unix::fs::symlink(&wide, &link).unwrap();
+        assert!(check_folder(&link, "x").is_err());
+        assert!(
+            check_folder(Path::new("/tmp"), "x").is_ok(),
+            "sticky, root's"
+        );
+    }
+
+    /// State files are never opened through a link, and are 0600 under any umask.
+    #[test]
+    fn state_files_follow_no_link_and_stay_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let link = dir.path().join("s.lock");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let e = open_private(&link, true).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert!(read_private(&link, 100).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        let old = rustix::process::umask(rustix::fs::Mode::empty());
+        let made = open_private(&dir.path().join("new.lock"), false).map(|_| ());
+        let written = write_private(&dir.path().join("s.json"), b"{}");
+        rustix::process::umask(old);
+        made.unwrap();
+        written.unwrap();
+        assert_eq!(mode(&dir.path().join("new.lock")), 0o600);
+        assert_eq!(mode(&dir.path().join("s.json")), 0o600);
+        // A link where a session goes is replaced, not followed.
+        let session = dir.path().join("p.json");
+        std::os::unix::fs::symlink(&victim, &session).unwrap();
+        write_private(&session, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!std::fs::symlink_metadata(&session)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    /// Edits at once from many threads (each its own lock file descriptor, as processes
+    /// have) all land.
+    #[test]
+    fn parallel_edits_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::thread::scope(|s| {
+            for i in 0..16 {
+                let path = &path;
+                s.spawn(move || {
+                    edit(path, false, |old| {
+                        Ok(format!("{}{i}\n", old.unwrap_or_default()))
+                    })
+                    .unwrap()
+                });
+            }
+        });
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<u32> = text.lines().map(|l| l.parse().unwrap()).collect();
+        lines.sort();
+        assert_eq!(lines, (0..16).collect::<Vec<_>>());
     }
 }

@@ -286,7 +286,7 @@ impl Loaded {
 }
 
 /// A config file larger than this is not one (`-c /dev/urandom`).
-const MAX_CONFIG: u64 = 4 << 20;
+pub(crate) const MAX_CONFIG: u64 = 4 << 20;
 
 /// Reads the config. An explicit path must exist; the default one may be absent (`Ok(None)`).
 pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
@@ -307,9 +307,31 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
             )))
         }
     };
+    // Whoever can change the folder can change the file: hosts, secrets' sources, commands.
+    check_folder_of(&path)?;
     let file = parse(&text, &path)?;
     refuse_commands_others_can_write(&file, &path)?;
     Ok(Some(Loaded { path, file }))
+}
+
+/// The config file's folder, and the folder of the file a link points to, must be safe.
+fn check_folder_of(path: &Path) -> Result<()> {
+    let what = "the config file's folder";
+    let parent = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+    };
+    let mut folders: Vec<PathBuf> = parent(path).into_iter().collect();
+    if let Some(real) = std::fs::canonicalize(path).ok().as_deref().and_then(parent) {
+        folders.push(real);
+    }
+    if folders.is_empty() {
+        folders.push(PathBuf::from("."));
+    }
+    folders
+        .iter()
+        .try_for_each(|dir| crate::config::files::check_folder(dir, what))
 }
 
 /// A `*_command` runs with the user's rights: from a file others can write, it would run
@@ -320,8 +342,8 @@ fn refuse_commands_others_can_write(file: &ConfigFile, path: &Path) -> Result<()
         secrets.find_map(|secret| p.command(secret).map(|_| (name, secret.key())))
     });
     match (command, crate::config::files::writable_by_others(path)) {
-        (Some((name, key)), Some(mode)) => Err(Error::usage(format!(
-            "config file {} runs commands ({key}_command of profile \"{name}\") but others can write it (mode {mode:03o}): whoever does can run commands as you; run chmod 600 {}",
+        (Some((name, key)), Some(who)) => Err(Error::usage(format!(
+            "config file {} runs commands ({key}_command of profile \"{name}\") but {who}: whoever can write it can run commands as you; make it yours and run chmod 600 {}",
             path.display(),
             path.display()
         ))),

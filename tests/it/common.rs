@@ -257,7 +257,22 @@ impl Fixture {
         self.output(cmd, None)
     }
 
-    pub fn output(&self, mut cmd: Command, stdin: Option<&str>) -> Out {
+    pub fn output(&self, cmd: Command, stdin: Option<&str>) -> Out {
+        let child = Self::start(cmd, stdin);
+        self.finish(child)
+    }
+
+    /// Runs all the commands at once (each with its stdin), as parallel cron jobs would, and
+    /// returns their outputs in order.
+    pub fn output_all(&self, cmds: Vec<(Command, Option<&str>)>) -> Vec<Out> {
+        let children: Vec<_> = cmds
+            .into_iter()
+            .map(|(cmd, stdin)| Self::start(cmd, stdin))
+            .collect();
+        children.into_iter().map(|c| self.finish(c)).collect()
+    }
+
+    fn start(mut cmd: Command, stdin: Option<&str>) -> std::process::Child {
         if stdin.is_some() {
             cmd.stdin(Stdio::piped());
         }
@@ -274,6 +289,10 @@ impl Fixture {
                 assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
             }
         }
+        child
+    }
+
+    fn finish(&self, child: std::process::Child) -> Out {
         let out = child.wait_with_output().expect("wait for cpcall");
         let out = Out {
             code: out.status.code().unwrap_or(-1),

@@ -35,6 +35,8 @@ mod local_files;
 mod proxies;
 /// login/logout, 2FA, session expiry, the login lock
 mod sessions;
+/// state and config folders others control, links, umask 000, parallel edits, owners kept
+mod shared_folders;
 /// --data, --jq, colour, completions and man page freshness, config commands
 mod shell;
 /// cpcall trust, ca_file with self-signed certificates, the platform store, first contact
