@@ -124,14 +124,24 @@ fn run(cli: Cli) -> Result<Exit> {
     let target = profile::resolve(&g.flags(), loaded.as_ref(), &|name| {
         std::env::var(name).ok()
     })?;
-    let config_path = loaded.map(|l| l.path);
     if !g.curl {
         warn_about_transport(&target);
     }
     match &cli.command {
-        Command::Trust { yes, sha256 } => {
-            trust::command(&target, config_path.as_deref(), *yes, sha256.as_deref())
-        }
+        Command::Trust {
+            yes,
+            sha256,
+            replace,
+        } => trust::command(
+            &target,
+            loaded.as_ref(),
+            &trust::Asked {
+                yes: *yes,
+                expected: sha256.as_deref(),
+                replace: *replace,
+                retargeted: g.host.is_some() || g.port.is_some(),
+            },
+        ),
         Command::Login { otp } => login(g, &target, otp.as_deref()),
         Command::Logout => logout(g, &target),
         Command::Batch {

@@ -214,7 +214,7 @@ pub enum Command {
     },
     /// Show the server's certificate and pin it (pin_sha256) in the profile after confirmation
     #[command(
-        after_help = "Examples:\n  cpcall -p prod trust\n  cpcall -p prod trust --sha256 AB:CD:…   # in scripts: pins only that certificate\n\nOn the server, the fingerprint: openssl x509 -noout -fingerprint -sha256 -in CERT.pem"
+        after_help = "Examples:\n  cpcall -p prod trust\n  cpcall -p prod trust --sha256 AB:CD:…   # in scripts: pins only that certificate\n  cpcall -p prod trust --replace --sha256 AB:CD:…   # after a renewal: replaces the old pin\n\nOn the server, the fingerprint: openssl x509 -noout -fingerprint -sha256 -in CERT.pem"
     )]
     Trust {
         /// Pin without asking
@@ -224,6 +224,10 @@ pub enum Command {
         /// with or without colons), without asking; anything else: exit 4, nothing changed
         #[arg(long, value_name = "FINGERPRINT")]
         sha256: Option<String>,
+        /// Replace a pin the profile already has with the certificate the server presents now
+        /// (a renewed certificate); without it, a different pin is never replaced unasked
+        #[arg(long)]
+        replace: bool,
     },
 }
 

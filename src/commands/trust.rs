@@ -6,8 +6,9 @@ use std::path::Path;
 
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
-use crate::client::tls::{self, Verify};
+use crate::client::tls;
 use crate::config::profile::{self, Target};
+use crate::config::Loaded;
 use crate::error::{Error, Exit, Result};
 use crate::output::stderr;
 
@@ -81,16 +82,33 @@ impl std::fmt::Display for CertInfo {
 }
 
 /// Writes `pin_sha256 = "HEX"` into `[profiles.NAME]` of the config file, atomically and with
-/// the file's mode kept; everything else in the file stays byte for byte.
-pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32]) -> Result<()> {
+/// the file's mode and owner kept; everything else in the file stays byte for byte. Under the
+/// edit lock the profile's pin must still be `was` (what the user saw and confirmed): one
+/// changed meanwhile by another process is not overwritten.
+pub fn write_pin(path: &Path, profile: &str, sha256: &[u8; 32], was: Option<&str>) -> Result<()> {
     crate::config::files::edit(path, false, |text| {
         let text = text.ok_or_else(|| fail(path, &"the file is gone"))?;
+        let now = pin_in(&text, profile);
+        if now.as_deref() != was {
+            return Err(Error::usage(format!(
+                "the pin of profile \"{profile}\" in {} changed while trust ran (now {}): nothing changed; run trust again",
+                path.display(),
+                now.as_deref().unwrap_or("none")
+            )));
+        }
         with_pin(path, &text, profile, sha256)
     })
 }
 
 fn fail(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::usage(format!("cannot update {}: {e}", path.display()))
+}
+
+/// The `pin_sha256` of `[profiles.NAME]` in a config text, as written.
+fn pin_in(text: &str, profile: &str) -> Option<String> {
+    let doc: toml_edit::DocumentMut = text.parse().ok()?;
+    let pin = doc.get("profiles")?.get(profile)?.get("pin_sha256")?;
+    pin.as_str().map(str::to_string)
 }
 
 /// The config text with `pin_sha256` set in `[profiles.NAME]`, everything else as it was.
@@ -124,28 +142,42 @@ fn with_pin(path: &Path, text: &str, profile: &str, sha256: &[u8; 32]) -> Result
     Ok(doc.to_string())
 }
 
-pub fn command(
-    target: &Target,
-    config: Option<&std::path::Path>,
-    yes: bool,
-    expected: Option<&str>,
-) -> Result<Exit> {
+/// What `cpcall trust` was asked: `--yes`, `--sha256 FINGERPRINT`, `--replace`, and whether
+/// `--host` or `--port` point the profile elsewhere.
+pub struct Asked<'a> {
+    pub yes: bool,
+    pub expected: Option<&'a str>,
+    pub replace: bool,
+    pub retargeted: bool,
+}
+
+pub fn command(target: &Target, loaded: Option<&Loaded>, asked: &Asked) -> Result<Exit> {
     // Checked before connecting: a typo must not cost a round trip.
-    let expected = expected.map(crate::client::tls::parse_pin).transpose()?;
-    let path = match config {
-        Some(path) if target.profile != profile::Origin::AdHoc => path,
+    let expected = asked
+        .expected
+        .map(crate::client::tls::parse_pin)
+        .transpose()?;
+    let (path, name) = match (loaded, &target.profile) {
+        (Some(loaded), profile::Origin::Named(name)) => (loaded.path.as_path(), name.as_str()),
         _ => {
             return Err(Error::usage(
                 "trust writes the pin into a profile: name one with -p (see README)",
             ))
         }
     };
+    if asked.retargeted {
+        return Err(Error::usage(format!(
+            "trust pins the certificate of profile \"{name}\"'s own server: with --host or --port it would write another server's certificate into it; drop them (or add a profile for that server)"
+        )));
+    }
     if !target.tls {
         return Err(Error::usage(format!(
             "{} uses plain HTTP (tls = false): there is no certificate to pin",
             target.describe()
         )));
     }
+    // What the file says now, whatever --insecure makes of it for this run.
+    let was = loaded.and_then(|l| l.file.profiles.get(name)?.pin_sha256.clone());
     let der = crate::client::tls::peer_certificate(target)?;
     let info = crate::commands::trust::describe(&der)?;
     stderr::say(format!(
@@ -153,47 +185,71 @@ pub fn command(
         target.host, target.port
     ));
     stderr::lines(&info.to_string());
+    let presented = tls::fingerprint(&info.sha256);
     // The certificate shown is the one pinned (same connection); --sha256 says which it must be.
     if let Some(expected) = expected {
         if expected != info.sha256 {
             return Err(Error::transport(format!(
-                "the server presents SHA-256 {}, not the {} given: nothing changed (a renewed certificate, another server, or an interception)",
-                crate::client::tls::fingerprint(&info.sha256),
-                crate::client::tls::fingerprint(&expected)
+                "the server presents SHA-256 {presented}, not the {} given: nothing changed (a renewed certificate, another server, or an interception)",
+                tls::fingerprint(&expected)
             )));
         }
     }
-    if target.verify == Verify::Pin(info.sha256) {
-        stderr::say(format!("{} already pins it", target.describe()));
-        return Ok(Exit::Success);
+    let old = was.as_deref().map(|w| match tls::parse_pin(w) {
+        Ok(pin) => (Some(pin), tls::fingerprint(&pin)),
+        Err(_) => (None, w.to_string()),
+    });
+    if let Some((Some(pin), _)) = &old {
+        if *pin == info.sha256 {
+            stderr::say(format!("{} already pins it", target.describe()));
+            return Ok(Exit::Success);
+        }
     }
-    let confirmed = yes
-        || expected.is_some()
-        || {
-            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-                return Err(Error::usage("no terminal to ask: check the fingerprint above on the server, then run again with --sha256 FINGERPRINT (pins only that certificate)"));
-            }
-            stderr::prompt(&format!(
-                "Pin it for {}? Compare the SHA-256 with the server's own first. [y/N] ",
-                target.describe()
-            ));
-            let mut answer = String::new();
-            std::io::stdin()
-                .read_line(&mut answer)
-                .map_err(|e| Error::usage(format!("cannot read the answer: {e}")))?;
-            matches!(answer.trim(), "y" | "Y" | "yes")
-        };
+    let interactive = !asked.yes && expected.is_none();
+    let confirmed = match &old {
+        // Another certificate than the pinned one: never replaced without being told so.
+        Some((_, pinned)) if !asked.replace && !interactive => {
+            return Err(Error::auth(format!(
+                "profile \"{name}\" pins SHA-256 {pinned}, but the server presents {presented}: nothing changed (a renewed certificate, another server, or an interception); check the new fingerprint on the server, then run again with --replace"
+            )))
+        }
+        Some((_, pinned)) if interactive => ask(&format!(
+            "Profile \"{name}\" pins SHA-256 {pinned}; the server now presents {presented}. Replace the pin? Compare the new SHA-256 with the server's own first. [y/N] "
+        ))?,
+        None if interactive => ask(&format!(
+            "Pin it for {}? Compare the SHA-256 with the server's own first. [y/N] ",
+            target.describe()
+        ))?,
+        _ => true,
+    };
     if !confirmed {
         stderr::say("nothing changed");
         return Ok(Exit::Usage);
     }
-    crate::commands::trust::write_pin(path, &target.profile.to_string(), &info.sha256)?;
+    write_pin(path, name, &info.sha256, was.as_deref())?;
+    let replaced = match &old {
+        Some((_, pinned)) => format!(" (was {pinned})"),
+        None => String::new(),
+    };
     stderr::say(format!(
-        "pinned it: pin_sha256 of {} in {}",
+        "pinned it: pin_sha256 of {} in {}{replaced}",
         target.describe(),
         path.display()
     ));
     Ok(Exit::Success)
+}
+
+/// A yes/no question at the terminal; without one, the way to answer in a script.
+fn ask(question: &str) -> Result<bool> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(Error::usage("no terminal to ask: check the fingerprint above on the server, then run again with --sha256 FINGERPRINT (pins only that certificate)"));
+    }
+    stderr::prompt(question);
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::usage(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 #[cfg(test)]
@@ -219,7 +275,7 @@ mod tests {
         let hex: String = pin.iter().map(|b| format!("{b:02x}")).collect();
         for (before, after) in cases {
             std::fs::write(&path, before).unwrap();
-            write_pin(&path, "a", &pin).unwrap();
+            write_pin(&path, "a", &pin, pin_in(before, "a").as_deref()).unwrap();
             assert_eq!(
                 std::fs::read_to_string(&path).unwrap(),
                 after.replace("PIN", &hex),
@@ -227,7 +283,7 @@ mod tests {
             );
         }
         std::fs::write(&path, "[profiles.x]\nhost = \"x\"\n").unwrap();
-        assert!(write_pin(&path, "a", &pin)
+        assert!(write_pin(&path, "a", &pin, None)
             .unwrap_err()
             .message()
             .contains("no [profiles.a]"));

@@ -104,6 +104,79 @@ fn trust_needs_confirmation_and_a_profile() {
     f.output(cmd, None).assert_failure(2, "name one with -p");
 }
 
+/// A profile that pins another certificate than the one the server presents: `--yes` and
+/// `--sha256` refuse (exit 3, both fingerprints, nothing changed) unless `--replace` says so,
+/// even when `--insecure` turns the pin off for the run; at a terminal the question shows both.
+#[test]
+fn a_different_pin_is_never_replaced_unasked() {
+    let f = Fixture::new();
+    let old = "ab".repeat(32);
+    let before = untrusted(&f, &format!("pin_sha256 = \"{old}\"  # last year's\n"));
+    let path = f.config(&before);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let new = fingerprint_hint(&f.emu.pin_hex());
+    let run = |args: &[&str]| {
+        let mut cmd = f.cmd();
+        cmd.arg("-c").arg(&path).args(args);
+        f.output(cmd, None)
+    };
+    for args in [
+        &["-p", "prod", "trust", "--yes"][..],
+        &["-p", "prod", "trust", "--sha256", &f.emu.pin_hex()],
+        &["-p", "prod", "--insecure", "trust", "--yes"],
+    ] {
+        let out = run(args);
+        out.assert_code(3)
+            .assert_stderr("--replace")
+            .assert_stderr(&fingerprint_hint(&old))
+            .assert_stderr(&new);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before, "{args:?}");
+    }
+    let term = crate::common::Tmux::start(&f);
+    if let Some(term) = term {
+        term.send(&format!("cpcall -c {path} -p prod trust; echo \"exit=$?\""));
+        term.key("Enter");
+        let screen = term.wait_for("Replace the pin?");
+        let question = screen.replace('\n', "");
+        assert!(question.contains(&fingerprint_hint(&old)), "{screen}");
+        assert!(question.contains(&new), "{screen}");
+        term.send("n");
+        term.key("Enter");
+        term.wait_for("exit=2");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    }
+    run(&["-p", "prod", "trust", "--yes", "--replace"])
+        .assert_code(0)
+        .assert_stderr("(was ");
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        after,
+        before.replace(&old, &f.emu.pin_hex()),
+        "only the pin changed, its comment kept"
+    );
+    run(&["-p", "prod", "whm", "version"]).assert_code(0);
+}
+
+/// `--host`/`--port` with `trust` would write another server's certificate into the
+/// profile: refused before connecting.
+#[test]
+fn trust_pins_only_the_profiles_own_server() {
+    let f = Fixture::new();
+    let other = crate::emulator::Emulator::start();
+    let before = untrusted(&f, "");
+    let path = f.config(&before);
+    let port = other.port(Service::Whm, true).to_string();
+    for args in [
+        &["-p", "prod", "--host", "localhost", "trust", "--yes"][..],
+        &["-p", "prod", "--port", &port, "trust", "--yes"],
+    ] {
+        f.run(&[&["-c", &path][..], args].concat())
+            .assert_failure(2, "another server's certificate");
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    assert!(other.requests().is_empty());
+}
+
 #[test]
 fn a_pin_beats_insecure_in_the_file() {
     let f = Fixture::new();
