@@ -39,6 +39,18 @@ pub struct Request {
     /// The API call whose answer a single call prints: written to stdout as it arrives when
     /// the client has a [`crate::output::Direct`] (not a login's or a probe's answer).
     pub streamed: bool,
+    /// What is left of a whole run's time and bytes (`--paginate`'s pages share `--timeout`
+    /// and `--max-size`); `None`: the target's timeout and the client's size cap.
+    pub budget: Option<Budget>,
+}
+
+/// A run's time and bytes, spent by several requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// When the run must be done.
+    pub deadline: std::time::Instant,
+    /// How many more bytes of answers it may read.
+    pub bytes: u64,
 }
 
 /// One API call as the user asked for it.
@@ -231,6 +243,7 @@ impl Call {
             query,
             form,
             streamed: false,
+            budget: None,
         })
     }
 }

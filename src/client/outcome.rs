@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::client::api::{Call, Method};
+use crate::client::api::{Budget, Call, Method};
 use crate::client::auth;
 use crate::client::body::{Body, View};
 use crate::client::json::Checked;
@@ -202,7 +202,9 @@ pub fn wrong_port_advice(target: &Target) -> String {
 }
 
 /// `--paginate`: every page, merged into one answer. A page that fails ends it with that page's
-/// verdict and body.
+/// verdict and body. The pages share one `--timeout` and one `--max-size`, as one call would:
+/// a server announcing a billion records cannot make the run outlast or outgrow them. Records
+/// go to a spool as they arrive (paginate::Merger), so memory stays flat however many pages.
 fn fetch_all_pages(
     client: &Client,
     target: &Target,
@@ -211,29 +213,39 @@ fn fetch_all_pages(
     method: Method,
 ) -> Result<(Verdict, Response)> {
     let kind = call.kind();
-    let mut merged: Option<serde_json::Value> = None;
+    let started = std::time::Instant::now();
+    let mut budget = Budget {
+        deadline: started + target.timeout,
+        bytes: client.max_body(),
+    };
+    let mut merger = paginate::Merger::new(kind);
     let mut notes = Vec::new();
-    let (mut start, mut fetched, mut announced) = (1, 0u64, None);
+    let (mut start, mut announced) = (1usize, None);
     for _ in 0..paginate::MAX_PAGES {
         let page = call.with_params(paginate::page_params(kind, start, size)?);
-        let response = auth::send(client, target, &page.request(method)?)?;
+        let mut request = page.request(method)?;
+        request.budget = Some(budget);
+        let response = auth::send(client, target, &request)
+            .map_err(|e| over_budget(e, &budget, started, &merger, announced))?;
+        budget.bytes = budget.bytes.saturating_sub(response.checked.len);
         match response.verdict(kind) {
             Verdict::Success { notes: n } => notes.extend(n),
             other => return Ok((other, response)),
         }
-        let mut answer: serde_json::Value =
-            serde_json::from_slice(&response.bytes()?).map_err(|e| {
+        let page = merger
+            .add(View::whole(&response.body).reader())
+            .map_err(|e| {
                 Error::transport(format!(
                     "--paginate cannot merge the page at record {start} ({e}): run without --paginate"
                 ))
             })?;
-        let total = paginate::total(kind, &mut answer).map_err(|raw| {
+        let total = paginate::total(kind, &page.metadata).map_err(|raw| {
             Error::transport(format!(
                 "--paginate cannot read the page count the server sent ({raw}) at record {start}: nothing printed; run without --paginate"
             ))
         })?;
         // A server that ignores the start asked for would hand the same records twice.
-        if let Some(echoed) = paginate::echoed_start(kind, &mut answer) {
+        if let Some(echoed) = paginate::echoed_start(kind, &page.metadata) {
             if echoed != start as u64 {
                 return Err(Error::transport(format!(
                     "--paginate asked for the page at record {start}, the server sent the one at {echoed}: nothing printed; run without --paginate"
@@ -243,35 +255,63 @@ fn fetch_all_pages(
         announced = announced.or(total);
         // The next page starts after the records this one really held: a server may cap
         // pages below the size asked for.
-        let got = match merged.as_mut() {
-            Some(all) => paginate::merge(kind, all, answer),
-            None => {
-                let got = paginate::records(kind, &mut answer);
-                merged = Some(answer);
-                got
-            }
-        };
-        fetched += got as u64;
-        start += got;
+        start += page.records as usize;
         match total {
-            Some(total) if got > 0 && fetched < total => continue,
+            Some(total) if page.records > 0 && merger.records < total => continue,
             _ => break,
         }
     }
+    let fetched = merger.records;
     if let Some(total) = announced.filter(|t| *t != fetched) {
         return Err(Error::transport(format!(
             "--paginate got {fetched} records, but the server announced {total}: the listing changed while paging, or the server pages in a way cpcall does not follow; nothing printed — run again"
         )));
     }
-    let mut merged = merged.unwrap_or(serde_json::Value::Null);
-    paginate::finish(kind, &mut merged);
-    let body = serde_json::to_vec(&merged)
+    let mut spool = crate::client::body::Spool::new(0);
+    let mut checker = crate::client::json::Checker::default();
+    merger
+        .finish(&mut |piece| {
+            checker.feed(piece);
+            spool.write(piece)
+        })
         .map_err(|e| Error::transport(format!("cannot merge the pages: {e}")))?;
     notes.dedup();
     Ok((
         Verdict::Success { notes },
-        Response::from_bytes(200, Vec::new(), body),
+        Response {
+            status: 200,
+            headers: Vec::new(),
+            body: spool.finish(),
+            checked: checker.finish(),
+        },
     ))
+}
+
+/// A page that failed because the run's time or bytes ran out, said as such: the limit was
+/// the whole run's, not the page's.
+fn over_budget(
+    e: Error,
+    budget: &Budget,
+    started: std::time::Instant,
+    merger: &paginate::Merger,
+    announced: Option<u64>,
+) -> Error {
+    let so_far = match announced {
+        Some(total) => format!("{} of {total} records", merger.records),
+        None => format!("{} records", merger.records),
+    };
+    if std::time::Instant::now() >= budget.deadline && e.exit == Exit::Transport {
+        return Error::transport(format!(
+            "--paginate did not finish within {:.0} s (--timeout, for all pages together; {so_far} fetched): raise --timeout, or narrow the listing (api.filter); nothing printed",
+            (budget.deadline - started).as_secs_f64()
+        ));
+    }
+    if e.message().contains("(--max-size)") {
+        return Error::transport(format!(
+            "--paginate's pages together are larger than --max-size ({so_far} fetched): raise --max-size, or narrow the listing (api.filter); nothing printed"
+        ));
+    }
+    e
 }
 
 /// Which call a JSON line belongs to.

@@ -337,6 +337,7 @@ pub fn login(
         query: vec![("login_only".into(), "1".into())],
         form,
         streamed: false,
+        budget: None,
     };
     let response = client.send(&request, &[])?;
     let name = cookie_name(target.service);
@@ -471,6 +472,7 @@ pub fn end(client: &Client, session: &Session) -> Result<()> {
         query: Vec::new(),
         form: Vec::new(),
         streamed: false,
+        budget: None,
     };
     let response = client.send(&request, &session.headers())?;
     match response.status {

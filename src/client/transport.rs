@@ -105,6 +105,11 @@ impl Client {
         }
     }
 
+    /// The largest answer it reads (`--max-size`).
+    pub fn max_body(&self) -> u64 {
+        self.max_body
+    }
+
     pub fn new(target: &Target, verbose: bool, max_body: u64) -> Result<Self> {
         let seen = SeenCert::default();
         let tls_config = tls::client_config(&target.verify, seen.clone())?;
@@ -199,9 +204,12 @@ impl Client {
             self.show_request(req, auth);
         }
         let started = Instant::now();
+        let (timeout, max_body) = self.limits(req);
         let mut response = match req.method {
-            Method::Get => with_headers(self.agent.get(&url), auth, &referer).call(),
-            Method::Post => with_headers(self.agent.post(&url), auth, &referer)
+            Method::Get => {
+                within(with_headers(self.agent.get(&url), auth, &referer), timeout).call()
+            }
+            Method::Post => within(with_headers(self.agent.post(&url), auth, &referer), timeout)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .send(form.as_bytes()),
         }?;
@@ -221,13 +229,9 @@ impl Client {
         // arrived, so it never reserves more than that part.
         let declared =
             header(&headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
-        let expected = declared.unwrap_or(0).min(self.max_body);
+        let expected = declared.unwrap_or(0).min(max_body);
         // Judged while it arrives, kept aside (spooled past a few MB), printed only once whole.
-        let mut reader = response
-            .body_mut()
-            .with_config()
-            .limit(self.max_body)
-            .reader();
+        let mut reader = response.body_mut().with_config().limit(max_body).reader();
         let (body, checked) = {
             let mut direct = self.direct.lock().unwrap_or_else(|e| e.into_inner());
             let mut direct = direct.as_mut().filter(|_| req.streamed);
@@ -257,6 +261,22 @@ impl Client {
             show_response(&response, started.elapsed());
         }
         Ok(response)
+    }
+
+    /// The time and the bytes this request may take: the target's timeout and the size cap,
+    /// or what is left of the run's budget when less.
+    fn limits(&self, req: &Request) -> (Duration, u64) {
+        match req.budget {
+            Some(budget) => (
+                budget
+                    .deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(self.target.timeout)
+                    .max(Duration::from_millis(1)),
+                budget.bytes.min(self.max_body),
+            ),
+            None => (self.target.timeout, self.max_body),
+        }
     }
 
     fn show_request(&self, req: &Request, auth: &[AuthHeader]) {
@@ -431,6 +451,14 @@ fn never_sent(e: &ureq::Error) -> bool {
         ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
         _ => false,
     }
+}
+
+/// The request with its own time limit (shorter than the agent's when a budget runs out).
+fn within<B>(rb: ureq::RequestBuilder<B>, timeout: Duration) -> ureq::RequestBuilder<B> {
+    rb.config()
+        .timeout_global(Some(timeout))
+        .timeout_connect(Some(timeout.min(CONNECT_TIMEOUT)))
+        .build()
 }
 
 fn with_headers<B>(

@@ -130,6 +130,7 @@ fn diagnose(
         query: Vec::new(),
         form: Vec::new(),
         streamed: false,
+        budget: None,
     };
     let started = Instant::now();
     let skew = client

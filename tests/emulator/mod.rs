@@ -104,6 +104,9 @@ pub struct Options {
     /// Authorization and Cookie headers and the body, in the encodings a server may write them
     /// (as received, form- and percent-encoded, JSON-escaped, base64).
     pub echo_credentials: bool,
+    /// A hostile listing: paged `listaccts` announces this many records and makes each page up
+    /// on the spot, however far it is asked to go (a server that never says "done").
+    pub endless_listing: Option<u64>,
 }
 
 /// A `listaccts` answer of about `bytes` bytes, as a real server with many accounts sends it.
@@ -230,6 +233,7 @@ impl Default for Options {
             wrong_port_json: false,
             self_signed: false,
             echo_credentials: false,
+            endless_listing: None,
         }
     }
 }

@@ -566,6 +566,9 @@ impl Ctx {
                 };
                 ok(json!({"privileges": privileges}), "OK")
             }
+            "listaccts" if self.state.options.endless_listing.is_some() => {
+                self.endless_listing(params)
+            }
             "listaccts" => {
                 let (search, by) = (
                     params.get("search"),
@@ -798,6 +801,35 @@ impl Ctx {
         } else {
             json!(n)
         }
+    }
+
+    /// Options::endless_listing: the page asked for, made up, and a total that never ends.
+    fn endless_listing(&self, params: &Params) -> Response {
+        let number = |k: &str| {
+            params
+                .get(k)
+                .and_then(|s| s.parse::<u64>().ok())
+                .unwrap_or(1)
+        };
+        let (start, size) = (
+            number("api.chunk.start"),
+            number("api.chunk.size").min(5000),
+        );
+        let mut body = format!(
+            r#"{{"metadata":{{"version":1,"command":"listaccts","result":1,"reason":"OK","chunk":{{"start":{start},"size":{size},"records":{}}}}},"data":{{"acct":["#,
+            self.state.options.endless_listing.unwrap_or(0)
+        );
+        for i in start..start + size {
+            if i > start {
+                body.push(',');
+            }
+            body.push_str(&format!(
+                r#"{{"user":"u{i:09}","domain":"site{i:09}.example","owner":"root","email":"admin@site{i:09}.example","plan":"default","suspended":0,"note":"{}"}}"#,
+                "x".repeat(100)
+            ));
+        }
+        body.push_str("]}}");
+        Response::new(200, "application/json", body)
     }
 
     /// The page size the server hands out: what was asked, cut to `page_cap` (servers cap).

@@ -287,3 +287,69 @@ fn a_signal_mid_answer_leaves_the_file_as_it_was() {
         "half an answer was left"
     );
 }
+
+/// `--paginate` against a server that announces a billion records and makes up every page:
+/// the run ends within `--timeout` (all pages together) or at `--max-size` (all pages
+/// together), exit 4, nothing on stdout; and the records on their way spool rather than
+/// pile up in memory.
+#[test]
+fn paginate_is_bounded_by_timeout_and_max_size_as_a_whole() {
+    let f = Fixture::with(Options {
+        endless_listing: Some(1_000_000_000),
+        ..Options::default()
+    });
+    let started = std::time::Instant::now();
+    f.as_root(&[
+        "--paginate",
+        "--timeout",
+        "2",
+        "--max-size",
+        "2G",
+        "whm",
+        "listaccts",
+    ])
+    .assert_failure(4, "did not finish within 2 s")
+    .assert_stderr("--timeout, for all pages together");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}");
+    f.as_root(&["--paginate", "--max-size", "3M", "whm", "listaccts"])
+        .assert_failure(4, "pages together are larger than --max-size");
+
+    // Peak memory while 48 MB of records go by: the spool keeps it flat (the merged tree
+    // took several times the records).
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.config(&f.root_token("w", "")))
+        .args([
+            "--paginate",
+            "--page-size",
+            "5000",
+            "--max-size",
+            "48M",
+            "whm",
+            "listaccts",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            let hwm = text.lines().find_map(|l| l.strip_prefix("VmHWM:"));
+            if let Some(kib) = hwm.and_then(|v| v.trim().trim_end_matches(" kB").parse().ok()) {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("larger than --max-size"), "{stderr}");
+    assert!(peak_kib > 0, "the peak was read");
+    assert!(
+        peak_kib < 40 << 10,
+        "peak RSS {peak_kib} KiB for 48 MB of pages"
+    );
+}
