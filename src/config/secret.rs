@@ -140,12 +140,22 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
     // (a password manager's messages) is passed on as it comes, escaped like all text cpcall
     // shows, through a pipe of ours: a command left running after the timeout then holds
     // that pipe, not the user's stderr (which would keep `cpcall … | tee` waiting).
-    let mut child = Command::new("sh")
+    //
+    // Without a terminal (cron) it runs in a process group of its own, so that a timeout ends
+    // all it started (`sh -c 'vault … | jq …'`), not just `sh`. At a terminal it stays in
+    // ours: a command that asks there (keepassxc-cli) must not be stopped as a background job.
+    let own_group = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::piped());
+    if own_group {
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    }
+    let mut child = command
         .spawn()
         .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
     let (passed_on, stderr_done) = std::sync::mpsc::channel::<()>();
@@ -175,8 +185,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
         Ok(Ok(bytes)) => (bytes, Ok(())),
         Ok(Err(e)) => (Vec::new(), Err(e)),
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            end_all(&mut child, own_group);
             return Err(Error::usage(format!(
                 "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
                 timeout.as_secs_f64()
@@ -185,8 +194,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), Ok(())),
     };
     if stdout.len() > MAX_SECRET {
-        let _ = child.kill();
-        let _ = child.wait();
+        end_all(&mut child, own_group);
         return Err(Error::usage(format!(
             "the command for the {what} printed more than {} KiB, the most a secret may be: make it print the secret alone",
             MAX_SECRET >> 10
@@ -215,6 +223,43 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
             "the command for the {what} printed bytes that are not UTF-8"
         ))
     })
+}
+
+/// Ends a command and all it started: its process group when it has one of its own, and
+/// every descendant still running under it (one that moved to another group, too). Read
+/// before anything dies: orphans are handed to init and could no longer be found.
+fn end_all(child: &mut std::process::Child, own_group: bool) {
+    use rustix::process::{kill_process, kill_process_group, Pid, Signal};
+    let descendants = descendants(child.id());
+    if let (true, Some(group)) = (own_group, Pid::from_raw(child.id() as i32)) {
+        let _ = kill_process_group(group, Signal::KILL);
+    }
+    for pid in descendants.into_iter().filter_map(|p| Pid::from_raw(p as i32)) {
+        let _ = kill_process(pid, Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The processes below `pid`, from Linux's `/proc/PID/task/TID/children` (none elsewhere).
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut todo = vec![pid];
+    while let Some(pid) = todo.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                if !found.contains(&child) && found.len() < 4096 {
+                    found.push(child);
+                    todo.push(child);
+                }
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]

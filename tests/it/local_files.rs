@@ -332,6 +332,32 @@ fn a_hanging_secret_command_ends_at_the_timeout() {
     );
 }
 
+/// A timed-out command's whole tree ends with it: the processes of a pipeline (its process
+/// group) and a job that moved to a group of its own (`set -m`), not just `sh`.
+#[test]
+fn a_timed_out_secret_command_ends_all_it_started() {
+    let f = Fixture::new();
+    let running = |marker: &str| -> Vec<String> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains(marker))
+            .collect()
+    };
+    for (marker, command) in [
+        ("sleep 3001", "sleep 3001 | cat"),
+        ("sleep 3002", "set -m; sleep 3002 & wait"),
+    ] {
+        let config = f.profile("p", Service::Whm, &format!("token_command = \"{command}\""));
+        f.call(&config, &["--timeout", "1", "whm", "version"])
+            .assert_failure(2, "did not finish within 1 s");
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(running(marker), Vec::<String>::new(), "{command}");
+    }
+}
+
 #[test]
 fn endless_files_are_refused_not_read() {
     let f = Fixture::new();
