@@ -19,6 +19,7 @@ pub mod report;
 pub(crate) mod response;
 pub(crate) mod session;
 pub(crate) mod tls;
+pub(crate) mod tls_failure;
 pub(crate) mod totp;
 pub(crate) mod transport;
 

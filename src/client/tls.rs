@@ -24,6 +24,7 @@ use ureq::unversioned::transport::{
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::client::tls_failure::Failure;
 use crate::config::profile::Target;
 use crate::error::{Error, Result};
 
@@ -393,27 +394,6 @@ impl ServerCertVerifier for Stores {
     signature_checks!();
 }
 
-/// Why a certificate was refused, in words (not rustls' debug form).
-pub fn refusal_reason(e: &rustls::Error) -> String {
-    use rustls::CertificateError as C;
-    match e {
-        e if is_self_signed_ca(e) => "it is self-signed".into(),
-        rustls::Error::InvalidCertificate(C::UnknownIssuer) => {
-            "it is not signed by a trusted CA".into()
-        }
-        rustls::Error::InvalidCertificate(
-            C::NotValidForName | C::NotValidForNameContext { .. },
-        ) => "it is not valid for this host name".into(),
-        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
-            "it has expired".into()
-        }
-        rustls::Error::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
-            "it is not valid yet".into()
-        }
-        other => other.to_string(),
-    }
-}
-
 /// webpki's refusal of a CA certificate presented as the server's own: what a self-signed
 /// `openssl req -x509` certificate gets from every store that does not hold it.
 pub fn is_self_signed_ca(e: &rustls::Error) -> bool {
@@ -505,33 +485,62 @@ impl ServerCertVerifier for AcceptCert {
 }
 
 /// The certificate a server presents, without judging it: a bare TLS handshake.
-pub fn peer_certificate(target: &Target) -> Result<Vec<u8>> {
+pub fn peer_certificate(target: &Target) -> std::result::Result<Vec<u8>, Refused> {
     handshake(target, &Verify::Insecure).map(|(der, _)| der)
+}
+
+/// A handshake that did not pass: the error to show, why (when TLS itself said no), and the
+/// certificate the server presented, if it got that far.
+#[derive(Debug)]
+pub struct Refused {
+    pub error: Error,
+    pub failure: Option<Failure>,
+    pub der: Option<Vec<u8>>,
+}
+
+impl From<Refused> for Error {
+    fn from(refused: Refused) -> Error {
+        refused.error
+    }
 }
 
 /// A bare TLS handshake checked as `verify` says; the leaf certificate and the trust that
 /// accepted it, when it passes.
-pub fn handshake(target: &Target, verify: &Verify) -> Result<(Vec<u8>, Store)> {
+pub fn handshake(
+    target: &Target,
+    verify: &Verify,
+) -> std::result::Result<(Vec<u8>, Store), Refused> {
     let (host, port) = (&target.host, target.port);
-    let proxy = target.proxy.as_ref();
-    let fail = |e: &dyn fmt::Display| Error::transport(format!("cannot reach {host}:{port}: {e}"));
-    let mut tcp =
-        crate::client::proxy::connect(host, port, target.timeout, proxy).map_err(|e| fail(&e))?;
     let seen = SeenCert::default();
-    let config = client_config(verify, seen.clone())?;
-    let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e))?;
-    let mut conn = ClientConnection::new(config, name).map_err(|e| fail(&e))?;
+    let fail = |e: &dyn fmt::Display, failure: Option<Failure>| Refused {
+        error: Error::transport(format!("cannot reach {host}:{port}: {e}")),
+        failure,
+        der: seen.get(),
+    };
+    let proxy = target.proxy.as_ref();
+    let mut tcp = crate::client::proxy::connect(host, port, target.timeout, proxy)
+        .map_err(|e| fail(&e, None))?;
+    let config = client_config(verify, seen.clone()).map_err(|error| Refused {
+        error,
+        failure: None,
+        der: None,
+    })?;
+    let name = ServerName::try_from(host.to_string()).map_err(|e| fail(&e, None))?;
+    let mut conn = ClientConnection::new(config, name).map_err(|e| fail(&e, None))?;
     while conn.is_handshaking() {
         conn.complete_io(&mut tcp).map_err(|e| {
             match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                Some(refusal) => fail(&refusal_reason(refusal)),
-                None => fail(&e),
+                Some(refusal) => {
+                    let failure = Failure::of(refusal, seen.get().as_deref());
+                    fail(&failure.reason(), Some(failure))
+                }
+                None => fail(&e, None),
             }
         })?;
     }
     let der = seen
         .get()
-        .ok_or_else(|| fail(&"the server sent no certificate"))?;
+        .ok_or_else(|| fail(&"the server sent no certificate", None))?;
     Ok((der, seen.store().unwrap_or(Store::Unverified)))
 }
 

@@ -388,47 +388,59 @@ impl Client {
     }
 
     fn tls_error(&self, e: &rustls::Error) -> Error {
-        use rustls::CertificateError as C;
+        use crate::client::tls_failure::Failure;
         let t = &self.target;
-        let fp = self
-            .seen
-            .get()
-            .map(|der| tls::fingerprint(&tls::sha256(&der)))
+        let der = self.seen.get();
+        let fp = der
+            .as_deref()
+            .map(|der| tls::fingerprint(&tls::sha256(der)))
             .unwrap_or_else(|| "unknown".into());
         let how = "set ca_file to the CA that signed it, or pin it with pin_sha256 once you have checked that fingerprint on the server (--insecure skips verification)";
-        let message = match e {
-            rustls::Error::InvalidCertificate(C::Other(other)) if other.to_string().contains(tls::PIN_MISMATCH) => {
-                format!(
-                    "the certificate of {} (SHA-256 {fp}) does not match pin_sha256 of {}: if the server's certificate was renewed, update the pin; otherwise the connection may be intercepted",
-                    t.host,
-                    t.describe()
-                )
-            }
-            e if tls::is_self_signed_ca(e) => format!(
+        let failure = Failure::of(e, der.as_deref());
+        let message = match &failure {
+            Failure::PinMismatch => format!(
+                "the certificate of {} (SHA-256 {fp}) does not match pin_sha256 of {}: if the server's certificate was renewed, update the pin; otherwise the connection may be intercepted",
+                t.host,
+                t.describe()
+            ),
+            Failure::SelfSigned => format!(
                 "the certificate of {} is self-signed and not trusted here (SHA-256 {fp}): check that fingerprint on the server, then run cpcall trust (pins it) or set ca_file to that very certificate",
                 t.host
             ),
-            rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => format!(
+            Failure::Untrusted => format!(
                 "the certificate of {} is not signed by a trusted CA (self-signed? SHA-256 {fp}): {how}",
                 t.host
             ),
-            rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => format!(
+            Failure::WrongName => format!(
                 "the certificate of {} is not valid for that name (SHA-256 {fp}): use the name on the certificate, or {how}",
                 t.host
             ),
-            rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => format!(
+            Failure::Expired => format!(
                 "the certificate of {} has expired (SHA-256 {fp}): renew it on the server (AutoSSL), or pin it with pin_sha256",
                 t.host
             ),
-            rustls::Error::InvalidCertificate(other) => format!(
-                "the certificate of {} was refused ({other:?}, SHA-256 {fp}): {how}",
-                t.host
+            Failure::NotYetValid | Failure::WeakKey(_) => format!(
+                "the certificate of {} (SHA-256 {fp}): {}; {}",
+                t.host,
+                failure.reason(),
+                failure.server_fix().unwrap_or_default()
             ),
-            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => format!(
+            Failure::OldProtocol => format!(
+                "TLS with {}:{} failed: {}; {} (cpcall doctor names the versions it offers)",
+                t.host,
+                t.port,
+                failure.reason(),
+                failure.server_fix().unwrap_or_default()
+            ),
+            Failure::NotTls => format!(
                 "TLS handshake with {}:{} failed ({e}): the port may not speak TLS; plain ports 2082/2086/2095 need tls = false",
                 t.host, t.port
             ),
-            other => format!("TLS with {}:{} failed: {other}", t.host, t.port),
+            Failure::Other(why) if matches!(e, rustls::Error::InvalidCertificate(_)) => format!(
+                "the certificate of {} was refused ({why}, SHA-256 {fp}): {how}",
+                t.host
+            ),
+            Failure::Other(why) => format!("TLS with {}:{} failed: {why}", t.host, t.port),
         };
         Error::transport(message)
     }

@@ -90,7 +90,10 @@ pub fn first_contact(
         "{}:{} presents a certificate this machine does not trust ({}):",
         target.host,
         target.port,
-        refusal.message().rsplit(": ").next().unwrap_or_default()
+        refusal
+            .failure
+            .as_ref()
+            .map_or_else(|| refusal.error.to_string(), |f| f.reason())
     ));
     stderr::lines(&info.to_string());
     let ways_out = format!(

@@ -10,6 +10,7 @@ use crate::client::api::{Call, Method, Request};
 use crate::client::auth;
 use crate::client::response::{Kind, Verdict};
 use crate::client::tls::{self, Verify};
+use crate::client::tls_failure::{self, Failure};
 use crate::client::transport::{Client, Response};
 use crate::config::files::loose_mode;
 use crate::config::profile::{self, Flags, Target};
@@ -407,12 +408,14 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
 fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
     let der = match tls::peer_certificate(t) {
         Ok(d) => d,
-        Err(e) => {
-            checks.fail(
-                "tls",
-                e.message(),
-                format!("the port may not speak TLS: for {} use tls = false", t.port),
-            );
+        // A weak key fails even unverified, but the certificate is there to show.
+        Err(tls::Refused {
+            failure: Some(Failure::WeakKey(_)),
+            der: Some(der),
+            ..
+        }) => der,
+        Err(refused) => {
+            tls_unusable(checks, t, &refused);
             return None;
         }
     };
@@ -450,18 +453,20 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
     // The same verifier a call uses, so doctor names the trust that really decided.
     let how = match tls::handshake(t, &t.verify) {
         Ok((_, store)) => store.describe(),
-        Err(e) => {
-            let reason = e
-                .message()
-                .rsplit(": ")
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            let fix = match &t.verify {
-            Verify::Pin(_) => "if the certificate was renewed on purpose, run cpcall trust again; otherwise the connection may be intercepted".to_string(),
-            _ => format!("after checking the fingerprint on the server, run cpcall -p {} trust (pins it), or set ca_file to the CA that signed it", t.profile),
-        };
-            checks.fail("tls", format!("{what}; does not verify ({reason})"), fix);
+        Err(refused) => {
+            let failure = refused
+                .failure
+                .unwrap_or(Failure::Other(refused.error.to_string()));
+            let fix = match (&failure, &t.verify) {
+                (f, _) if f.server_fix().is_some() => f.server_fix().unwrap_or_default().to_string(),
+                (_, Verify::Pin(_)) => "if the certificate was renewed on purpose, run cpcall trust again; otherwise the connection may be intercepted".to_string(),
+                _ => format!("after checking the fingerprint on the server, run cpcall -p {} trust (pins it), or set ca_file to the CA that signed it", t.profile),
+            };
+            checks.fail(
+                "tls",
+                format!("{what}; does not verify ({})", failure.reason()),
+                fix,
+            );
             return None;
         }
     };
@@ -485,6 +490,42 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         _ => checks.ok("tls", format!("{what}; {how}")),
     }
     Some(())
+}
+
+/// No TLS session at all: what the server offers instead, and what to do. Only a port that
+/// does not speak TLS is told to try `tls = false`.
+fn tls_unusable(checks: &mut Checks, t: &Target, refused: &tls::Refused) {
+    let found = refused.error.message().to_string();
+    match &refused.failure {
+        Some(Failure::OldProtocol) => {
+            let offered = tls_failure::legacy_versions(t);
+            let offers = match offered.as_slice() {
+                [] => "no TLS version cpcall can use (none of 1.0 to 1.3 was accepted)".to_string(),
+                versions => format!("only {} (not 1.2 or 1.3)", versions.join(" and ")),
+            };
+            checks.fail(
+                "tls",
+                format!(
+                    "{}:{} offers {offers}; cpcall refuses TLS older than 1.2",
+                    t.host, t.port
+                ),
+                Failure::OldProtocol.server_fix().unwrap_or_default(),
+            );
+        }
+        Some(Failure::NotTls) | None if !found.contains("Connection refused") => checks.fail(
+            "tls",
+            found,
+            format!("the port may not speak TLS: for {} use tls = false", t.port),
+        ),
+        Some(failure) => checks.fail(
+            "tls",
+            found,
+            failure
+                .server_fix()
+                .unwrap_or("check the server's TLS settings (WHM » Service Configuration)"),
+        ),
+        None => checks.fail("tls", found, "check that cPanel runs there"),
+    }
 }
 
 /// Server clock minus ours, in seconds, from the `Date` header (taken mid-request).

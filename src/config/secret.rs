@@ -234,7 +234,10 @@ fn end_all(child: &mut std::process::Child, own_group: bool) {
     if let (true, Some(group)) = (own_group, Pid::from_raw(child.id() as i32)) {
         let _ = kill_process_group(group, Signal::KILL);
     }
-    for pid in descendants.into_iter().filter_map(|p| Pid::from_raw(p as i32)) {
+    for pid in descendants
+        .into_iter()
+        .filter_map(|p| Pid::from_raw(p as i32))
+    {
         let _ = kill_process(pid, Signal::KILL);
     }
     let _ = child.kill();
@@ -250,7 +253,8 @@ fn descendants(pid: u32) -> Vec<u32> {
             continue;
         };
         for task in tasks.flatten() {
-            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
             for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
                 if !found.contains(&child) && found.len() < 4096 {
                     found.push(child);

@@ -68,6 +68,9 @@ pub struct Options {
     pub canned: Vec<(String, Arc<Vec<u8>>)>,
     /// Days the server certificate has left (default: valid for years).
     pub cert_days_left: Option<i64>,
+    /// Days until the server certificate becomes valid (a clock behind, or a certificate
+    /// issued ahead of time).
+    pub cert_valid_in_days: Option<i64>,
     /// Close a kept-alive connection once it has been idle this long (default 30 s).
     pub idle_close: Option<Duration>,
     /// Send paging counts (`records`, `total_results`, …) as strings of digits.
@@ -219,6 +222,7 @@ impl Default for Options {
             extra_records: 0,
             canned: Vec::new(),
             cert_days_left: None,
+            cert_valid_in_days: None,
             idle_close: None,
             cert_common_name: None,
             cert_names: None,
@@ -514,6 +518,10 @@ fn make_tls(options: &Options) -> (String, Vec<u8>, Arc<rustls::ServerConfig>) {
         let (y, m, d) = civil_date(server::unix_now() as i64 / 86_400 + days);
         params.not_before = rcgen::date_time_ymd(2020, 1, 1);
         params.not_after = rcgen::date_time_ymd(y, m, d);
+    }
+    if let Some(days) = options.cert_valid_in_days {
+        let (y, m, d) = civil_date(server::unix_now() as i64 / 86_400 + days);
+        params.not_before = rcgen::date_time_ymd(y, m, d);
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let server = |chain: Vec<rustls::pki_types::CertificateDer<'static>>, key: &KeyPair| {

@@ -558,3 +558,82 @@ impl Drop for Tmux {
         let _ = self.tmux().arg("kill-server").status();
     }
 }
+
+/// `openssl s_server` on a free loopback port with a certificate `openssl req -x509` made
+/// (RSA of `bits`, for localhost and 127.0.0.1), and `args`: a real TLS server of a kind the
+/// emulator's rustls cannot be (TLS 1.0 only, a 1024-bit key). Stopped when dropped; `None`
+/// (the test skips, or fails under CI) without openssl.
+pub struct OpensslServer {
+    child: std::process::Child,
+    pub port: u16,
+    /// The server's certificate (PEM), for ca_file.
+    pub cert: PathBuf,
+}
+
+impl OpensslServer {
+    pub fn start(f: &Fixture, bits: u32, args: &[&str]) -> Option<OpensslServer> {
+        if !have_tool("openssl", "a real TLS 1.0 or weak-key server") {
+            return None;
+        }
+        let (cert, key) = (
+            f.path(&format!("ossl-{bits}.pem")),
+            f.path(&format!("ossl-{bits}.key")),
+        );
+        let made = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                &format!("rsa:{bits}"),
+                "-nodes",
+                "-days",
+                "3650",
+            ])
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("run openssl req");
+        assert!(made.status.success(), "{made:?}");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-accept", &port.to_string(), "-www", "-quiet"])
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start openssl s_server");
+        let server = OpensslServer { child, port, cert };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "openssl s_server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(server)
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

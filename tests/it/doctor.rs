@@ -250,3 +250,77 @@ fn doctor_agrees_with_calls_on_secret_files_and_pinned_expiry() {
     );
     assert!(!out.stdout.contains("expires in -"), "{out:#?}");
 }
+
+/// A server offering only TLS 1.0 and one whose certificate has a 1024-bit key (real ones:
+/// openssl s_server, as old cPanel boxes run): calls and doctor name the cause and the
+/// server-side fix, never `tls = false` or "not signed by a trusted CA".
+#[test]
+fn old_tls_and_weak_keys_get_their_own_advice() {
+    let f = Fixture::new();
+    let seclevel0 = "DEFAULT@SECLEVEL=0";
+    let Some(tls10) =
+        crate::common::OpensslServer::start(&f, 2048, &["-tls1", "-cipher", seclevel0])
+    else {
+        return;
+    };
+    let Some(weak) = crate::common::OpensslServer::start(&f, 1024, &["-cipher", seclevel0]) else {
+        return;
+    };
+    let profile = |name: &str, server: &crate::common::OpensslServer, extra: &str| {
+        format!(
+            "[profiles.{name}]\nhost = \"127.0.0.1\"\nport = {}\nca_file = \"{}\"\ntoken = \"x\"\n{extra}\n",
+            server.port,
+            server.cert.display()
+        )
+    };
+    let config = format!(
+        "{}{}{}",
+        profile("old", &tls10, ""),
+        profile("weak", &weak, ""),
+        profile("weakpin", &weak, "insecure = true")
+    );
+    f.call(&config, &["-p", "old", "whm", "version"])
+        .assert_failure(4, "offers only TLS older than 1.2")
+        .assert_stderr("enable TLS 1.2 or 1.3 on the server");
+    for name in ["weak", "weakpin"] {
+        let out = f.call(&config, &["-p", name, "whm", "version"]);
+        out.assert_code(4).assert_stderr("1024-bit RSA key");
+        assert!(!out.stderr.contains("trusted CA"), "{out:#?}");
+    }
+    let (checks, report) = checks(&f.call(&config, &["-p", "old", "doctor", "--json"]));
+    assert_eq!(status(&checks, "tls"), ["fail"], "{report}");
+    let tls = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "tls")
+        .unwrap();
+    let (found, fix) = (tls["found"].as_str().unwrap(), tls["fix"].as_str().unwrap());
+    assert!(found.contains("offers only TLS 1.0"), "{found}");
+    assert!(!fix.contains("use tls = false"), "{fix}");
+    let out = f.call(&config, &["-p", "weak", "doctor"]);
+    out.assert_code(1)
+        .assert_stdout("✗ tls: CN=localhost")
+        .assert_stdout("1024-bit RSA key")
+        .assert_stdout("replace the certificate on the server");
+    assert!(
+        !out.stdout.contains("trusted CA") && !out.stdout.contains("tls = false"),
+        "{out:#?}"
+    );
+}
+
+/// A certificate not valid yet is said in words, with the clock to check (not rustls' debug).
+#[test]
+fn a_certificate_not_valid_yet_is_said_in_words() {
+    let f = Fixture::with(Options {
+        cert_valid_in_days: Some(3),
+        ..Options::default()
+    });
+    let out = f.as_root(&["whm", "version"]);
+    out.assert_failure(4, "is not valid yet")
+        .assert_stderr("check this machine's clock");
+    assert!(!out.stderr.contains("Context"), "{out:#?}");
+    let out = f.as_root(&["doctor"]);
+    out.assert_code(1).assert_stdout("is not valid yet");
+    assert!(!out.stdout.contains("Context"), "{out:#?}");
+}
