@@ -561,9 +561,40 @@ thread_local! {
     static ANSWER_BEGAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Forgets whether bytes came: called before each request.
+/// Forgets whether bytes came, and how far a new connection got: called before each request.
 pub fn forget_answer() {
     ANSWER_BEGAN.with(|b| b.set(false));
+    DIALED.with(|b| b.set(false));
+    TUNNEL.with(|b| b.set(false));
+}
+
+thread_local! {
+    static DIALED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static TUNNEL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the last request began a new connection that failed before a transport to the
+/// server was up: through a proxy, the proxy's part (its CONNECT) is what failed.
+pub fn stopped_before_server() -> bool {
+    DIALED.with(|d| d.get()) && !TUNNEL.with(|t| t.get())
+}
+
+/// First in the connector chain: notes that a new connection is being made (a pooled one
+/// skips the chain), so that a failure before [`TlsConnector`] is known to be the proxy's.
+#[derive(Debug)]
+pub struct Dialing;
+
+impl Connector<()> for Dialing {
+    type Out = ();
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> std::result::Result<Option<()>, ureq::Error> {
+        DIALED.with(|d| d.set(true));
+        Ok(chained)
+    }
 }
 
 /// Whether a single byte of an answer arrived since [`forget_answer`]: once one has, the server
@@ -625,6 +656,11 @@ impl<In: Transport> Connector<In> for TlsConnector {
             return Ok(None);
         };
         CONNECTIONS.with(|c| c.set(c.get() + 1));
+        // Through a proxy, the chain runs twice: for the leg to the proxy (its config has
+        // no proxy), then over the tunnel to the server (which has).
+        if details.config.proxy().is_some() {
+            TUNNEL.with(|t| t.set(true));
+        }
         if !details.needs_tls() || transport.is_tls() {
             return Ok(Some(Either::A(Watched(transport))));
         }

@@ -124,7 +124,8 @@ impl Client {
             .user_agent(concat!("cpcall/", env!("CARGO_PKG_VERSION")))
             .build();
         let connector =
-            ().chain(ConnectProxyConnector::default())
+            ().chain(tls::Dialing)
+                .chain(ConnectProxyConnector::default())
                 .chain(TcpConnector::default())
                 .chain(TlsConnector::new(tls_config));
         let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
@@ -306,6 +307,9 @@ impl Client {
         // Through a proxy, the connection that failed to open was the proxy's: the proxy
         // resolves and reaches the server itself (a failure there is ConnectProxyFailed).
         if let Some(proxy) = &t.proxy {
+            if let Some(message) = proxy_fault(&e, proxy, &at, t) {
+                return message;
+            }
             let unreachable = match &e {
                 ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
                 ureq::Error::Io(io) => {
@@ -334,12 +338,19 @@ impl Client {
             ureq::Error::Rustls(e) => self.tls_error(&e),
             ureq::Error::ConnectProxyFailed(why) => {
                 let proxy = t.proxy.as_ref().map_or_else(String::new, |p| format!(" {}", p.describe()));
-                let fix = if why.contains("407") {
-                    "give its user and password in the proxy URL (http://user:password@proxy:port)"
-                } else {
-                    "check that the proxy allows CONNECT to this port, or list the host in no_proxy"
+                // ureq says "proxy server responded 502/502" or "… did not respond".
+                let status = why
+                    .strip_prefix("proxy server responded ")
+                    .and_then(|s| s.split('/').next())
+                    .and_then(|s| s.trim().parse::<u16>().ok());
+                let (what, fix) = match status {
+                    Some(407) => ("it wants credentials (HTTP 407)".to_string(), "give its user and password in the proxy URL (http://user:password@proxy:port)".to_string()),
+                    Some(code @ (502..=504)) => (format!("it could not reach the server (HTTP {code})"), format!("check that {at} is up and that the proxy may connect to port {}", t.port)),
+                    Some(code) => (format!("it answered HTTP {code}"), format!("ask its admin to allow CONNECT to port {}, or list {} in no_proxy", t.port, t.host)),
+                    None if why.contains("did not respond") => ("it closed the connection without an answer".to_string(), format!("check the proxy, or list {} in no_proxy", t.host)),
+                    None => (why.clone(), format!("check the proxy, or list {} in no_proxy", t.host)),
                 };
-                Error::transport(format!("the proxy{proxy} did not open a tunnel to {at} ({why}): {fix}"))
+                Error::transport(format!("the proxy{proxy} did not open a tunnel to {at}: {what}; {fix}"))
             }
             ureq::Error::BodyExceedsLimit(n) => Error::transport(format!(
                 "the answer from {at} is larger than {n} bytes (--max-size): raise --max-size, or narrow the call (api.filter, api.chunk)"
@@ -444,6 +455,50 @@ impl Client {
         };
         Error::transport(message)
     }
+}
+
+/// A failure while the proxy was opening the tunnel (before any byte reached the server),
+/// in words that blame the proxy; `None` for failures past it, or named elsewhere.
+fn proxy_fault(
+    e: &ureq::Error,
+    proxy: &crate::client::proxy::Proxy,
+    at: &str,
+    t: &Target,
+) -> Option<Error> {
+    if !tls::stopped_before_server() {
+        return None;
+    }
+    let who = format!("the proxy {}", proxy.describe());
+    let direct = format!(
+        "check the proxy, or list {} in no_proxy to connect directly",
+        t.host
+    );
+    let message = match e {
+        ureq::Error::Timeout(_) => format!(
+            "{who} did not open a tunnel to {at} within {:.1} s: it may be overloaded, or the network to it slow; {direct}",
+            t.timeout.as_secs_f64()
+        ),
+        ureq::Error::Protocol(p) => format!(
+            "{who} did not answer CONNECT in HTTP ({p}): is it an HTTP proxy? (socks5:// is not supported); {direct}"
+        ),
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            format!("{who} closed the connection before opening a tunnel to {at}: {direct}")
+        }
+        ureq::Error::Io(io) if matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => format!(
+            "{who} did not open a tunnel to {at} within {:.1} s: it may be overloaded, or the network to it slow; {direct}",
+            t.timeout.as_secs_f64()
+        ),
+        _ => return None,
+    };
+    Some(Error::transport(message))
 }
 
 /// The server reset the connection: it had closed it before the request arrived.

@@ -12,10 +12,32 @@ pub struct ConnectProxy {
     pub tunnels: Arc<Mutex<Vec<String>>>,
 }
 
+/// How a broken or overloaded proxy answers a CONNECT.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProxyFault {
+    /// Reads the CONNECT and never answers (an overloaded proxy).
+    Hang,
+    /// Reads the CONNECT and closes the connection.
+    Close,
+    /// Answers with bytes that are not HTTP.
+    Garbage,
+    /// Refuses the tunnel with this status (502 when it cannot reach the server).
+    Status(u16),
+}
+
 impl ConnectProxy {
     /// Starts the proxy; with `basic`, a `Proxy-Authorization: Basic …` of that `user:password`
     /// is required (407 otherwise).
     pub fn start(basic: Option<&str>) -> Self {
+        Self::start_with(basic, None)
+    }
+
+    /// A proxy that misbehaves at every CONNECT as `fault` says.
+    pub fn broken(fault: ProxyFault) -> Self {
+        Self::start_with(None, Some(fault))
+    }
+
+    fn start_with(basic: Option<&str>, fault: Option<ProxyFault>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("proxy addr").port();
         let tunnels = Arc::new(Mutex::new(Vec::new()));
@@ -31,7 +53,7 @@ impl ConnectProxy {
             for client in listener.incoming().flatten() {
                 let (log, expected) = (log.clone(), expected.clone());
                 std::thread::spawn(move || {
-                    let _ = tunnel(client, &log, expected.as_deref());
+                    let _ = tunnel(client, &log, expected.as_deref(), fault);
                 });
             }
         });
@@ -51,6 +73,7 @@ fn tunnel(
     client: TcpStream,
     log: &Mutex<Vec<String>>,
     expected: Option<&str>,
+    fault: Option<ProxyFault>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut first = String::new();
@@ -68,6 +91,22 @@ fn tunnel(
         }
     }
     let mut out = client.try_clone()?;
+    match fault {
+        Some(ProxyFault::Hang) => {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            return Ok(());
+        }
+        Some(ProxyFault::Close) => return Ok(()),
+        Some(ProxyFault::Garbage) => {
+            return out.write_all(b"\x16\x03\x01 garbage, not HTTP\r\n\r\n")
+        }
+        Some(ProxyFault::Status(status)) => {
+            return out.write_all(
+                format!("HTTP/1.1 {status} Proxy Error\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+            )
+        }
+        None => {}
+    }
     let parts: Vec<&str> = first.split_whitespace().collect();
     let ["CONNECT", target, _] = parts[..] else {
         return out.write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");

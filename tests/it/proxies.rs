@@ -121,3 +121,40 @@ fn a_dead_proxy_is_blamed_not_the_server() {
         assert!(!out.stderr.contains("pw-secret"), "{}", out.stderr);
     }
 }
+
+/// A proxy that hangs, hangs up, answers garbage or refuses the tunnel: each is named as the
+/// proxy's fault (exit 4), never as the server's.
+#[test]
+fn a_broken_proxy_is_blamed_not_the_server() {
+    use crate::emulator::proxy::{ConnectProxy, ProxyFault};
+    let f = Fixture::new();
+    let config = f.config(&f.root_token("w", ""));
+    for (fault, says) in [
+        (ProxyFault::Hang, "within 2.0 s: it may be overloaded"),
+        (ProxyFault::Close, "closed the connection without an answer"),
+        (ProxyFault::Garbage, "did not answer CONNECT in HTTP"),
+        (
+            ProxyFault::Status(502),
+            "it could not reach the server (HTTP 502)",
+        ),
+        (
+            ProxyFault::Status(403),
+            "it answered HTTP 403; ask its admin",
+        ),
+    ] {
+        let proxy = ConnectProxy::broken(fault);
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&config)
+            .args(["--timeout", "2", "whm", "version"])
+            .env("HTTPS_PROXY", proxy.url());
+        let out = f.output(cmd, None);
+        out.assert_failure(4, &format!("proxy 127.0.0.1:{}", proxy.port))
+            .assert_stderr(says);
+        assert!(
+            !out.stderr.contains("no answer from"),
+            "{fault:?}: {out:#?}"
+        );
+    }
+    assert!(f.requests().is_empty());
+}
