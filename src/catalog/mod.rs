@@ -145,13 +145,27 @@ pub fn did_you_mean(names: &[&str]) -> String {
     }
 }
 
+/// The most unknown parameters named one by one; more are counted on one line.
+const MAX_NAMED: usize = 3;
+
 /// What the catalogue has to say about the parameters of a call of `function` (named `label`
 /// in messages): keys it does not take, and required ones missing. `api.*` options are
 /// cPanel's own, for every function, and never questioned.
 pub fn check_params(function: &Function, label: &str, keys: &[&str]) -> Vec<String> {
     let mut findings = Vec::new();
-    for key in keys.iter().filter(|k| !k.starts_with("api.")) {
-        if function.param(key).is_none() && !function.open() {
+    let mut unknown: Vec<&str> = Vec::new();
+    if !function.open() {
+        let mut seen = std::collections::HashSet::new();
+        for key in keys.iter().filter(|k| !k.starts_with("api.")) {
+            if function.param(key).is_none() && seen.insert(*key) {
+                unknown.push(key);
+            }
+        }
+    }
+    // A few are each named with the closest name; many (a generated call gone wrong) are
+    // one line with their count, not thousands of lines.
+    if unknown.len() <= MAX_NAMED {
+        for key in &unknown {
             let names = closest(key, function.params.iter().map(|p| p.name), 1);
             findings.push(format!(
                 "{key} is not a parameter of {label}{} {}",
@@ -159,6 +173,13 @@ pub fn check_params(function: &Function, label: &str, keys: &[&str]) -> Vec<Stri
                 attribution()
             ));
         }
+    } else {
+        findings.push(format!(
+            "{} parameters are not parameters of {label}: {}, … {}",
+            unknown.len(),
+            unknown[..MAX_NAMED].join(", "),
+            attribution()
+        ));
     }
     for p in function.params.iter().filter(|p| p.required) {
         if !keys

@@ -237,6 +237,16 @@ impl Call {
             }
             Method::Post => params.clone(),
         };
+        let url = path.len()
+            + crate::client::params::encode_form(
+                query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .len();
+        if url > MAX_URL {
+            return Err(Error::usage(format!(
+                "--get would make a URL of {url} bytes, longer than any server takes (servers refuse far shorter ones, often past 8 KiB): drop --get to send the parameters in the request body"
+            )));
+        }
         Ok(Request {
             method,
             path,
@@ -247,6 +257,11 @@ impl Call {
         })
     }
 }
+
+/// The longest URL cpcall can send at all (the `http` crate's limit for a URI); servers take
+/// much less (Apache 8190 bytes for the request line), and answer 414, whose message says to
+/// drop `--get` too.
+const MAX_URL: usize = 65_000;
 
 /// The `cpanel_jsonapi_*` parameters of `/json-api/cpanel`, in the order the vendor documents.
 fn jsonapi(user: Option<&str>, version: &str, module: &str, function: &str) -> Result<Vec<Param>> {

@@ -91,17 +91,87 @@ impl Verdict {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct Fields {
+    #[serde(deserialize_with = "unique")]
     metadata: Option<Value>,
+    #[serde(deserialize_with = "unique")]
     status: Option<Value>,
+    #[serde(deserialize_with = "unique")]
     errors: Option<Value>,
+    #[serde(deserialize_with = "unique")]
     warnings: Option<Value>,
+    #[serde(deserialize_with = "unique")]
     messages: Option<Value>,
+    #[serde(deserialize_with = "unique")]
     error: Option<Value>,
+    #[serde(deserialize_with = "unique")]
     event: Option<Value>,
     cpanelresult: Nested,
     result: Nested,
     data: Nested,
     uapi: Nested,
+}
+
+/// A verdict member read as JSON with one rule more than serde_json's: a key twice in one
+/// object (`"result":0,"result":1`) is an error, as a member twice in the answer is for
+/// [`Fields`]. Which of the two the server meant cannot be told, and the last one winning would
+/// let a hostile answer turn a failure into a success.
+fn unique<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Unique::deserialize(d).map(|u| Some(u.0))
+}
+
+struct Unique(Value);
+
+impl<'de> Deserialize<'de> for Unique {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Unique;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let Unique(value) = map.next_value()?;
+                    if out.insert(key.clone(), value).is_some() {
+                        return Err(de::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                }
+                Ok(Unique(Value::Object(out)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Unique(value)) = seq.next_element()? {
+                    out.push(value);
+                }
+                Ok(Unique(Value::Array(out)))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Unique, E> {
+                Ok(Unique(v.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Unique, E> {
+                Ok(Unique(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Unique, E> {
+                Ok(Unique(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Unique, E> {
+                Ok(Unique(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                ))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Unique, E> {
+                Ok(Unique(v.into()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Unique, E> {
+                Ok(Unique(v.into()))
+            }
+            fn visit_unit<E>(self) -> Result<Unique, E> {
+                Ok(Unique(Value::Null))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A member that may be an object holding [`Fields`], or anything else (skipped).
@@ -190,12 +260,16 @@ pub fn judge_checked(kind: Kind, status: u16, checked: &Checked) -> Verdict {
 }
 
 fn verdict_of(kind: Kind, status: u16, checked: &Checked) -> Verdict {
-    let parsed: Option<Fields> = (checked.is_json() && !checked.skeleton_overflow)
-        .then(|| serde_json::from_slice(&checked.skeleton).ok())
-        .flatten();
+    let read = (checked.is_json() && !checked.skeleton_overflow)
+        .then(|| serde_json::from_slice::<Fields>(&checked.skeleton));
+    let repeated = match &read {
+        Some(Err(e)) if e.to_string().contains("duplicate field") => Some(e.to_string()),
+        _ => None,
+    };
+    let parsed = read.and_then(|r| r.ok());
     match status {
         401 | 403 => return Verdict::Refused(refusal(status, parsed.as_ref(), &checked.head)),
-        300..=399 => {
+        301 | 302 | 303 | 307 | 308 => {
             return Verdict::Broken(format!(
                 "the server answered with a redirect (HTTP {status}): check host, port and tls in the profile"
             ))
@@ -212,7 +286,7 @@ fn verdict_of(kind: Kind, status: u16, checked: &Checked) -> Verdict {
             return Verdict::Broken(format!("the server failed with HTTP {status}{detail}{hint}"));
         }
         200 => {}
-        other => return Verdict::Broken(format!("unexpected HTTP status {other} from the server")),
+        other => return Verdict::Broken(unexpected_status(other, parsed.as_ref())),
     }
     // The parser skips the payload without decoding it: bad bytes inside a string would reach
     // stdout (and `--data`, `--jq`, JSON lines would each fail differently). One rule: exit 4.
@@ -235,6 +309,12 @@ fn verdict_of(kind: Kind, status: u16, checked: &Checked) -> Verdict {
         return Verdict::Broken(
             "the server's status members are over 1 MiB: not an API answer; check the port and service".into(),
         );
+    }
+    if let Some(e) = repeated {
+        let key = e.split('`').nth(1).unwrap_or("a member");
+        return Verdict::Broken(format!(
+            "the server's answer has `{key}` twice in one of its status members: which one it meant cannot be told, so it is not taken as success or failure; check the server (or its proxy)"
+        ));
     }
     let Some(fields) = parsed else {
         return Verdict::Broken(not_json(checked));
@@ -369,6 +449,45 @@ fn explain_refusal(reason: &str) -> String {
     } else {
         format!("access denied by the server ({reason}): check the user and the secret, and that the service matches the port")
     }
+}
+
+/// A status an API call is never answered with, named as such (304 is no redirect: it
+/// answers a conditional request cpcall never makes, so something in between sent it).
+fn unexpected_status(status: u16, f: Option<&Fields>) -> String {
+    let name = match status {
+        100..=199 => "an interim answer",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        304 => "Not Modified",
+        305 | 306 => "a proxy redirect",
+        400 => "Bad Request",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        429 => "Too Many Requests",
+        _ => "",
+    };
+    let name = match name {
+        "" => String::new(),
+        name => format!(" ({name})"),
+    };
+    let detail = f.map(first_reason).unwrap_or_default();
+    let detail = match detail.is_empty() {
+        true => String::new(),
+        false => format!(": {detail}"),
+    };
+    let fix = match status {
+        304 | 305 | 306 | 100..=199 => "not an answer an API call gets: check host and port, and any proxy or cache in between",
+        414 => "the request is too long for the server: send its parameters in the body (drop --get)",
+        429 => "the server limits how often it is called: wait, then try again with fewer calls at once (-j)",
+        400..=499 => "check the function name and parameters, and the port",
+        _ => "check host, port and service",
+    };
+    format!("the server answered with unexpected HTTP status {status}{name}{detail}; {fix}")
 }
 
 fn looks_like_html(body: &[u8]) -> bool {
@@ -631,6 +750,73 @@ mod tests {
             match judge(Kind::Whm, *status, body) {
                 Verdict::Broken(m) => assert!(m.contains(want), "{m}"),
                 other => panic!("{body:?}: {other:?}"),
+            }
+        }
+    }
+
+    /// A key twice, at the top or inside a status member, is one rule: not judged (exit 4),
+    /// whichever comes last. Twice in the payload is the payload's business.
+    #[test]
+    fn repeated_keys_are_one_rule_at_every_level() {
+        let cases = [
+            (
+                Kind::Uapi,
+                r#"{"status":1,"status":0,"data":[]}"#,
+                "`status` twice",
+            ),
+            (
+                Kind::Whm,
+                r#"{"metadata":{"result":0,"result":1},"data":{}}"#,
+                "`result` twice",
+            ),
+            (
+                Kind::Whm,
+                r#"{"metadata":{"result":1,"result":0}}"#,
+                "`result` twice",
+            ),
+            (
+                Kind::Whm,
+                r#"{"metadata":{"result":1},"metadata":{"result":1}}"#,
+                "`metadata` twice",
+            ),
+            (
+                Kind::Api2,
+                r#"{"cpanelresult":{"event":{"result":1,"result":0}}}"#,
+                "`result` twice",
+            ),
+            (
+                Kind::ProxyUapi,
+                r#"{"result":{"status":0,"status":1}}"#,
+                "`status` twice",
+            ),
+        ];
+        for (kind, body, want) in cases {
+            match judge(kind, 200, body.as_bytes()) {
+                Verdict::Broken(m) => assert!(m.contains(want), "{body}: {m}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        let fine = r#"{"metadata":{"result":1},"data":{"acct":[{"user":"a","user":"b"}]}}"#;
+        assert!(matches!(
+            judge(Kind::Whm, 200, fine.as_bytes()),
+            Verdict::Success { .. }
+        ));
+    }
+
+    /// Statuses no API call gets are named, not taken for redirects.
+    #[test]
+    fn unexpected_statuses_are_named() {
+        let cases = [
+            (304, "unexpected HTTP status 304 (Not Modified)"),
+            (204, "unexpected HTTP status 204 (No Content)"),
+            (414, "drop --get"),
+            (429, "Too Many Requests"),
+            (302, "redirect (HTTP 302)"),
+        ];
+        for (status, want) in cases {
+            match judge(Kind::Whm, status, b"") {
+                Verdict::Broken(m) => assert!(m.contains(want), "{status}: {m}"),
+                other => panic!("{status}: {other:?}"),
             }
         }
     }

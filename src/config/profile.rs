@@ -220,9 +220,14 @@ pub fn resolve(
         let loaded = config.ok_or_else(|| {
             let path = crate::config::default_path()
                 .map_or_else(|| "the config file".to_string(), |p| p.display().to_string());
-            Error::usage(format!(
-                "no profile to use: write {path} (see README), or pass --host with CPCALL_USER and CPCALL_TOKEN set"
-            ))
+            Error::usage(match &flags.profile {
+                Some(name) => format!(
+                    "profile \"{name}\" is looked up in the config file {path}, which does not exist: write it (see README), or name another with -c FILE (CPCALL_CONFIG)"
+                ),
+                None => format!(
+                    "no profile to use: write {path} (see README), or pass --host with CPCALL_USER and CPCALL_TOKEN set"
+                ),
+            })
         })?;
         let (name, profile) = loaded.file.select(flags.profile.as_deref())?;
         check_retarget(name, profile, flags)?;

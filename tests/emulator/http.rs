@@ -120,11 +120,11 @@ fn serve_connection<S: Read + Write>(stream: S, handler: &Handler) {
             Ok(Some(r)) => r,
             Ok(None) => return,
             Err(why) => {
-                let _ = write_response(
-                    reader.get_mut(),
-                    &Response::new(400, "text/plain", why),
-                    false,
-                );
+                let response = match why.strip_prefix(TOO_LONG) {
+                    Some(_) => Response::new(414, "text/html", "<html><head><title>414 Request-URI Too Long</title></head><body><h1>Request-URI Too Long</h1></body></html>"),
+                    None => Response::new(400, "text/plain", why),
+                };
+                let _ = write_response(reader.get_mut(), &response, false);
                 return;
             }
         };
@@ -144,9 +144,13 @@ fn serve_connection<S: Read + Write>(stream: S, handler: &Handler) {
 }
 
 fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, String> {
+    read_line_within(reader, 16 * 1024)
+}
+
+fn read_line_within(reader: &mut impl BufRead, limit: u64) -> Result<Option<String>, String> {
     let mut line = Vec::new();
     let n = reader
-        .take(16 * 1024)
+        .take(limit)
         .read_until(b'\n', &mut line)
         .map_err(|e| e.to_string())?;
     if n == 0 {
@@ -160,6 +164,8 @@ fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, String> {
         .map(Some)
         .map_err(|_| "non-UTF-8 request head".into())
 }
+
+const TOO_LONG: &str = "request line too long:";
 
 fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
     // Nothing of a next request within the idle time: close quietly, no answer.
@@ -176,9 +182,14 @@ fn read_request(reader: &mut impl BufRead) -> Result<Option<Request>, String> {
         Err(e) => return Err(e.to_string()),
         Ok(_) => {}
     }
-    let Some(request_line) = read_line(reader)? else {
+    let Some(request_line) = read_line_within(reader, 1 << 20)? else {
         return Ok(None);
     };
+    // Longer request lines are refused with 414, as Apache's LimitRequestLine (8190) does;
+    // cpsrvd's own limit is unconfirmed.
+    if request_line.len() > 8190 {
+        return Err(format!("{TOO_LONG} {} bytes", request_line.len()));
+    }
     let parts: Vec<&str> = request_line.split(' ').collect();
     let [method, target, version] = parts[..] else {
         return Err(format!("malformed request line {request_line:?}"));

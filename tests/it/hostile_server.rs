@@ -452,3 +452,65 @@ fn a_credential_echoed_in_any_encoding_is_masked_in_every_channel() {
         );
     }
 }
+
+/// Messages that name what happened: a 304 is no redirect; a key twice inside `metadata` is
+/// refused as a key twice at the top is, whichever value comes last.
+#[test]
+fn odd_statuses_and_repeated_keys_are_named() {
+    let answer = |head: &str, body: &str| {
+        format!(
+            "HTTP/1.1 {head}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let cases = [
+        (
+            answer("304 Not Modified", ""),
+            "unexpected HTTP status 304 (Not Modified)",
+        ),
+        (
+            answer("204 No Content", ""),
+            "unexpected HTTP status 204 (No Content)",
+        ),
+        (
+            answer(
+                "200 OK",
+                r#"{"metadata":{"result":0,"reason":"no","result":1},"data":{}}"#,
+            ),
+            "`result` twice",
+        ),
+        (
+            answer(
+                "200 OK",
+                r#"{"metadata":{"result":1},"data":{},"metadata":{"result":0}}"#,
+            ),
+            "`metadata` twice",
+        ),
+    ];
+    for (bytes, want) in cases {
+        let f = Fixture::with(Options {
+            fault: Some(crate::emulator::Fault::Answer(bytes)),
+            ..Options::default()
+        });
+        let out = f.as_root(&["whm", "version"]);
+        out.assert_failure(4, want);
+        assert!(!out.stderr.contains("redirect"), "{out:#?}");
+    }
+}
+
+/// `--get` with more parameters than a URL holds: refused before sending past what can be
+/// sent at all, and a server's 414 says to drop `--get` too.
+#[test]
+fn a_get_too_long_for_a_url_says_to_drop_get() {
+    let f = Fixture::new();
+    let huge = format!("search={}", "x".repeat(70_000));
+    f.as_root(&["--get", "whm", "listaccts", &huge])
+        .assert_failure(2, "drop --get");
+    assert!(f.requests().is_empty(), "nothing sent");
+    let long = format!("search={}", "x".repeat(10_000));
+    f.as_root(&["--get", "whm", "listaccts", &long])
+        .assert_failure(4, "HTTP status 414")
+        .assert_stderr("drop --get");
+    f.as_root(&["whm", "listaccts", &long]).assert_code(0);
+}

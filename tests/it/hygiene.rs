@@ -341,3 +341,44 @@ fn only_the_client_is_public() {
     assert_eq!(public("lib.rs"), ["client", "internal", "fuzz"]);
     assert_eq!(public("client/mod.rs"), ["report"]);
 }
+
+/// 30,000 parameters the catalogue does not know make one warning line with their count, at
+/// once (not 30,000 lines, nor a did-you-mean for each); a few are named one by one.
+#[test]
+fn many_unknown_parameters_are_one_warning_line() {
+    let f = Fixture::new();
+    f.sends_unknown_params();
+    let config = f.root_token("w", "");
+    let many: Vec<String> = (0..30_000).map(|i| format!("nosuch{i}=1")).collect();
+    let mut args = vec!["whm", "listaccts"];
+    args.extend(many.iter().map(String::as_str));
+    let started = std::time::Instant::now();
+    let out = f.call(&config, &args);
+    out.assert_code(0).assert_stderr(
+        "30000 parameters are not parameters of listaccts: nosuch0, nosuch1, nosuch2, …",
+    );
+    let warnings = out.stderr.lines().filter(|l| l.contains("warning")).count();
+    assert_eq!(
+        warnings, 2,
+        "the count line and the config's mode: {}",
+        out.stderr
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let few = f.call(&config, &["whm", "listaccts", "serach=bob", "serach=bob"]);
+    few.assert_code(0)
+        .assert_stderr("serach is not a parameter of listaccts; did you mean search?");
+    assert_eq!(few.stderr.matches("serach is not").count(), 1);
+}
+
+/// `-p NAME` with no config file says that the file is missing, and where it was looked for.
+#[test]
+fn a_named_profile_without_a_config_file_names_the_file() {
+    let f = Fixture::new();
+    f.run(&["-p", "prod", "whm", "version"])
+        .assert_failure(2, "profile \"prod\" is looked up in the config file")
+        .assert_stderr("which does not exist");
+}
