@@ -1,6 +1,7 @@
 //! `cargo run --example emulator -- [--ca PATH] [--listaccts-mb N] [--delay-ms N]
 //! [--extra-records N] [--string-counts] [--page-cap N] [--announce-extra N] [--connection-close]
-//! [--idle-close-ms N] [--wrong-port-json] [--self-signed] [--string-flags]`: the test
+//! [--idle-close-ms N] [--wrong-port-json] [--self-signed] [--string-flags]
+//! [--echo-credentials] [--endless-listing N] [--cert-valid-in-days N] [--cert-days-left N]`: the test
 //! emulator as a standalone server on loopback, for trying cpcall by hand and for `bench/`.
 //! The switches turn on the behaviours of real servers that the tests exercise (see `Options`).
 //! Prints shell assignments on stdout (WHM_PORT=…, CPANEL_PORT=…, …, READY=1), and on stderr
@@ -43,6 +44,10 @@ fn main() -> std::io::Result<()> {
     options.wrong_port_json = flag("--wrong-port-json");
     options.self_signed = flag("--self-signed");
     options.string_flags = flag("--string-flags");
+    options.echo_credentials = flag("--echo-credentials");
+    options.endless_listing = number("--endless-listing");
+    options.cert_valid_in_days = number("--cert-valid-in-days").map(|n| n as i64);
+    options.cert_days_left = number("--cert-days-left").map(|n| n as i64);
     let emu = Emulator::start_with(options);
     let ca = value("--ca").unwrap_or_else(|| {
         std::env::temp_dir()
