@@ -20,9 +20,6 @@ impl Reporter for Log {
     fn warning(&self, message: &str) {
         eprintln!("[warning] {message}");
     }
-    fn notice(&self, message: &str) {
-        eprintln!("[notice] {message}");
-    }
     fn passthrough(&self, bytes: &[u8]) {
         eprintln!("[tool] {}", String::from_utf8_lossy(bytes).trim_end());
     }

@@ -27,9 +27,6 @@ impl Reporter for Keep {
     fn warning(&self, message: &str) {
         self.push("warning", message);
     }
-    fn notice(&self, message: &str) {
-        self.push("notice", message);
-    }
     fn passthrough(&self, bytes: &[u8]) {
         self.push("passthrough", &String::from_utf8_lossy(bytes));
     }
@@ -159,16 +156,41 @@ fn a_library_client_calls_judges_reports_and_keeps_secrets() {
     let answer = for_bob.unwrap().call(&list_pops).unwrap();
     assert_eq!(answer.exit(), Exit::Success, "{:?}", answer.verdict);
     assert_eq!(answer.payload().unwrap()[0]["email"], "info@bob.example");
-    let sessions = dir.path().join("cpcall/sessions");
-    assert_eq!(
-        std::fs::read_dir(&sessions).unwrap().count(),
-        2,
-        "the session and its lock"
-    );
+    // A built target keeps its session in memory: nothing in the state folder the command
+    // line uses, and a logout ends it.
+    assert!(!dir.path().join("cpcall").exists(), "no session files");
     assert!(matches!(
         bob.logout().unwrap(),
         cpcall::client::LoggedOut::Ended
     ));
+    // In a folder it names, it keeps files there (the session and its lock), shared by
+    // clients that name the same folder: the second logs in no more.
+    let folder = dir.path().join("my-sessions");
+    let in_folder = || {
+        Target::builder("127.0.0.1")
+            .name("bob")
+            .service(cpcall::client::Service::Cpanel)
+            .port(cpanel_port)
+            .ca_file(&ca)
+            .user("bob")
+            .password(BOB.password)
+            .auth(AuthKind::Session)
+            .session_dir(&folder)
+            .build()
+            .unwrap()
+    };
+    let logins = server.logins();
+    for _ in 0..2 {
+        let client = Client::new(in_folder(), Options::default()).unwrap();
+        assert_eq!(client.call(&list_pops).unwrap().exit(), Exit::Success);
+    }
+    assert_eq!(server.logins(), logins + 1, "one login for two clients");
+    assert_eq!(
+        std::fs::read_dir(&folder).unwrap().count(),
+        2,
+        "the session and its lock"
+    );
+    assert!(!dir.path().join("cpcall").exists());
 
     // No certificate check: said once, however many clients.
     for _ in 0..3 {

@@ -5,6 +5,7 @@ use base64::Engine;
 
 use crate::client::api::Request;
 use crate::client::session::{self, Session};
+use crate::client::store;
 use crate::client::totp::TotpKey;
 use crate::client::transport::{AuthHeader, Client, Response};
 use crate::config::profile::{Origin, Target};
@@ -12,75 +13,81 @@ use crate::config::secret::{Secret, Source};
 use crate::config::{AuthKind, Service};
 use crate::error::{Error, Result};
 
-/// Sends an API request with the target's saved session if it has one, else with a new
-/// session (`auth = "session"`), else with credential headers.
+/// Sends an API request with the target's credentials: headers for a token, an access hash
+/// or a password (with a 2FA code), never a saved session; for `auth = "session"`, the saved
+/// session, else a new login.
 ///
-/// A session the server has ended is replaced by one new login, and the call repeated, only
-/// for `auth = "session"`: the server refused the first attempt before running anything.
+/// Why only session targets use sessions: a session saved once (by `cpcall login`, or by an
+/// older cpcall) must not take over a profile that has a credential of its own — its calls
+/// would run with the session's privileges instead of the token's ACLs, and fail once it
+/// expired. A session the server has ended is replaced by one new login and the call
+/// repeated: the server refused the first attempt before running anything.
 pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Response> {
+    if target.auth != AuthKind::Session {
+        let credentials = Credentials::resolve(target)?;
+        return client.send(request, &credentials.headers(target.service));
+    }
     let mut dead = None;
     if let Some(user) = target.user.as_deref() {
-        if let Some(saved) = session::load(target, user)? {
+        if let Some(saved) = store::load(target, user)? {
             let response = send_in(client, &saved, request)?;
             if !session::is_gone(&response) {
                 return Ok(response);
             }
-            if target.auth != AuthKind::Session {
-                session::remove_if(target, &saved)?;
-                return Err(Error::auth(format!(
-                    "session expired: {}",
-                    login_advice(target)
-                )));
-            }
             dead = Some(saved);
         }
     }
-    if target.auth == AuthKind::Session {
-        let fresh = live_session(client, target, dead.as_ref())?;
-        let response = send_in(client, &fresh, request)?;
-        if session::is_gone(&response) {
-            return Err(Error::auth(format!(
-                "the server did not accept the session it just made for {}: check that the port is the {} port",
-                target.describe(),
-                target.service.name()
-            )));
-        }
-        return Ok(response);
+    let fresh = live_session(client, target, dead.as_ref())?;
+    let response = send_in(client, &fresh, request)?;
+    if session::is_gone(&response) {
+        return Err(Error::auth(format!(
+            "the server did not accept the session it just made for {}: check that the port is the {} port",
+            target.describe(),
+            target.service.name()
+        )));
     }
-    let credentials = Credentials::resolve(target)?;
-    client.send(request, &credentials.headers(target.service))
+    Ok(response)
 }
 
 /// The session an `auth = "session"` profile calls with: the one another process saved while
 /// this one waited for the login lock, or a new login. `dead` is the one the server refused.
 fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Result<Session> {
     if target.secrets.password.is_none() {
+        if let Some(dead) = dead {
+            store::remove_if(target, dead)?;
+        }
+        let state = match dead {
+            Some(_) => "the session expired",
+            None => "no live session",
+        };
         return Err(Error::auth(format!(
-            "no live session for {} and no password to log in with: {}",
+            "{state} for {} and no password to log in with: {}",
             target.describe(),
             login_advice(target)
         )));
     }
     let secrets = LoginSecrets::gather(target, None, false)?;
-    let _lock = session::lock(target, &secrets.user)?;
-    if let Some(saved) = session::load(target, &secrets.user)? {
+    let _lock = store::login_lock(target, &secrets.user)?;
+    if let Some(saved) = store::load(target, &secrets.user)? {
         if dead != Some(&saved) {
             return Ok(saved);
         }
     }
-    if let Some((ago, mark)) = session::recent_refusal(target, &secrets.user) {
+    if let Some((ago, mark)) = store::recent_refusal(target, &secrets.user) {
+        let delete = mark.map_or_else(String::new, |m| format!(" (or delete {})", m.display()));
         return Err(Error::auth(format!(
-            "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then {} (or delete {})",
+            "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then {}{delete}",
             secrets.user,
             target.describe(),
             ago.as_secs(),
             login_advice(target),
-            mark.display()
         )));
     }
-    if dead.is_some() {
-        crate::client::report::notice(format!(
-            "the session of {} expired; logging in again",
+    // Said only with -v: a cron job whose session expired overnight and logged in again
+    // succeeded, and success is quiet.
+    if dead.is_some() && client.verbose() {
+        crate::client::report::traffic(&format!(
+            "* the session of {} expired; logging in again",
             target.describe()
         ));
     }
@@ -193,8 +200,8 @@ pub fn login(
     client: &Client,
     target: &Target,
     secrets: &LoginSecrets,
-) -> Result<(Session, std::path::PathBuf)> {
-    let _lock = session::lock(target, &secrets.user)?;
+) -> Result<(Session, Option<std::path::PathBuf>)> {
+    let _lock = store::login_lock(target, &secrets.user)?;
     login_locked(client, target, secrets)
 }
 
@@ -202,7 +209,7 @@ fn login_locked(
     client: &Client,
     target: &Target,
     secrets: &LoginSecrets,
-) -> Result<(Session, std::path::PathBuf)> {
+) -> Result<(Session, Option<std::path::PathBuf>)> {
     let fresh = session::login(
         client,
         target,
@@ -212,11 +219,11 @@ fn login_locked(
     )
     .inspect_err(|e| {
         if e.exit == crate::error::Exit::Auth {
-            session::note_refusal(target, &secrets.user);
+            store::note_refusal(target, &secrets.user);
         }
     })?;
-    session::clear_refusal(target, &secrets.user);
-    let path = session::save(target, &fresh)?;
+    store::clear_refusal(target, &secrets.user);
+    let path = store::save(target, &fresh)?;
     Ok((fresh, path))
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod proxy;
 pub mod report;
 pub(crate) mod response;
 pub(crate) mod session;
+pub(crate) mod store;
 pub(crate) mod tls;
 pub(crate) mod tls_failure;
 pub(crate) mod totp;
@@ -157,10 +158,12 @@ impl Client {
         self.call_with(call, &options)
     }
 
-    /// Logs in with a password (and a 2FA code) and saves the session where `cpcall login`
-    /// saves it; the path of the session file. The user must be the target's: its calls and
-    /// [`Client::logout`] use that user's session.
-    pub fn login(&self, secrets: &LoginSecrets) -> Result<PathBuf> {
+    /// Logs in with a password (and a 2FA code) and keeps the session where the target keeps
+    /// them (memory for a built target, unless it names a folder; the state folder for a
+    /// profile, where `cpcall login` saves them); the session file's path, for files. The user
+    /// must be the target's: its calls and [`Client::logout`] use that user's session. Only an
+    /// `auth = "session"` target's calls use a session.
+    pub fn login(&self, secrets: &LoginSecrets) -> Result<Option<PathBuf>> {
         if self.target.user.as_deref() != Some(secrets.user.as_str()) {
             return Err(Error::usage(format!(
                 "{} calls as {}, not {}: log in as that user, or use a target for {}",
@@ -178,20 +181,20 @@ impl Client {
     /// there): that is [`LoggedOut::HereOnly`].
     pub fn logout(&self) -> Result<LoggedOut> {
         let saved = match self.target.user.as_deref() {
-            Some(user) => session::load(&self.target, user)?,
+            Some(user) => store::load(&self.target, user)?,
             None => None,
         };
-        let leftovers = session::leftovers(&self.target)?;
+        let leftovers = store::leftovers(&self.target)?;
         let swept = leftovers.len();
         for (path, dead) in leftovers {
             let _ = session::end(&self.transport, &dead);
-            session::discard(&path);
+            store::discard(&path);
         }
         let Some(saved) = saved else {
             return Ok(LoggedOut::NoSession { swept });
         };
         let ended = session::end(&self.transport, &saved);
-        session::remove(&self.target, &saved.user)?;
+        store::remove(&self.target, &saved.user)?;
         Ok(match ended {
             Ok(()) => LoggedOut::Ended,
             Err(e) => LoggedOut::HereOnly(e),

@@ -1,4 +1,4 @@
-//! Where the request path's words go: `-v` traffic lines, warnings and notices. The request
+//! Where the request path's words go: `-v` traffic lines and warnings. The request
 //! path never prints; it hands them to the [`Reporter`] the program installed ([`install`]),
 //! and the command line installs one that writes them to stderr, escaped and masked.
 
@@ -12,8 +12,6 @@ pub trait Reporter: Send + Sync {
     /// Something the caller should know and may act on (a secret file open to others); each
     /// once a process, however many calls meet it.
     fn warning(&self, message: &str);
-    /// Something done on the caller's behalf (a login made).
-    fn notice(&self, message: &str);
     /// What another program wrote for the user (a `token_command`'s stderr), passed on with
     /// control characters escaped for a terminal.
     fn passthrough(&self, bytes: &[u8]);
@@ -38,9 +36,6 @@ impl Reporter for Stderr {
     fn warning(&self, message: &str) {
         crate::output::stderr::warning_line(message);
     }
-    fn notice(&self, message: &str) {
-        crate::output::stderr::say(message);
-    }
     fn passthrough(&self, bytes: &[u8]) {
         crate::output::stderr::raw(bytes);
     }
@@ -63,10 +58,6 @@ pub(crate) fn warning(message: impl std::fmt::Display) {
     if crate::output::stderr::first_time(&message) {
         reporter().warning(&message);
     }
-}
-
-pub(crate) fn notice(message: impl std::fmt::Display) {
-    reporter().notice(&masked(&message.to_string()));
 }
 
 pub(crate) fn passthrough(bytes: &[u8]) {

@@ -1,16 +1,15 @@
 //! Session logins (docs/protocol.md, "Session"): `POST /login/?login_only=1`, the `/cpsessNNNNNNNNNN`
-//! security token and the service's cookie, and where a session is kept between runs.
+//! security token and the service's cookie, and `/logout/`. Where sessions are kept between
+//! calls is `store`'s.
 //!
 //! A saved session holds the token and the cookie, never the password or the TOTP secret. It
 //! is bound to the host, port, service and user it was made for and is ignored for any other.
-
-use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::client::api::{Method, Request};
 use crate::client::transport::{Client, Response};
-use crate::config::profile::{Origin, Target};
+use crate::config::profile::Target;
 use crate::config::secret::Secret;
 use crate::config::Service;
 use crate::error::{Error, Result};
@@ -50,7 +49,7 @@ pub fn cookie_name(service: Service) -> &'static str {
 }
 
 impl Session {
-    fn belongs_to(&self, target: &Target, user: &str) -> bool {
+    pub(crate) fn belongs_to(&self, target: &Target, user: &str) -> bool {
         self.host == target.host
             && self.port == target.port
             && self.service == target.service.name()
@@ -69,250 +68,6 @@ impl Session {
             "Cookie",
             Secret::new(format!("{}={}", self.cookie_name, self.cookie.expose())),
         )]
-    }
-}
-
-/// Where sessions are kept: the platform state (else cache) dir + `cpcall/sessions/`, checked
-/// (when it exists) to be a folder nobody but this user or root can change: in another user's
-/// folder (root with that user's HOME or XDG_STATE_HOME), a link planted there would make
-/// cpcall replace, truncate or create any file.
-pub fn dir() -> Result<PathBuf> {
-    let dir = dirs::state_dir()
-        .or_else(dirs::cache_dir)
-        .map(|d| d.join("cpcall").join("sessions"))
-        .ok_or_else(|| {
-            Error::usage("cannot find a state or cache directory for sessions: set HOME")
-        })?;
-    crate::config::files::check_folder(&dir, "the sessions folder")?;
-    Ok(dir)
-}
-
-/// The sessions folder, made (0700) if it is not there yet, and checked once made.
-fn made_dir() -> Result<PathBuf> {
-    let dir = dir()?;
-    crate::config::files::create_private_dir(&dir).map_err(|e| {
-        Error::usage(format!(
-            "cannot make the sessions folder {}: {e}",
-            dir.display()
-        ))
-    })?;
-    crate::config::files::check_folder(&dir, "the sessions folder")?;
-    Ok(dir)
-}
-
-/// The session file of a target: its profile name, or `user@host:port` without a profile.
-pub fn path(target: &Target, user: &str) -> Result<PathBuf> {
-    let key = match &target.profile {
-        Origin::AdHoc | Origin::Built => format!("{user}@{}_{}", target.host, target.port),
-        Origin::Named(name) => name.clone(),
-    };
-    let safe: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-@".contains(c) {
-                c.to_string()
-            } else {
-                format!("%{:02X}", c as u32)
-            }
-        })
-        .collect();
-    // File names end at 255 bytes: a long name keeps its start and gets a digest for the rest.
-    let safe = if safe.len() > 160 {
-        let digest = crate::client::tls::sha256(safe.as_bytes());
-        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}~{hex}", &safe[..120])
-    } else {
-        safe
-    };
-    Ok(dir()?.join(format!("{safe}.json")))
-}
-
-/// The saved session of the target, if there is one made for this very host, port and user.
-pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
-    let path = path(target, user)?;
-    let text = match crate::config::files::read_private(&path, 64 << 10) {
-        Ok(t) => {
-            let dir = path.parent().unwrap_or(&path);
-            for message in [
-                crate::config::files::loose_mode(dir, 0o700),
-                crate::config::files::loose_mode(&path, 0o600),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                crate::client::report::warning(message);
-            }
-            t
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::usage(format!(
-                "cannot read session file {}: {e}",
-                path.display()
-            )))
-        }
-    };
-    match serde_json::from_str::<Session>(&text) {
-        Ok(s) if s.belongs_to(target, user) => Ok(Some(s)),
-        // A damaged file or one for other settings is stale: the next login replaces it.
-        _ => Ok(None),
-    }
-}
-
-/// Writes the session with mode 0600 in a 0700 directory, atomically (temporary file + rename).
-pub fn save(target: &Target, session: &Session) -> Result<PathBuf> {
-    made_dir()?;
-    let path = path(target, &session.user)?;
-    let json = serde_json::to_vec_pretty(session)
-        .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
-    crate::config::files::write_private(&path, &json)?;
-    sweep();
-    Ok(path)
-}
-
-/// While a process logs in for a profile, the others wait here and then use its session: many
-/// cron jobs starting at once must not make many logins (cPHulk counts them). The lock is a
-/// file beside the session file, locked with `flock`; the kernel releases it if the process
-/// dies.
-pub struct LoginLock(std::fs::File);
-
-/// Takes the login lock of the target's session, waiting for another process's login at most
-/// the target's timeout.
-pub fn lock(target: &Target, user: &str) -> Result<LoginLock> {
-    made_dir()?;
-    let path = path(target, user)?.with_extension("lock");
-    let fail = |e: &dyn std::fmt::Display| {
-        Error::usage(format!("cannot use lock file {}: {e}", path.display()))
-    };
-    let file = crate::config::files::open_private(&path, false).map_err(|e| fail(&e))?;
-    let deadline = std::time::Instant::now() + target.timeout;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(LoginLock(file)),
-            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(25));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::transport(format!(
-                    "another cpcall has been logging in to {} for {:.0} s: try again later",
-                    target.describe(),
-                    target.timeout.as_secs_f64()
-                )))
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(fail(&e)),
-        }
-    }
-}
-
-impl Drop for LoginLock {
-    fn drop(&mut self) {
-        let _ = self.0.unlock();
-    }
-}
-
-/// A refused login leaves a mark beside the session file (`PROFILE.refused`): automatic logins
-/// of the profile then stop for [`REFUSAL_PAUSE`], so that neither the processes that waited
-/// for the lock nor the next cron runs feed cPHulk (5 failures in 15 minutes lock the IP).
-pub fn note_refusal(target: &Target, user: &str) {
-    let Ok(path) = made_dir().and_then(|_| path(target, user)) else {
-        return;
-    };
-    // Written, not just opened: the mark's time is what counts.
-    let _ = crate::config::files::open_private(&path.with_extension("refused"), true)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, b"refused\n"));
-}
-
-pub const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// How long ago an automatic login of the target was refused, within [`REFUSAL_PAUSE`], and
-/// the file that says so.
-pub fn recent_refusal(target: &Target, user: &str) -> Option<(std::time::Duration, PathBuf)> {
-    let mark = path(target, user).ok()?.with_extension("refused");
-    let ago = std::fs::metadata(&mark)
-        .ok()?
-        .modified()
-        .ok()?
-        .elapsed()
-        .unwrap_or_default();
-    (ago < REFUSAL_PAUSE).then_some((ago, mark))
-}
-
-pub fn clear_refusal(target: &Target, user: &str) {
-    if let Ok(path) = path(target, user) {
-        let _ = std::fs::remove_file(path.with_extension("refused"));
-    }
-}
-
-/// Removes the saved session if it is still `dead` (another process may have replaced it).
-pub fn remove_if(target: &Target, dead: &Session) -> Result<()> {
-    let _lock = lock(target, &dead.user)?;
-    if load(target, &dead.user)?.as_ref() == Some(dead) {
-        remove(target, &dead.user)?;
-    }
-    Ok(())
-}
-
-/// Sessions in temporary files of interrupted saves (`.tmp…` in the sessions directory) made
-/// for this target: `logout` ends them too.
-pub fn leftovers(target: &Target) -> Result<Vec<(PathBuf, Session)>> {
-    let Some(user) = target.user.as_deref() else {
-        return Ok(Vec::new());
-    };
-    Ok(temporary_files()?
-        .into_iter()
-        .filter_map(|(path, _)| {
-            let text = crate::config::files::read_private(&path, 64 << 10).ok()?;
-            let session: Session = serde_json::from_str(&text).ok()?;
-            session.belongs_to(target, user).then_some((path, session))
-        })
-        .collect())
-}
-
-/// Deletes a leftover; a file that cannot be deleted stays for the next sweep.
-pub fn discard(path: &std::path::Path) {
-    let _ = std::fs::remove_file(path);
-}
-
-/// Temporary files older than a minute are debris of a process that was killed mid-write
-/// (a signal is cleaned up; a power cut or SIGKILL is not): they go.
-fn sweep() {
-    let Ok(files) = temporary_files() else { return };
-    for (path, age) in files {
-        if age > std::time::Duration::from_secs(60) {
-            discard(&path);
-        }
-    }
-}
-
-/// The `.tmp…` files of the sessions directory, with their age.
-fn temporary_files() -> Result<Vec<(PathBuf, std::time::Duration)>> {
-    let Ok(entries) = std::fs::read_dir(dir()?) else {
-        return Ok(Vec::new());
-    };
-    Ok(entries
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
-        .map(|e| {
-            let age = e
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .unwrap_or_default();
-            (e.path(), age)
-        })
-        .collect())
-}
-
-pub fn remove(target: &Target, user: &str) -> Result<bool> {
-    let path = path(target, user)?;
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(Error::usage(format!(
-            "cannot remove session file {}: {e}",
-            path.display()
-        ))),
     }
 }
 

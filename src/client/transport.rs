@@ -105,6 +105,11 @@ impl Client {
         }
     }
 
+    /// Whether it shows its traffic (`-v`).
+    pub fn verbose(&self) -> bool {
+        self.verbose
+    }
+
     /// The largest answer it reads (`--max-size`).
     pub fn max_body(&self) -> u64 {
         self.max_body

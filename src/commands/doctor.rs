@@ -229,7 +229,7 @@ fn file_modes(checks: &mut Checks, loaded: Option<&Loaded>, target: &Target) {
     let session = target
         .user
         .as_deref()
-        .and_then(|user| crate::client::session::path(target, user).ok())
+        .and_then(|user| crate::client::store::path(target, user).ok().flatten())
         .filter(|p| p.exists());
     let session_dir = session
         .as_ref()

@@ -4,9 +4,9 @@ use std::io::IsTerminal;
 
 use crate::cli::Global;
 use crate::client::auth::LoginSecrets;
-use crate::client::session;
 use crate::commands::invoke::print_bytes;
 use crate::config::profile::Target;
+use crate::config::AuthKind;
 use crate::error::{Exit, Result};
 use crate::output::stderr;
 
@@ -16,23 +16,42 @@ pub fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
         print_bytes(format!("{}\n", crate::output::curl::login(target, tfa)).as_bytes())?;
         return Ok(Exit::Success);
     }
+    // Only auth = "session" profiles call through a session: said before anything is asked,
+    // so nobody expects the token profile's calls to change.
+    if target.auth != AuthKind::Session {
+        stderr::warn(format!(
+            "{} calls with its {} (auth = \"{}\"), not through a session: this login makes a session, but the profile's calls keep using the {}; set auth = \"session\" in the profile to call through sessions",
+            target.describe(),
+            credential(target.auth),
+            target.auth.name(),
+            credential(target.auth),
+        ));
+    }
     let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
     let path = crate::commands::invoke::client(g, target)?.login(&secrets)?;
+    let kept = path.map_or_else(String::new, |p| {
+        format!("; session saved in {}", p.display())
+    });
     stderr::say(format!(
-        "logged in to {}:{} as {}; session saved in {}",
-        target.host,
-        target.port,
-        secrets.user,
-        path.display()
+        "logged in to {}:{} as {}{kept}",
+        target.host, target.port, secrets.user,
     ));
     Ok(Exit::Success)
+}
+
+fn credential(auth: AuthKind) -> &'static str {
+    match auth {
+        AuthKind::Token => "API token",
+        AuthKind::Accesshash => "access hash",
+        AuthKind::Password | AuthKind::Session => "password",
+    }
 }
 
 pub fn logout(g: &Global, target: &Target) -> Result<Exit> {
     if g.curl {
         // The curl form names the saved session's token; the library's logout reads it itself.
         let saved = match target.user.as_deref() {
-            Some(user) => session::load(target, user)?,
+            Some(user) => crate::client::store::load(target, user)?,
             None => None,
         };
         print_bytes(

@@ -89,6 +89,9 @@ pub struct Target {
     pub(crate) strict: bool,
     /// The HTTP proxy to tunnel through, from the environment as curl reads it.
     pub(crate) proxy: Option<crate::client::proxy::Proxy>,
+    /// Where an `auth = "session"` target keeps its sessions (only those use one): the state
+    /// folder for profiles, memory (or a folder named) for targets built in code.
+    pub(crate) sessions: crate::client::store::Store,
 }
 
 /// Where each secret of the target comes from; read only when the auth in use needs it.
@@ -144,6 +147,7 @@ impl Target {
                 host: Some(host.into()),
                 ..ProfileConfig::default()
             },
+            session_dir: None,
         }
     }
 
@@ -414,6 +418,7 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
         cpanel_user: p.cpanel_user.clone(),
         strict: p.strict.unwrap_or(false),
         proxy,
+        sessions: crate::client::store::Store::default(),
     })
 }
 
@@ -423,10 +428,20 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
 pub struct TargetBuilder {
     name: Option<String>,
     profile: ProfileConfig,
+    session_dir: Option<std::path::PathBuf>,
 }
 
 impl TargetBuilder {
-    /// A name for messages and for where its session is saved (as a profile's name is).
+    /// Keeps the target's sessions (`auth = "session"`) as files in `dir`, shared with other
+    /// processes that name the same folder (and with `cpcall` when it is the state folder,
+    /// `$XDG_STATE_HOME/cpcall/sessions`). Without it they live in memory, shared by the
+    /// target's clones and gone with them.
+    pub fn session_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.session_dir = Some(dir.into());
+        self
+    }
+
+    /// A name for messages and for its session's file name (as a profile's name is).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -529,7 +544,11 @@ impl TargetBuilder {
             Some(name) => Origin::Named(name),
             None => Origin::Built,
         };
-        let target = build(origin, &self.profile, &Flags::default())?;
+        let mut target = build(origin, &self.profile, &Flags::default())?;
+        target.sessions = match self.session_dir {
+            Some(dir) => crate::client::store::Store::Files(Some(dir)),
+            None => crate::client::store::Store::memory(),
+        };
         match target.auth {
             AuthKind::Session if target.user.is_none() => Err(Error::usage(format!(
                 "{} has no user to log in as: add .user(\"NAME\")",

@@ -179,7 +179,7 @@ pub fn of_call(
     options: &crate::client::outcome::Options,
 ) -> crate::error::Result<String> {
     let saved = match target.user.as_deref() {
-        Some(user) => crate::client::session::load(target, user)?,
+        Some(user) => crate::client::store::load(target, user)?,
         None => None,
     };
     let mut text = String::new();

@@ -226,6 +226,14 @@ impl Fixture {
         self.write("config.toml", text).display().to_string()
     }
 
+    /// Writes `config.toml` with mode 600, as a careful user keeps it (no warning about it).
+    pub fn private_config(&self, text: &str) -> String {
+        let path = self.config(text);
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod config");
+        path
+    }
+
     /// The binary with an empty environment: only PATH, and HOME/XDG dirs inside the fixture.
     pub fn cmd(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpcall"));

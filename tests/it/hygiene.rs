@@ -233,7 +233,10 @@ fn files_open_to_others_are_warned_about_with_the_fix() {
     assert!(!out.stderr.contains("warning"), "{out:#?}");
 
     // The session directory and file.
-    let config = f.password_profile("s", Service::Cpanel, &BOB);
+    let config = format!(
+        "{}auth = \"session\"\n",
+        f.password_profile("s", Service::Cpanel, &BOB)
+    );
     f.call(&config, &["login"]).assert_code(0);
     let dir = f.path("xdg-state/cpcall/sessions");
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -276,7 +279,7 @@ fn verbose_and_curl_for_every_credential_kind_show_no_secret() {
         out.assert_code(0).assert_stderr("***");
         f.call(profile, &[&["--curl"], args].concat())
             .assert_code(0);
-        if !profile.contains("password") {
+        if !profile.contains("auth = \"session\"") {
             continue;
         }
         f.call(profile, &["-v", "login"])
@@ -292,8 +295,8 @@ fn verbose_and_curl_for_every_credential_kind_show_no_secret() {
     }
     assert_eq!(
         f.emu.logins(),
-        3,
-        "two explicit logins, and the session profile's own first one"
+        2,
+        "the session profile's own first login, and the explicit one"
     );
 }
 

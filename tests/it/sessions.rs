@@ -18,10 +18,15 @@ fn bob_password(f: &Fixture) -> String {
     f.password_profile("bob", Service::Cpanel, &BOB)
 }
 
+/// Bob's password in a profile that calls through sessions.
+fn bob_session(f: &Fixture) -> String {
+    format!("{}auth = \"session\"\n", bob_password(f))
+}
+
 #[test]
 fn login_saves_a_private_session_that_later_calls_use() {
     let f = Fixture::new();
-    let config = bob_password(&f);
+    let config = bob_session(&f);
     f.call(&config, &["-p", "bob", "login"])
         .assert_code(0)
         .assert_stderr("logged in to 127.0.0.1");
@@ -74,14 +79,56 @@ fn login_saves_a_private_session_that_later_calls_use() {
     f.call(&config, &["-p", "bob", "logout"])
         .assert_code(0)
         .assert_stderr("no saved session");
-    // Without the session, the profile's password is used again.
-    f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
-        .assert_code(0);
-    assert!(f
-        .last()
-        .header("Authorization")
-        .unwrap()
-        .starts_with("Basic "));
+    // Without the session, the profile logs in again by itself, quietly.
+    let out = f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"]);
+    out.assert_code(0);
+    assert_eq!(f.emu.logins(), 2);
+    assert!(f.last().header("Authorization").is_none());
+}
+
+/// A profile with a credential of its own never calls through a saved session: `login` says
+/// so, and its calls keep their token or password (with its 2FA code) after the login and after
+/// the session is gone.
+#[test]
+fn a_session_never_shadows_a_profiles_own_credential() {
+    let f = Fixture::with(Options {
+        session_idle: Duration::from_millis(300),
+        ..Options::default()
+    });
+    let whm = format!(
+        "{}user = \"root\"\npassword_env = \"ROOT_PW\"\n",
+        f.root_token("w", "auth = \"token\"")
+    );
+    let config = format!("{whm}{}", bob_password(&f));
+    let run = |args: &[&str]| {
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(f.private_config(&config))
+            .args(args)
+            .env("ROOT_PW", ROOT.password);
+        f.output(cmd, None)
+    };
+    for (profile, call) in [
+        ("w", &["whm", "listaccts"][..]),
+        ("bob", &["cpanel", "Email", "list_pops"]),
+    ] {
+        run(&[&["-p", profile], &["login"][..]].concat())
+            .assert_code(0)
+            .assert_stderr("not through a session")
+            .assert_stderr("set auth = \"session\"");
+        for _ in 0..2 {
+            let out = run(&[&["-p", profile], call].concat());
+            out.assert_code(0);
+            assert!(out.stderr.is_empty(), "{out:#?}");
+            let req = f.last();
+            assert!(!req.target.starts_with("/cpsess"), "{}", req.target);
+            assert!(req.header("Authorization").is_some());
+            assert!(req.header("Cookie").is_none());
+            // Past the session's life: nothing changes for the profile.
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    }
+    assert_eq!(f.emu.logins(), 2, "the two explicit logins, nothing more");
 }
 
 #[test]
@@ -94,13 +141,14 @@ fn login_with_totp_secret_or_otp_flag() {
         &format!("{base}\ntotp_secret = \"{}\"", CPTEST.totp.unwrap()),
     );
     f.call(&with_secret, &["login"]).assert_code(0);
+    let with_secret = format!("{with_secret}auth = \"session\"\n");
     let text = std::fs::read_to_string(session_file(&f, "c")).unwrap();
     assert!(!text.contains(CPTEST.totp.unwrap()) && !text.contains(CPTEST.password));
     f.call(&with_secret, &["cpanel", "Ftp", "list_ftp"])
         .assert_code(0);
     f.call(&with_secret, &["logout"]).assert_code(0);
 
-    let without = f.profile("c", Service::Cpanel, &base);
+    let without = f.profile("c", Service::Cpanel, &format!("{base}\nauth = \"session\""));
     let code = totp_at(CPTEST.totp.unwrap(), unix_now());
     f.call(&without, &["login", "--otp", &code]).assert_code(0);
     f.call(&without, &["cpanel", "Ftp", "list_ftp"])
@@ -158,6 +206,7 @@ fn session_profiles_log_in_by_themselves_and_again_once_after_expiry() {
     )
     .assert_code(0);
     assert_eq!(f.emu.logins(), 1);
+    f.private_config(&profile);
     f.call(
         &profile,
         &["cpanel", "Email", "add_pop", "email=b", "password=x2"],
@@ -166,12 +215,20 @@ fn session_profiles_log_in_by_themselves_and_again_once_after_expiry() {
     assert_eq!(f.emu.logins(), 1, "the saved session is reused");
 
     std::thread::sleep(Duration::from_millis(1000));
-    let out = f.call(
-        &profile,
-        &["cpanel", "Email", "add_pop", "email=c", "password=x3"],
+    let mut cmd = f.cmd();
+    cmd.arg("-c").arg(f.path("config.toml")).args([
+        "cpanel",
+        "Email",
+        "add_pop",
+        "email=c",
+        "password=x3",
+    ]);
+    let out = f.output(cmd, None);
+    out.assert_code(0);
+    assert!(
+        out.stderr.is_empty(),
+        "a successful re-login is quiet: {out:#?}"
     );
-    out.assert_code(0)
-        .assert_stderr("expired; logging in again");
     assert_eq!(f.emu.logins(), 2, "exactly one more login");
     let runs: Vec<_> = f
         .requests()
@@ -192,16 +249,31 @@ fn session_profiles_log_in_by_themselves_and_again_once_after_expiry() {
 }
 
 #[test]
-fn other_profiles_with_an_expired_session_say_run_login() {
+fn a_session_profile_without_password_says_run_login_once_its_session_expired() {
     let f = Fixture::with(Options {
         session_idle: Duration::from_millis(300),
         ..Options::default()
     });
-    let config = bob_password(&f);
-    f.call(&config, &["-p", "bob", "login"]).assert_code(0);
+    let config = f.profile(
+        "bob",
+        Service::Cpanel,
+        "user = \"bob\"\nauth = \"session\"\npassword_env = \"BOB_PW\"",
+    );
+    let run = |args: &[&str], password: bool| {
+        let mut cmd = f.cmd();
+        cmd.arg("-c").arg(f.config(&config)).args(args);
+        if password {
+            cmd.env("BOB_PW", BOB.password);
+        }
+        f.output(cmd, None)
+    };
+    run(&["-p", "bob", "login"], true).assert_code(0);
     std::thread::sleep(Duration::from_millis(500));
-    f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
-        .assert_failure(3, "session expired: run cpcall -p bob login");
+    run(&["-p", "bob", "cpanel", "Email", "list_pops"], false)
+        .assert_failure(2, "comes from $BOB_PW, which is not set");
+    let no_password = f.profile("bob", Service::Cpanel, "user = \"bob\"\nauth = \"session\"");
+    f.call(&no_password, &["-p", "bob", "cpanel", "Email", "list_pops"])
+        .assert_failure(3, "the session expired for profile \"bob\" and no password to log in with: run cpcall -p bob login");
     assert_eq!(f.emu.logins(), 1);
     assert!(
         !session_file(&f, "bob").exists(),
@@ -212,28 +284,44 @@ fn other_profiles_with_an_expired_session_say_run_login() {
 #[test]
 fn a_session_is_only_used_for_the_server_it_was_made_for() {
     let f = Fixture::new();
-    let config = bob_password(&f);
+    let config = bob_session(&f);
     f.call(&config, &["-p", "bob", "login"]).assert_code(0);
     // Same profile name, another port: the saved session must not be sent there.
-    let moved = config.replace(
-        &f.emu.port(Service::Cpanel, true).to_string(),
-        &f.emu.port(Service::Webmail, true).to_string(),
-    );
+    let moved = config
+        .replace(
+            &f.emu.port(Service::Cpanel, true).to_string(),
+            &f.emu.port(Service::Webmail, true).to_string(),
+        )
+        .replace("service = \"cpanel\"", "service = \"webmail\"");
     f.call(
         &moved,
         &["-p", "bob", "cpanel", "Variables", "get_user_information"],
     )
     .assert_code(0);
+    // It logged in there anew instead, and the old session was not sent.
+    assert!(f
+        .requests()
+        .iter()
+        .rev()
+        .take(2)
+        .all(|r| !r.request.target.starts_with("/cpsess") || r.service == Service::Webmail));
     let req = f.requests().pop().unwrap();
     assert_eq!(req.service, Service::Webmail);
-    assert!(req.request.header("Cookie").is_none());
-    assert!(req.request.header("Authorization").is_some());
+    assert_eq!(f.emu.logins(), 2);
+    assert!(req
+        .request
+        .header("Cookie")
+        .unwrap()
+        .starts_with("webmailsession="));
 }
 
 #[test]
 fn whm_logins_for_root_and_a_2fa_reseller() {
     let f = Fixture::new();
-    let root = f.password_profile("root", Service::Whm, &ROOT);
+    let root = format!(
+        "{}auth = \"session\"\n",
+        f.password_profile("root", Service::Whm, &ROOT)
+    );
     f.call(&root, &["login"]).assert_code(0);
     let out = f.call(&root, &["whm", "listaccts"]);
     out.assert_code(0);
@@ -268,6 +356,7 @@ fn webmail_with_password_token_and_session() {
     assert_eq!(out.json()["data"]["user"], email);
     assert_eq!(f.requests().pop().unwrap().service, Service::Webmail);
 
+    let webmail = format!("{webmail}auth = \"session\"\n");
     f.call(&webmail, &["login"]).assert_code(0);
     f.call(&webmail, &["cpanel", "Variables", "get_user_information"])
         .assert_code(0);
@@ -306,7 +395,7 @@ fn a_login_answered_by_redirect_is_not_followed() {
         login_redirects: true,
         ..Options::default()
     });
-    let config = f.password_profile("bob", Service::Cpanel, &BOB);
+    let config = bob_session(&f);
     f.call(&config, &["-p", "bob", "login"]).assert_code(0);
     let login = f.requests().pop().unwrap();
     assert_eq!(login.status, 301);
