@@ -77,6 +77,52 @@ fn prepare_environment() {
 }
 
 fn run(cli: Cli) -> Result<Exit> {
+    if cli.global.quiet {
+        stderr::set_quiet();
+    }
+    let pending = output_file(&cli)?;
+    let result = dispatch(cli);
+    match (pending, &result) {
+        // Only a whole success replaces the file; otherwise the old one stays as it was.
+        (Some(pending), Ok(Exit::Success)) => {
+            std::io::Write::flush(&mut std::io::stdout())
+                .map_err(|e| Error::usage(format!("cannot write the output file: {e}")))?;
+            pending.commit()?;
+        }
+        (Some(_), _) | (None, _) => {}
+    }
+    result
+}
+
+/// `-o FILE`: stdout becomes a temporary file beside FILE, which replaces FILE on exit 0
+/// (crate::config::files::Pending). Everything that writes stdout — a call's answer as it
+/// arrives, JSON lines, `--curl` — goes there unchanged.
+fn output_file(cli: &Cli) -> Result<Option<crate::config::files::Pending>> {
+    let Some(path) = cli.global.output.as_deref() else {
+        return Ok(None);
+    };
+    if path == std::path::Path::new("-") {
+        return Ok(None);
+    }
+    let silent = matches!(
+        cli.command,
+        Command::Login { .. }
+            | Command::Logout
+            | Command::Trust { .. }
+            | Command::Config(crate::cli::ConfigAction::Add { .. })
+    ) && !cli.global.curl;
+    if silent {
+        return Err(Error::usage(
+            "-o writes what a command prints on stdout, and this one prints nothing there: drop -o",
+        ));
+    }
+    let mut pending = crate::config::files::Pending::beside(path, false)?;
+    rustix::stdio::dup2_stdout(&*pending.file())
+        .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
+    Ok(Some(pending))
+}
+
+fn dispatch(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
     if g.curl && !has_curl_form(&cli.command) {
         return Err(Error::usage(

@@ -116,8 +116,16 @@ pub struct Global {
     #[arg(long, global = true)]
     pub strict: bool,
     /// Show the request and response on stderr (secrets masked)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Say nothing on stderr but errors: no warnings, no notes of the API's on success, no
+    /// summary of a fan-out that all went well (for cron)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Write stdout's output to FILE, via a temporary file beside it renamed over FILE only
+    /// on exit 0: on any failure the old FILE stays as it was (a new FILE is mode 600)
+    #[arg(short, long, global = true, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -133,10 +133,14 @@ pub fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
         return Err(e);
     }
     let exit = answer.exit();
-    let lines: Vec<String> = match &answer.verdict {
-        Verdict::Success { notes } => notes.clone(),
-        Verdict::Failed { reasons } => reasons.iter().map(|r| format!("API error: {r}")).collect(),
-        Verdict::Refused(_) | Verdict::Broken(_) => Vec::new(),
+    // The API's own words: its reasons for a failure always, its notes on success unless -q.
+    let (lines, errors): (Vec<String>, bool) = match &answer.verdict {
+        Verdict::Success { notes } => (notes.clone(), false),
+        Verdict::Failed { reasons } => (
+            reasons.iter().map(|r| format!("API error: {r}")).collect(),
+            true,
+        ),
+        Verdict::Refused(_) | Verdict::Broken(_) => (Vec::new(), true),
     };
     let printed = match ctx.jq {
         // Written to stdout as it arrived (stdout is a file): nothing more to print.
@@ -150,7 +154,10 @@ pub fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
         None => print_json(&body, style(g), color(g)),
     };
     for line in lines {
-        stderr::say(line);
+        match errors {
+            true => stderr::say(line),
+            false => stderr::info(line),
+        }
     }
     for hint in &answer.hints {
         stderr::say(format!("hint: {hint}"));

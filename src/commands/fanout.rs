@@ -210,7 +210,12 @@ impl Tally {
         if skipped > 0 {
             summary.push_str(&format!("; {skipped} {what} not run"));
         }
-        crate::output::stderr::line(&summary);
+        // All went well: said to a person at a terminal, not to a cron mail (nor with -q).
+        if !failed.is_empty() || skipped > 0 {
+            crate::output::stderr::line(&summary);
+        } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            crate::output::stderr::info(summary.trim_start_matches("cpcall: "));
+        }
         match self.unwritten {
             Some(e) => {
                 crate::output::stderr::say(format!("cannot write to standard output: {e}"));

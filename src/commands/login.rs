@@ -32,7 +32,7 @@ pub fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
     let kept = path.map_or_else(String::new, |p| {
         format!("; session saved in {}", p.display())
     });
-    stderr::say(format!(
+    stderr::info(format!(
         "logged in to {}:{} as {}{kept}",
         target.host, target.port, secrets.user,
     ));
@@ -61,7 +61,7 @@ pub fn logout(g: &Global, target: &Target) -> Result<Exit> {
     }
     match crate::commands::invoke::client(g, target)?.logout()? {
         crate::client::LoggedOut::NoSession { swept: 0 } => {
-            stderr::say(format!("no saved session for {}", target.describe()));
+            stderr::info(format!("no saved session for {}", target.describe()));
             return Ok(Exit::Success);
         }
         crate::client::LoggedOut::NoSession { .. } => return Ok(Exit::Success),
@@ -70,6 +70,6 @@ pub fn logout(g: &Global, target: &Target) -> Result<Exit> {
             stderr::warn(format!("could not end the session on the server: {e}"));
         }
     }
-    stderr::say(format!("logged out of {}:{}", target.host, target.port));
+    stderr::info(format!("logged out of {}:{}", target.host, target.port));
     Ok(Exit::Success)
 }

@@ -201,7 +201,7 @@ pub fn command(target: &Target, loaded: Option<&Loaded>, asked: &Asked) -> Resul
     });
     if let Some((Some(pin), _)) = &old {
         if *pin == info.sha256 {
-            stderr::say(format!("{} already pins it", target.describe()));
+            stderr::info(format!("{} already pins it", target.describe()));
             return Ok(Exit::Success);
         }
     }
@@ -231,7 +231,7 @@ pub fn command(target: &Target, loaded: Option<&Loaded>, asked: &Asked) -> Resul
         Some((_, pinned)) => format!(" (was {pinned})"),
         None => String::new(),
     };
-    stderr::say(format!(
+    stderr::info(format!(
         "pinned it: pin_sha256 of {} in {}{replaced}",
         target.describe(),
         path.display()

@@ -16,82 +16,128 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
+/// A file being written beside `path`, put in its place only by [`Pending::commit`]: until
+/// then (and for ever, on any failure) the old file is untouched. The temporary file is made
+/// exclusively, mode 0600, in the same folder (so the rename is atomic), and removed when
+/// dropped uncommitted or when a signal ends cpcall.
+pub struct Pending {
+    /// Taken by `commit`.
+    file: Option<tempfile::NamedTempFile>,
+    target: PathBuf,
+    /// The old file's mode, owner and group, kept by the new one.
+    keep: Option<(u32, u32, u32)>,
+}
+
+impl Pending {
+    /// For the file at `path` (a link there is replaced, not followed): its mode and owner
+    /// are kept unless `private` (0600); a new file is 0600. A file of another user's is
+    /// refused unless cpcall runs as root: rewriting it would make it the runner's.
+    pub fn beside(path: &Path, private: bool) -> Result<Pending> {
+        let fail = |e: &dyn std::fmt::Display| {
+            Error::usage(format!("cannot write {}: {e}", path.display()))
+        };
+        let old = std::fs::metadata(path).ok().filter(|m| m.is_file());
+        if let Some(old) = &old {
+            let me = rustix::process::geteuid().as_raw();
+            if me != 0 && old.uid() != me {
+                return Err(Error::usage(format!(
+                    "cannot write {}: it belongs to user {}, and rewriting it would make it yours: run cpcall as that user",
+                    path.display(),
+                    old.uid()
+                )));
+            }
+        }
+        let keep = old.map(|m| {
+            let mode = if private { 0o600 } else { m.mode() & 0o7777 };
+            (mode, m.uid(), m.gid())
+        });
+        let file = tempfile::Builder::new()
+            .permissions(std::fs::Permissions::from_mode(0o600))
+            .tempfile_in(folder_of(path))
+            .map_err(|e| fail(&e))?;
+        // Ctrl-C before the rename must not leave a copy of a secret behind.
+        crate::signals::track_temp(file.path());
+        Ok(Pending {
+            file: Some(file),
+            target: path.to_path_buf(),
+            keep,
+        })
+    }
+
+    /// Where the new content goes.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        match &mut self.file {
+            Some(file) => file.as_file_mut(),
+            None => unreachable!("a committed Pending is gone"),
+        }
+    }
+
+    /// Gives the new file the old one's mode and owner, syncs it, and renames it over the
+    /// old one; the folder is synced too, so the rename is durable.
+    pub fn commit(mut self) -> Result<()> {
+        let target = self.target.clone();
+        let fail = |e: &dyn std::fmt::Display| {
+            Error::usage(format!("cannot write {}: {e}", target.display()))
+        };
+        let Some(temp_file) = self.file.take() else {
+            return Ok(());
+        };
+        let file = temp_file.as_file();
+        let finished = match self.keep {
+            Some((mode, uid, gid)) => (|| {
+                // root rewriting a user's file must leave it the user's.
+                let meta = file.metadata()?;
+                if (meta.uid(), meta.gid()) != (uid, gid) {
+                    rustix::fs::fchown(
+                        file,
+                        Some(rustix::process::Uid::from_raw(uid)),
+                        Some(rustix::process::Gid::from_raw(gid)),
+                    )?;
+                }
+                // After the owner: chown clears set-id bits.
+                file.set_permissions(std::fs::Permissions::from_mode(mode))
+            })(),
+            None => file.set_permissions(std::fs::Permissions::from_mode(0o600)),
+        };
+        finished
+            .and_then(|()| file.sync_all())
+            .map_err(|e| fail(&e))?;
+        let temp = temp_file.path().to_path_buf();
+        let dir = folder_of(&target).to_path_buf();
+        let renamed = temp_file.persist(&target).map_err(|e| fail(&e.error));
+        crate::signals::forget_temp(&temp);
+        renamed?;
+        // The rename is durable once the folder is.
+        std::fs::File::open(&dir)
+            .and_then(|folder| folder.sync_all())
+            .map_err(|e| fail(&e))
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(file) = &self.file {
+            crate::signals::forget_temp(file.path());
+        }
+    }
+}
+
 /// Writes `bytes` to the config file at `path` atomically, keeping its owner, and its mode
 /// unless `private` (0600; new files are 0600 too). The caller holds the folder's edit lock
 /// ([`edit`]).
 fn write_config(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
-    let fail =
-        |e: &dyn std::fmt::Display| Error::usage(format!("cannot write {}: {e}", path.display()));
-    let old = std::fs::metadata(path).ok();
-    if let Some(old) = &old {
-        let me = rustix::process::geteuid().as_raw();
-        if me != 0 && old.uid() != me {
-            return Err(Error::usage(format!(
-                "cannot write {}: it belongs to user {}, and rewriting it would make it yours: run cpcall as that user",
-                path.display(),
-                old.uid()
-            )));
-        }
-    }
-    let keep = old.map(|m| {
-        let mode = if private { 0o600 } else { m.mode() & 0o7777 };
-        (mode, m.uid(), m.gid())
-    });
-    write_in_place(path, bytes, |file| match keep {
-        Some((mode, uid, gid)) => {
-            // root rewriting a user's config must leave it the user's.
-            let meta = file.metadata()?;
-            if (meta.uid(), meta.gid()) != (uid, gid) {
-                rustix::fs::fchown(
-                    file,
-                    Some(rustix::process::Uid::from_raw(uid)),
-                    Some(rustix::process::Gid::from_raw(gid)),
-                )?;
-            }
-            // After the owner: chown clears set-id bits.
-            file.set_permissions(std::fs::Permissions::from_mode(mode))
-        }
-        None => file.set_permissions(std::fs::Permissions::from_mode(0o600)),
-    })
-    .map_err(|e| fail(&e))
+    let mut pending = Pending::beside(path, private)?;
+    pending
+        .file()
+        .write_all(bytes)
+        .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
+    pending.commit()
 }
 
 /// Writes a state file (a session) atomically, mode 0600, in `path`'s folder, which the caller
 /// has checked ([`check_folder`]). A link at `path` is replaced, never followed.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_in_place(path, bytes, |file| {
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-    })
-    .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))
-}
-
-/// A temporary file beside `path` (created exclusively, 0600), `bytes` in it, `finish` run on
-/// it (mode, owner), synced, renamed over `path`; the folder synced too.
-fn write_in_place(
-    path: &Path,
-    bytes: &[u8],
-    finish: impl FnOnce(&std::fs::File) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = folder_of(path);
-    let mut file = tempfile::Builder::new()
-        .permissions(std::fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)?;
-    // Ctrl-C from here to the rename must not leave a copy of a secret behind.
-    let temp = file.path().to_path_buf();
-    crate::signals::track_temp(&temp);
-    let mut written = file
-        .write_all(bytes)
-        .and_then(|()| finish(file.as_file()))
-        .and_then(|()| file.as_file().sync_all())
-        .and_then(|()| std::fs::rename(&temp, path));
-    if written.is_ok() {
-        // The rename is durable once the folder is.
-        written = std::fs::File::open(dir).and_then(|folder| folder.sync_all());
-    } else {
-        let _ = std::fs::remove_file(&temp);
-    }
-    crate::signals::forget_temp(&temp);
-    written
+    write_config(path, bytes, true)
 }
 
 fn folder_of(path: &Path) -> &Path {

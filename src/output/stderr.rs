@@ -25,8 +25,28 @@ pub fn say(text: impl std::fmt::Display) {
     line(&format!("cpcall: {text}"));
 }
 
+/// `-q`: only errors are said.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, say nothing but errors (`-q`): no warnings, no [`info`].
+pub fn set_quiet() {
+    QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `cpcall: TEXT` that is not an error (the API's notes on success, what a command did):
+/// dropped with `-q`.
+pub fn info(text: impl std::fmt::Display) {
+    if !quiet() {
+        say(text);
+    }
+}
+
 /// `cpcall: warning: TEXT`: cpcall goes on, but the user should know. Once per run: a batch
-/// of 500 calls warns about a loose file mode once, not 500 times.
+/// of 500 calls warns about a loose file mode once, not 500 times. Dropped with `-q`.
 pub fn warn(text: impl std::fmt::Display) {
     let text = text.to_string();
     if first_time(&text) {
@@ -34,9 +54,11 @@ pub fn warn(text: impl std::fmt::Display) {
     }
 }
 
-/// `cpcall: warning: TEXT`, said whether or not it was said before.
+/// `cpcall: warning: TEXT`, said whether or not it was said before (not with `-q`).
 pub fn warning_line(text: &str) {
-    line(&format!("cpcall: warning: {text}"));
+    if !quiet() {
+        line(&format!("cpcall: warning: {text}"));
+    }
 }
 
 /// Whether this warning is new to the run (warnings are said once).

@@ -75,6 +75,18 @@ impl Out {
         );
         self
     }
+    /// A fan-out or batch where all N calls went well: N JSON lines, each ok, exit 0, and no
+    /// summary on stderr (success is quiet off a terminal).
+    #[track_caller]
+    pub fn assert_all_ok(&self, n: usize) -> &Self {
+        self.assert_code(0);
+        let lines = self.lines();
+        assert_eq!(lines.len(), n, "{self:#?}");
+        assert!(lines.iter().all(|l| l["ok"] == true), "{self:#?}");
+        assert!(!self.stderr.contains(" ok, "), "no summary: {self:#?}");
+        self
+    }
+
     /// Exit 3 and 4 print nothing on stdout; diagnostics are one line.
     #[track_caller]
     pub fn assert_failure(&self, code: i32, needle: &str) -> &Self {

@@ -174,7 +174,7 @@ fn profiles_are_checked_before_the_first_call() {
         .arg(f.config(&config))
         .args(["--all", "whm", "version"])
         .env("CPCALL_PROFILE", "a");
-    f.output(cmd, None).assert_code(0).assert_stderr("2 ok");
+    f.output(cmd, None).assert_all_ok(2);
 }
 
 #[test]

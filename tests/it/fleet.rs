@@ -63,7 +63,7 @@ fn fan_out_gives_one_line_per_profile_and_the_worst_exit() {
     assert_eq!(root["response"]["data"]["version"], "11.130.0.5");
 
     let group = f.call(&config, &["--group", "web", "-d", "whm", "version"]);
-    group.assert_code(0).assert_stderr("2 ok, 0 failed");
+    group.assert_all_ok(2);
     assert!(lines(&group)
         .iter()
         .all(|l| l["response"]["version"] == "11.130.0.5"));
@@ -95,7 +95,7 @@ fn a_profile_named_twice_runs_once() {
     ] {
         let before = f.requests().len();
         let out = f.call(&config, args);
-        out.assert_code(0).assert_stderr("2 ok, 0 failed");
+        out.assert_all_ok(2);
         assert_eq!(f.requests().len() - before, 2, "{args:?}");
     }
 }
@@ -150,7 +150,7 @@ fn batch_runs_each_line_over_kept_alive_connections() {
         .connections
         .load(std::sync::atomic::Ordering::SeqCst);
     let out = f.as_root(&["batch", &file.display().to_string()]);
-    out.assert_code(0).assert_stderr("20 ok, 0 failed");
+    out.assert_all_ok(20);
     let got = lines(&out);
     let numbers: Vec<u64> = got.iter().map(|l| l["line"].as_u64().unwrap()).collect();
     assert_eq!(numbers[..3], [2, 4, 5], "in order, by line number");
@@ -187,7 +187,7 @@ fn a_token_command_runs_once_for_a_whole_batch() {
             &profile,
             &["-j", jobs, "batch", &file.display().to_string()],
         );
-        out.assert_code(0).assert_stderr("6 ok, 0 failed");
+        out.assert_all_ok(6);
         let runs = std::fs::read_to_string(&ran).unwrap();
         assert_eq!(runs.lines().count(), 1, "-j {jobs}: {runs:?}");
     }
@@ -229,7 +229,7 @@ fn batch_composes_with_fan_out() {
         &config,
         &["-p", "a,b", "batch", &file.display().to_string()],
     );
-    out.assert_code(0).assert_stderr("4 ok");
+    out.assert_all_ok(4);
     let mut tags: Vec<(String, u64)> = lines(&out)
         .iter()
         .map(|l| {
@@ -264,8 +264,7 @@ fn a_parallel_batch_on_a_session_profile_logs_in_once() {
     );
     let file = f.write("calls.txt", &"cpanel Email list_pops\n".repeat(12));
     f.call(&profile, &["-j", "6", "batch", &file.display().to_string()])
-        .assert_code(0)
-        .assert_stderr("12 ok");
+        .assert_all_ok(12);
     assert_eq!(f.emu.logins(), 1);
 }
 
@@ -305,7 +304,7 @@ fn servers_that_close_connections_never_fail_or_repeat_a_call() {
             let file = f.write("calls.txt", &calls);
             let out = f.as_root(&["-j", jobs, "batch", &file.display().to_string()]);
             assert_eq!(out.code, 0, "{label} -j {jobs}: {}", out.stderr);
-            out.assert_stderr("60 ok, 0 failed");
+            out.assert_all_ok(60);
             assert_eq!(
                 f.requests().len(),
                 60,

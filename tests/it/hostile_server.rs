@@ -149,7 +149,7 @@ fn halt_never_overrides_the_verdict() {
             &calls.display().to_string(),
         ],
     );
-    batch.assert_code(0).assert_stderr("3 ok, 0 failed");
+    batch.assert_all_ok(3);
     assert_eq!(batch.lines().len(), 3);
 }
 

@@ -13,6 +13,8 @@ mod common;
 mod completion;
 /// calls with every credential kind, profiles, TLS modes, output
 mod core;
+/// cron-grade runs: quiet success, -q, -o FILE surviving failures
+mod cron;
 /// cpcall doctor: one check per line, each with its fix
 mod doctor;
 /// UAPI and API 2 through WHM for a cPanel user, API 2 direct, Webmail

@@ -1,0 +1,193 @@
+//! Cron-grade runs: success is quiet, `-q` keeps only errors, and `-o FILE` replaces last
+//! night's good file only with a whole success.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::common::Fixture;
+use crate::emulator::{Fault, Options};
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// What is left in the folder besides the files named: no temporary file.
+fn leftovers(dir: &std::path::Path, known: &[&str]) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !known.contains(&n.as_str()))
+        .collect()
+}
+
+/// `-q` drops warnings (a config open to others, an unknown parameter) and the API's notes,
+/// never an error; a fan-out's summary is said when something failed, quiet or not.
+#[test]
+fn quiet_keeps_only_errors() {
+    let f = Fixture::new();
+    f.sends_unknown_params();
+    let config = f.root_token("w", "");
+    let loud = f.call(&config, &["whm", "listaccts", "serach=bob"]);
+    loud.assert_code(0)
+        .assert_stderr("open to others")
+        .assert_stderr("serach is not");
+    let quiet = f.call(&config, &["-q", "whm", "listaccts", "serach=bob"]);
+    quiet.assert_code(0);
+    assert_eq!(quiet.stderr, "", "{quiet:#?}");
+    f.call(&config, &["-q", "whm", "no_such_function"])
+        .assert_code(1)
+        .assert_stderr("API error");
+    let two = format!(
+        "{config}{}",
+        f.root_token("v", "")
+            .replace("token = \"", "token = \"WRONG")
+    );
+    f.call(&two, &["-q", "-p", "w,v", "whm", "version"])
+        .assert_code(3)
+        .assert_stderr("1 ok, 1 failed: v (exit 3)");
+    f.call(&config, &["-q", "-v", "whm", "version"])
+        .assert_code(2)
+        .assert_stderr("cannot be used with");
+}
+
+/// `-o FILE`: the answer lands in FILE only on exit 0; a refusal, an API failure, a broken
+/// answer or a signal leave the old FILE as it was, with no temporary file beside it. A new
+/// FILE is 0600; an old one keeps its mode.
+#[test]
+fn output_files_survive_failures() {
+    let f = Fixture::new();
+    let config = f.config(&f.root_token("w", ""));
+    let wrong = f
+        .root_token("w", "")
+        .replace("token = \"", "token = \"WRONG");
+    let wrong = f.write("wrong.toml", &wrong);
+    let dir = f.path("out");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("accounts.json");
+    std::fs::write(&file, "last night's good copy\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out_arg = file.display().to_string();
+    for (label, args) in [
+        (
+            "refused",
+            vec![
+                "-c",
+                wrong.to_str().unwrap(),
+                "-o",
+                &out_arg,
+                "whm",
+                "listaccts",
+            ],
+        ),
+        (
+            "API failure",
+            vec!["-c", &config, "-o", &out_arg, "whm", "no_such_function"],
+        ),
+        (
+            "fan-out with a failure",
+            vec![
+                "-c",
+                &config,
+                "-o",
+                &out_arg,
+                "-p",
+                "w,w",
+                "whm",
+                "no_such_function",
+            ],
+        ),
+    ] {
+        let out = f.run(&args);
+        assert_ne!(out.code, 0, "{label}: {out:#?}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "last night's good copy\n",
+            "{label}"
+        );
+        assert_eq!(
+            leftovers(&dir, &["accounts.json"]),
+            Vec::<String>::new(),
+            "{label}"
+        );
+    }
+    f.run(&["-c", &config, "-o", &out_arg, "whm", "listaccts"])
+        .assert_code(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(json["data"]["acct"].as_array().unwrap().len() >= 3);
+    assert_eq!(mode(&file), 0o640, "the old file's mode is kept");
+    let new = dir.join("new.json");
+    f.run(&[
+        "-c",
+        &config,
+        "-o",
+        new.to_str().unwrap(),
+        "--jq",
+        ".data.version",
+        "whm",
+        "version",
+    ])
+    .assert_code(0);
+    assert_eq!(std::fs::read_to_string(&new).unwrap(), "11.130.0.5\n");
+    assert_eq!(mode(&new), 0o600, "a new file is private");
+    f.run(&["-c", &config, "-o", &out_arg, "login"])
+        .assert_failure(2, "drop -o");
+    f.run(&[
+        "-c",
+        &config,
+        "-o",
+        f.path("no/such/dir/x.json").to_str().unwrap(),
+        "whm",
+        "version",
+    ])
+    .assert_failure(2, "cannot write");
+    assert_eq!(
+        leftovers(&dir, &["accounts.json", "new.json"]),
+        Vec::<String>::new()
+    );
+}
+
+/// A signal while the answer arrives (into the temporary file) leaves the old FILE whole and
+/// no temporary file.
+#[test]
+fn a_signal_mid_answer_leaves_the_old_output_file() {
+    let f = Fixture::with(Options {
+        fault: Some(Fault::StallMidBody),
+        ..Options::default()
+    });
+    let config = f.config(&f.root_token("w", ""));
+    let dir = f.path("out");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("accounts.json");
+    std::fs::write(&file, "old\n").unwrap();
+    let mut cmd = f.cmd();
+    cmd.args([
+        "-c",
+        &config,
+        "-o",
+        file.to_str().unwrap(),
+        "whm",
+        "listaccts",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while f.requests().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    // It dies of the signal, as it would have (a shell says exit 143).
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "old\n");
+    assert_eq!(leftovers(&dir, &["accounts.json"]), Vec::<String>::new());
+}
