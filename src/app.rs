@@ -82,14 +82,11 @@ fn run(cli: Cli) -> Result<Exit> {
     }
     let pending = output_file(&cli)?;
     let result = dispatch(cli);
-    match (pending, &result) {
-        // Only a whole success replaces the file; otherwise the old one stays as it was.
-        (Some(pending), Ok(Exit::Success)) => {
-            std::io::Write::flush(&mut std::io::stdout())
-                .map_err(|e| Error::usage(format!("cannot write the output file: {e}")))?;
-            pending.commit()?;
-        }
-        (Some(_), _) | (None, _) => {}
+    // Only a whole success replaces the file; otherwise the old one stays as it was.
+    if let (Some(pending), Ok(Exit::Success)) = (pending, &result) {
+        std::io::Write::flush(&mut std::io::stdout())
+            .map_err(|e| Error::usage(format!("cannot write the output file: {e}")))?;
+        pending.commit()?;
     }
     result
 }
