@@ -36,6 +36,8 @@ struct Function {
 
 #[derive(Deserialize)]
 struct Param {
+    #[serde(skip)]
+    alias_of: Option<String>,
     name: String,
     #[serde(default)]
     required: bool,
@@ -47,10 +49,38 @@ struct Param {
     default: Option<String>,
 }
 
+/// `catalog/aliases.json`: per function, an older spelling of a parameter → the parameter.
+#[derive(Deserialize)]
+struct Aliases {
+    whm: BTreeMap<String, BTreeMap<String, String>>,
+    uapi: BTreeMap<String, BTreeMap<String, String>>,
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=catalog/catalog.json");
+    println!("cargo:rerun-if-changed=catalog/aliases.json");
     let text = std::fs::read_to_string("catalog/catalog.json").expect("catalog/catalog.json");
-    let catalog: Catalog = serde_json::from_str(&text).expect("catalog/catalog.json is valid");
+    let mut catalog: Catalog = serde_json::from_str(&text).expect("catalog/catalog.json is valid");
+    let aliases = std::fs::read_to_string("catalog/aliases.json").expect("catalog/aliases.json");
+    let aliases: Aliases = serde_json::from_str(&aliases).expect("catalog/aliases.json is valid");
+    for (name, table) in &aliases.whm {
+        let f = catalog
+            .whm
+            .get_mut(name)
+            .expect("aliases.json names a WHM function the catalogue has");
+        apply_aliases(f, table);
+    }
+    for (key, table) in &aliases.uapi {
+        let (module, name) = key
+            .split_once("::")
+            .expect("aliases.json: UAPI entries are MODULE::FUNCTION");
+        let f = catalog
+            .uapi
+            .get_mut(module)
+            .and_then(|m| m.get_mut(name))
+            .expect("aliases.json names a UAPI function the catalogue has");
+        apply_aliases(f, table);
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -72,6 +102,22 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("catalog.rs");
     std::fs::write(dest, out).expect("write catalog.rs");
+}
+
+/// Marks each alias of `table` (both parameters must be the function's) with what it stands for.
+fn apply_aliases(f: &mut Function, table: &BTreeMap<String, String>) {
+    for (alias, canonical) in table {
+        assert!(
+            f.params.iter().any(|p| &p.name == canonical),
+            "aliases.json: {canonical} is no parameter of its function"
+        );
+        let param = f
+            .params
+            .iter_mut()
+            .find(|p| &p.name == alias)
+            .expect("aliases.json: the alias is a parameter of its function");
+        param.alias_of = Some(canonical.clone());
+    }
 }
 
 fn function(out: &mut String, name: &str, f: &Function) {
@@ -108,8 +154,8 @@ fn function(out: &mut String, name: &str, f: &Function) {
     for p in &f.params {
         let _ = write!(
             out,
-            "Param {{ name: {:?}, kind: {:?}, required: {}, values: &{:?}, default: {:?} }}, ",
-            p.name, p.kind, p.required, p.values, p.default
+            "Param {{ name: {:?}, kind: {:?}, required: {}, values: &{:?}, default: {:?}, alias_of: {:?} }}, ",
+            p.name, p.kind, p.required, p.values, p.default, p.alias_of
         );
     }
     out.push_str("] },\n");

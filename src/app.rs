@@ -190,14 +190,18 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Batch {
             file,
             stop_on_error,
+            check,
         } => {
             let name = target.profile.to_string();
             batch::run(
                 ctx,
                 vec![(name, Ok(target))],
-                file.as_deref(),
-                *stop_on_error,
-                false,
+                &batch::Asked {
+                    file: file.as_deref(),
+                    stop_on_error: *stop_on_error,
+                    check: *check,
+                    tag_profiles: false,
+                },
             )
         }
         command => {

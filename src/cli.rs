@@ -182,6 +182,10 @@ pub enum Command {
         /// Start no further call after one fails
         #[arg(long)]
         stop_on_error: bool,
+        /// Check every line (syntax, names, parameters; with --strict the catalogue's questions
+        /// too), report all problems, and send nothing
+        #[arg(long)]
+        check: bool,
     },
     /// Check a profile step by step and say what to fix (--all: every profile)
     #[command(after_help = "Examples:\n  cpcall -p prod doctor\n  cpcall --all doctor --json")]

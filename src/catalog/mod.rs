@@ -36,6 +36,9 @@ pub struct Param {
     pub values: &'static [&'static str],
     /// The value the server assumes when it is not given.
     pub default: Option<&'static str>,
+    /// The parameter this one is an older spelling of (`removeacct`'s `user` for `username`):
+    /// catalog/aliases.json, reviewed by hand.
+    pub alias_of: Option<&'static str>,
 }
 
 /// A UAPI module and its functions.
@@ -145,6 +148,82 @@ pub fn did_you_mean(names: &[&str]) -> String {
     }
 }
 
+/// Values the catalogue lists the set of, given outside it: `service=cpanel` for
+/// `create_user_session`, whose `service` is one of cpaneld, whostmgrd, webmaild. A repeated
+/// key (`key-0`) is held to its parameter's set too.
+pub fn check_values(function: &Function, label: &str, params: &[(String, String)]) -> Vec<String> {
+    let mut findings = Vec::new();
+    for (key, value) in params {
+        let Some(p) = function.param(key).filter(|p| !p.values.is_empty()) else {
+            continue;
+        };
+        if p.values.contains(&value.as_str()) {
+            continue;
+        }
+        let names = closest(value, p.values.iter().copied(), 1);
+        let shown: Vec<&str> = p.values.iter().take(8).copied().collect();
+        let more = if p.values.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        };
+        findings.push(format!(
+            "{key}={} is not a value {label} takes for {}: one of {}{more}{} {}",
+            shorten(value),
+            p.name,
+            shown.join(", "),
+            did_you_mean(&names),
+            attribution()
+        ));
+        if findings.len() >= MAX_NAMED {
+            break;
+        }
+    }
+    findings
+}
+
+/// A value as messages show it: at most 40 characters.
+fn shorten(value: &str) -> String {
+    match value.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &value[..i]),
+        None => value.to_string(),
+    }
+}
+
+/// What the catalogue says of a name it does not know: `listacct is not a WHM API 1
+/// function; did you mean listaccts?`; `None` when it knows it.
+pub fn unknown_whm(function: &str) -> Option<String> {
+    if whm(function).is_some() {
+        return None;
+    }
+    let names = closest(function, WHM.iter().map(|f| f.name), 3);
+    Some(format!(
+        "{function} is not a WHM API 1 function{}",
+        did_you_mean(&names)
+    ))
+}
+
+/// The same for a UAPI module and function.
+pub fn unknown_uapi(module_name: &str, function: &str) -> Option<String> {
+    match module(module_name) {
+        None => {
+            let names = closest(module_name, UAPI.iter().map(|m| m.name), 3);
+            Some(format!(
+                "{module_name} is not a UAPI module{}",
+                did_you_mean(&names)
+            ))
+        }
+        Some(m) if m.functions.iter().all(|f| f.name != function) => {
+            let names = closest(function, m.functions.iter().map(|f| f.name), 3);
+            Some(format!(
+                "{module_name} has no UAPI function {function}{}",
+                did_you_mean(&names)
+            ))
+        }
+        Some(_) => None,
+    }
+}
+
 /// The most unknown parameters named one by one; more are counted on one line.
 const MAX_NAMED: usize = 3;
 
@@ -182,9 +261,10 @@ pub fn check_params(function: &Function, label: &str, keys: &[&str]) -> Vec<Stri
         ));
     }
     for p in function.params.iter().filter(|p| p.required) {
+        let stands_for = |q: &Param| q.name == p.name || q.alias_of == Some(p.name);
         if !keys
             .iter()
-            .any(|k| function.param(k).is_some_and(|q| q.name == p.name))
+            .any(|k| function.param(k).is_some_and(stands_for))
         {
             findings.push(format!(
                 "{label} needs {}, which is missing {}",

@@ -22,22 +22,31 @@ struct Job {
     call: Call,
 }
 
+/// What `batch` was asked: its file, `--stop-on-error`, `--check`, and whether its JSON lines
+/// name their profile (several profiles).
+pub(crate) struct Asked<'a> {
+    pub file: Option<&'a Path>,
+    pub stop_on_error: bool,
+    pub check: bool,
+    pub tag_profiles: bool,
+}
+
 pub(crate) fn run(
     ctx: &Ctx,
     targets: Vec<(String, Result<Target>)>,
-    file: Option<&Path>,
-    stop_on_error: bool,
-    tag_profiles: bool,
+    asked: &Asked,
 ) -> Result<Exit> {
     let g = ctx.g;
+    let (stop_on_error, tag_profiles) = (asked.stop_on_error, asked.tag_profiles);
     let options = crate::commands::invoke::options(g);
-    let lines = read(file)?;
+    let lines = read(asked.file)?;
     // Every line of every profile is made into its call and checked before any is sent.
     let mut jobs = Vec::new();
-    for (i, (_, target)) in targets.iter().enumerate() {
+    let mut problems = Vec::new();
+    for (i, (name, target)) in targets.iter().enumerate() {
         let Ok(target) = target else { continue };
         for (n, text) in &lines {
-            let call = parse(text, target)
+            let checked = parse(text, target)
                 .and_then(|call| outcome::check(&call, &options).map(|()| call))
                 .and_then(|call| {
                     crate::commands::invoke::vet(
@@ -47,13 +56,24 @@ pub(crate) fn run(
                     )
                     .map(|()| call)
                 })
-                .map_err(|e| Error::usage(format!("batch line {n}: {}", e.message())))?;
-            jobs.push(Job {
-                line: *n,
-                target: i,
-                call,
-            });
+                .map_err(|e| {
+                    let on = profile_suffix(name, tag_profiles);
+                    Error::usage(format!("batch line {n}{on}: {}", e.message()))
+                });
+            match checked {
+                Ok(call) => jobs.push(Job {
+                    line: *n,
+                    target: i,
+                    call,
+                }),
+                // --check reports every problem; a run stops at the first, before sending.
+                Err(e) if asked.check => problems.push(e),
+                Err(e) => return Err(e),
+            }
         }
+    }
+    if asked.check {
+        return checked(&problems, lines.len(), targets.len());
     }
     if g.curl {
         return curl(&targets, &jobs, &options, tag_profiles);
@@ -117,13 +137,38 @@ pub(crate) fn run(
             &format!(
                 "line {}{}",
                 job.line,
-                profile_suffix(&targets, job.target, tag_profiles)
+                profile_suffix(&targets[job.target].0, tag_profiles)
             ),
             &line,
         );
         !(stop_on_error && exit != Exit::Success)
     });
     Ok(tally.finish("calls"))
+}
+
+/// `batch --check`: every problem said, one line each; exit 2 when there was one.
+fn checked(problems: &[Error], lines: usize, profiles: usize) -> Result<Exit> {
+    for problem in problems {
+        crate::output::stderr::say(problem);
+    }
+    let calls = lines * profiles;
+    if problems.is_empty() {
+        crate::output::stderr::info(format!("checked {calls} calls: nothing sent"));
+        return Ok(Exit::Success);
+    }
+    crate::output::stderr::say(format!(
+        "checked {calls} calls: {} with problems; nothing sent",
+        problems.len()
+    ));
+    Ok(Exit::Usage)
+}
+
+/// ` on PROFILE` when the batch runs on several profiles.
+fn profile_suffix(name: &str, tag_profiles: bool) -> String {
+    match tag_profiles {
+        true => format!(" on {name}"),
+        false => String::new(),
+    }
 }
 
 /// `--curl batch`: the curl command of every line, each under a `# line N` comment; nothing
@@ -148,20 +193,12 @@ fn curl(
         text.push_str(&format!(
             "# line {}{}\n",
             job.line,
-            profile_suffix(targets, job.target, tag_profiles)
+            profile_suffix(&targets[job.target].0, tag_profiles)
         ));
         text.push_str(&crate::output::curl::of_call(target, &job.call, options)?);
     }
     crate::commands::invoke::print_bytes(text.as_bytes())?;
     Ok(worst)
-}
-
-fn profile_suffix(targets: &[(String, Result<Target>)], i: usize, tag: bool) -> String {
-    if tag {
-        format!(" on {}", targets[i].0)
-    } else {
-        String::new()
-    }
 }
 
 /// The longest batch line, and the most calls in one batch: a batch is read whole before it

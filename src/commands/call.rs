@@ -22,7 +22,17 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
         Command::Batch {
             file,
             stop_on_error,
-        } => batch::run(ctx, targets, file.as_deref(), *stop_on_error, true),
+            check,
+        } => batch::run(
+            ctx,
+            targets,
+            &batch::Asked {
+                file: file.as_deref(),
+                stop_on_error: *stop_on_error,
+                check: *check,
+                tag_profiles: true,
+            },
+        ),
         Command::Whm { .. } | Command::Cpanel { .. } => {
             // Parameters are read once (KEY=@- included) and sent to every profile.
             let parsed = crate::client::params::parse(

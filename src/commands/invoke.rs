@@ -35,11 +35,7 @@ pub fn catalogued(call: &Call) -> Option<(&'static crate::catalog::Function, Str
 /// missing is a warning (after `place`, such as "batch line 3: "), or with `strict` an error
 /// (exit 2) before anything is sent.
 pub fn vet(call: &Call, strict: bool, place: &str) -> Result<()> {
-    let Some((function, label)) = catalogued(call) else {
-        return Ok(());
-    };
-    let keys: Vec<&str> = call.params().iter().map(|(k, _)| k.as_str()).collect();
-    let findings = crate::catalog::check_params(function, &label, &keys);
+    let findings = findings(call);
     match findings.first() {
         Some(first) if strict => Err(Error::usage(format!(
             "{first}; nothing sent (strict): fix the call, or call without strict (drop --strict, CPCALL_STRICT=0) if the server is newer than the catalogue"
@@ -53,11 +49,43 @@ pub fn vet(call: &Call, strict: bool, place: &str) -> Result<()> {
     }
 }
 
+/// What the catalogue questions about a call: a function or module it does not know; for one
+/// it knows, parameters it does not take, required ones missing, values outside a listed set.
+/// API 2 calls are not questioned (the catalogue is UAPI's).
+fn findings(call: &Call) -> Vec<String> {
+    let Some((function, label)) = catalogued(call) else {
+        let unknown = match call {
+            Call::Whm { function, .. } => crate::catalog::unknown_whm(function),
+            Call::Uapi {
+                module, function, ..
+            } => crate::catalog::unknown_uapi(module, function),
+            Call::Api2 { .. } => None,
+        };
+        return unknown
+            .map(|u| {
+                format!(
+                    "{u} {} (sent anyway unless strict: the server may be newer)",
+                    crate::catalog::attribution()
+                )
+            })
+            .into_iter()
+            .collect();
+    };
+    let keys: Vec<&str> = call.params().iter().map(|(k, _)| k.as_str()).collect();
+    let mut findings = crate::catalog::check_params(function, &label, &keys);
+    findings.extend(crate::catalog::check_values(
+        function,
+        &label,
+        call.params(),
+    ));
+    findings
+}
+
 /// When the server says the function does not exist (WHM "Unknown app", UAPI "Failed to load
 /// module" or "function not found", API 2 "Could not find function"), the catalogue's closest
 /// names, as a hint.
 pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
-    use crate::catalog::{self, closest, did_you_mean};
+    use crate::catalog::{self, closest};
     let crate::client::response::Verdict::Failed { reasons } = &answer.verdict else {
         return;
     };
@@ -76,13 +104,10 @@ pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
         return;
     }
     let hint = match call {
-        Call::Whm { function, .. } if catalog::whm(function).is_none() => {
-            let names = closest(function, catalog::WHM.iter().map(|f| f.name), 3);
-            format!(
-                "{function} is not a WHM API 1 function{}",
-                did_you_mean(&names)
-            )
-        }
+        Call::Whm { function, .. } => match catalog::unknown_whm(function) {
+            Some(unknown) => unknown,
+            None => return,
+        },
         // API 2 names differ from UAPI's (listpopswithdisk): the catalogue's closest are UAPI
         // functions, called without --api2.
         Call::Api2 {
@@ -101,21 +126,10 @@ pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
         }
         Call::Uapi {
             module, function, ..
-        } => match catalog::module(module) {
-            None => {
-                let names = closest(module, catalog::UAPI.iter().map(|m| m.name), 3);
-                format!("{module} is not a UAPI module{}", did_you_mean(&names))
-            }
-            Some(m) if m.functions.iter().all(|f| f.name != *function) => {
-                let names = closest(function, m.functions.iter().map(|f| f.name), 3);
-                format!(
-                    "{module} has no UAPI function {function}{}",
-                    did_you_mean(&names)
-                )
-            }
-            Some(_) => return,
+        } => match catalog::unknown_uapi(module, function) {
+            Some(unknown) => unknown,
+            None => return,
         },
-        Call::Whm { .. } => return,
     };
     answer
         .hints

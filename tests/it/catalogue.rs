@@ -368,3 +368,92 @@ fn functions_that_take_keys_of_the_callers_choosing_are_not_questioned() {
         offered.stdout
     );
 }
+
+/// `--strict` refuses what the catalogue does not know — a WHM function, a UAPI module or
+/// function — and a value outside a parameter's listed set, with the closest names; without it
+/// each is a warning and the call goes (the server may be newer).
+#[test]
+fn strict_refuses_unknown_names_and_values_outside_their_set() {
+    let f = Fixture::new();
+    f.sends_unknown_params();
+    let config = f.config(&format!(
+        "{}{}",
+        f.root_token("w", ""),
+        f.bob_token("b", crate::emulator::Service::Cpanel)
+    ));
+    let cases: [(&[&str], &str); 5] = [
+        (&["-p", "w", "whm", "listacct"], "listacct is not a WHM API 1 function; did you mean listaccts"),
+        (&["-p", "b", "cpanel", "Emial", "list_pops"], "Emial is not a UAPI module; did you mean Email"),
+        (&["-p", "b", "cpanel", "Email", "list_pop"], "Email has no UAPI function list_pop; did you mean list_pops"),
+        (
+            &["-p", "w", "whm", "create_user_session", "user=bob", "service=cpanel"],
+            "service=cpanel is not a value create_user_session takes for service: one of cpaneld, whostmgrd, webmaild; did you mean cpaneld?",
+        ),
+        (
+            &["-p", "w", "whm", "listaccts", "searchmethod=fuzzy"],
+            "searchmethod=fuzzy is not a value listaccts takes for searchmethod",
+        ),
+    ];
+    for (args, says) in cases {
+        let sent = f.requests().len();
+        f.run(&[&["-c", &config, "--strict"], args].concat())
+            .assert_failure(2, says)
+            .assert_stderr("nothing sent (strict)");
+        assert_eq!(f.requests().len(), sent, "{args:?}: nothing sent");
+        let out = f.run(&[&["-c", &config], args].concat());
+        out.assert_stderr(&format!("warning: {says}"));
+        assert_eq!(
+            f.requests().len(),
+            sent + 1,
+            "{args:?}: sent without --strict"
+        );
+    }
+    // A catalogued older spelling stands for the parameter it replaced: removeacct user=.
+    let out = f.run(&[
+        "-c",
+        &config,
+        "-p",
+        "w",
+        "--strict",
+        "whm",
+        "removeacct",
+        "user=bob",
+    ]);
+    assert!(!out.stderr.contains("needs username"), "{out:#?}");
+    assert_ne!(out.code, 2, "{out:#?}");
+    f.run(&["-c", &config, "-p", "w", "--strict", "whm", "removeacct"])
+        .assert_failure(2, "removeacct needs username");
+}
+
+/// A strict batch sends nothing when any line is questioned (line 2 stops line 1); `batch
+/// --check` reports every line's problem and sends nothing, whatever the lines say.
+#[test]
+fn strict_batches_and_batch_check_send_nothing() {
+    let f = Fixture::new();
+    let config = f.config(&f.root_token("w", ""));
+    let calls = f.write(
+        "calls.txt",
+        "whm version\nwhm listacct\nwhm listaccts searchmethod=fuzzy\nwhm createacct domain=x.example\nwhm version api.version=2\n",
+    );
+    let calls = calls.to_str().unwrap();
+    f.run(&["-c", &config, "--strict", "batch", calls])
+        .assert_failure(2, "batch line 2: listacct is not a WHM API 1 function");
+    assert!(f.requests().is_empty(), "line 1 was not sent");
+    let out = f.run(&["-c", &config, "--strict", "batch", "--check", calls]);
+    out.assert_code(2)
+        .assert_stderr("batch line 2: listacct is not")
+        .assert_stderr("batch line 3: searchmethod=fuzzy")
+        .assert_stderr("batch line 4: createacct needs username")
+        .assert_stderr("batch line 5: api.version is set by cpcall")
+        .assert_stderr("checked 5 calls: 4 with problems; nothing sent");
+    // Without --strict only the line cpcall cannot send at all is a problem.
+    let out = f.run(&["-c", &config, "batch", "--check", calls]);
+    out.assert_code(2)
+        .assert_stderr("checked 5 calls: 1 with problems");
+    assert!(out.stdout.is_empty());
+    let good = f.write("good.txt", "whm version\nwhm listaccts search=bob\n");
+    f.run(&["-c", &config, "batch", "--check", good.to_str().unwrap()])
+        .assert_code(0)
+        .assert_stderr("checked 2 calls: nothing sent");
+    assert!(f.requests().is_empty(), "--check never sends");
+}
