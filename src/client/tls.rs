@@ -394,6 +394,13 @@ impl ServerCertVerifier for Stores {
     signature_checks!();
 }
 
+/// The DER of a certificate's SubjectPublicKeyInfo: what curl's `--pinnedpubkey` hashes.
+pub fn public_key_info(der: &[u8]) -> Result<Vec<u8>> {
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| Error::transport(format!("the server's certificate cannot be read: {e}")))?;
+    Ok(cert.public_key().raw.to_vec())
+}
+
 /// webpki's refusal of a CA certificate presented as the server's own: what a self-signed
 /// `openssl req -x509` certificate gets from every store that does not hold it.
 pub fn is_self_signed_ca(e: &rustls::Error) -> bool {

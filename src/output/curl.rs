@@ -1,26 +1,28 @@
-//! `--curl`: the curl command that makes the same request, for bug reports and for checking
-//! what cpcall sends. Secrets are never read for it: they appear as `$CPCALL_…` variables, and
-//! sensitive parameters as `***`.
+//! `--curl`: the curl command that makes the same request, for bug reports, for checking what
+//! cpcall sends, and for running it where cpcall is not. Secrets are never read for it: they
+//! appear as `$CPCALL_…` variables the runner sets, sensitive parameters too
+//! (`$CPCALL_PARAM_PASSWORD`), so the command runs as printed.
 
 use crate::client::api::{Method, Request};
 use crate::client::auth::{authorization, OTP_HEADER};
-use crate::client::params::masked_form;
+use crate::client::params::{encode_form, is_sensitive};
 use crate::client::session::{self, Session};
 use crate::client::tls::{self, Verify};
 use crate::config::profile::Target;
 use crate::config::AuthKind;
 
-pub fn command(target: &Target, request: &Request, session: Option<&Session>) -> String {
+pub fn command(
+    target: &Target,
+    request: &Request,
+    session: Option<&Session>,
+    pinned_key: Option<&str>,
+) -> String {
     let request = match session {
         Some(s) => s.wrap(request.clone()),
         None => request.clone(),
     };
     let mut url = format!("{}{}", target.base_url(), request.path);
-    if !request.query.is_empty() {
-        url.push('?');
-        url.push_str(&masked_form(&request.query));
-    }
-    let (mut lines, mut args) = start(target);
+    let (mut lines, mut args) = start(target, pinned_key);
     let user = target.user.clone().unwrap_or_else(|| "root".into());
     match (session, target.auth) {
         (Some(s), _) => args.push(format!(
@@ -58,16 +60,70 @@ pub fn command(target: &Target, request: &Request, session: Option<&Session>) ->
             ));
         }
     }
-    if request.method == Method::Post {
-        args.push(format!("--data {}", single(&masked_form(&request.form))));
+    // Parameters one by one, in order: as sent, except that a sensitive one's value comes from
+    // a variable the caller sets (`--data-urlencode "password=$CPCALL_PARAM_PASSWORD"`), so the
+    // command runs as printed and holds no secret. GET puts them in the query (`-G`).
+    let params = match request.method {
+        Method::Post => {
+            // What cpcall sets itself (api.version, cpanel_jsonapi_*): never a secret.
+            if !request.query.is_empty() {
+                url.push('?');
+                url.push_str(&encode_form(pairs(&request.query)));
+            }
+            &request.form
+        }
+        Method::Get => {
+            args.push("-G".into());
+            &request.query
+        }
+    };
+    let mut variables: Vec<String> = Vec::new();
+    for (key, value) in params {
+        if is_sensitive(key) {
+            let mut name = format!("CPCALL_PARAM_{}", variable_part(key));
+            if variables.contains(&name) {
+                name = format!("{name}_{}", variables.len() + 1);
+            }
+            lines.push(format!(
+                "# set {name} to the value of {key} (export {name}=…)"
+            ));
+            args.push(format!(
+                "--data-urlencode {}",
+                double(&format!("{key}=${name}"))
+            ));
+            variables.push(name);
+        } else {
+            args.push(format!(
+                "--data {}",
+                single(&encode_form([(key.as_str(), value.as_str())]))
+            ));
+        }
+    }
+    if request.method == Method::Post && params.is_empty() {
+        // A POST with an empty body, as cpcall sends it.
+        args.push("--data ''".into());
     }
     finish(target, lines, args, &url)
+}
+
+/// A parameter name as the tail of a shell variable's name: `PASSWORD`, `NEW_PASS`.
+fn variable_part(key: &str) -> String {
+    key.chars()
+        .map(|c| match c.is_ascii_alphanumeric() {
+            true => c.to_ascii_uppercase(),
+            false => '_',
+        })
+        .collect()
+}
+
+fn pairs(params: &[crate::client::params::Param]) -> impl Iterator<Item = (&str, &str)> {
+    params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// The login `cpcall login` makes: `user`, `pass` and (2FA) `tfa_token` posted to
 /// `/login/?login_only=1`; the answer holds the security token, its `Set-Cookie` the session.
 pub fn login(target: &Target, tfa: bool) -> String {
-    let (mut lines, mut args) = start(target);
+    let (mut lines, mut args) = start(target, None);
     lines.push(format!(
         "# the answer's security_token goes first in later paths; its Set-Cookie {} (curl -D -) is the session",
         session::cookie_name(target.service)
@@ -97,7 +153,7 @@ pub fn login(target: &Target, tfa: bool) -> String {
 
 /// The logout `cpcall logout` makes: `/logout/` with the session's cookie.
 pub fn logout(target: &Target, saved: Option<&Session>) -> String {
-    let (mut lines, mut args) = start(target);
+    let (mut lines, mut args) = start(target, None);
     if saved.is_none() {
         lines.push(format!(
             "# no saved session for {}: nothing to end",
@@ -119,20 +175,26 @@ pub fn logout(target: &Target, saved: Option<&Session>) -> String {
     )
 }
 
-/// Comment lines and the first arguments: how curl trusts the server, and the time limit.
-fn start(target: &Target) -> (Vec<String>, Vec<String>) {
+/// Comment lines and the first arguments: how curl trusts the server, the time limit, and
+/// `-f` (an HTTP error is a failing exit status, as it is for cpcall). With a pin, curl pins
+/// the certificate's public key (`--pinnedpubkey`, the only pin curl has): `pinned_key` is its
+/// `sha256//BASE64`, read from the pinned certificate.
+fn start(target: &Target, pinned_key: Option<&str>) -> (Vec<String>, Vec<String>) {
     let mut lines = Vec::new();
-    let mut args = vec!["curl -sS".to_string()];
+    let mut args = vec!["curl -sSf".to_string()];
     match &target.verify {
         Verify::Roots {
             ca_file: Some(path),
         } if target.tls => args.push(format!("--cacert {}", single(&path.display().to_string()))),
         Verify::Pin(pin) if target.tls => {
             lines.push(format!(
-                "# cpcall accepts only the certificate with SHA-256 {}; curl cannot pin that, so -k: check the fingerprint yourself",
+                "# cpcall accepts only the certificate with SHA-256 {}: curl pins its public key instead (-k skips the CA check, as the pin does)",
                 tls::fingerprint(pin)
             ));
             args.push("-k".into());
+            if let Some(key) = pinned_key {
+                args.push(format!("--pinnedpubkey {}", single(key)));
+            }
         }
         Verify::Insecure if target.tls => args.push("-k".into()),
         _ => {}
@@ -171,37 +233,61 @@ fn double(s: &str) -> String {
     out
 }
 
-/// The curl command of a call on `target` (with the saved session it would use), and a
-/// comment when `--paginate` would make more requests than this one.
+/// The curl command of a call on `target` (with the saved session it would use: only a session
+/// target uses one), and a comment when `--paginate` would make more requests than this one.
+/// With a pin, one TLS handshake reads the pinned certificate's public key for curl's pin
+/// (nothing is sent over it); a server that presents another certificate is refused, as a call
+/// would be.
 pub fn of_call(
     target: &crate::config::profile::Target,
     call: &crate::client::api::Call,
     options: &crate::client::outcome::Options,
 ) -> crate::error::Result<String> {
-    let saved = match target.user.as_deref() {
-        Some(user) => crate::client::store::load(target, user)?,
-        None => None,
+    let saved = match (target.auth, target.user.as_deref()) {
+        (AuthKind::Session, Some(user)) => crate::client::store::load(target, user)?,
+        _ => None,
     };
+    let pinned_key = pinned_key(target)?;
     let mut text = String::new();
-    if let Some(size) = options.paginate {
-        text.push_str(&format!(
-            "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
-        ));
-        let first = call.with_params(crate::client::paginate::page_params(call.kind(), 1, size)?);
-        text.push_str(&command(
-            target,
-            &first.request(options.method)?,
-            saved.as_ref(),
-        ));
-    } else {
-        text.push_str(&command(
-            target,
-            &call.request(options.method)?,
-            saved.as_ref(),
-        ));
-    }
+    let request = match options.paginate {
+        Some(size) => {
+            text.push_str(&format!(
+                "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
+            ));
+            call.with_params(crate::client::paginate::page_params(call.kind(), 1, size)?)
+                .request(options.method)?
+        }
+        None => call.request(options.method)?,
+    };
+    text.push_str(&command(
+        target,
+        &request,
+        saved.as_ref(),
+        pinned_key.as_deref(),
+    ));
     text.push('\n');
     Ok(text)
+}
+
+/// `sha256//BASE64` of the pinned certificate's public key, from a handshake that checks the
+/// pin; `None` without a pin.
+fn pinned_key(target: &Target) -> crate::error::Result<Option<String>> {
+    use base64::Engine;
+    if !target.tls || !matches!(target.verify, Verify::Pin(_)) {
+        return Ok(None);
+    }
+    let (der, _) = tls::handshake(target, &target.verify).map_err(|refused| {
+        crate::error::Error::transport(format!(
+            "--curl reads the pinned certificate's public key for curl's --pinnedpubkey, and {}",
+            refused.error
+        ))
+    })?;
+    let spki = tls::public_key_info(&der)?;
+    let digest = tls::sha256(&spki);
+    Ok(Some(format!(
+        "sha256//{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )))
 }
 
 #[cfg(test)]

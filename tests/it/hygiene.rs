@@ -139,48 +139,109 @@ fn run_sh(f: &Fixture, script: &str, env: &[(&str, String)]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The printed curl command runs as printed, with the secrets in variables: the same request
+/// (a sensitive parameter's value from `$CPCALL_PARAM_…`, never `***`), `-f` so an HTTP error
+/// fails, `--pinnedpubkey` for a pinned profile, POST and GET alike.
 #[test]
 fn curl_prints_an_equivalent_command_without_secrets() {
     let f = Fixture::new();
-    // A password parameter listaccts does not take, to show that it is masked.
+    // A password parameter listaccts does not take, to show how a sensitive one is passed.
     f.sends_unknown_params();
-    let profile = f.profile(
-        "p",
-        Service::Whm,
-        &format!("token = \"{}\"", ROOT.whm_token.unwrap()),
-    );
-    let out = f.call(
-        &profile,
-        &[
+    let token = format!("token = \"{}\"", ROOT.whm_token.unwrap());
+    let trusted = f.profile("p", Service::Whm, &token);
+    let pinned = f
+        .profile(
+            "p",
+            Service::Whm,
+            &format!("{token}\npin_sha256 = \"{}\"", f.emu.pin_hex()),
+        )
+        .replace("ca_file", "# ca_file");
+    let secret = "Sup3r Secret/Välue&x";
+    let form = |body: &str| -> Vec<(String, String)> {
+        form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect()
+    };
+    for (label, profile, get) in [
+        ("ca_file", &trusted, false),
+        ("pinned", &pinned, false),
+        ("GET", &trusted, true),
+    ] {
+        let mut args = vec![
             "--curl",
             "whm",
             "listaccts",
-            "search=bob",
+            "search=bob b",
             "password=Sup3r-Secret-Value",
-        ],
-    );
-    out.assert_code(0);
-    assert!(
-        out.stdout.contains("$CPCALL_TOKEN") && out.stdout.contains("password=***"),
-        "{out:#?}"
-    );
-    assert!(!out.stdout.contains("Sup3r-Secret-Value"));
-    assert!(f.requests().is_empty(), "--curl does not call");
+        ];
+        if get {
+            args.insert(0, "--get");
+        }
+        let out = f.call(profile, &args);
+        out.assert_code(0);
+        assert!(
+            out.stdout.contains("$CPCALL_TOKEN")
+                && out.stdout.contains("\"password=$CPCALL_PARAM_PASSWORD\"")
+                && out.stdout.contains("curl -sSf"),
+            "{label}: {out:#?}"
+        );
+        assert!(
+            !out.stdout.contains("Sup3r-Secret-Value") && !out.stdout.contains("***"),
+            "{label}: {out:#?}"
+        );
+        assert_eq!(
+            out.stdout.contains("--pinnedpubkey 'sha256//"),
+            label == "pinned",
+            "{label}: {out:#?}"
+        );
+        assert!(f.requests().is_empty(), "--curl does not call");
 
-    let curl = run_sh(
-        &f,
-        &out.stdout,
-        &[("CPCALL_TOKEN", ROOT.whm_token.unwrap().to_string())],
-    );
-    let ours = f.call(&profile, &["whm", "listaccts", "search=bob", "password=x"]);
-    let a: serde_json::Value = serde_json::from_str(&curl).unwrap();
-    assert_eq!(a, ours.json(), "curl gets the same answer");
-    let sent = f.requests();
-    assert_eq!(sent[0].request.target, sent[1].request.target);
-    assert_eq!(
-        sent[0].request.header("Authorization"),
-        sent[1].request.header("Authorization")
-    );
+        let answer = run_sh(
+            &f,
+            &out.stdout,
+            &[
+                ("CPCALL_TOKEN", ROOT.whm_token.unwrap().to_string()),
+                ("CPCALL_PARAM_PASSWORD", secret.to_string()),
+            ],
+        );
+        let curl_request = f.requests().pop().unwrap().request;
+        let password = format!("password={secret}");
+        let mut ours_args = vec!["whm", "listaccts", "search=bob b", &password];
+        if get {
+            ours_args.insert(0, "--get");
+        }
+        let ours = f.call(profile, &ours_args);
+        let a: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(a, ours.json(), "{label}: curl gets the same answer");
+        let ours_request = f.requests().pop().unwrap().request;
+        assert_eq!(curl_request.method, ours_request.method, "{label}");
+        assert_eq!(curl_request.path(), ours_request.path(), "{label}");
+        assert_eq!(
+            form(curl_request.query()),
+            form(ours_request.query()),
+            "{label}"
+        );
+        assert_eq!(
+            form(&String::from_utf8_lossy(&curl_request.body)),
+            form(&String::from_utf8_lossy(&ours_request.body)),
+            "{label}"
+        );
+        assert_eq!(
+            curl_request.header("Authorization"),
+            ours_request.header("Authorization"),
+            "{label}"
+        );
+        f.emu.state.log.lock().unwrap().clear();
+    }
+    // -f: an HTTP error is a failing exit status for curl too.
+    let out = f.call(&trusted, &["--curl", "whm", "version"]);
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(&out.stdout)
+        .env("CPCALL_TOKEN", "WRONG")
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(22), "{status:?}");
 }
 
 #[test]
