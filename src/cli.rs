@@ -75,9 +75,17 @@ pub struct Global {
     /// Service of the target when not set by the profile
     #[arg(long, env = "CPCALL_SERVICE", global = true, value_enum)]
     pub service: Option<Service>,
-    /// Skip TLS certificate verification (prefer pin_sha256 or ca_file)
+    /// Skip TLS certificate verification (prefer --pin-sha256 or --ca-file)
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// Trust the certificates of this PEM file (a CA, or the server's own certificate), as the
+    /// profile's ca_file does [env: CPCALL_CA_FILE, for targets without a trust setting]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Accept only the certificate with this SHA-256 fingerprint, as the profile's pin_sha256
+    /// does [env: CPCALL_PIN_SHA256, for targets without a trust setting]
+    #[arg(long, global = true, value_name = "FINGERPRINT")]
+    pub pin_sha256: Option<String>,
     /// Give up after this many seconds [default: 60]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub timeout: Option<f64>,
@@ -281,6 +289,8 @@ impl Global {
             port: self.port,
             service: self.service,
             insecure: self.insecure,
+            ca_file: self.ca_file.clone(),
+            pin_sha256: self.pin_sha256.clone(),
             timeout: self.timeout,
         }
     }

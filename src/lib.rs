@@ -38,6 +38,7 @@ mod config;
 mod error;
 mod fuzz;
 mod output;
+mod quote;
 mod signals;
 
 pub use client::Client;

@@ -101,10 +101,10 @@ fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Resp
 /// How to make a session: the command that logs in with this profile, or for a target built
 /// in code, the library's call.
 fn login_advice(target: &Target) -> String {
-    match &target.profile {
-        Origin::Named(name) => format!("run cpcall -p {name} login"),
-        Origin::AdHoc => "run cpcall login".to_string(),
-        Origin::Built => "log in with Client::login".to_string(),
+    match (&target.profile, target.invocation()) {
+        (Origin::Named(_), Some(cpcall)) => format!("run {cpcall} login"),
+        (Origin::Built, _) => "log in with Client::login".to_string(),
+        _ => format!("run cpcall --host {} login", target.host),
     }
 }
 

@@ -411,16 +411,22 @@ impl Client {
             .as_deref()
             .map(|der| tls::fingerprint(&tls::sha256(der)))
             .unwrap_or_else(|| "unknown".into());
-        let how = "set ca_file to the CA that signed it, or pin it with pin_sha256 once you have checked that fingerprint on the server (--insecure skips verification)";
+        let how = t.trust_advice(&fp);
         let failure = Failure::of(e, der.as_deref());
         let message = match &failure {
-            Failure::PinMismatch => format!(
-                "the certificate of {} (SHA-256 {fp}) does not match pin_sha256 of {}: if the server's certificate was renewed, update the pin; otherwise the connection may be intercepted",
-                t.host,
-                t.describe()
-            ),
+            Failure::PinMismatch => {
+                let renewed = match t.invocation() {
+                    Some(cpcall) => format!("check the new fingerprint on the server, then run {cpcall} trust --replace"),
+                    None => "check the new fingerprint on the server, then pin it instead".to_string(),
+                };
+                format!(
+                    "the certificate of {} (SHA-256 {fp}) does not match the pin of {}: if the server's certificate was renewed, {renewed}; otherwise the connection may be intercepted",
+                    t.host,
+                    t.describe()
+                )
+            }
             Failure::SelfSigned => format!(
-                "the certificate of {} is self-signed and not trusted here (SHA-256 {fp}): check that fingerprint on the server, then run cpcall trust (pins it) or set ca_file to that very certificate",
+                "the certificate of {} is self-signed and not trusted here (SHA-256 {fp}): {how}",
                 t.host
             ),
             Failure::Untrusted => format!(
@@ -432,7 +438,7 @@ impl Client {
                 t.host
             ),
             Failure::Expired => format!(
-                "the certificate of {} has expired (SHA-256 {fp}): renew it on the server (AutoSSL), or pin it with pin_sha256",
+                "the certificate of {} has expired (SHA-256 {fp}): renew it on the server (AutoSSL), or pin it: {how}",
                 t.host
             ),
             Failure::NotYetValid | Failure::WeakKey(_) => format!(

@@ -446,7 +446,10 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         checks.warn(
             "tls",
             format!("{what}; verification is OFF (insecure)"),
-            format!("pin it instead: cpcall -p {} trust", t.profile),
+            format!(
+                "pin it instead: {} trust",
+                t.invocation().unwrap_or_else(|| "cpcall -p NAME".into())
+            ),
         );
         return Some(());
     }
@@ -459,8 +462,8 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
                 .unwrap_or(Failure::Other(refused.error.to_string()));
             let fix = match (&failure, &t.verify) {
                 (f, _) if f.server_fix().is_some() => f.server_fix().unwrap_or_default().to_string(),
-                (_, Verify::Pin(_)) => "if the certificate was renewed on purpose, run cpcall trust again; otherwise the connection may be intercepted".to_string(),
-                _ => format!("after checking the fingerprint on the server, run cpcall -p {} trust (pins it), or set ca_file to the CA that signed it", t.profile),
+                (_, Verify::Pin(_)) => format!("if the certificate was renewed on purpose, run {} trust --replace; otherwise the connection may be intercepted", t.invocation().unwrap_or_else(|| "cpcall -p NAME".into())),
+                _ => t.trust_advice(&tls::fingerprint(&info.sha256)),
             };
             checks.fail(
                 "tls",

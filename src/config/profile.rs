@@ -23,6 +23,10 @@ pub struct Flags {
     pub port: Option<u16>,
     pub service: Option<Service>,
     pub insecure: bool,
+    /// `--ca-file`, `--pin-sha256`: they beat the profile's trust settings (`--insecure`
+    /// beats them).
+    pub ca_file: Option<std::path::PathBuf>,
+    pub pin_sha256: Option<String>,
     pub timeout: Option<f64>,
 }
 
@@ -92,6 +96,9 @@ pub struct Target {
     /// Where an `auth = "session"` target keeps its sessions (only those use one): the state
     /// folder for profiles, memory (or a folder named) for targets built in code.
     pub(crate) sessions: crate::client::store::Store,
+    /// The config file its profile came from, when not the default one: commands cpcall
+    /// advises name it (`cpcall -c FILE -p NAME trust`).
+    pub(crate) config: Option<std::path::PathBuf>,
 }
 
 /// Where each secret of the target comes from; read only when the auth in use needs it.
@@ -211,6 +218,34 @@ impl Target {
     pub(crate) fn describe(&self) -> String {
         self.profile.whose(&self.host)
     }
+
+    /// The command line that names this profile (`cpcall -p prod`, `cpcall -c FILE -p prod`),
+    /// for advice such as "run cpcall -p prod trust"; `None` without a profile.
+    pub(crate) fn invocation(&self) -> Option<String> {
+        let name = self.profile.name()?;
+        let name = crate::quote::shell_word(name);
+        Some(match &self.config {
+            Some(path) => format!(
+                "cpcall -c {} -p {name}",
+                crate::quote::shell_word(&path.display().to_string())
+            ),
+            None => format!("cpcall -p {name}"),
+        })
+    }
+
+    /// How to make this target trust a certificate it refused: `trust` for a profile, the
+    /// flags (or variables) for the command line, the builder for code.
+    pub(crate) fn trust_advice(&self, fingerprint: &str) -> String {
+        match (&self.profile, self.invocation()) {
+            (Origin::Named(_), Some(cpcall)) => format!(
+                "check that fingerprint on the server, then run {cpcall} trust (pins it), or set ca_file in the profile to the CA that signed it or that very certificate"
+            ),
+            (Origin::Built, _) => "pin it with .pin_sha256(\"…\") once you have checked that fingerprint on the server, or give .ca_file(…) the CA that signed it or that very certificate".to_string(),
+            _ => format!(
+                "check that fingerprint on the server, then pass --pin-sha256 {fingerprint} (or set CPCALL_PIN_SHA256), or --ca-file FILE (CPCALL_CA_FILE) with the CA that signed it or that very certificate; a profile can keep either (cpcall trust)"
+            ),
+        }
+    }
 }
 
 pub fn resolve(
@@ -218,6 +253,10 @@ pub fn resolve(
     config: Option<&Loaded>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Target> {
+    // A pin from the environment is checked where it is read, so the message names it.
+    if let Some(pin) = env("CPCALL_PIN_SHA256") {
+        tls::parse_pin(&pin).map_err(|e| Error::usage(format!("$CPCALL_PIN_SHA256: {e}")))?;
+    }
     let (name, profile) = if flags.profile.is_none() && flags.host.is_some() {
         (Origin::AdHoc, from_env(env))
     } else {
@@ -235,12 +274,15 @@ pub fn resolve(
         })?;
         let (name, profile) = loaded.file.select(flags.profile.as_deref())?;
         check_retarget(name, profile, flags)?;
-        (
-            Origin::Named(name.to_string()),
-            with_env_credentials(name, profile, env)?,
-        )
+        let profile = with_env_trust(name, with_env_credentials(name, profile, env)?, env)?;
+        (Origin::Named(name.to_string()), profile)
     };
-    build(name, &profile, flags)
+    let mut target = build(name, &profile, flags)?;
+    // A config other than the default is named in the advice cpcall gives (`-c FILE`).
+    target.config = config
+        .map(|l| l.path.clone())
+        .filter(|path| Some(path) != crate::config::default_path().as_ref());
+    Ok(target)
 }
 
 /// `--host` on a profile chosen by `CPCALL_PROFILE`: the profile's credentials would go to a
@@ -339,8 +381,44 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ProfileConfig {
         token_env: var("CPCALL_TOKEN"),
         password_env: var("CPCALL_PASSWORD"),
         totp_secret_env: var("CPCALL_TOTP_SECRET"),
+        ca_file: env("CPCALL_CA_FILE").map(std::path::PathBuf::from),
+        pin_sha256: env("CPCALL_PIN_SHA256"),
         ..ProfileConfig::default()
     }
+}
+
+/// `CPCALL_CA_FILE` and `CPCALL_PIN_SHA256` fill in a profile that says nothing of whom to
+/// trust; set while the profile has its own trust setting, they are an error naming both (as
+/// credential variables are): the profile's would otherwise decide in silence.
+fn with_env_trust(
+    name: &str,
+    profile: ProfileConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ProfileConfig> {
+    let (ca_file, pin) = (env("CPCALL_CA_FILE"), env("CPCALL_PIN_SHA256"));
+    if ca_file.is_none() && pin.is_none() {
+        return Ok(profile);
+    }
+    let own = [
+        (profile.pin_sha256.is_some(), "pin_sha256"),
+        (profile.ca_file.is_some(), "ca_file"),
+        (profile.insecure == Some(true), "insecure = true"),
+    ];
+    if let Some((_, key)) = own.iter().find(|(has, _)| *has) {
+        let var = if pin.is_some() {
+            "CPCALL_PIN_SHA256"
+        } else {
+            "CPCALL_CA_FILE"
+        };
+        return Err(Error::usage(format!(
+            "${var} is set, and profile \"{name}\" has its own {key}: unset {var}, or use --pin-sha256 / --ca-file for one run"
+        )));
+    }
+    Ok(ProfileConfig {
+        ca_file: ca_file.map(std::path::PathBuf::from),
+        pin_sha256: pin,
+        ..profile
+    })
 }
 
 /// The target a profile describes, with `flags` on top.
@@ -369,9 +447,19 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
         .unwrap_or_else(|| !port.is_some_and(Service::is_plain_port));
     let port = port.unwrap_or_else(|| service.default_port(tls));
 
-    // --insecure beats everything; in the file, a pin beats `insecure = true`.
+    // --insecure beats everything, then --pin-sha256 and --ca-file; in the file, a pin beats
+    // `insecure = true`.
     let verify = if flags.insecure {
         Verify::Insecure
+    } else if let Some(pin) = &flags.pin_sha256 {
+        Verify::Pin(tls::parse_pin(pin).map_err(|e| {
+            let why = e.message().trim_start_matches("pin_sha256 ");
+            Error::usage(format!("--pin-sha256 {why}"))
+        })?)
+    } else if let Some(path) = &flags.ca_file {
+        Verify::Roots {
+            ca_file: Some(crate::config::expand_tilde(path)),
+        }
     } else if let Some(pin) = &p.pin_sha256 {
         Verify::Pin(tls::parse_pin(pin)?)
     } else if p.insecure == Some(true) {
@@ -419,6 +507,7 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
         strict: p.strict.unwrap_or(false),
         proxy,
         sessions: crate::client::store::Store::default(),
+        config: None,
     })
 }
 
@@ -907,7 +996,10 @@ mod tests {
     fn no_config_and_no_host_says_what_to_do() {
         let err = resolve(&Flags::default(), None, &no_env).unwrap_err();
         assert!(err.message().contains("--host"), "{err}");
-        let env = |k: &str| (k != "CPCALL_USER").then(|| "x".to_string());
+        let env = |k: &str| {
+            (!matches!(k, "CPCALL_USER" | "CPCALL_CA_FILE" | "CPCALL_PIN_SHA256"))
+                .then(|| "x".to_string())
+        };
         let flags = Flags {
             host: Some("h".into()),
             ..Flags::default()

@@ -10,6 +10,7 @@ use crate::client::session::{self, Session};
 use crate::client::tls::{self, Verify};
 use crate::config::profile::Target;
 use crate::config::AuthKind;
+use crate::quote::single;
 
 pub fn command(
     target: &Target,
@@ -212,11 +213,6 @@ fn finish(target: &Target, mut lines: Vec<String>, mut args: Vec<String>, url: &
     args.push(single(url));
     lines.push(args.join(" \\\n  "));
     lines.join("\n")
-}
-
-/// `'…'` for the shell: nothing inside is expanded.
-fn single(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// `"…"` for the shell, so the `$CPCALL_…` variables expand and nothing else does.

@@ -350,7 +350,8 @@ fn tls_modes() {
         &format!("{base}pin_sha256 = \"{wrong}\"\n"),
         &["whm", "version"],
     )
-    .assert_failure(4, "does not match pin_sha256");
+    .assert_failure(4, "does not match the pin of profile \"p\"")
+    .assert_stderr("-p p trust --replace");
 
     let out = f.call(&format!("{base}insecure = true\n"), &["whm", "version"]);
     out.assert_code(0)

@@ -79,7 +79,10 @@ fn an_untrusted_certificate_names_the_trust_step() {
     out.assert_code(1)
         .assert_stdout("✗ tls:")
         .assert_stdout("it is not signed by a trusted CA")
-        .assert_stdout("cpcall -p p trust");
+        .assert_stdout(&format!(
+            "run cpcall -c {} -p p trust (pins it)",
+            f.path("config.toml").display()
+        ));
     assert!(out
         .stdout
         .contains(&accounts::fingerprint_hint(&f.emu.pin_hex())));

@@ -273,7 +273,8 @@ fn a_session_profile_without_password_says_run_login_once_its_session_expired() 
         .assert_failure(2, "comes from $BOB_PW, which is not set");
     let no_password = f.profile("bob", Service::Cpanel, "user = \"bob\"\nauth = \"session\"");
     f.call(&no_password, &["-p", "bob", "cpanel", "Email", "list_pops"])
-        .assert_failure(3, "the session expired for profile \"bob\" and no password to log in with: run cpcall -p bob login");
+        .assert_failure(3, "the session expired for profile \"bob\" and no password to log in with: run cpcall -c ")
+        .assert_stderr("-p bob login");
     assert_eq!(f.emu.logins(), 1);
     assert!(
         !session_file(&f, "bob").exists(),
@@ -418,7 +419,7 @@ fn a_session_profile_without_password_asks_for_login_once_its_session_is_gone() 
     let f = Fixture::new();
     let profile = f.profile("s", Service::Cpanel, "auth = \"session\"\nuser = \"bob\"");
     f.call(&profile, &["cpanel", "Email", "list_pops"])
-        .assert_failure(3, "run cpcall -p s login");
+        .assert_failure(3, "-p s login");
     assert!(f.requests().is_empty());
     let mut cmd = f.cmd();
     cmd.arg("-c")

@@ -429,3 +429,66 @@ fn the_platform_store_holds_a_self_signed_server_and_reads_only_files() {
         run("SSL_CERT_FILE", &fifo).assert_failure(4, "certificate");
     }
 }
+
+/// One-off targets without a config trust what `--ca-file` and `--pin-sha256` (or
+/// `CPCALL_CA_FILE`, `CPCALL_PIN_SHA256`) name; the refusal without them says so. A profile
+/// with its own trust setting and such a variable set is an error naming both.
+#[test]
+fn one_off_targets_take_ca_file_and_pin_from_flags_and_environment() {
+    let f = Fixture::new();
+    let port = f.emu.port(Service::Whm, true).to_string();
+    let ca = f.ca_file().display().to_string();
+    let pin = f.emu.pin_hex();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = f.cmd();
+        cmd.args(["--host", "127.0.0.1", "--port", &port])
+            .args(args)
+            .args(["whm", "version"])
+            .env("CPCALL_TOKEN", ROOT.whm_token.unwrap());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        f.output(cmd, None)
+    };
+    let refused = run(&[], &[]);
+    refused
+        .assert_failure(4, "not signed by a trusted CA")
+        .assert_stderr("--pin-sha256 ")
+        .assert_stderr("--ca-file FILE (CPCALL_CA_FILE)");
+    assert!(
+        !refused.stderr.contains("cpcall trust (pins"),
+        "{refused:#?}"
+    );
+    run(&["--ca-file", &ca], &[]).assert_code(0);
+    run(&["--pin-sha256", &pin], &[]).assert_code(0);
+    run(&[], &[("CPCALL_CA_FILE", &ca)]).assert_code(0);
+    run(&[], &[("CPCALL_PIN_SHA256", &pin)]).assert_code(0);
+    run(&["--pin-sha256", &"ab".repeat(32)], &[]).assert_failure(4, "does not match the pin");
+    run(&[], &[("CPCALL_PIN_SHA256", "12:34")]).assert_failure(2, "$CPCALL_PIN_SHA256");
+    run(&["--pin-sha256", "zz"], &[])
+        .assert_failure(2, "--pin-sha256 \"zz\" is not a SHA-256 fingerprint");
+
+    // A profile: the variables fill in one that says nothing of trust, and clash with one
+    // that does; the flags win over either.
+    let bare = f.root_token("w", "").replace("ca_file", "# ca_file");
+    let own = f.root_token("w", "");
+    for (config, env, want) in [
+        (&bare, ("CPCALL_CA_FILE", ca.as_str()), Ok(())),
+        (
+            &own,
+            ("CPCALL_PIN_SHA256", pin.as_str()),
+            Err("has its own ca_file"),
+        ),
+    ] {
+        let mut cmd = f.cmd();
+        cmd.args(["-c", &f.config(config), "whm", "version"])
+            .env(env.0, env.1);
+        let out = f.output(cmd, None);
+        match want {
+            Ok(()) => out.assert_code(0),
+            Err(says) => out.assert_failure(2, says),
+        };
+    }
+    f.call(&bare, &["--pin-sha256", &pin, "whm", "version"])
+        .assert_code(0);
+}
