@@ -58,7 +58,7 @@ pub struct Global {
     // `[groups]` is the config file's table, not a link.
     #[allow(rustdoc::broken_intra_doc_links)]
     /// Run against the profiles of a [groups] entry of the config file
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCompleter::new(group_list))]
     pub group: Option<String>,
     /// How many calls at once [default: 16 for several profiles, 1 (in order) for batch]
     #[arg(short, long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -72,7 +72,8 @@ pub struct Global {
     /// Port [default: 2087 whm, 2083 cpanel, 2096 webmail]
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
-    /// Service of the target when not set by the profile
+    /// Service of the target when not set by the profile; with --all or --group, runs only
+    /// the profiles of that service
     #[arg(long, env = "CPCALL_SERVICE", global = true, value_enum)]
     pub service: Option<Service>,
     /// Skip TLS certificate verification (prefer --pin-sha256 or --ca-file)
@@ -411,10 +412,31 @@ fn profile_list(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// The config file of the command line being completed; `None` on any problem (completion
+/// is silent).
+fn config_for_completion() -> Option<crate::config::Loaded> {
+    let path = std::env::var_os("CPCALL_CONFIG").map(std::path::PathBuf::from);
+    crate::config::load(path.as_deref()).ok().flatten()
+}
+
+/// `[groups]` names from the config file, each with its profiles, for `--group <TAB>`.
+fn group_list(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
+    let current = current.to_string_lossy();
+    let Some(loaded) = config_for_completion() else {
+        return Vec::new();
+    };
+    loaded
+        .file
+        .groups
+        .iter()
+        .filter(|(name, _)| name.starts_with(current.as_ref()))
+        .map(|(name, members)| CompletionCandidate::new(name).help(Some(members.join(", ").into())))
+        .collect()
+}
+
 /// Profile names from the config file, for completion; silent about any problem.
 fn profile_names() -> Vec<CompletionCandidate> {
-    let path = std::env::var_os("CPCALL_CONFIG").map(std::path::PathBuf::from);
-    let Ok(Some(loaded)) = crate::config::load(path.as_deref()) else {
+    let Some(loaded) = config_for_completion() else {
         return Vec::new();
     };
     loaded

@@ -78,7 +78,23 @@ pub fn list(explicit: Option<&Path>) -> Result<String> {
             cells.join(" ").trim_end().to_string()
         })
         .collect();
-    Ok(lines.join("\n") + "\n")
+    let mut text = lines.join("\n") + "\n";
+    // Groups, for --group: each with its profiles.
+    if !loaded.file.groups.is_empty() {
+        let width = loaded
+            .file
+            .groups
+            .keys()
+            .map(|g| g.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
+        text.push_str(&format!("\n{:width$} PROFILES\n", "GROUP"));
+        for (group, members) in &loaded.file.groups {
+            text.push_str(&format!("{group:width$} {}\n", members.join(", ")));
+        }
+    }
+    Ok(text)
 }
 
 /// The profile's table as written, with secret values replaced by `***`.

@@ -68,6 +68,26 @@ pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String
             known.join(", ")
         )));
     }
+    // --all or a group over a config of mixed services: --service keeps the profiles of one.
+    let names = match (chosen, g.service) {
+        (true, Some(service)) => {
+            let of_service = |n: &String| {
+                loaded.file.profiles[n]
+                    .service
+                    .unwrap_or(crate::config::Service::Whm)
+                    == service
+            };
+            let kept: Vec<String> = names.into_iter().filter(of_service).collect();
+            if kept.is_empty() {
+                return Err(Error::usage(format!(
+                    "no {} profile among those chosen: check --service, or the profiles' service",
+                    service.name()
+                )));
+            }
+            kept
+        }
+        _ => names,
+    };
     if names.is_empty() {
         return Err(Error::usage("no profiles to run against"));
     }

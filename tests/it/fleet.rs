@@ -345,3 +345,69 @@ fn a_call_cut_off_after_it_was_sent_is_never_sent_again() {
         assert_eq!(sent.len(), 2, "{label}: each line sent once: {sent:?}");
     }
 }
+
+/// `--all` and `--group` over a config of mixed services: `--service` keeps one kind; `config
+/// list` shows the groups; `--group <TAB>` completes their names.
+#[test]
+fn fan_out_over_mixed_services_selects_by_service() {
+    let f = Fixture::new();
+    let config = format!(
+        "{}{}{}[groups]\nweb = [\"root\", \"shop\"]\nshops = [\"shop\", \"shop2\"]\n",
+        f.root_token("root", ""),
+        f.bob_token("shop", Service::Cpanel),
+        f.bob_token("shop2", Service::Cpanel),
+    );
+    let all_cpanel = f.call(
+        &config,
+        &[
+            "--all",
+            "--service",
+            "cpanel",
+            "cpanel",
+            "Email",
+            "list_pops",
+        ],
+    );
+    all_cpanel.assert_all_ok(2);
+    let names: Vec<_> = all_cpanel
+        .lines()
+        .iter()
+        .map(|l| l["profile"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"shop".into()) && names.contains(&"shop2".into()),
+        "{names:?}"
+    );
+    f.call(
+        &config,
+        &["--group", "web", "--service", "whm", "whm", "version"],
+    )
+    .assert_all_ok(1);
+    f.call(
+        &config,
+        &["--group", "shops", "--service", "whm", "whm", "version"],
+    )
+    .assert_failure(2, "no whm profile among those chosen");
+    // Without --service, the cPanel profiles of --all are refused one by one (exit 2 each).
+    f.call(&config, &["--all", "whm", "version"]).assert_code(2);
+
+    let list = f.call(&config, &["config", "list"]);
+    list.assert_code(0)
+        .assert_stdout("GROUP PROFILES\n")
+        .assert_stdout("shops shop, shop2\n")
+        .assert_stdout("web   root, shop\n");
+    let mut cmd = f.cmd();
+    cmd.env("COMPLETE", "fish")
+        .env("CPCALL_CONFIG", f.path("config.toml"))
+        .args(["--", "cpcall", "--group", "s"]);
+    let out = f.output(cmd, None);
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["shops"],
+        "{out:#?}"
+    );
+}
