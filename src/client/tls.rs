@@ -616,10 +616,45 @@ fn note_input(arrived: bool) {
     }
 }
 
+/// Where a kept-alive connection is between requests. ureq checks a pooled connection is
+/// still open when it takes it, but a server that closes idle connections (or every one, after
+/// its answer) can close it in the moment before the next request is written: the request then
+/// meets a closed socket, and the answer is an end of file that looks like "the server read it
+/// and closed", which must never be sent again. Checking again right before the first byte of
+/// each request on a used connection leaves that moment a system call wide, and a connection
+/// found closed then is a reset: the request never left, and goes on a new connection.
+#[derive(Debug, Default)]
+struct Turns {
+    /// An answer came over this connection before.
+    answered: bool,
+    /// The current request's first bytes are out.
+    sending: bool,
+}
+
+impl Turns {
+    fn before_send(&mut self, open: impl FnOnce() -> bool) -> std::result::Result<(), ureq::Error> {
+        if self.answered && !self.sending && !open() {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the server had closed the kept-alive connection",
+            )));
+        }
+        self.sending = true;
+        Ok(())
+    }
+    fn after_input(&mut self, arrived: bool) {
+        if arrived {
+            self.answered = true;
+            self.sending = false;
+        }
+        note_input(arrived);
+    }
+}
+
 /// A plain (or already encrypted) transport that records, like [`TlsTransport`], whether bytes
 /// of an answer came.
 #[derive(Debug)]
-pub struct Watched<T>(T);
+pub struct Watched<T>(T, Turns);
 
 impl<T: Transport> Transport for Watched<T> {
     fn buffers(&mut self) -> &mut dyn Buffers {
@@ -630,11 +665,13 @@ impl<T: Transport> Transport for Watched<T> {
         amount: usize,
         timeout: NextTimeout,
     ) -> std::result::Result<(), ureq::Error> {
+        let inner = &mut self.0;
+        self.1.before_send(|| inner.is_open())?;
         self.0.transmit_output(amount, timeout)
     }
     fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
         let arrived = self.0.await_input(timeout)?;
-        note_input(arrived);
+        self.1.after_input(arrived);
         Ok(arrived)
     }
     fn is_open(&mut self) -> bool {
@@ -669,7 +706,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
             TUNNEL.with(|t| t.set(true));
         }
         if !details.needs_tls() || transport.is_tls() {
-            return Ok(Some(Either::A(Watched(transport))));
+            return Ok(Some(Either::A(Watched(transport, Turns::default()))));
         }
         let host = details.uri.host().unwrap_or_default();
         let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -686,6 +723,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
         Ok(Some(Either::B(TlsTransport {
             buffers,
             stream: StreamOwned { conn, sock },
+            turns: Turns::default(),
         })))
     }
 }
@@ -693,6 +731,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
 pub struct TlsTransport {
     buffers: LazyBuffers,
     stream: StreamOwned<ClientConnection, TransportAdapter>,
+    turns: Turns,
 }
 
 impl fmt::Debug for TlsTransport {
@@ -710,6 +749,8 @@ impl Transport for TlsTransport {
         amount: usize,
         timeout: NextTimeout,
     ) -> std::result::Result<(), ureq::Error> {
+        let sock = self.stream.get_mut();
+        self.turns.before_send(|| sock.get_mut().is_open())?;
         self.stream.get_mut().set_timeout(timeout);
         let output = &self.buffers.output()[..amount];
         self.stream.write_all(output)?;
@@ -720,7 +761,7 @@ impl Transport for TlsTransport {
         let input = self.buffers.input_append_buf();
         let amount = self.stream.read(input)?;
         self.buffers.input_appended(amount);
-        note_input(amount > 0);
+        self.turns.after_input(amount > 0);
         Ok(amount > 0)
     }
     fn is_open(&mut self) -> bool {
