@@ -22,6 +22,7 @@ pub fn config(data: &[u8]) {
     let loaded = Loaded {
         path: path.into(),
         file,
+        others_can_write: None,
     };
     let _ = resolve(&Flags::default(), Some(&loaded), &|_| None);
     for name in names {

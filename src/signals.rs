@@ -31,7 +31,8 @@ pub fn install() {
             .name("signals".into())
             .spawn(move || {
                 if let Some(signal) = signals.forever().next() {
-                    clean_up();
+                    // Held until the process is gone: no thread writes stdout after its cut.
+                    let _stdout = clean_up();
                     let _ = signal_hook::low_level::emulate_default_handler(signal);
                     std::process::exit(128 + signal);
                 }
@@ -39,7 +40,10 @@ pub fn install() {
     });
 }
 
-fn clean_up() {
+/// Undoes what a signal must not leave behind, and returns stdout's gate, locked: whoever holds
+/// it is the last to touch stdout's file.
+fn clean_up() -> std::sync::MutexGuard<'static, Option<u64>> {
+    let cut = STDOUT_CUT.lock().unwrap_or_else(|e| e.into_inner());
     if let Ok(mut terminal) = TERMINAL.lock() {
         if let Some((tty, saved)) = terminal.take() {
             let _ = termios::tcsetattr(&tty, OptionalActions::Now, &saved);
@@ -51,11 +55,19 @@ fn clean_up() {
             let _ = std::fs::remove_file(path);
         }
     }
-    if let Ok(Some(len)) = STDOUT_CUT.lock().map(|cut| *cut) {
+    if let Some(len) = *cut {
         let stdout = rustix::stdio::stdout();
         let _ = rustix::fs::ftruncate(stdout, len);
         let _ = rustix::fs::seek(stdout, rustix::fs::SeekFrom::Start(len));
     }
+    cut
+}
+
+/// Writes to stdout's file (output::Direct) behind the gate a signal's clean-up takes: a write
+/// is either done before the file is cut back, or never done.
+pub fn write_stdout_file(file: &mut std::fs::File, buf: &[u8]) -> std::io::Result<usize> {
+    let _gate = STDOUT_CUT.lock().unwrap_or_else(|e| e.into_inner());
+    file.write(buf)
 }
 
 /// A signal from now on cuts stdout's file back to `len`.

@@ -111,7 +111,7 @@ fn a_library_client_calls_judges_reports_and_keeps_secrets() {
     let Verdict::Refused(why) = &answer.verdict else {
         panic!("{:?}", answer.verdict)
     };
-    assert!(why.contains("Authorization: ***"), "{why}");
+    assert!(why.contains("Authorization: Basic ***"), "{why}");
     let encoded: String = form_urlencoded::byte_serialize(OPS.password.as_bytes()).collect();
     for form in [OPS.password, &encoded, "p%40ss"] {
         assert!(!why.contains(form), "{form} in {why}");

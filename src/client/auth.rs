@@ -123,7 +123,7 @@ impl LoginSecrets {
         LoginSecrets {
             user: user.into(),
             password: Secret::new(password.into()),
-            code: code.map(Secret::new),
+            code: code.map(Secret::derived),
         }
     }
 
@@ -183,7 +183,7 @@ impl LoginSecrets {
 fn check_otp(code: &str) -> Result<Secret> {
     let code = code.trim();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(Secret::new(code))
+        Ok(Secret::derived(code))
     } else {
         Err(Error::usage(
             "the two-factor code must be the 6 digits your authenticator app shows",
@@ -358,7 +358,7 @@ impl Credentials {
         match self {
             Credentials::AccessHash { user, hash } => vec![(
                 "Authorization",
-                Secret::new(authorization(
+                Secret::derived(authorization(
                     AuthKind::Accesshash,
                     service,
                     user,
@@ -367,7 +367,7 @@ impl Credentials {
             )],
             Credentials::Token { user, token } => vec![(
                 "Authorization",
-                Secret::new(authorization(
+                Secret::derived(authorization(
                     AuthKind::Token,
                     service,
                     user,
@@ -382,7 +382,8 @@ impl Credentials {
                 crate::client::mask::hide_pair(user, password.expose());
                 let pair = format!("{user}:{}", password.expose());
                 let basic = base64::engine::general_purpose::STANDARD.encode(pair);
-                let mut headers = vec![("Authorization", Secret::new(format!("Basic {basic}")))];
+                let mut headers =
+                    vec![("Authorization", Secret::derived(format!("Basic {basic}")))];
                 if let Some(key) = totp {
                     headers.push((OTP_HEADER, key.now()));
                 }
@@ -403,6 +404,7 @@ mod tests {
         let loaded = crate::config::Loaded {
             path: "c".into(),
             file: crate::config::parse(&text, Path::new("c")).unwrap(),
+            others_can_write: None,
         };
         Credentials::resolve(&resolve(&Flags::default(), Some(&loaded), &|_| None)?)
     }

@@ -27,13 +27,25 @@ const READ_PIECE: usize = 128 << 10;
 const PIECE: usize = 256 << 10;
 
 /// A whole answer, in memory or spooled.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Body {
     memory: Vec<u8>,
     file: Option<File>,
     len: u64,
     /// Already written to stdout as it arrived ([`crate::output::Direct`]): nothing kept.
     printed: bool,
+}
+
+/// Its size and where it waits, never its bytes: an answer may quote a credential.
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let place = match (self.printed, &self.file) {
+            (true, _) => "printed as it arrived",
+            (false, Some(_)) => "spooled to a temporary file",
+            (false, None) => "in memory",
+        };
+        write!(f, "Body({} bytes, {place})", self.len)
+    }
 }
 
 impl Body {

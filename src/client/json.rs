@@ -37,7 +37,7 @@ pub enum Payload {
 }
 
 /// What one pass found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Checked {
     /// How many bytes the answer had.
     pub len: u64,
@@ -59,6 +59,22 @@ pub struct Checked {
     /// The first bytes of the answer, for messages about what it is instead of JSON.
     pub head: Vec<u8>,
     payloads: [Option<(u64, u64)>; 4],
+}
+
+/// What was found, without the bytes it copied (the status members and the start of the
+/// answer may quote a credential the server echoed).
+impl std::fmt::Debug for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checked")
+            .field("len", &self.len)
+            .field("depth", &self.depth)
+            .field("json", &self.is_json())
+            .field("bad_utf8", &self.bad_utf8)
+            .field("defect", &self.defect)
+            .field("syntax", &self.syntax)
+            .field("skeleton_bytes", &self.skeleton.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Checked {

@@ -50,6 +50,11 @@ impl Answer {
     }
 
     fn parse(&self, view: View) -> Result<serde_json::Value> {
+        // A refusal's or a broken answer's body is no API data (a login page, an error page
+        // that may quote the credential): the verdict's error is all there is to read.
+        if let Some(e) = self.verdict.error("") {
+            return Err(e);
+        }
         if self.body.printed() {
             return Err(Error::usage(
                 "the answer went to standard output as it arrived",
@@ -466,6 +471,7 @@ mod tests {
             let loaded = crate::config::Loaded {
                 path: "c.toml".into(),
                 file,
+                others_can_write: None,
             };
             crate::config::profile::resolve(&Default::default(), Some(&loaded), &|_| None).unwrap()
         };

@@ -66,7 +66,7 @@ impl Session {
     pub fn headers(&self) -> Vec<(&'static str, Secret)> {
         vec![(
             "Cookie",
-            Secret::new(format!("{}={}", self.cookie_name, self.cookie.expose())),
+            Secret::derived(format!("{}={}", self.cookie_name, self.cookie.expose())),
         )]
     }
 }

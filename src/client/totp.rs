@@ -27,7 +27,7 @@ impl TotpKey {
     }
 
     pub fn code_at(&self, unix_seconds: u64) -> Secret {
-        Secret::new(totp_lite::totp_custom::<totp_lite::Sha1>(
+        Secret::derived(totp_lite::totp_custom::<totp_lite::Sha1>(
             30,
             6,
             &self.0,

@@ -189,11 +189,6 @@ type Spellings<'a> = (
 );
 
 impl ProfileConfig {
-    /// The `*_command` of the named secret, when the profile has one.
-    pub fn command(&self, name: SecretName) -> Option<&String> {
-        self.spellings(name).3.as_ref()
-    }
-
     /// The named secret's four spellings: the value, `_file`, `_env` and `_command`.
     fn spellings(&self, name: SecretName) -> Spellings<'_> {
         match name {
@@ -271,6 +266,10 @@ pub fn default_path() -> Option<PathBuf> {
 pub struct Loaded {
     pub path: PathBuf,
     pub file: ConfigFile,
+    /// Who besides the runner (and root) can change the file, when someone can: its profiles
+    /// then read no secret from this machine (files, variables, commands), which a stranger's
+    /// host would receive.
+    pub others_can_write: Option<String>,
 }
 
 impl Loaded {
@@ -310,8 +309,15 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Loaded>> {
     // Whoever can change the folder can change the file: hosts, secrets' sources, commands.
     check_folder_of(&path)?;
     let file = parse(&text, &path)?;
-    refuse_commands_others_can_write(&file, &path)?;
-    Ok(Some(Loaded { path, file }))
+    let others_can_write = crate::config::files::writable_by_others(&path);
+    if let Some(who) = &others_can_write {
+        refuse_local_secrets(&file, &path, who)?;
+    }
+    Ok(Some(Loaded {
+        path,
+        file,
+        others_can_write,
+    }))
 }
 
 /// The config file's folder, and the folder of the file a link points to, must be safe.
@@ -334,20 +340,34 @@ fn check_folder_of(path: &Path) -> Result<()> {
         .try_for_each(|dir| crate::config::files::check_folder(dir, what))
 }
 
-/// A `*_command` runs with the user's rights: from a file others can write, it would run
-/// whatever they put there. Refused, as ssh refuses such a config.
-fn refuse_commands_others_can_write(file: &ConfigFile, path: &Path) -> Result<()> {
-    let command = file.profiles.iter().find_map(|(name, p)| {
-        let mut secrets = SecretName::ALL.into_iter();
-        secrets.find_map(|secret| p.command(secret).map(|_| (name, secret.key())))
+/// A config someone else can change may hold its own secrets, but may not read any of this
+/// machine's: a `*_command` would run whatever they put there, and a `*_file` or `*_env`
+/// would send the runner's file or variable (`/root/.accesshash`, `AWS_SECRET_ACCESS_KEY`) to
+/// the host they put there. Refused, as ssh refuses such a config.
+fn refuse_local_secrets(file: &ConfigFile, path: &Path, who: &str) -> Result<()> {
+    let local = file.profiles.iter().find_map(|(name, p)| {
+        SecretName::ALL.into_iter().find_map(|secret| {
+            let (_, file, env, command) = p.spellings(secret);
+            let key = secret.key();
+            match (file, env, command) {
+                (_, _, Some(_)) => Some((name, format!("{key}_command"), "run commands as you")),
+                (Some(_), _, _) => {
+                    Some((name, format!("{key}_file"), "send that file to any host"))
+                }
+                (_, Some(_), _) => {
+                    Some((name, format!("{key}_env"), "send that variable to any host"))
+                }
+                _ => None,
+            }
+        })
     });
-    match (command, crate::config::files::writable_by_others(path)) {
-        (Some((name, key)), Some(who)) => Err(Error::usage(format!(
-            "config file {} runs commands ({key}_command of profile \"{name}\") but {who}: whoever can write it can run commands as you; make it yours and run chmod 600 {}",
+    match local {
+        Some((name, key, harm)) => Err(Error::usage(format!(
+            "config file {} has {key} in profile \"{name}\" but {who}: whoever can write it could {harm}; make it yours and run chmod 600 {}",
             path.display(),
             path.display()
         ))),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

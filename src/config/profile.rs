@@ -274,7 +274,22 @@ pub fn resolve(
         })?;
         let (name, profile) = loaded.file.select(flags.profile.as_deref())?;
         check_retarget(name, profile, flags)?;
-        let profile = with_env_trust(name, with_env_credentials(name, profile, env)?, env)?;
+        let filled = with_env_credentials(name, profile, env)?;
+        // A variable of this machine's filling in a profile someone else can change would go
+        // to whatever host they put there.
+        if let (Some(who), true) = (
+            &loaded.others_can_write,
+            filled.token_env != profile.token_env
+                || filled.accesshash_env != profile.accesshash_env
+                || filled.password_env != profile.password_env
+                || filled.totp_secret_env != profile.totp_secret_env,
+        ) {
+            return Err(Error::usage(format!(
+                "the CPCALL_* credential variables would fill in profile \"{name}\" of {}, but {who}: whoever can write it could send them to any host; unset them, or make the file yours (chmod 600)",
+                loaded.path.display()
+            )));
+        }
+        let profile = with_env_trust(name, filled, env)?;
         (Origin::Named(name.to_string()), profile)
     };
     let mut target = build(name, &profile, flags)?;
@@ -774,6 +789,7 @@ mod tests {
         Loaded {
             path: "cfg.toml".into(),
             file: crate::config::parse(text, Path::new("cfg.toml")).unwrap(),
+            others_can_write: None,
         }
     }
 

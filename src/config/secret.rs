@@ -14,10 +14,18 @@ use crate::error::{Error, Result};
 pub struct Secret(String);
 
 impl Secret {
+    /// A secret, masked from now on in everything cpcall says (client/mask.rs).
     pub fn new(value: impl Into<String>) -> Self {
         let value = value.into();
         crate::client::mask::hide(&value);
         Secret(value)
+    }
+
+    /// A secret not added to the mask: one made of secrets already in it (a header around a
+    /// token, a cookie header), or one that lives a minute (a 2FA code). Adding those on every
+    /// request would grow the mask for ever.
+    pub fn derived(value: impl Into<String>) -> Self {
+        Secret(value.into())
     }
     pub fn expose(&self) -> &str {
         &self.0

@@ -83,7 +83,20 @@ pub struct Direct {
     last: Option<u8>,
     /// stdout's file itself (a duplicate descriptor): std's stdout would look for line breaks
     /// in every piece. Pieces past the buffer's size go straight through.
-    out: io::BufWriter<std::fs::File>,
+    out: io::BufWriter<Gated>,
+}
+
+/// stdout's file, written behind the gate a signal's clean-up takes (crate::signals): no
+/// piece lands after a signal cut the file back.
+struct Gated(std::fs::File);
+
+impl Write for Gated {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        crate::signals::write_stdout_file(&mut self.0, buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 impl Direct {
@@ -118,7 +131,7 @@ impl Direct {
             last: None,
             out: io::BufWriter::with_capacity(
                 64 << 10,
-                std::fs::File::from(rustix::io::dup(fd).ok()?),
+                Gated(std::fs::File::from(rustix::io::dup(fd).ok()?)),
             ),
         })
     }
@@ -186,7 +199,7 @@ impl Direct {
             return Ok(());
         }
         self.out.flush()?;
-        let file = self.out.get_ref();
+        let file = &self.out.get_ref().0;
         rustix::fs::ftruncate(file, self.start)?;
         rustix::fs::seek(file, rustix::fs::SeekFrom::Start(self.start))?;
         self.wrote = false;
