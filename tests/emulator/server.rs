@@ -78,6 +78,14 @@ fn echo_refusal(req: &Request) -> Response {
     for name in ["Authorization", "Cookie"] {
         for value in req.headers_named(name) {
             quoted.push(format!("{name}: {value}"));
+            // As a framework that decodes cookies before quoting them would show it.
+            if name == "Cookie" {
+                let escaped = format!("v={}", value.replace('+', "%2B").replace('&', "%26"));
+                let decoded: String = form_urlencoded::parse(escaped.as_bytes())
+                    .map(|(_, v)| v.into_owned())
+                    .collect();
+                quoted.push(format!("decoded cookie: {decoded}"));
+            }
             if let Some(b64) = value.strip_prefix("Basic ") {
                 let decoded = base64::engine::general_purpose::STANDARD
                     .decode(b64)

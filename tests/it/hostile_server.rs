@@ -397,7 +397,7 @@ fn a_credential_echoed_in_any_encoding_is_masked_in_every_channel() {
     let calls = f.write("calls.txt", "whm version\nwhm listaccts\n");
     let calls = calls.to_str().unwrap();
     // An account password as a parameter comes back too (the server quotes the body).
-    let new_password = "N3w acct/pässword&x";
+    let new_password = "N3w~acct*/pässword&x'";
     let with_password = format!("password={new_password}");
     let cases: Vec<(&str, Vec<&str>, i32)> = vec![
         ("single call", vec!["-p", "a", "whm", "version"], 3),
@@ -417,6 +417,37 @@ fn a_credential_echoed_in_any_encoding_is_masked_in_every_channel() {
             "{label}: the echo is there, masked: {out:#?}"
         );
     }
+    // A token with a trailing space (the server trims what it quotes), read from a file.
+    let spaced = f.write("spaced.token", "SPACEDTOKEN0000000000000000000000 \n");
+    let trimmed = f.profile(
+        "sp",
+        Service::Whm,
+        &format!("token_file = \"{}\"", spaced.display()),
+    );
+    let out = f.call(&trimmed, &["-p", "sp", "whm", "version"]);
+    out.assert_code(3);
+    assert!(!out.stderr.contains("SPACEDTOKEN"), "{out:#?}");
+    // A session cookie, percent-encoded as cPanel's are, quoted decoded after the session
+    // expired on the server.
+    let g = Fixture::with(Options {
+        echo_credentials: true,
+        session_idle: std::time::Duration::from_millis(300),
+        ..Options::default()
+    });
+    let session = format!(
+        "{}auth = \"session\"\n",
+        g.password_profile("s", Service::Cpanel, &crate::emulator::accounts::BOB)
+    );
+    g.call(&session, &["-p", "s", "login"]).assert_code(0);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let out = g.call(&session, &["-p", "s", "cpanel", "Email", "list_pops"]);
+    out.assert_code(3)
+        .assert_stderr("decoded cookie: cpsession=***");
+    for cookie in g.emu.state.cookies() {
+        let decoded = cookie.replace("%3a", ":").replace("%40", "@");
+        assert!(!out.stderr.contains(&decoded), "{out:#?}");
+    }
+
     // A wrong token is a secret of the run too, and so is a parameter that holds a password
     // (a new account's): the server quotes the body, so both come back.
     let wrong = "WRONGTOKEN0000000000000000000000";
