@@ -46,11 +46,20 @@ pub struct Memory {
     freed: Condvar,
 }
 
-/// The key of a target's session: its profile name, or `user@host_port` without one.
+/// The key of a target's session, lock and refusal mark: the account and the server (user,
+/// host, port, service), after the profile's name when it has one (`prod@root@host_2087_whm`).
+/// Two config files' profiles of one name for different servers then keep apart: one's refused
+/// login does not pause the other's, nor do they overwrite each other's session.
 fn key(target: &Target, user: &str) -> String {
+    let account = format!(
+        "{user}@{}_{}_{}",
+        target.host,
+        target.port,
+        target.service.name()
+    );
     match &target.profile {
-        Origin::AdHoc | Origin::Built => format!("{user}@{}_{}", target.host, target.port),
-        Origin::Named(name) => name.clone(),
+        Origin::AdHoc | Origin::Built => account,
+        Origin::Named(name) => format!("{name}@{account}"),
     }
 }
 
@@ -89,7 +98,8 @@ fn made_folder(dir: &Option<PathBuf>) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The session file of a target in a file store (`PROFILE.json`), when it keeps files.
+/// The session file of a target in a file store (`PROFILE@USER@HOST_PORT_SERVICE.json`),
+/// when it keeps files.
 pub fn path(target: &Target, user: &str) -> Result<Option<PathBuf>> {
     let Store::Files(dir) = &target.sessions else {
         return Ok(None);

@@ -233,6 +233,41 @@ impl Fixture {
         )
     }
 
+    /// The sessions folder of the fixture's state home.
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.path("xdg-state/cpcall/sessions")
+    }
+
+    /// PROFILE's saved session file, whatever account and server it is for (one that does
+    /// not exist when there is none).
+    pub fn session_file(&self, profile: &str) -> PathBuf {
+        let dir = self.sessions_dir();
+        std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                name.starts_with(&format!("{profile}@")) && name.ends_with(".json")
+            })
+            .unwrap_or_else(|| dir.join(format!("{profile}@(none).json")))
+    }
+
+    /// The name (without `.json`, `.lock` or `.refused`) cpcall keeps PROFILE's session of
+    /// USER on the emulator's SERVICE port under.
+    pub fn session_stem(&self, profile: &str, user: &str, service: Service) -> String {
+        format!(
+            "{profile}@{user}@127.0.0.1_{}_{}",
+            self.emu.port(service, true),
+            service.name()
+        )
+    }
+
     /// Writes `config.toml` and returns `["-c", path]`-ready path.
     pub fn config(&self, text: &str) -> String {
         self.write("config.toml", text).display().to_string()

@@ -172,9 +172,9 @@ fn leftover_sessions_are_ended_and_swept() {
     let config = session_profile(&f, &format!("password = \"{}\"", BOB.password));
     f.call(&config, &["login"]).assert_code(0);
     let dir = sessions_dir(&f);
-    let saved = std::fs::read_to_string(dir.join("s.json")).unwrap();
+    let saved = std::fs::read_to_string(f.session_file("s")).unwrap();
     std::fs::write(dir.join(".tmpAbC123"), &saved).unwrap();
-    std::fs::remove_file(dir.join("s.json")).unwrap();
+    std::fs::remove_file(f.session_file("s")).unwrap();
     let cookie = serde_json::from_str::<serde_json::Value>(&saved).unwrap()["cookie"]
         .as_str()
         .unwrap()
@@ -269,7 +269,7 @@ fn a_signal_mid_write_leaves_no_session_copy() {
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let _ = child.wait();
     assert_eq!(temp(), 0, "a temporary copy of the session is left");
-    assert!(!dir.join("s.json").exists());
+    assert!(!f.session_file("s").exists());
 }
 
 #[test]

@@ -10,8 +10,7 @@ use crate::emulator::server::{totp_at, unix_now};
 use crate::emulator::{Options, Service};
 
 fn session_file(f: &Fixture, profile: &str) -> PathBuf {
-    f.path("xdg-state/cpcall/sessions")
-        .join(format!("{profile}.json"))
+    f.session_file(profile)
 }
 
 fn bob_password(f: &Fixture) -> String {
@@ -187,7 +186,7 @@ fn refused_logins_exit_3_and_are_never_retried() {
     f.call(&bad, &["login"])
         .assert_failure(3, "wrong user or password");
     assert_eq!(f.emu.logins(), 3);
-    assert!(!f.path("xdg-state/cpcall/sessions/c.json").exists());
+    assert!(!session_file(&f, "c").exists());
     f.call(&without, &["login", "--otp", "12x"])
         .assert_failure(2, "6 digits");
     assert_eq!(f.emu.logins(), 3, "a malformed code is not sent");
@@ -429,4 +428,46 @@ fn a_session_profile_without_password_asks_for_login_once_its_session_is_gone() 
     // Not a terminal and no password in the profile: a usage error, nothing sent.
     f.output(cmd, None).assert_failure(2, "has no password");
     assert_eq!(f.emu.logins(), 0);
+}
+
+/// Two config files with a profile of one name for two servers keep their sessions and
+/// refusal marks apart: a refused login on staging does not pause production's.
+#[test]
+fn same_named_profiles_of_two_configs_keep_apart() {
+    let f = Fixture::new();
+    let other = crate::emulator::Emulator::start();
+    let ca = f.write("other-ca.pem", &other.ca_pem);
+    let staging = f.write(
+        "staging.toml",
+        &f.profile(
+            "web",
+            Service::Cpanel,
+            "auth = \"session\"\nuser = \"bob\"\npassword = \"wrong-password\"",
+        ),
+    );
+    let prod = f.write(
+        "prod.toml",
+        &format!(
+            "[profiles.web]\nhost = \"127.0.0.1\"\nport = {}\nservice = \"cpanel\"\nca_file = \"{}\"\nauth = \"session\"\nuser = \"bob\"\npassword = \"{}\"\n",
+            other.port(Service::Cpanel, true),
+            ca.display(),
+            BOB.password
+        ),
+    );
+    let run = |config: &std::path::Path| {
+        f.run(&[
+            "-c",
+            config.to_str().unwrap(),
+            "-p",
+            "web",
+            "cpanel",
+            "Email",
+            "list_pops",
+        ])
+    };
+    run(&staging).assert_failure(3, "refused");
+    run(&prod).assert_code(0);
+    run(&staging).assert_failure(3, "automatic logins pause");
+    run(&prod).assert_code(0);
+    assert_eq!((f.emu.logins(), other.logins()), (1, 1));
 }

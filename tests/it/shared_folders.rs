@@ -54,8 +54,9 @@ fn a_state_folder_another_user_controls_is_refused_and_no_link_is_followed() {
     let sessions = f.path("xdg-state/cpcall/sessions");
     std::fs::create_dir_all(&sessions).unwrap();
     let victim = f.write("victim", "precious\n");
-    for name in ["s.json", "s.lock", "s.refused"] {
-        std::os::unix::fs::symlink(&victim, sessions.join(name)).unwrap();
+    let stem = f.session_stem("s", "bob", Service::Cpanel);
+    for ext in ["json", "lock", "refused"] {
+        std::os::unix::fs::symlink(&victim, sessions.join(format!("{stem}.{ext}"))).unwrap();
     }
     type Setup<'a> = (&'a str, Box<dyn Fn() + 'a>, &'a str);
     let mut setups: Vec<Setup> = vec![(
@@ -112,7 +113,8 @@ fn a_link_in_the_own_sessions_folder_is_not_followed() {
     let sessions = f.path("xdg-state/cpcall/sessions");
     std::fs::create_dir_all(&sessions).unwrap();
     let victim = f.write("victim", "precious\n");
-    std::os::unix::fs::symlink(&victim, sessions.join("s.lock")).unwrap();
+    let stem = f.session_stem("s", "bob", Service::Cpanel);
+    std::os::unix::fs::symlink(&victim, sessions.join(format!("{stem}.lock"))).unwrap();
     f.call(&config, &["-p", "s", "login"])
         .assert_failure(2, "symbolic link");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
@@ -211,8 +213,18 @@ fn umask_000_makes_nothing_wider_than_600() {
             seen.push(entry.file_name().unwrap().to_string_lossy().into_owned());
         }
     }
-    for name in ["s.json", "s.lock", "r.lock", "r.refused", "config.toml"] {
-        assert!(seen.iter().any(|s| s == name), "{name} made: {seen:?}");
+    let (s, r) = (
+        f.session_stem("s", "bob", Service::Cpanel),
+        f.session_stem("r", "bob", Service::Cpanel),
+    );
+    for name in [
+        format!("{s}.json"),
+        format!("{s}.lock"),
+        format!("{r}.lock"),
+        format!("{r}.refused"),
+        "config.toml".into(),
+    ] {
+        assert!(seen.contains(&name), "{name} made: {seen:?}");
     }
 }
 
