@@ -182,7 +182,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
                 yes: *yes,
                 expected: sha256.as_deref(),
                 replace: *replace,
-                retargeted: g.host.is_some() || g.port.is_some(),
+                retargeted: retargeted(g, &target, loaded.as_ref()),
             },
         ),
         Command::Login { otp } => login(g, &target, otp.as_deref()),
@@ -231,6 +231,23 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             crate::commands::invoke::unknown_function_hint(&call, &mut answer);
             report(&answer, ctx)
         }
+    }
+}
+
+/// Whether `--host`, `--port` or `--service` (or `CPCALL_SERVICE`) point the profile at
+/// another server or port than its own: `trust` would pin that one's certificate into it.
+fn retargeted(g: &Global, target: &profile::Target, loaded: Option<&config::Loaded>) -> bool {
+    if g.host.is_some() || g.port.is_some() {
+        return true;
+    }
+    let own = profile::Flags {
+        profile: g.profile.clone(),
+        profile_typed: true,
+        ..profile::Flags::default()
+    };
+    match profile::resolve(&own, loaded, &|_| None) {
+        Ok(own) => (own.host(), own.port()) != (target.host(), target.port()),
+        Err(_) => true,
     }
 }
 

@@ -169,10 +169,17 @@ fn trust_pins_only_the_profiles_own_server() {
     for args in [
         &["-p", "prod", "--host", "localhost", "trust", "--yes"][..],
         &["-p", "prod", "--port", &port, "trust", "--yes"],
+        // The profile says no service: --service moves it to another port.
+        &["-p", "other", "--service", "cpanel", "trust", "--yes"],
     ] {
         f.run(&[&["-c", &path][..], args].concat())
             .assert_failure(2, "another server's certificate");
     }
+    let mut cmd = f.cmd();
+    cmd.args(["-c", &path, "-p", "other", "trust", "--yes"])
+        .env("CPCALL_SERVICE", "cpanel");
+    f.output(cmd, None)
+        .assert_failure(2, "another server's certificate");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
     assert!(other.requests().is_empty());
 }
