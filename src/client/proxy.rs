@@ -207,11 +207,23 @@ pub fn connect(
         Some(p) => (p.host.as_str(), p.port),
         None => (host, port),
     };
+    // Through a proxy, each step that fails is the proxy's, and said as such.
+    let proxy_said = |what: String| match proxy {
+        Some(p) => std::io::Error::other(format!("the proxy {} {what}", p.describe())),
+        None => std::io::Error::other(what),
+    };
     let addr = (to_host, to_port)
-        .to_socket_addrs()?
+        .to_socket_addrs()
+        .map_err(|e| match proxy {
+            Some(_) => proxy_said(format!("cannot be resolved ({e})")),
+            None => e,
+        })?
         .next()
         .ok_or_else(|| std::io::Error::other("no address"))?;
-    let mut tcp = TcpStream::connect_timeout(&addr, timeout)?;
+    let mut tcp = TcpStream::connect_timeout(&addr, timeout).map_err(|e| match proxy {
+        Some(_) => proxy_said(format!("cannot be reached ({e})")),
+        None => e,
+    })?;
     tcp.set_read_timeout(Some(timeout))?;
     tcp.set_write_timeout(Some(timeout))?;
     let Some(proxy) = proxy else { return Ok(tcp) };
@@ -226,21 +238,45 @@ pub fn connect(
         request.push_str(&format!("Proxy-Authorization: Basic {basic}\r\n"));
     }
     request.push_str("\r\n");
-    tcp.write_all(request.as_bytes())?;
+    let slow = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => proxy_said(format!(
+            "did not open a tunnel to {target} within {:.1} s: it may be overloaded",
+            timeout.as_secs_f64()
+        )),
+        _ => proxy_said(format!("failed while opening a tunnel to {target} ({e})")),
+    };
+    tcp.write_all(request.as_bytes()).map_err(slow)?;
     let mut reader = BufReader::new(&tcp);
     let mut status = String::new();
-    reader.read_line(&mut status)?;
-    let code = status.split(' ').nth(1).unwrap_or_default().to_string();
+    if reader.read_line(&mut status).map_err(slow)? == 0 {
+        return Err(proxy_said(format!(
+            "closed the connection without answering CONNECT {target}"
+        )));
+    }
+    let code = match status.strip_prefix("HTTP/1.") {
+        Some(rest) => rest.get(2..5).unwrap_or_default().to_string(),
+        None => {
+            return Err(proxy_said(format!(
+                "did not answer CONNECT {target} in HTTP: is it an HTTP proxy? (socks5:// is not supported)"
+            )))
+        }
+    };
     loop {
         let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
+        if reader.read_line(&mut line).map_err(slow)? == 0 || line == "\r\n" || line == "\n" {
             break;
         }
     }
     if !code.starts_with('2') {
-        return Err(std::io::Error::other(format!(
-            "the proxy {} refused CONNECT {target} (HTTP {code})",
-            proxy.describe()
+        let why = match code.as_str() {
+            "407" => {
+                "it wants credentials (give them in the proxy URL: http://user:password@proxy:port)"
+            }
+            "502" | "503" | "504" => "it could not reach the server",
+            _ => "it refused",
+        };
+        return Err(proxy_said(format!(
+            "did not open a tunnel to {target}: {why} (HTTP {code})"
         )));
     }
     Ok(tcp)

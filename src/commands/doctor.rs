@@ -309,7 +309,7 @@ fn route_via_proxy(
         Err(e) => {
             checks.fail(
                 "route",
-                format!("no tunnel to {}:{} through the proxy: {e}", t.host, t.port),
+                e.to_string(),
                 "check the proxy variable (https_proxy, no_proxy) and that the proxy allows CONNECT to this port",
             );
             None

@@ -155,6 +155,25 @@ fn a_broken_proxy_is_blamed_not_the_server() {
             !out.stderr.contains("no answer from"),
             "{fault:?}: {out:#?}"
         );
+        // doctor's own tunnel says the same in its route check.
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&config)
+            .args(["--timeout", "2", "doctor"])
+            .env("HTTPS_PROXY", proxy.url());
+        let doctor = f.output(cmd, None);
+        doctor.assert_code(1);
+        let route = doctor
+            .stdout
+            .lines()
+            .find(|l| l.contains("route:"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            route.starts_with("✗ route: the proxy 127.0.0.1:"),
+            "{fault:?}: {doctor:#?}"
+        );
+        assert!(!route.contains("os error"), "{fault:?}: {route}");
     }
     assert!(f.requests().is_empty());
 }
