@@ -21,6 +21,7 @@ use crate::output::stderr;
 /// The `cpcall` program: the environment read, signals and the stderr reporter installed, the
 /// command line parsed and run, the error (if any) said in one line.
 pub fn main() -> ExitCode {
+    open_standard_fds();
     prepare_environment();
     // `COMPLETE=bash cpcall -- …` is the shell asking for completions (see `cpcall completions`).
     clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
@@ -48,11 +49,40 @@ where
 }
 
 fn finish(result: Result<Exit>) -> u8 {
+    // Whoever read stdout went away: no error to say, the status of a SIGPIPE death.
+    if output::stdout_closed() {
+        return output::READER_GONE_EXIT;
+    }
     match result {
         Ok(exit) => exit.code(),
         Err(e) => {
             stderr::say(&e);
             e.exit.code()
+        }
+    }
+}
+
+/// A standard descriptor closed at start (`>&-`, `2>&-`) is opened on /dev/null, before any
+/// file is: the first file cpcall opened would otherwise get that number, and what is meant for
+/// stdout would be written into a session file or a spool.
+fn open_standard_fds() {
+    use rustix::fd::AsRawFd;
+    for fd in 0..3 {
+        // SAFETY: only asks whether the descriptor number is open; no ownership is taken.
+        let borrowed = unsafe { rustix::fd::BorrowedFd::borrow_raw(fd) };
+        if rustix::io::fcntl_getfd(borrowed).is_ok() {
+            continue;
+        }
+        let Ok(null) = rustix::fs::open(
+            "/dev/null",
+            rustix::fs::OFlags::RDWR,
+            rustix::fs::Mode::empty(),
+        ) else {
+            return;
+        };
+        // The lowest free number is the closed one; keep it open for the process's life.
+        if null.as_raw_fd() == fd {
+            std::mem::forget(null);
         }
     }
 }

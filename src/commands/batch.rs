@@ -133,7 +133,7 @@ pub(crate) fn run(
     fanout::parallel(&jobs, jobs_at_once, work, |i, line| {
         let exit = line.exit;
         let job = &jobs[i];
-        tally.record(
+        let reader_there = tally.record(
             &format!(
                 "line {}{}",
                 job.line,
@@ -141,7 +141,7 @@ pub(crate) fn run(
             ),
             &line,
         );
-        !(stop_on_error && exit != Exit::Success)
+        reader_there && !(stop_on_error && exit != Exit::Success)
     });
     Ok(tally.finish("calls"))
 }

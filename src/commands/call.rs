@@ -85,8 +85,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
                 outcome::json_line(tag, result, g.data, ctx.jq)
             };
             fanout::parallel(&jobs, g.jobs.unwrap_or(16) as usize, run_one, |i, line| {
-                tally.record(&targets[i].0, &line);
-                true
+                tally.record(&targets[i].0, &line)
             });
             Ok(tally.finish("profiles"))
         }
@@ -199,7 +198,7 @@ pub fn color(g: &Global) -> bool {
 pub fn print_json(body: &crate::client::body::View, style: Style, color: bool) -> Result<()> {
     match output::write_json(&mut std::io::stdout().lock(), body, style, color) {
         // A reader that stops early (`| head`) is not an error.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
+        Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
             "cannot write the answer to standard output: {e}"
         ))),
         _ => Ok(()),

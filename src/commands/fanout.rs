@@ -179,8 +179,9 @@ impl Tally {
         }
     }
 
-    /// Prints `line` on stdout and counts it.
-    pub fn record(&mut self, name: &str, line: &crate::client::outcome::JsonLine) {
+    /// Prints `line` on stdout and counts it; whether to go on (stdout's reader is still
+    /// there).
+    pub fn record(&mut self, name: &str, line: &crate::client::outcome::JsonLine) -> bool {
         let exit = line.exit;
         self.finished += 1;
         self.worst = self.worst.max(exit);
@@ -190,7 +191,7 @@ impl Tally {
         self.clear_progress();
         let mut out = std::io::stdout().lock();
         if let Err(e) = line.write(&mut out).and_then(|()| out.flush()) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe && self.unwritten.is_none() {
+            if !crate::output::reader_gone(&e) && self.unwritten.is_none() {
                 self.unwritten = Some(e);
             }
         }
@@ -205,6 +206,7 @@ impl Tally {
                 .as_bytes(),
             );
         }
+        !crate::output::stdout_closed()
     }
 
     fn clear_progress(&self) {

@@ -240,7 +240,7 @@ pub fn max_body(g: &Global) -> u64 {
 pub fn print_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
+        Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
             "cannot write to standard output: {e}"
         ))),
         _ => Ok(()),

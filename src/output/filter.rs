@@ -108,7 +108,7 @@ impl Filter {
         };
         match write() {
             // A reader that stops early (`| head`) is not an error.
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::usage(format!(
+            Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
                 "cannot write the filter's output: {e}"
             ))),
             _ => Ok(()),

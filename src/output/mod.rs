@@ -14,6 +14,29 @@ use std::io::{self, Write};
 use crate::client::body::{Body, View};
 use crate::client::json::{Checked, Checker, Payload};
 
+/// Whoever reads stdout went away (`| head -c1`): a write met EPIPE.
+static READER_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes a failed write to stdout: `true` when it failed because the reader went away, which
+/// is not an error to report but the end of the run — no further call is started (a batch must
+/// not go on creating accounts for nobody), and cpcall exits as a program killed by SIGPIPE
+/// would (141), as `cat` does in the same place.
+pub fn reader_gone(e: &io::Error) -> bool {
+    let gone = e.kind() == io::ErrorKind::BrokenPipe;
+    if gone {
+        READER_GONE.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    gone
+}
+
+/// Whether a write to stdout found its reader gone.
+pub fn stdout_closed() -> bool {
+    READER_GONE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The exit status of a run whose stdout reader went away: 128 + SIGPIPE.
+pub const READER_GONE_EXIT: u8 = 141;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     /// The bytes as received, plus a final newline if missing.

@@ -545,3 +545,58 @@ fn a_get_too_long_for_a_url_says_to_drop_get() {
         .assert_stderr("drop --get");
     f.as_root(&["whm", "listaccts", &long]).assert_code(0);
 }
+
+/// A reader of stdout that goes away (`| head -c1`) ends the run: a batch starts no further
+/// call (it must not go on creating accounts for nobody) and cpcall exits 141, as a program
+/// killed by SIGPIPE does; a single call whose answer outgrows the pipe too. With stdout closed
+/// outright (`>&-`) a call still runs (its answer goes nowhere) and exits 0.
+#[test]
+fn a_reader_that_goes_away_ends_the_run() {
+    let bin = env!("CARGO_BIN_EXE_cpcall");
+    // `cpcall -c CONFIG ARGS | head -c1`, in bash: cpcall's exit status.
+    let piped = |f: &Fixture, config: &str, args: &str| {
+        let out = std::process::Command::new("bash")
+            .args([
+                "-c",
+                &format!("'{bin}' -c '{config}' {args} | head -c1 >/dev/null; echo \"${{PIPESTATUS[0]}}\""),
+            ])
+            .env("HOME", f.dir.path())
+            .env("XDG_STATE_HOME", f.path("xdg-state"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let slow = Fixture::with(Options {
+        fault: Some(crate::emulator::Fault::Slow(
+            std::time::Duration::from_millis(300),
+        )),
+        ..Options::default()
+    });
+    let config = slow.config(&slow.root_token("w", ""));
+    let calls = slow.write("calls.txt", &"whm version\n".repeat(20));
+    assert_eq!(
+        piped(&slow, &config, &format!("batch '{}'", calls.display())),
+        "141"
+    );
+    let sent = slow.requests().len();
+    assert!(
+        sent <= 3,
+        "the batch stopped when its reader went away: {sent} calls sent"
+    );
+
+    let big = Fixture::with(
+        Options::default().answering("listaccts", crate::emulator::big_listaccts(2_000_000)),
+    );
+    let config = big.config(&big.root_token("w", ""));
+    assert_eq!(piped(&big, &config, "whm listaccts"), "141");
+    let closed = std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!("'{bin}' -c '{config}' whm version >&-; echo $?"),
+        ])
+        .env("HOME", big.dir.path())
+        .env("XDG_STATE_HOME", big.path("xdg-state"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&closed.stdout).trim(), "0");
+}
