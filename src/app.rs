@@ -143,9 +143,31 @@ fn output_file(cli: &Cli) -> Result<Option<crate::config::files::Pending>> {
             "-o writes what a command prints on stdout, and this one prints nothing there: drop -o",
         ));
     }
-    let mut pending = crate::config::files::Pending::beside(path, false)?;
-    rustix::stdio::dup2_stdout(&*pending.file())
-        .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
+    let fail =
+        |e: &dyn std::fmt::Display| Error::usage(format!("cannot write {}: {e}", path.display()));
+    // A link is written through to its file (`latest.json -> …`), as config edits are.
+    let real = crate::config::files::follow_links(path).map_err(|e| fail(&e))?;
+    match std::fs::metadata(&real) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(Error::usage(format!(
+                "-o {} is a folder: name a file in it",
+                path.display()
+            )))
+        }
+        // /dev/null, a FIFO, a terminal: written straight to, as `>` would; nothing to keep.
+        Ok(meta) if !meta.is_file() => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&real)
+                .map_err(|e| fail(&e))?;
+            rustix::stdio::dup2_stdout(&file).map_err(|e| fail(&e))?;
+            return Ok(None);
+        }
+        _ => {}
+    }
+    let mut pending = crate::config::files::Pending::beside(&real, false)?;
+    rustix::stdio::dup2_stdout(&*pending.file()).map_err(|e| fail(&e))?;
+    output::set_output_file(path);
     Ok(Some(pending))
 }
 

@@ -394,7 +394,8 @@ impl std::error::Error for KeepError {}
 
 pub fn stdout_error(e: io::Error) -> io::Error {
     io::Error::other(KeepError::Stdout(format!(
-        "cannot write the answer to standard output: {e}"
+        "cannot write the answer to {}: {e}",
+        crate::output::stdout_name()
     )))
 }
 

@@ -105,10 +105,13 @@ pub fn path(target: &Target, user: &str) -> Result<Option<PathBuf>> {
         return Ok(None);
     };
     let key = key(target, user);
+    // A name starting with `.` is written `%2E…`: no profile's file looks hidden, or like
+    // cpcall's temporary files (`.cpcall-…`).
     let safe: String = key
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-@".contains(c) {
+        .enumerate()
+        .map(|(i, c)| {
+            if c.is_ascii_alphanumeric() || "_-@".contains(c) || (c == '.' && i > 0) {
                 c.to_string()
             } else {
                 format!("%{:02X}", c as u32)
@@ -184,7 +187,6 @@ pub fn save(target: &Target, session: &Session) -> Result<Option<PathBuf>> {
     let json = serde_json::to_vec_pretty(session)
         .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
     crate::config::files::write_private(&path, &json)?;
-    sweep(dir);
     Ok(Some(path))
 }
 
@@ -345,15 +347,15 @@ pub fn remove(target: &Target, user: &str) -> Result<bool> {
     }
 }
 
-/// Sessions in temporary files of interrupted saves (`.tmp…` in the sessions folder) made for
-/// this target: `logout` ends them too.
+/// Sessions in temporary files of interrupted saves (`.cpcall-….tmp` in the sessions folder)
+/// made for this target: `logout` ends them too. (The next save removes such files anyway.)
 pub fn leftovers(target: &Target) -> Result<Vec<(PathBuf, Session)>> {
     let (Some(user), Store::Files(dir)) = (target.user.as_deref(), &target.sessions) else {
         return Ok(Vec::new());
     };
     Ok(temporary_files(dir)?
         .into_iter()
-        .filter_map(|(path, _)| {
+        .filter_map(|path| {
             let text = crate::config::files::read_private(&path, 64 << 10).ok()?;
             let session: Session = serde_json::from_str(&text).ok()?;
             session.belongs_to(target, user).then_some((path, session))
@@ -366,36 +368,17 @@ pub fn discard(path: &std::path::Path) {
     let _ = std::fs::remove_file(path);
 }
 
-/// Temporary files older than a minute are debris of a process that was killed mid-write
-/// (a signal is cleaned up; a power cut or SIGKILL is not): they go.
-fn sweep(dir: &Option<PathBuf>) {
-    let Ok(files) = temporary_files(dir) else {
-        return;
-    };
-    for (path, age) in files {
-        if age > Duration::from_secs(60) {
-            discard(&path);
-        }
-    }
-}
-
-/// The `.tmp…` files of the sessions folder, with their age.
-fn temporary_files(dir: &Option<PathBuf>) -> Result<Vec<(PathBuf, Duration)>> {
+/// cpcall's temporary files in the sessions folder that no live process holds: saves a
+/// SIGKILL or a power cut interrupted (a signal is cleaned up).
+fn temporary_files(dir: &Option<PathBuf>) -> Result<Vec<PathBuf>> {
     let Ok(entries) = std::fs::read_dir(folder(dir)?) else {
         return Ok(Vec::new());
     };
     Ok(entries
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
-        .map(|e| {
-            let age = e
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .unwrap_or_default();
-            (e.path(), age)
-        })
+        .filter(|e| crate::config::files::is_temp_name(&e.file_name().to_string_lossy()))
+        .map(|e| e.path())
+        .filter(|p| crate::config::files::is_dead_temp(p))
         .collect())
 }
 

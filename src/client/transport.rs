@@ -97,6 +97,10 @@ impl Client {
             .unwrap_or_else(|e| e.into_inner())
             .as_mut()
         {
+            // -o FILE's temporary file goes as a whole: nothing to take back, nothing to say.
+            if crate::output::stdout_is_temporary() {
+                return;
+            }
             if let Err(e) = direct.undo() {
                 crate::client::report::warning(format!(
                     "cannot take back the partial answer on standard output: {e}"

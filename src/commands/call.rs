@@ -199,7 +199,8 @@ pub fn print_json(body: &crate::client::body::View, style: Style, color: bool) -
     match output::write_json(&mut std::io::stdout().lock(), body, style, color) {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
-            "cannot write the answer to standard output: {e}"
+            "cannot write the answer to {}: {e}",
+            crate::output::stdout_name()
         ))),
         _ => Ok(()),
     }

@@ -240,7 +240,10 @@ impl Tally {
         }
         match self.unwritten {
             Some(e) => {
-                crate::output::stderr::say(format!("cannot write to standard output: {e}"));
+                crate::output::stderr::say(format!(
+                    "cannot write to {}: {e}",
+                    crate::output::stdout_name()
+                ));
                 self.worst.max(Exit::Usage)
             }
             None => self.worst,

@@ -241,7 +241,8 @@ pub fn print_bytes(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
-            "cannot write to standard output: {e}"
+            "cannot write to {}: {e}",
+            crate::output::stdout_name()
         ))),
         _ => Ok(()),
     }

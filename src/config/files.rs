@@ -51,10 +51,16 @@ impl Pending {
             let mode = if private { 0o600 } else { m.mode() & 0o7777 };
             (mode, m.uid(), m.gid())
         });
+        let dir = folder_of(path);
+        sweep_dead(dir);
         let file = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(".tmp")
             .permissions(std::fs::Permissions::from_mode(0o600))
-            .tempfile_in(folder_of(path))
+            .tempfile_in(dir)
             .map_err(|e| fail(&e))?;
+        // Locked while it lives: a temporary file nobody holds is a killed run's, and goes.
+        let _ = file.as_file().try_lock();
         // Ctrl-C before the rename must not leave a copy of a secret behind.
         crate::signals::track_temp(file.path());
         Ok(Pending {
@@ -138,6 +144,45 @@ fn write_config(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
 /// has checked ([`check_folder`]). A link at `path` is replaced, never followed.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     write_config(path, bytes, true)
+}
+
+/// How cpcall's temporary files start (`.cpcall-XXXXXX.tmp`), beside the file they replace.
+pub const TEMP_PREFIX: &str = ".cpcall-";
+
+/// Whether `name` is one of cpcall's temporary files.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX) && name.ends_with(".tmp")
+}
+
+/// Whether the temporary file at `path` (cpcall's, this user's) is a dead run's: nobody holds
+/// its lock. A SIGKILL or a power cut leaves such files; they may hold a config's secrets or
+/// an answer's accounts.
+pub fn is_dead_temp(path: &Path) -> bool {
+    let me = rustix::process::geteuid().as_raw();
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if !meta.is_file() || meta.uid() != me {
+        return false;
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .is_ok_and(|f| f.try_lock().is_ok())
+}
+
+/// Removes the dead temporary files of cpcall's in `dir` (this user's only).
+fn sweep_dead(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if is_temp_name(&entry.file_name().to_string_lossy()) && is_dead_temp(&path) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 fn folder_of(path: &Path) -> &Path {
@@ -293,11 +338,20 @@ fn not_a_link(e: std::io::Error) -> std::io::Error {
 }
 
 /// The file a chain of symbolic links ends at (`path` itself when it is not a link); the end
-/// need not exist yet.
-fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+/// need not exist yet. Only links of the runner's or root's are followed (as the kernel's
+/// protected_symlinks does in sticky folders): another user's link could point anywhere.
+pub fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let me = rustix::process::geteuid().as_raw();
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() && meta.uid() != me && meta.uid() != 0 => {
+                return Err(std::io::Error::other(format!(
+                    "{} is a link of user {}'s, and cpcall follows only its own or root's: replace it with the file, or run as that user",
+                    current.display(),
+                    meta.uid()
+                )))
+            }
             Ok(meta) if meta.file_type().is_symlink() => {
                 let target = std::fs::read_link(&current)?;
                 current = match current.parent() {

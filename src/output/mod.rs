@@ -37,6 +37,28 @@ pub fn stdout_closed() -> bool {
 /// The exit status of a run whose stdout reader went away: 128 + SIGPIPE.
 pub const READER_GONE_EXIT: u8 = 141;
 
+/// `-o FILE`: stdout is a temporary file that replaces FILE on success.
+static OUTPUT_FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Stdout is the temporary file of `-o FILE` from now on.
+pub fn set_output_file(path: &std::path::Path) {
+    let _ = OUTPUT_FILE.set(path.to_path_buf());
+}
+
+/// What stdout is, for messages: `standard output`, or (`-o FILE`) FILE, whose old copy a
+/// failure leaves as it was.
+pub fn stdout_name() -> String {
+    match OUTPUT_FILE.get() {
+        Some(path) => format!("{} (its old copy stays as it was)", path.display()),
+        None => "standard output".to_string(),
+    }
+}
+
+/// Whether stdout is `-o FILE`'s temporary file (nothing on it needs taking back: it goes).
+pub fn stdout_is_temporary() -> bool {
+    OUTPUT_FILE.get().is_some()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     /// The bytes as received, plus a final newline if missing.

@@ -1,7 +1,7 @@
 //! Cron-grade runs: success is quiet, `-q` keeps only errors, and `-o FILE` replaces last
 //! night's good file only with a whole success.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 
 use crate::common::Fixture;
 use crate::emulator::{Fault, Options};
@@ -190,4 +190,82 @@ fn a_signal_mid_answer_leaves_the_old_output_file() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "old\n");
     assert_eq!(leftovers(&dir, &["accounts.json"]), Vec::<String>::new());
+}
+
+/// `-o` onto what is not a regular file: a folder is refused before anything is sent; a FIFO
+/// (or /dev/null) is written straight to and stays what it is; a link is written through to
+/// its file and stays a link; a temporary file a killed run left is removed by the next run.
+#[test]
+fn output_files_that_are_not_plain_files() {
+    let f = Fixture::new();
+    let config = f.config(&f.root_token("w", ""));
+    let dir = f.path("out");
+    std::fs::create_dir(&dir).unwrap();
+    f.run(&["-c", &config, "-o", dir.to_str().unwrap(), "whm", "version"])
+        .assert_failure(2, "is a folder");
+    assert!(f.requests().is_empty(), "nothing was sent");
+
+    let fifo = dir.join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    f.run(&[
+        "-c",
+        &config,
+        "-o",
+        fifo.to_str().unwrap(),
+        "--jq",
+        ".data.version",
+        "whm",
+        "version",
+    ])
+    .assert_code(0);
+    assert_eq!(reader.join().unwrap(), "11.130.0.5\n");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+
+    let real = dir.join("2026-12-03.json");
+    std::fs::write(&real, "old\n").unwrap();
+    let link = dir.join("latest.json");
+    std::os::unix::fs::symlink("2026-12-03.json", &link).unwrap();
+    f.run(&[
+        "-c",
+        &config,
+        "-o",
+        link.to_str().unwrap(),
+        "--jq",
+        ".data.version",
+        "whm",
+        "version",
+    ])
+    .assert_code(0);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "11.130.0.5\n");
+
+    // What a SIGKILL leaves (a temporary file nobody holds) goes with the next run there.
+    std::fs::write(dir.join(".cpcall-Killed1.tmp"), "half an answer").unwrap();
+    f.run(&[
+        "-c",
+        &config,
+        "-o",
+        real.to_str().unwrap(),
+        "whm",
+        "version",
+    ])
+    .assert_code(0);
+    assert_eq!(
+        leftovers(&dir, &["fifo", "2026-12-03.json", "latest.json"]),
+        Vec::<String>::new()
+    );
 }

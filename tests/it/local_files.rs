@@ -173,7 +173,7 @@ fn leftover_sessions_are_ended_and_swept() {
     f.call(&config, &["login"]).assert_code(0);
     let dir = sessions_dir(&f);
     let saved = std::fs::read_to_string(f.session_file("s")).unwrap();
-    std::fs::write(dir.join(".tmpAbC123"), &saved).unwrap();
+    std::fs::write(dir.join(".cpcall-AbC123.tmp"), &saved).unwrap();
     std::fs::remove_file(f.session_file("s")).unwrap();
     let cookie = serde_json::from_str::<serde_json::Value>(&saved).unwrap()["cookie"]
         .as_str()
@@ -185,22 +185,21 @@ fn leftover_sessions_are_ended_and_swept() {
         !f.emu.state.sessions.lock().unwrap().contains_key(&cookie),
         "ended on the server"
     );
-    assert!(!dir.join(".tmpAbC123").exists());
+    assert!(!dir.join(".cpcall-AbC123.tmp").exists());
 
-    std::fs::write(dir.join(".tmpOld999"), "debris").unwrap();
-    std::fs::write(dir.join(".tmpNew999"), "a write in progress").unwrap();
-    let aged = Command::new("touch")
-        .args(["-d", "2 minutes ago"])
-        .arg(dir.join(".tmpOld999"))
-        .status()
-        .unwrap();
-    assert!(aged.success());
+    // Debris (nobody holds it) goes with the next save; a file another live run holds stays.
+    std::fs::write(dir.join(".cpcall-Old999.tmp"), "debris").unwrap();
+    let busy = dir.join(".cpcall-New999.tmp");
+    std::fs::write(&busy, "a write in progress").unwrap();
+    let held = std::fs::File::open(&busy).unwrap();
+    held.lock().unwrap();
     f.call(&config, &["login"]).assert_code(0);
-    assert!(!dir.join(".tmpOld999").exists(), "stale debris swept");
+    assert!(!dir.join(".cpcall-Old999.tmp").exists(), "debris swept");
     assert!(
-        dir.join(".tmpNew999").exists(),
-        "a fresh temporary file may be another's write"
+        busy.exists(),
+        "a file another run holds is its write in progress"
     );
+    drop(held);
 }
 
 /// SIGTERM while the session file is being written (held there by strace delaying fsync):
@@ -236,7 +235,7 @@ fn a_signal_mid_write_leaves_no_session_copy() {
         std::fs::read_dir(&dir)
             .map(|d| {
                 d.flatten()
-                    .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(".cpcall-"))
                     .count()
             })
             .unwrap_or(0)

@@ -471,3 +471,36 @@ fn same_named_profiles_of_two_configs_keep_apart() {
     run(&prod).assert_code(0);
     assert_eq!((f.emu.logins(), other.logins()), (1, 1));
 }
+
+/// A profile whose name starts with a dot (`.tmpx`) keeps its session whatever other saves
+/// sweep: its file is written `%2Etmpx@…`, nothing like a temporary file.
+#[test]
+fn a_profile_named_like_a_temporary_file_keeps_its_session() {
+    let f = Fixture::new();
+    let config = format!(
+        "{}{}",
+        bob_session(&f).replace("[profiles.bob]", "[profiles.\".tmpx\"]"),
+        bob_session(&f).replace("[profiles.bob]", "[profiles.other]")
+    );
+    f.call(&config, &["-p", ".tmpx", "cpanel", "Email", "list_pops"])
+        .assert_code(0);
+    let names = || -> Vec<String> {
+        std::fs::read_dir(f.sessions_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert!(
+        names()
+            .iter()
+            .any(|n| n.starts_with("%2Etmpx@") && n.ends_with(".json")),
+        "{:?}",
+        names()
+    );
+    f.call(&config, &["-p", "other", "cpanel", "Email", "list_pops"])
+        .assert_code(0);
+    f.call(&config, &["-p", ".tmpx", "cpanel", "Email", "list_pops"])
+        .assert_code(0);
+    assert_eq!(f.emu.logins(), 2, "each logged in once: {:?}", names());
+}
