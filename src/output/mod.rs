@@ -164,6 +164,13 @@ impl Direct {
         if start != stat.st_size as u64 {
             return None;
         }
+        // `> log 2>&1`: stderr's lines (-v, warnings) go to the same file after the answer's
+        // start, and cutting the answer back would take them too.
+        if let Ok(err) = fstat(rustix::stdio::stderr()) {
+            if (err.st_dev, err.st_ino) == (stat.st_dev, stat.st_ino) {
+                return None;
+            }
+        }
         // A signal that ends cpcall mid-answer cuts the file back too.
         crate::signals::cut_stdout_on_signal(start);
         Some(Direct {

@@ -269,3 +269,31 @@ fn output_files_that_are_not_plain_files() {
         Vec::<String>::new()
     );
 }
+
+/// `> log 2>&1`: a broken answer is not cut back out of a file stderr shares, which would take
+/// the -v trace and the error with it.
+#[test]
+fn a_log_shared_by_stdout_and_stderr_keeps_the_diagnostics() {
+    let f = Fixture::with(Options {
+        fault: Some(Fault::TruncatedJson),
+        ..Options::default()
+    });
+    let config = f.config(&f.root_token("w", ""));
+    let log = f.path("run.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let status = f
+        .cmd()
+        .args(["-c", &config, "-v", "whm", "version"])
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(4));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("> POST /json-api/version"), "{text}");
+    assert!(
+        text.contains("cpcall: the server's answer is not valid JSON"),
+        "{text}"
+    );
+    assert!(!text.contains("{\"metadata\""), "no half answer: {text}");
+}
