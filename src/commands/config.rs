@@ -61,7 +61,7 @@ pub fn add_profile(g: &Global, name: &str) -> Result<Exit> {
     }
     configure::save_profile(&path, name, new.table)?;
     stderr::say(format!(
-        "the test call worked; profile \"{name}\" saved in {} (mode 600)",
+        "the test call worked; profile \"{name}\" saved in {}",
         path.display()
     ));
     Ok(Exit::Success)

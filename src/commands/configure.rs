@@ -292,11 +292,12 @@ fn quote(s: &str) -> String {
     toml_edit::Value::from(s).to_string()
 }
 
-/// Appends `[profiles.NAME]` to the config file (created if missing), atomically, mode 0600,
+/// Appends `[profiles.NAME]` to the config file (created if missing: mode 0600; else its mode
+/// and owner kept),
 /// under the edit lock: a profile another process added meanwhile is kept, and a name it took
 /// meanwhile is an error, never a silent overwrite.
 pub fn save_profile(path: &Path, name: &str, table: toml_edit::Table) -> Result<()> {
-    crate::config::files::edit(path, true, |text| {
+    crate::config::files::edit(path, false, |text| {
         let mut doc: toml_edit::DocumentMut = text
             .unwrap_or_default()
             .parse()
@@ -318,7 +319,7 @@ pub fn save_profile(path: &Path, name: &str, table: toml_edit::Table) -> Result<
                 path.display()
             )));
         }
-        profiles.insert(name, toml_edit::Item::Table(table));
+        profiles.insert(name, toml_edit::Item::Table(table.clone()));
         Ok(doc.to_string())
     })
 }

@@ -128,22 +128,15 @@ impl Drop for Pending {
     }
 }
 
-/// Writes `bytes` to the config file at `path` atomically, keeping its owner, and its mode
-/// unless `private` (0600; new files are 0600 too). The caller holds the folder's edit lock
-/// ([`edit`]).
-fn write_config(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
-    let mut pending = Pending::beside(path, private)?;
+/// Writes a state file (a session) atomically, mode 0600, in `path`'s folder, which the caller
+/// has checked ([`check_folder`]). A link at `path` is replaced, never followed.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut pending = Pending::beside(path, true)?;
     pending
         .file()
         .write_all(bytes)
         .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
     pending.commit()
-}
-
-/// Writes a state file (a session) atomically, mode 0600, in `path`'s folder, which the caller
-/// has checked ([`check_folder`]). A link at `path` is replaced, never followed.
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_config(path, bytes, true)
 }
 
 /// How cpcall's temporary files start (`.cpcall-XXXXXX.tmp`), beside the file they replace.
@@ -204,7 +197,7 @@ const EDIT_WAIT: Duration = Duration::from_secs(10);
 pub fn edit(
     path: &Path,
     private: bool,
-    change: impl FnOnce(Option<String>) -> Result<String>,
+    mut change: impl FnMut(Option<String>) -> Result<String>,
 ) -> Result<()> {
     let fail =
         |e: &dyn std::fmt::Display| Error::usage(format!("cannot update {}: {e}", path.display()));
@@ -213,13 +206,34 @@ pub fn edit(
     create_private_dir(dir).map_err(|e| fail(&e))?;
     check_folder(dir, "the config file's folder")?;
     let _lock = lock_folder(dir).map_err(|e| fail(&e))?;
-    let old = match read_text(&real, crate::config::MAX_CONFIG) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(fail(&e)),
-    };
-    let new = change(old)?;
-    write_config(&real, new.as_bytes(), private)
+    // The lock keeps other cpcall runs out, not an editor or a script: if the file changed
+    // between reading it and putting the new one in its place, the edit starts over on what
+    // is there now, so their change is kept too (or, changing all the while, this one fails).
+    for _ in 0..5 {
+        let before = stamp(&real);
+        let old = match read_text(&real, crate::config::MAX_CONFIG) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(fail(&e)),
+        };
+        let new = change(old)?;
+        let mut pending = Pending::beside(&real, private)?;
+        pending
+            .file()
+            .write_all(new.as_bytes())
+            .map_err(|e| fail(&e))?;
+        if stamp(&real) != before {
+            continue;
+        }
+        return pending.commit();
+    }
+    Err(fail(&"it kept changing while cpcall edited it (another program writes it): try again when it is done"))
+}
+
+/// What tells one version of a file from the next: its inode, size and modification time.
+fn stamp(path: &Path) -> Option<(u64, u64, i64, i64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.ino(), meta.size(), meta.mtime(), meta.mtime_nsec()))
 }
 
 /// An exclusive `flock` on the folder itself (no lock file left behind), waited for at most
@@ -435,7 +449,7 @@ mod tests {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
     }
 
-    fn put(text: &'static str) -> impl FnOnce(Option<String>) -> Result<String> {
+    fn put(text: &'static str) -> impl FnMut(Option<String>) -> Result<String> {
         move |_| Ok(text.to_string())
     }
 
@@ -562,6 +576,35 @@ mod tests {
             .unwrap()
             .file_type()
             .is_symlink());
+    }
+
+    /// A change made by another program between the read and the rename (an editor, a
+    /// script's `>>`) makes the edit start over on the new text: both changes are kept.
+    #[test]
+    fn an_edit_starts_over_when_the_file_changes_under_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "a\n").unwrap();
+        let mut runs = 0;
+        edit(&path, false, |old| {
+            runs += 1;
+            if runs == 1 {
+                // Someone appends while cpcall has read but not yet written.
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .unwrap();
+                f.write_all(b"by hand\n").unwrap();
+            }
+            Ok(format!("{}cpcall\n", old.unwrap_or_default()))
+        })
+        .unwrap();
+        assert_eq!(runs, 2);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "a\nby hand\ncpcall\n"
+        );
     }
 
     /// Edits at once from many threads (each its own lock file descriptor, as processes
