@@ -463,6 +463,12 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
             let fix = match (&failure, &t.verify) {
                 (f, _) if f.server_fix().is_some() => f.server_fix().unwrap_or_default().to_string(),
                 (_, Verify::Pin(_)) => format!("if the certificate was renewed on purpose, run {} trust --replace; otherwise the connection may be intercepted", t.invocation().unwrap_or_else(|| "cpcall -p NAME".into())),
+                // Trusted, but for other names: the host is what is wrong.
+                (Failure::WrongName, _) => format!(
+                    "connect by a name the certificate is for ({}: set host to one), or {}",
+                    info.names.join(", "),
+                    t.trust_advice(&tls::fingerprint(&info.sha256))
+                ),
                 _ => t.trust_advice(&tls::fingerprint(&info.sha256)),
             };
             checks.fail(

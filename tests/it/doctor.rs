@@ -327,3 +327,17 @@ fn a_certificate_not_valid_yet_is_said_in_words() {
     out.assert_code(1).assert_stdout("is not valid yet");
     assert!(!out.stdout.contains("Context"), "{out:#?}");
 }
+
+/// A certificate the trust accepts but made for other names: doctor says to connect by one of
+/// those names (as a call does), not only to pin it.
+#[test]
+fn a_certificate_for_other_names_says_which() {
+    let f = Fixture::with(Options {
+        cert_names: Some(vec!["other.example".into()]),
+        ..Options::default()
+    });
+    let out = f.as_root(&["doctor"]);
+    out.assert_code(1)
+        .assert_stdout("it is not valid for this host name")
+        .assert_stdout("connect by a name the certificate is for (other.example: set host to one)");
+}
