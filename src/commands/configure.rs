@@ -113,7 +113,8 @@ pub fn show(explicit: Option<&Path>, name: &str) -> Result<String> {
         .ok_or_else(|| Error::usage(format!("no [profiles.{name}] table")))?;
     let mut out = format!("[profiles.{}]\n", toml_edit::Key::new(name));
     for (key, item) in table.iter() {
-        let value = if SECRET_KEYS.contains(&key) {
+        // A command's text may hold the secret itself (`echo TOKEN`), as Debug output knows.
+        let value = if SECRET_KEYS.contains(&key) || key.ends_with("_command") {
             "\"***\"".to_string()
         } else {
             item.as_value().map_or_else(

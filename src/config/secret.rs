@@ -69,6 +69,9 @@ impl Source {
     /// Reads the secret; a command gets `timeout` to print it. `what` names it for messages
     /// (`token of profile "prod"`); the value itself never appears in an error.
     pub fn resolve(&self, what: &str, timeout: Duration) -> Result<Secret> {
+        // A command's stderr is passed on when this returns: after its secret joined the mask,
+        // so a script that echoes it (`set -x`) does not show it.
+        let mut said = PassOn(Vec::new());
         let raw = match self {
             Source::Value(secret) => secret.expose().to_string(),
             Source::File(path) => read_file(path, what)?,
@@ -83,7 +86,7 @@ impl Source {
                     return Err(Error::usage(format!("${var} (the {what}) is not valid UTF-8")))
                 }
             },
-            Source::Command(cmd) => run_command(cmd, what, timeout)?,
+            Source::Command(cmd) => run_command(cmd, what, timeout, &mut said.0)?,
         };
         if raw.len() > MAX_SECRET {
             return Err(Error::usage(format!(
@@ -137,12 +140,32 @@ fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
     Ok(text)
 }
 
+/// What a command wrote on stderr (a password manager's messages), passed on when dropped:
+/// masked (its own secret included, once read) and escaped for the terminal.
+struct PassOn(Vec<u8>);
+
+impl Drop for PassOn {
+    fn drop(&mut self) {
+        if self.0.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.0);
+        let text = crate::client::mask::masked(&text);
+        crate::client::report::passthrough(
+            crate::output::stderr::escape_for_terminal(&text).as_bytes(),
+        );
+    }
+}
+
+/// The most of a command's stderr kept to pass on.
+const MAX_SAID: usize = 64 << 10;
+
 /// Files and commands end their output with a line break that is not part of the secret.
 fn trim_line_end(s: &str) -> &str {
     s.trim_end_matches(['\n', '\r'])
 }
 
-fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
+fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> Result<String> {
     use std::io::Read;
     // stdout is the secret and is never echoed, not even when the command fails. Its stderr
     // (a password manager's messages) is passed on as it comes, escaped like all text cpcall
@@ -167,18 +190,24 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
         .spawn()
         .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
     let (passed_on, stderr_done) = std::sync::mpsc::channel::<()>();
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     if let Some(mut err) = child.stderr.take() {
+        let kept = kept.clone();
         std::thread::spawn(move || {
             let mut chunk = [0u8; 4096];
             while let Ok(n @ 1..) = err.read(&mut chunk) {
-                let text = String::from_utf8_lossy(&chunk[..n]);
-                crate::client::report::passthrough(
-                    crate::output::stderr::escape_for_terminal(&text).as_bytes(),
-                );
+                let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+                let room = MAX_SAID.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..n.min(room)]);
             }
             drop(passed_on);
         });
     }
+    // Its last words (briefly: a background child may keep the pipe open), whatever came.
+    let collect = |said: &mut Vec<u8>| {
+        let _ = stderr_done.recv_timeout(Duration::from_millis(200));
+        *said = std::mem::take(&mut *kept.lock().unwrap_or_else(|e| e.into_inner()));
+    };
     // Read on a thread so a command that hangs (a prompt nobody answers) is killed at the
     // timeout instead of holding cpcall forever.
     let (tx, rx) = std::sync::mpsc::channel();
@@ -194,6 +223,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
         Ok(Err(e)) => (Vec::new(), Err(e)),
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
             end_all(&mut child, own_group);
+            collect(said);
             return Err(Error::usage(format!(
                 "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
                 timeout.as_secs_f64()
@@ -203,6 +233,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
     };
     if stdout.len() > MAX_SECRET {
         end_all(&mut child, own_group);
+        collect(said);
         return Err(Error::usage(format!(
             "the command for the {what} printed more than {} KiB, the most a secret may be: make it print the secret alone",
             MAX_SECRET >> 10
@@ -211,8 +242,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration) -> Result<String> {
     let status = child
         .wait()
         .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
-    // Its last words before ours (briefly: a background child may keep the pipe open).
-    let _ = stderr_done.recv_timeout(Duration::from_millis(200));
+    collect(said);
     if let Err(e) = read {
         return Err(Error::usage(format!(
             "cannot read the output of the command for the {what}: {e}"

@@ -414,3 +414,29 @@ fn a_config_others_can_write_runs_no_commands() {
     run(0o600).assert_code(0);
     assert!(ran.exists());
 }
+
+/// A secret command's stderr (a password manager's messages) is passed on, escaped, with its
+/// own secret masked (a script run with `set -x` echoes it); a failing one's too.
+#[test]
+fn a_secret_commands_stderr_is_passed_on_masked() {
+    let f = Fixture::new();
+    let token = crate::emulator::accounts::ROOT.whm_token.unwrap();
+    let config = f.profile(
+        "p",
+        Service::Whm,
+        &format!("token_command = \"echo 'pass: unlocked \\u001b[2J' >&2; echo '+ printf {token}' >&2; printf {token}\""),
+    );
+    let out = f.call(&config, &["whm", "version"]);
+    out.assert_code(0)
+        .assert_stderr("pass: unlocked \\u{1b}[2J")
+        .assert_stderr("+ printf ***");
+    let failing = f.profile(
+        "p",
+        Service::Whm,
+        "token_command = \"echo 'vault: permission denied' >&2; exit 3\"",
+    );
+    f.call(&failing, &["whm", "version"])
+        .assert_code(2)
+        .assert_stderr("vault: permission denied")
+        .assert_stderr("failed with status 3");
+}

@@ -250,6 +250,13 @@ fn config_path_list_and_show() {
         .assert_stdout("token_env = \"SHOP_TOKEN\"")
         .assert_stdout("password = \"***\"");
     assert!(!show.stdout.contains("hunter2-secret"));
+    // A command's text may hold the secret: shown as *** too.
+    let commanded =
+        f.config("[profiles.c]\nhost = \"h\"\ntoken_command = \"echo SECRETINCOMMAND\"\n");
+    let show = f.run(&["-c", &commanded, "config", "show", "c"]);
+    show.assert_code(0).assert_stdout("token_command = \"***\"");
+    assert!(!show.stdout.contains("SECRETINCOMMAND"), "{show:#?}");
+    let path = f.config(&text);
     f.run(&["-c", &path, "config", "show", "nope"])
         .assert_failure(2, "known profiles");
     // A name with escape sequences reaches the terminal escaped.
