@@ -91,7 +91,7 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
             target.describe()
         ));
     }
-    login_locked(client, target, &secrets).map(|(s, _)| s)
+    login_locked(client, target, &secrets, true).map(|(s, _)| s)
 }
 
 fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Response> {
@@ -202,13 +202,17 @@ pub fn login(
     secrets: &LoginSecrets,
 ) -> Result<(Session, Option<std::path::PathBuf>)> {
     let _lock = store::login_lock(target, &secrets.user)?;
-    login_locked(client, target, secrets)
+    login_locked(client, target, secrets, false)
 }
 
+/// Logs in, the login lock held. A refused automatic login pauses the target's automatic
+/// logins (the next cron runs would send the same credentials); one made by hand does not (a
+/// mistyped code is no reason to stop a cron job's good `totp_secret`), and is said as such.
 fn login_locked(
     client: &Client,
     target: &Target,
     secrets: &LoginSecrets,
+    automatic: bool,
 ) -> Result<(Session, Option<std::path::PathBuf>)> {
     let fresh = session::login(
         client,
@@ -217,10 +221,16 @@ fn login_locked(
         &secrets.password,
         secrets.code.as_ref(),
     )
-    .inspect_err(|e| {
-        if e.exit == crate::error::Exit::Auth {
+    .map_err(|e| match (e.exit == crate::error::Exit::Auth, automatic) {
+        (true, true) => {
             store::note_refusal(target, &secrets.user);
+            Error::auth(format!(
+                "{}; automatic logins of {} pause for 15 minutes",
+                e.message(),
+                target.describe()
+            ))
         }
+        _ => e,
     })?;
     store::clear_refusal(target, &secrets.user);
     let path = store::save(target, &fresh)?;
@@ -267,16 +277,21 @@ pub enum Credentials {
 /// A secret that goes into a header as it is must be one line of visible characters: a line
 /// break or control character is a mistake in the secret's source, not something to send.
 fn header_safe(secret: &Secret, key: &str, target: &Target, source: &Option<Source>) -> Result<()> {
-    if secret.expose().chars().any(char::is_control) {
-        let from = source
-            .as_ref()
-            .map_or_else(String::new, |s| format!(" (from {})", s.describe()));
-        return Err(Error::usage(format!(
-            "the {key} of {}{from} contains a line break or control character: fix the file, variable or command it comes from",
-            target.describe()
-        )));
-    }
-    Ok(())
+    let what = if secret.expose().chars().any(char::is_control) {
+        "a line break or control character"
+    } else if !secret.expose().is_ascii() {
+        // An HTTP header carries visible ASCII: cPanel's tokens and hashes are nothing else.
+        "a character that is not ASCII (a header cannot carry it; a copy-paste slip?)"
+    } else {
+        return Ok(());
+    };
+    let from = source
+        .as_ref()
+        .map_or_else(String::new, |s| format!(" (from {})", s.describe()));
+    Err(Error::usage(format!(
+        "the {key} of {}{from} contains {what}: fix the file, variable or command it comes from",
+        target.describe()
+    )))
 }
 
 impl Credentials {
@@ -301,6 +316,12 @@ impl Credentials {
             if user.contains(':') || user.chars().any(char::is_control) {
                 return Err(Error::usage(format!(
                     "user \"{user}\" cannot contain ':' or control characters"
+                )));
+            }
+            // A token's or hash's header carries the user: visible ASCII only.
+            if target.auth != AuthKind::Password && !user.is_ascii() {
+                return Err(Error::usage(format!(
+                    "user \"{user}\" is not ASCII, which an API token's header cannot carry: use the account's login name"
                 )));
             }
             Ok(user.to_string())
@@ -470,6 +491,8 @@ mod tests {
                 "not valid base32",
             ),
             ("token='t'\nuser='a:b'", "cannot contain ':'"),
+            ("token='T0kené'", "not ASCII"),
+            ("token='t'\nuser='bøb'", "is not ASCII"),
             ("auth='session'\npassword='p'\nuser='u'", "cpcall login"),
         ];
         for (profile, want) in cases {

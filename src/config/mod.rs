@@ -380,7 +380,9 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile> {
                 format!(":{line}:{col}")
             })
             .unwrap_or_default();
-        let message = e.message().trim().replace('\n', " ");
+        // The value that is wrong stays out of the message (`token = 12345678901` is a
+        // secret of the wrong type): the line and column point at it.
+        let message = without_quoted_values(&e.message().trim().replace('\n', " "));
         Error::usage(format!("config {}{at}: {message}", path.display()))
     })?;
     // Paths in the file are relative to the file, not to wherever cpcall runs (cron: `/`).
@@ -400,6 +402,31 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile> {
         }
     }
     Ok(file)
+}
+
+/// A parser's message with the values it quotes in backticks after "invalid type: integer",
+/// "invalid value: string"… left out; field and variant names (`hots`, `oauth`) stay.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("invalid ") {
+        let (before, after) = rest.split_at(i);
+        out.push_str(before);
+        // "invalid type: integer `12345678901`, expected a string"
+        match after.find(['`', ',']) {
+            Some(j) if after.as_bytes()[j] == b'`' => {
+                out.push_str(after[..j].trim_end());
+                let tail = &after[j + 1..];
+                rest = tail.find('`').map_or("", |k| &tail[k + 1..]);
+            }
+            _ => {
+                out.push_str("invalid ");
+                rest = &after["invalid ".len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// 1-based line and column of a byte offset.
@@ -523,6 +550,11 @@ token_env = "SHOP_TOKEN"
             ("[profiles.a\n", "cfg.toml:1:", ""),
             ("colour = 1\n", "cfg.toml:1:1", "colour"),
             (
+                "[profiles.a]\ntoken = 12345678901\n",
+                "cfg.toml:2:9",
+                "invalid type: integer, expected a string",
+            ),
+            (
                 "[profiles.a]\nhost = \"x\"\ntimeout = 0\n",
                 "cfg.toml:3:11",
                 "timeout 0 is out of range: give a number of seconds above 0",
@@ -530,6 +562,7 @@ token_env = "SHOP_TOKEN"
         ];
         for (text, at, word) in cases {
             let err = parse_str(text).unwrap_err();
+            assert!(!err.message().contains("12345678901"), "{err}");
             assert!(err.message().contains(at), "{text:?}: {err}");
             assert!(err.message().contains(word), "{text:?}: {err}");
             assert!(!err.message().contains('\n'), "one line: {err}");

@@ -504,3 +504,28 @@ fn a_profile_named_like_a_temporary_file_keeps_its_session() {
         .assert_code(0);
     assert_eq!(f.emu.logins(), 2, "each logged in once: {:?}", names());
 }
+
+/// A login refused by hand (a mistyped code) does not pause the profile's automatic logins:
+/// the cron job's `totp_secret` still logs in. A refused automatic login says it pauses them.
+#[test]
+fn a_refused_login_by_hand_does_not_pause_automatic_ones() {
+    let f = Fixture::new();
+    let profile = f.tfa_profile("c", Service::Cpanel, &CPTEST, "auth = \"session\"");
+    let now = unix_now();
+    let wrong = (0..1000)
+        .map(|n| format!("{n:06}"))
+        .find(|c| (0..3).all(|d| *c != totp_at(CPTEST.totp.unwrap(), now - 30 + d * 30)))
+        .unwrap();
+    f.call(&profile, &["login", "--otp", &wrong])
+        .assert_failure(3, "refused");
+    f.call(&profile, &["cpanel", "Ftp", "list_ftp"])
+        .assert_code(0);
+    assert_eq!(f.emu.logins(), 2);
+    let bad = f.profile(
+        "b",
+        Service::Cpanel,
+        "auth = \"session\"\nuser = \"bob\"\npassword = \"wrong-password\"",
+    );
+    f.call(&bad, &["cpanel", "Email", "list_pops"])
+        .assert_failure(3, "automatic logins of profile \"b\" pause for 15 minutes");
+}
