@@ -539,7 +539,12 @@ pub fn handshake(
             match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                 Some(refusal) => {
                     let failure = Failure::of(refusal, seen.get().as_deref());
-                    fail(&failure.reason(), Some(failure))
+                    // What the server must change, when no setting here helps.
+                    let said = match failure.server_fix() {
+                        Some(fix) => format!("{}; {fix}", failure.reason()),
+                        None => failure.reason(),
+                    };
+                    fail(&said, Some(failure))
                 }
                 None => fail(&e, None),
             }

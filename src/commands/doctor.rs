@@ -599,14 +599,26 @@ fn credentials(
     let response = match answer {
         Ok(r) => r,
         Err(e) => {
-            let fix = match e.exit {
-                crate::error::Exit::Auth => {
-                    "run cpcall login, or check the credentials".to_string()
-                }
-                crate::error::Exit::Usage => "see the message".to_string(),
-                _ => "see the message; `cpcall -v` shows the exchange".to_string(),
+            // cpcall's messages end in what to do, after their last `; `: that is the fix.
+            let (found, fix) = match e.message().rsplit_once("; ") {
+                Some((found, fix)) => (found.to_string(), fix.to_string()),
+                None => (
+                    e.message().to_string(),
+                    match e.exit {
+                        crate::error::Exit::Auth => format!(
+                            "check the user and the secret{}",
+                            match (t.auth, t.invocation()) {
+                                (AuthKind::Session, Some(cpcall)) =>
+                                    format!(", or run {cpcall} login"),
+                                _ => String::new(),
+                            }
+                        ),
+                        crate::error::Exit::Usage => "fix what the message names".to_string(),
+                        _ => "cpcall -v shows the exchange".to_string(),
+                    },
+                ),
             };
-            checks.fail("credentials", e.message(), fix);
+            checks.fail("credentials", found, fix);
             return None;
         }
     };

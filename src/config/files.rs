@@ -216,7 +216,7 @@ pub fn edit(
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(fail(&e)),
         };
-        let new = change(old)?;
+        let new = keep_style(old.as_deref(), change(old.clone())?);
         let mut pending = Pending::beside(&real, private)?;
         pending
             .file()
@@ -228,6 +228,23 @@ pub fn edit(
         return pending.commit();
     }
     Err(fail(&"it kept changing while cpcall edited it (another program writes it): try again when it is done"))
+}
+
+/// The new text written as the old one was: with its byte-order mark, and with CRLF line
+/// ends when the old one had them (an editor on Windows, a file from a Windows share): a line
+/// cpcall adds is then like the others.
+fn keep_style(old: Option<&str>, new: String) -> String {
+    let Some(old) = old else { return new };
+    let bom = old.starts_with('\u{feff}');
+    let crlf = old.contains("\r\n");
+    let mut new = new.trim_start_matches('\u{feff}').to_string();
+    if crlf {
+        new = new.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
+    if bom {
+        new.insert(0, '\u{feff}');
+    }
+    new
 }
 
 /// What tells one version of a file from the next: its inode, size and modification time.
@@ -576,6 +593,27 @@ mod tests {
             .unwrap()
             .file_type()
             .is_symlink());
+    }
+
+    /// A Windows-made file keeps its CRLF line ends and its byte-order mark.
+    #[test]
+    fn an_edit_keeps_line_ends_and_the_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "\u{feff}a = 1\r\nb = 2\r\n").unwrap();
+        edit(&path, false, |old| {
+            Ok(format!(
+                "{}c = 3\n",
+                old.unwrap()
+                    .trim_start_matches('\u{feff}')
+                    .replace("\r\n", "\n")
+            ))
+        })
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "\u{feff}a = 1\r\nb = 2\r\nc = 3\r\n"
+        );
     }
 
     /// A change made by another program between the read and the rename (an editor, a
