@@ -266,7 +266,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             outcome::check(&call, &options)?;
             crate::commands::invoke::vet(&call, crate::commands::invoke::strict(g, &target)?, "")?;
             if g.curl {
-                print_bytes(curl_of(&target, &call, &options)?.as_bytes())?;
+                print_bytes(curl_of(&target, &call, &options, &Default::default())?.as_bytes())?;
                 return Ok(Exit::Success);
             }
             // The library's client: the command line adds only how the answer is shown.

@@ -213,7 +213,7 @@ impl Client {
             method: Method::Post,
             paginate: None,
         };
-        crate::output::curl::of_call(&self.target, call, &options)
+        crate::output::curl::of_call(&self.target, call, &options, &Default::default())
     }
 
     /// A call sent as GET or POST, paged or not (`--get`, `--paginate`). A UAPI or API 2

@@ -195,7 +195,13 @@ fn curl(
             job.line,
             profile_suffix(&targets[job.target].0, tag_profiles)
         ));
-        text.push_str(&crate::output::curl::of_call(target, &job.call, options)?);
+        let names = match tag_profiles {
+            true => crate::output::curl::Names::per_profile(target),
+            false => crate::output::curl::Names::default(),
+        };
+        text.push_str(&crate::output::curl::of_call(
+            target, &job.call, options, &names,
+        )?);
     }
     crate::commands::invoke::print_bytes(text.as_bytes())?;
     Ok(worst)

@@ -62,12 +62,7 @@ fn findings(call: &Call) -> Vec<String> {
             Call::Api2 { .. } => None,
         };
         return unknown
-            .map(|u| {
-                format!(
-                    "{u} {} (sent anyway unless strict: the server may be newer)",
-                    crate::catalog::attribution()
-                )
-            })
+            .map(|u| format!("{u} {}", crate::catalog::attribution()))
             .into_iter()
             .collect();
     };

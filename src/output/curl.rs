@@ -12,11 +12,37 @@ use crate::config::profile::Target;
 use crate::config::AuthKind;
 use crate::quote::single;
 
+/// The names of the variables a printed command takes a profile's credentials from:
+/// `CPCALL_TOKEN`, or, with several profiles in one script (each needs its own),
+/// `CPCALL_TOKEN_WEB1` after profile `web1`.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    suffix: String,
+}
+
+impl Names {
+    /// Names of `target`'s own, for a script of several profiles.
+    pub fn per_profile(target: &Target) -> Names {
+        Names {
+            suffix: target
+                .profile
+                .name()
+                .map_or_else(String::new, |n| format!("_{}", variable_part(n))),
+        }
+    }
+
+    /// `$CPCALL_TOKEN` (with the profile's suffix).
+    fn var(&self, base: &str) -> String {
+        format!("$CPCALL_{base}{}", self.suffix)
+    }
+}
+
 pub fn command(
     target: &Target,
     request: &Request,
     session: Option<&Session>,
     pinned_key: Option<&str>,
+    names: &Names,
 ) -> String {
     let request = match session {
         Some(s) => s.wrap(request.clone()),
@@ -28,25 +54,29 @@ pub fn command(
     match (session, target.auth) {
         (Some(s), _) => args.push(format!(
             "-H {}",
-            double(&format!("Cookie: {}=$CPCALL_SESSION_COOKIE", s.cookie_name))
+            double(&format!(
+                "Cookie: {}={}",
+                s.cookie_name,
+                names.var("SESSION_COOKIE")
+            ))
         )),
         (None, kind @ (AuthKind::Token | AuthKind::Accesshash)) => {
             let placeholder = match kind {
-                AuthKind::Token => "$CPCALL_TOKEN",
-                _ => "$CPCALL_ACCESSHASH",
+                AuthKind::Token => names.var("TOKEN"),
+                _ => names.var("ACCESSHASH"),
             };
-            let value = authorization(kind, target.service, &user, placeholder);
+            let value = authorization(kind, target.service, &user, &placeholder);
             args.push(format!("-H {}", double(&format!("Authorization: {value}"))));
         }
         (None, AuthKind::Password) => {
             args.push(format!(
                 "-u {}",
-                double(&format!("{user}:$CPCALL_PASSWORD"))
+                double(&format!("{user}:{}", names.var("PASSWORD")))
             ));
             if target.secrets.totp_secret.is_some() {
                 args.push(format!(
                     "-H {}",
-                    double(&format!("{OTP_HEADER}: $CPCALL_OTP"))
+                    double(&format!("{OTP_HEADER}: {}", names.var("OTP")))
                 ));
             }
         }
@@ -55,8 +85,9 @@ pub fn command(
             args.push(format!(
                 "-H {}",
                 double(&format!(
-                    "Cookie: {}=$CPCALL_SESSION_COOKIE",
-                    session::cookie_name(target.service)
+                    "Cookie: {}={}",
+                    session::cookie_name(target.service),
+                    names.var("SESSION_COOKIE")
                 ))
             ));
         }
@@ -88,9 +119,11 @@ pub fn command(
             lines.push(format!(
                 "# set {name} to the value of {key} (export {name}=…)"
             ));
+            // curl encodes only what follows the `=`: the name goes encoded already.
+            let key = encode_form([(key.as_str(), "")]);
             args.push(format!(
                 "--data-urlencode {}",
-                double(&format!("{key}=${name}"))
+                double(&format!("{key}${name}"))
             ));
             variables.push(name);
         } else {
@@ -238,6 +271,7 @@ pub fn of_call(
     target: &crate::config::profile::Target,
     call: &crate::client::api::Call,
     options: &crate::client::outcome::Options,
+    names: &Names,
 ) -> crate::error::Result<String> {
     let saved = match (target.auth, target.user.as_deref()) {
         (AuthKind::Session, Some(user)) => crate::client::store::load(target, user)?,
@@ -260,6 +294,7 @@ pub fn of_call(
         &request,
         saved.as_ref(),
         pinned_key.as_deref(),
+        names,
     ));
     text.push('\n');
     Ok(text)

@@ -446,3 +446,44 @@ fn a_named_profile_without_a_config_file_names_the_file() {
         .assert_failure(2, "profile \"prod\" is looked up in the config file")
         .assert_stderr("which does not exist");
 }
+
+/// With several profiles in one printed script, each profile's credentials have variables of
+/// their own (`$CPCALL_TOKEN_ROOT`, `$CPCALL_TOKEN_RES`), and the script runs as printed; a
+/// sensitive parameter's name goes encoded (curl encodes only the value).
+#[test]
+fn curl_for_several_profiles_names_each_ones_variables() {
+    let f = Fixture::new();
+    let config = format!(
+        "{}{}",
+        f.root_token("root", ""),
+        f.root_token("res", "user = \"reseller\"").replace(
+            crate::emulator::accounts::ROOT.whm_token.unwrap(),
+            crate::emulator::accounts::RESELLER.whm_token.unwrap(),
+        )
+    );
+    let out = f.call(&config, &["--curl", "-p", "root,res", "whm", "version"]);
+    out.assert_code(0)
+        .assert_stdout("root:$CPCALL_TOKEN_ROOT")
+        .assert_stdout("reseller:$CPCALL_TOKEN_RES");
+    let answers = run_sh(
+        &f,
+        &out.stdout,
+        &[
+            ("CPCALL_TOKEN_ROOT", ROOT.whm_token.unwrap().to_string()),
+            (
+                "CPCALL_TOKEN_RES",
+                crate::emulator::accounts::RESELLER
+                    .whm_token
+                    .unwrap()
+                    .to_string(),
+            ),
+        ],
+    );
+    assert_eq!(answers.matches("\"result\":1").count(), 2, "{answers}");
+    f.sends_unknown_params();
+    let odd = f.call(
+        &config,
+        &["--curl", "-p", "root", "whm", "version", "pass&x=3"],
+    );
+    odd.assert_stdout("\"pass%26x=$CPCALL_PARAM_PASS_X\"");
+}
