@@ -285,9 +285,11 @@ fn header_safe(secret: &Secret, key: &str, target: &Target, source: &Option<Sour
     } else {
         return Ok(());
     };
-    let from = source
-        .as_ref()
-        .map_or_else(String::new, |s| format!(" (from {})", s.describe()));
+    let from = match (source, &target.profile) {
+        (Some(Source::Value(_)), Origin::Built) => " (as given to the builder)".to_string(),
+        (Some(s), _) => format!(" (from {})", s.describe()),
+        (None, _) => String::new(),
+    };
     Err(Error::usage(format!(
         "the {key} of {}{from} contains {what}: fix the file, variable or command it comes from",
         target.describe()

@@ -181,7 +181,7 @@ fn webpki_verifier(
 fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let unreadable = |e: &dyn fmt::Display| {
         Error::usage(format!(
-            "cannot read ca_file {}: {e}; point ca_file at a readable PEM file",
+            "cannot read the CA file {}: {e}; give a readable PEM file (ca_file, --ca-file or CPCALL_CA_FILE)",
             path.display()
         ))
     };
@@ -818,7 +818,7 @@ mod tests {
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate").unwrap();
         for (path, want) in [
-            (dir.path().join("nope.pem"), "cannot read ca_file"),
+            (dir.path().join("nope.pem"), "cannot read the CA file"),
             (empty, "no PEM certificate"),
         ] {
             let verify = Verify::Roots {

@@ -419,9 +419,10 @@ impl Client {
         let failure = Failure::of(e, der.as_deref());
         let message = match &failure {
             Failure::PinMismatch => {
-                let renewed = match t.invocation() {
-                    Some(cpcall) => format!("check the new fingerprint on the server, then run {cpcall} trust --replace"),
-                    None => "check the new fingerprint on the server, then pin it instead".to_string(),
+                let renewed = match (t.invocation(), &t.profile) {
+                    (Some(cpcall), _) => format!("check the new fingerprint on the server, then run {cpcall} trust --replace"),
+                    (None, crate::config::profile::Origin::Built) => "check the new fingerprint on the server, then give .pin_sha256(…) the new one".to_string(),
+                    (None, _) => format!("check the new fingerprint on the server, then pass --pin-sha256 {fp} (or CPCALL_PIN_SHA256) instead"),
                 };
                 format!(
                     "the certificate of {} (SHA-256 {fp}) does not match the pin of {}: if the server's certificate was renewed, {renewed}; otherwise the connection may be intercepted",

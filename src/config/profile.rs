@@ -396,7 +396,7 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> ProfileConfig {
         token_env: var("CPCALL_TOKEN"),
         password_env: var("CPCALL_PASSWORD"),
         totp_secret_env: var("CPCALL_TOTP_SECRET"),
-        ca_file: env("CPCALL_CA_FILE").map(std::path::PathBuf::from),
+        ca_file: env("CPCALL_CA_FILE").map(absolute),
         pin_sha256: env("CPCALL_PIN_SHA256"),
         ..ProfileConfig::default()
     }
@@ -430,10 +430,16 @@ fn with_env_trust(
         )));
     }
     Ok(ProfileConfig {
-        ca_file: ca_file.map(std::path::PathBuf::from),
+        ca_file: ca_file.map(absolute),
         pin_sha256: pin,
         ..profile
     })
+}
+
+/// A path from the environment, relative to where cpcall runs, made whole.
+fn absolute(path: String) -> std::path::PathBuf {
+    let path = std::path::PathBuf::from(path);
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// The target a profile describes, with `flags` on top.
@@ -472,8 +478,10 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
             Error::usage(format!("--pin-sha256 {why}"))
         })?)
     } else if let Some(path) = &flags.ca_file {
+        // Relative to where cpcall runs, as a shell would read it; shown whole in messages.
+        let path = crate::config::expand_tilde(path);
         Verify::Roots {
-            ca_file: Some(crate::config::expand_tilde(path)),
+            ca_file: Some(std::path::absolute(&path).unwrap_or(path)),
         }
     } else if let Some(pin) = &p.pin_sha256 {
         Verify::Pin(tls::parse_pin(pin)?)

@@ -73,7 +73,7 @@ fn bad_input_table() {
         (
             format!("{h}token = \"t\"\nca_file = \"{}\"\n", dir.display()),
             &[],
-            "cannot read ca_file",
+            "cannot read the CA file",
         ),
         (
             format!("{h}token = \"t\"\nport = 65536\n"),
