@@ -52,6 +52,9 @@ pub struct Global {
     /// flag such as `--all` then wins over the variable instead of clashing with it.
     #[arg(skip)]
     pub profile_from_env: bool,
+    /// Whether `service` came from `CPCALL_SERVICE` (set after parsing), for messages.
+    #[arg(skip)]
+    pub service_from_env: bool,
     /// Run against every profile of the config file
     #[arg(long, global = true, conflicts_with = "group")]
     pub all: bool,
@@ -274,8 +277,10 @@ impl Cli {
         use clap::FromArgMatches;
         let matches = Cli::command().get_matches();
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-        cli.global.profile_from_env =
-            matches.value_source("profile") == Some(clap::parser::ValueSource::EnvVariable);
+        let from_env =
+            |id| matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable);
+        cli.global.profile_from_env = from_env("profile");
+        cli.global.service_from_env = from_env("service");
         cli
     }
 }
@@ -289,6 +294,7 @@ impl Global {
             host: self.host.clone(),
             port: self.port,
             service: self.service,
+            service_from_env: self.service_from_env,
             insecure: self.insecure,
             ca_file: self.ca_file.clone(),
             pin_sha256: self.pin_sha256.clone(),

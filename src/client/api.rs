@@ -135,7 +135,10 @@ impl Call {
     /// that user in messages (`--user` on the command line).
     pub(crate) fn fit_to(&self, target: &Target, user_option: &str) -> Result<Cow<'_, Call>> {
         let whm = target.service == Service::Whm;
-        let (whose, service) = (|| target.describe(), target.service.name());
+        let (whose, service) = (
+            || format!("{}{}", target.describe(), target.service_note()),
+            target.service.name(),
+        );
         match self {
             Call::Whm { .. } if !whm => Err(Error::usage(format!(
                 "WHM API calls need WHM credentials, but {} is a {service} profile: use a profile with service = \"whm\"",

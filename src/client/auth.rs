@@ -72,6 +72,8 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
         if dead != Some(&saved) {
             return Ok(saved);
         }
+        // Still the dead one: it goes, whatever the login says (no later run sends it again).
+        store::remove(target, &saved.user)?;
     }
     if let Some((ago, mark)) = store::recent_refusal(target, &secrets.user) {
         let delete = mark.map_or_else(String::new, |m| format!(" (or delete {})", m.display()));
@@ -312,7 +314,8 @@ impl Credentials {
         let user = |default: Option<&str>| -> Result<String> {
             let user = target.user.as_deref().or(default).ok_or_else(|| {
                 Error::usage(format!(
-                    "{whose} has no user: add user = \"NAME\" (or set CPCALL_USER)"
+                    "{whose}{} has no user: add user = \"NAME\" (or set CPCALL_USER)",
+                    target.service_note()
                 ))
             })?;
             if user.contains(':') || user.chars().any(char::is_control) {

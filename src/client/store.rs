@@ -295,12 +295,17 @@ pub fn recent_refusal(target: &Target, user: &str) -> Option<(Duration, Option<P
         ),
         Store::Files(_) => {
             let mark = path(target, user).ok()??.with_extension("refused");
-            let ago = std::fs::symlink_metadata(&mark)
-                .ok()?
-                .modified()
-                .ok()?
-                .elapsed()
-                .unwrap_or_default();
+            let modified = std::fs::symlink_metadata(&mark).ok()?.modified().ok()?;
+            let ago = match modified.elapsed() {
+                Ok(ago) => ago,
+                // Dated in the future (the clock was set back): the refusal is taken as now,
+                // and the mark rewritten, so the pause ends 15 minutes from now, not later.
+                Err(_) => {
+                    let _ = crate::config::files::open_private(&mark, true)
+                        .and_then(|mut file| std::io::Write::write_all(&mut file, b"refused\n"));
+                    Duration::ZERO
+                }
+            };
             (ago, Some(mark))
         }
     };

@@ -91,6 +91,13 @@ pub fn list(explicit: Option<&Path>) -> Result<String> {
             .max(5);
         text.push_str(&format!("\n{:width$} PROFILES\n", "GROUP"));
         for (group, members) in &loaded.file.groups {
+            let members: Vec<String> = members
+                .iter()
+                .map(|m| match loaded.file.profiles.contains_key(m) {
+                    true => m.clone(),
+                    false => format!("{m} (no such profile)"),
+                })
+                .collect();
             text.push_str(&format!("{group:width$} {}\n", members.join(", ")));
         }
     }

@@ -58,13 +58,16 @@ pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String
         .into_iter()
         .filter(|n| seen.insert(n.clone()))
         .collect();
+    let in_group = g.group.as_ref().map_or_else(String::new, |group| {
+        format!(" (listed in group \"{group}\")")
+    });
     if let Some(unknown) = names
         .iter()
         .find(|n| !loaded.file.profiles.contains_key(*n))
     {
         let known: Vec<&str> = loaded.file.profiles.keys().map(String::as_str).collect();
         return Err(Error::usage(format!(
-            "no profile named \"{unknown}\" in the config file; known profiles: {}",
+            "no profile named \"{unknown}\"{in_group} in the config file; known profiles: {}",
             known.join(", ")
         )));
     }
@@ -89,7 +92,10 @@ pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String
         _ => names,
     };
     if names.is_empty() {
-        return Err(Error::usage("no profiles to run against"));
+        return Err(Error::usage(match &g.group {
+            Some(group) => format!("group \"{group}\" lists no profiles: add some to [groups] {group} = [\"a\", \"b\"]"),
+            None => "no profiles to run against".to_string(),
+        }));
     }
     Ok(Some(names))
 }

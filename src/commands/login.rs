@@ -16,6 +16,13 @@ pub fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
         print_bytes(format!("{}\n", crate::output::curl::login(target, tfa)).as_bytes())?;
         return Ok(Exit::Success);
     }
+    // Without a profile no later call would use the session (they take the CPCALL_*
+    // credentials): nothing to log in for.
+    if target.profile == crate::config::profile::Origin::AdHoc {
+        return Err(crate::error::Error::usage(
+            "login keeps a session for a profile's later calls, and --host alone names no profile (its calls send the CPCALL_* credentials): add a profile with auth = \"session\", then cpcall -p NAME login",
+        ));
+    }
     // Only auth = "session" profiles call through a session: said before anything is asked,
     // so nobody expects the token profile's calls to change.
     if target.auth != AuthKind::Session {

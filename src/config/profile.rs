@@ -22,6 +22,8 @@ pub struct Flags {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub service: Option<Service>,
+    /// `service` came from `CPCALL_SERVICE`, not `--service` (for messages).
+    pub service_from_env: bool,
     pub insecure: bool,
     /// `--ca-file`, `--pin-sha256`: they beat the profile's trust settings (`--insecure`
     /// beats them).
@@ -99,6 +101,8 @@ pub struct Target {
     /// The config file its profile came from, when not the default one: commands cpcall
     /// advises name it (`cpcall -c FILE -p NAME trust`).
     pub(crate) config: Option<std::path::PathBuf>,
+    /// Where its service came from when not from the profile: `--service`, `$CPCALL_SERVICE`.
+    pub(crate) service_from: Option<&'static str>,
 }
 
 /// Where each secret of the target comes from; read only when the auth in use needs it.
@@ -217,6 +221,14 @@ impl Target {
     /// `profile "prod"`, `the command line` or `the target HOST`, for messages.
     pub(crate) fn describe(&self) -> String {
         self.profile.whose(&self.host)
+    }
+
+    /// ` (its service comes from $CPCALL_SERVICE)` when the service was not the profile's own:
+    /// a variable left set explains a refusal that names the service.
+    pub(crate) fn service_note(&self) -> String {
+        self.service_from.map_or_else(String::new, |from| {
+            format!(" (its service comes from {from})")
+        })
     }
 
     /// The command line that names this profile (`cpcall -p prod`, `cpcall -c FILE -p prod`),
@@ -456,7 +468,8 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
             ))
         })?;
     let host = check_host(&host)?;
-    let service = flags.service.or(p.service).unwrap_or(Service::Whm);
+    // The profile's own service wins: --service (CPCALL_SERVICE) is for those that say none.
+    let service = p.service.or(flags.service).unwrap_or(Service::Whm);
     let port = flags.port.or(p.port);
     if port == Some(0) {
         return Err(Error::usage(format!(
@@ -531,6 +544,11 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
         proxy,
         sessions: crate::client::store::Store::default(),
         config: None,
+        service_from: match (p.service, flags.service, flags.service_from_env) {
+            (Some(_), _, _) | (None, None, _) => None,
+            (None, Some(_), false) => Some("--service"),
+            (None, Some(_), true) => Some("$CPCALL_SERVICE"),
+        },
     })
 }
 

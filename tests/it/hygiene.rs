@@ -487,3 +487,37 @@ fn curl_for_several_profiles_names_each_ones_variables() {
     );
     odd.assert_stdout("\"pass%26x=$CPCALL_PARAM_PASS_X\"");
 }
+
+/// Messages that name their cause: a login without a profile, a service from a variable left
+/// set, a group that lists nothing or a profile that is not there.
+#[test]
+fn messages_name_what_caused_them() {
+    let f = Fixture::new();
+    let port = f.emu.port(Service::Cpanel, true).to_string();
+    let mut cmd = f.cmd();
+    cmd.args(["--host", "127.0.0.1", "--port", &port, "login"])
+        .env("CPCALL_USER", "bob")
+        .env("CPCALL_PASSWORD", BOB.password);
+    f.output(cmd, None)
+        .assert_failure(2, "--host alone names no profile");
+    assert_eq!(f.emu.logins(), 0);
+
+    // A profile that says no service of its own (so $CPCALL_SERVICE decides it).
+    let config = format!(
+        "{}[groups]\nempty = []\nghost = [\"w\", \"nosuch\"]\n",
+        f.root_token("w", "").replace("service = \"whm\"\n", "")
+    );
+    let path = f.config(&config);
+    let mut cmd = f.cmd();
+    cmd.args(["-c", &path, "-p", "w", "whm", "version"])
+        .env("CPCALL_SERVICE", "cpanel");
+    f.output(cmd, None)
+        .assert_failure(2, "(its service comes from $CPCALL_SERVICE)");
+    f.call(&config, &["--group", "empty", "whm", "version"])
+        .assert_failure(2, "group \"empty\" lists no profiles");
+    f.call(&config, &["--group", "ghost", "whm", "version"])
+        .assert_failure(2, "no profile named \"nosuch\" (listed in group \"ghost\")");
+    f.call(&config, &["config", "list"])
+        .assert_code(0)
+        .assert_stdout("w, nosuch (no such profile)");
+}

@@ -529,3 +529,36 @@ fn a_refused_login_by_hand_does_not_pause_automatic_ones() {
     f.call(&bad, &["cpanel", "Email", "list_pops"])
         .assert_failure(3, "automatic logins of profile \"b\" pause for 15 minutes");
 }
+
+/// A refusal mark dated in the future (the clock was set back) pauses automatic logins for
+/// 15 minutes from now, not until the clock catches up: it is taken as a refusal now.
+#[test]
+fn a_refusal_mark_from_the_future_counts_from_now() {
+    let f = Fixture::new();
+    let bad = f.profile(
+        "b",
+        Service::Cpanel,
+        "auth = \"session\"\nuser = \"bob\"\npassword = \"wrong-password\"",
+    );
+    f.call(&bad, &["cpanel", "Email", "list_pops"])
+        .assert_failure(3, "pause for 15 minutes");
+    let mark = f.sessions_dir().join(format!(
+        "{}.refused",
+        f.session_stem("b", "bob", Service::Cpanel)
+    ));
+    assert!(mark.exists());
+    let future = std::process::Command::new("touch")
+        .args(["-d", "+1 day"])
+        .arg(&mark)
+        .status()
+        .unwrap();
+    assert!(future.success());
+    f.call(&bad, &["cpanel", "Email", "list_pops"])
+        .assert_failure(3, "refused 0 s ago");
+    let modified = std::fs::metadata(&mark).unwrap().modified().unwrap();
+    assert!(
+        modified <= std::time::SystemTime::now(),
+        "the mark now says now"
+    );
+    assert_eq!(f.emu.logins(), 1, "paused: no second login");
+}
