@@ -3,10 +3,10 @@
 
 use std::borrow::Cow;
 
-use crate::client::params::Param;
-use crate::client::response::Kind;
-use crate::config::profile::Target;
-use crate::config::Service;
+use crate::params::Param;
+use crate::response::Kind;
+use crate::target::Target;
+use crate::target::Service;
 use crate::error::{Error, Result};
 
 /// How the parameters travel: POST keeps them in the body, out of URLs and server logs.
@@ -103,9 +103,9 @@ impl Call {
 
     /// A call that changes nothing and any account of the service may make: WHM `version`,
     /// UAPI `Variables get_user_information` (for `config add` and `doctor`).
-    pub(crate) fn harmless(service: crate::config::Service) -> Call {
+    pub(crate) fn harmless(service: crate::target::Service) -> Call {
         match service {
-            crate::config::Service::Whm => Call::Whm {
+            crate::target::Service::Whm => Call::Whm {
                 function: "version".into(),
                 params: Vec::new(),
             },
@@ -228,8 +228,8 @@ impl Call {
         }
         // A new account's password may come back in the server's reason: masked like any secret.
         for (key, value) in params {
-            if crate::client::params::is_sensitive(key) {
-                crate::client::mask::hide(value);
+            if crate::params::is_sensitive(key) {
+                crate::mask::hide(value);
             }
         }
         let mut query = fixed;
@@ -241,7 +241,7 @@ impl Call {
             Method::Post => params.clone(),
         };
         let url = path.len()
-            + crate::client::params::encode_form(
+            + crate::params::encode_form(
                 query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             )
             .len();

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::client::session::Session;
+use crate::session::Session;
 use crate::config::profile::{Origin, Target};
 use crate::error::{Error, Result};
 
@@ -81,20 +81,20 @@ fn folder(dir: &Option<PathBuf>) -> Result<PathBuf> {
         Some(dir) => dir.clone(),
         None => state_dir()?,
     };
-    crate::config::files::check_folder(&dir, "the sessions folder")?;
+    crate::files::check_folder(&dir, "the sessions folder")?;
     Ok(dir)
 }
 
 /// The folder of a file store, made (0700) if it is not there yet, and checked once made.
 fn made_folder(dir: &Option<PathBuf>) -> Result<PathBuf> {
     let dir = folder(dir)?;
-    crate::config::files::create_private_dir(&dir).map_err(|e| {
+    crate::files::create_private_dir(&dir).map_err(|e| {
         Error::usage(format!(
             "cannot make the sessions folder {}: {e}",
             dir.display()
         ))
     })?;
-    crate::config::files::check_folder(&dir, "the sessions folder")?;
+    crate::files::check_folder(&dir, "the sessions folder")?;
     Ok(dir)
 }
 
@@ -120,7 +120,7 @@ pub fn path(target: &Target, user: &str) -> Result<Option<PathBuf>> {
         .collect();
     // File names end at 255 bytes: a long name keeps its start and gets a digest for the rest.
     let safe = if safe.len() > 160 {
-        let digest = crate::client::tls::sha256(safe.as_bytes());
+        let digest = crate::tls::sha256(safe.as_bytes());
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         format!("{}~{hex}", &safe[..120])
     } else {
@@ -148,17 +148,17 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
 }
 
 fn read_file(path: &std::path::Path) -> Result<Option<String>> {
-    match crate::config::files::read_private(path, 64 << 10) {
+    match crate::files::read_private(path, 64 << 10) {
         Ok(text) => {
             let dir = path.parent().unwrap_or(path);
             for message in [
-                crate::config::files::loose_mode(dir, 0o700),
-                crate::config::files::loose_mode(path, 0o600),
+                crate::files::loose_mode(dir, 0o700),
+                crate::files::loose_mode(path, 0o600),
             ]
             .into_iter()
             .flatten()
             {
-                crate::client::report::warning(message);
+                crate::report::warning(message);
             }
             Ok(Some(text))
         }
@@ -186,7 +186,7 @@ pub fn save(target: &Target, session: &Session) -> Result<Option<PathBuf>> {
     };
     let json = serde_json::to_vec_pretty(session)
         .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
-    crate::config::files::write_private(&path, &json)?;
+    crate::files::write_private(&path, &json)?;
     Ok(Some(path))
 }
 
@@ -236,7 +236,7 @@ pub fn login_lock(target: &Target, user: &str) -> Result<LoginLock> {
     let fail = |e: &dyn std::fmt::Display| {
         Error::usage(format!("cannot use lock file {}: {e}", path.display()))
     };
-    let file = crate::config::files::open_private(&path, false).map_err(|e| fail(&e))?;
+    let file = crate::files::open_private(&path, false).map_err(|e| fail(&e))?;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(LoginLock::File(file)),
@@ -281,7 +281,7 @@ pub fn note_refusal(target: &Target, user: &str) {
         return;
     };
     // Written, not just opened: the mark's time is what counts.
-    let _ = crate::config::files::open_private(&path.with_extension("refused"), true)
+    let _ = crate::files::open_private(&path.with_extension("refused"), true)
         .and_then(|mut file| std::io::Write::write_all(&mut file, b"refused\n"));
 }
 
@@ -301,7 +301,7 @@ pub fn recent_refusal(target: &Target, user: &str) -> Option<(Duration, Option<P
                 // Dated in the future (the clock was set back): the refusal is taken as now,
                 // and the mark rewritten, so the pause ends 15 minutes from now, not later.
                 Err(_) => {
-                    let _ = crate::config::files::open_private(&mark, true)
+                    let _ = crate::files::open_private(&mark, true)
                         .and_then(|mut file| std::io::Write::write_all(&mut file, b"refused\n"));
                     Duration::ZERO
                 }
@@ -361,7 +361,7 @@ pub fn leftovers(target: &Target) -> Result<Vec<(PathBuf, Session)>> {
     Ok(temporary_files(dir)?
         .into_iter()
         .filter_map(|path| {
-            let text = crate::config::files::read_private(&path, 64 << 10).ok()?;
+            let text = crate::files::read_private(&path, 64 << 10).ok()?;
             let session: Session = serde_json::from_str(&text).ok()?;
             session.belongs_to(target, user).then_some((path, session))
         })
@@ -381,9 +381,9 @@ fn temporary_files(dir: &Option<PathBuf>) -> Result<Vec<PathBuf>> {
     };
     Ok(entries
         .flatten()
-        .filter(|e| crate::config::files::is_temp_name(&e.file_name().to_string_lossy()))
+        .filter(|e| crate::files::is_temp_name(&e.file_name().to_string_lossy()))
         .map(|e| e.path())
-        .filter(|p| crate::config::files::is_dead_temp(p))
+        .filter(|p| crate::files::is_dead_temp(p))
         .collect())
 }
 

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 
@@ -272,30 +272,51 @@ fn base64_forms(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// The secrets this process has read.
-static RUN: Mutex<Option<Mask>> = Mutex::new(None);
+/// A target's mask, shared by its clones and its clients; wiped when the last goes.
+#[derive(Clone, Default)]
+pub struct Shared(Arc<Mutex<Mask>>);
 
-fn with_run<T>(f: impl FnOnce(&mut Mask) -> T) -> T {
-    let mut run = RUN.lock().unwrap_or_else(|e| e.into_inner());
-    f(run.get_or_insert_with(Mask::default))
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with(|mask| write!(f, "{mask:?}"))
+    }
 }
 
-/// Masks `secret` (in all its forms) in everything shown from now on.
-pub fn hide(secret: &str) {
-    with_run(|mask| mask.add(secret));
+impl Shared {
+    fn with<T>(&self, f: impl FnOnce(&mut Mask) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Masks `secret` (in all its forms) in everything shown from now on.
+    pub fn hide(&self, secret: &str) {
+        self.with(|mask| mask.add(secret));
+    }
+
+    /// Masks the base64 of `user:password` too (a Basic header echoed without its `Basic`).
+    pub fn hide_pair(&self, user: &str, password: &str) {
+        self.with(|mask| mask.add_pair(user, password));
+    }
+
+    /// `text` with every secret masked.
+    pub fn masked<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.with(|mask| match mask.apply(text) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            Cow::Owned(s) => Cow::Owned(s),
+        })
+    }
 }
 
-/// Masks the base64 of `user:password` too (a Basic header echoed without its `Basic`).
-pub fn hide_pair(user: &str, password: &str) {
-    with_run(|mask| mask.add_pair(user, password));
-}
-
-/// `text` with every secret of the run masked.
-pub fn masked(text: &str) -> Cow<'_, str> {
-    with_run(|mask| match mask.apply(text) {
-        Cow::Borrowed(_) => Cow::Borrowed(text),
-        Cow::Owned(s) => Cow::Owned(s),
-    })
+/// The secrets' forms are wiped from memory with the mask.
+impl Drop for Mask {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for pattern in &mut self.patterns {
+            pattern.iter_mut().for_each(|c| *c = '\0');
+        }
+        for mut seen in std::mem::take(&mut self.seen) {
+            seen.zeroize();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,14 +3,14 @@
 
 use base64::Engine;
 
-use crate::client::api::Request;
-use crate::client::session::{self, Session};
-use crate::client::store;
-use crate::client::totp::TotpKey;
-use crate::client::transport::{AuthHeader, Client, Response};
+use crate::api::Request;
+use crate::session::{self, Session};
+use crate::store;
+use crate::totp::TotpKey;
+use crate::transport::{AuthHeader, Client, Response};
 use crate::config::profile::{Origin, Target};
-use crate::config::secret::{Secret, Source};
-use crate::config::{AuthKind, Service};
+use crate::secret::{Secret, Source};
+use crate::target::{AuthKind, Service};
 use crate::error::{Error, Result};
 
 /// Sends an API request with the target's credentials: headers for a token, an access hash
@@ -88,7 +88,7 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
     // Said only with -v: a cron job whose session expired overnight and logged in again
     // succeeded, and success is quiet.
     if dead.is_some() && client.verbose() {
-        crate::client::report::traffic(&format!(
+        crate::report::traffic(&format!(
             "* the session of {} expired; logging in again",
             target.describe()
         ));
@@ -185,7 +185,7 @@ impl LoginSecrets {
 fn check_otp(code: &str) -> Result<Secret> {
     let code = code.trim();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(Secret::derived(code))
+        Ok(Secret::new(code))
     } else {
         Err(Error::usage(
             "the two-factor code must be the 6 digits your authenticator app shows",
@@ -384,7 +384,7 @@ impl Credentials {
         match self {
             Credentials::AccessHash { user, hash } => vec![(
                 "Authorization",
-                Secret::derived(authorization(
+                Secret::new(authorization(
                     AuthKind::Accesshash,
                     service,
                     user,
@@ -393,7 +393,7 @@ impl Credentials {
             )],
             Credentials::Token { user, token } => vec![(
                 "Authorization",
-                Secret::derived(authorization(
+                Secret::new(authorization(
                     AuthKind::Token,
                     service,
                     user,
@@ -405,11 +405,11 @@ impl Credentials {
                 password,
                 totp,
             } => {
-                crate::client::mask::hide_pair(user, password.expose());
+                crate::mask::hide_pair(user, password.expose());
                 let pair = format!("{user}:{}", password.expose());
                 let basic = base64::engine::general_purpose::STANDARD.encode(pair);
                 let mut headers =
-                    vec![("Authorization", Secret::derived(format!("Basic {basic}")))];
+                    vec![("Authorization", Secret::new(format!("Basic {basic}")))];
                 if let Some(key) = totp {
                     headers.push((OTP_HEADER, key.now()));
                 }

@@ -9,7 +9,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::client::json::{Checked, Payload};
+use crate::json::{Checked, Payload};
 use crate::error::{Error, Exit};
 
 /// Which envelope the answer comes in.
@@ -52,7 +52,7 @@ impl Verdict {
     /// The verdict with every secret of the run masked in its words: they quote the server,
     /// which may echo what it was sent.
     pub(crate) fn masked(self) -> Verdict {
-        let mask = |text: String| crate::client::mask::masked(&text).into_owned();
+        let mask = |text: String| crate::mask::masked(&text).into_owned();
         match self {
             Verdict::Success { notes } => Verdict::Success {
                 notes: notes.into_iter().map(mask).collect(),
@@ -250,10 +250,10 @@ fn texts(v: Option<&Value>) -> Vec<String> {
 
 /// Judges a whole answer held in memory.
 pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
-    judge_checked(kind, status, &crate::client::json::check(body))
+    judge_checked(kind, status, &crate::json::check(body))
 }
 
-/// Judges an answer from what one pass over its bytes found ([`crate::client::json::Checker`]): the
+/// Judges an answer from what one pass over its bytes found ([`crate::json::Checker`]): the
 /// verdict members come from its skeleton, so the answer itself need not be held.
 pub fn judge_checked(kind: Kind, status: u16, checked: &Checked) -> Verdict {
     verdict_of(kind, status, checked).masked()
@@ -515,10 +515,10 @@ fn not_json(checked: &Checked) -> String {
         return "the server's answer is not text (not UTF-8): check the port and tls settings"
             .into();
     }
-    if checked.depth >= crate::client::json::MAX_DEPTH {
+    if checked.depth >= crate::json::MAX_DEPTH {
         return format!(
             "the server's JSON nests deeper than {} levels: not an API answer",
-            crate::client::json::MAX_DEPTH
+            crate::json::MAX_DEPTH
         );
     }
     if !checked.is_json() {
@@ -568,7 +568,7 @@ mod tests {
     /// The payload of a whole answer (`--data`); `None` when absent. Borrowed from the body as
     /// sent, so numbers and order stay as they are.
     fn payload(kind: Kind, body: &[u8]) -> Option<&[u8]> {
-        let range = crate::client::json::check(body).payload(payload_of(kind))?;
+        let range = crate::json::check(body).payload(payload_of(kind))?;
         body.get(range.start as usize..range.end as usize)
     }
 

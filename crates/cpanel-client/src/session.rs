@@ -7,11 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::api::{Method, Request};
-use crate::client::transport::{Client, Response};
-use crate::config::profile::Target;
-use crate::config::secret::Secret;
-use crate::config::Service;
+use crate::api::{Method, Request};
+use crate::transport::{Client, Response};
+use crate::target::Target;
+use crate::secret::Secret;
+use crate::target::Service;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -30,7 +30,7 @@ pub struct Session {
 }
 
 mod secret_string {
-    use crate::config::secret::Secret;
+    use crate::secret::Secret;
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(s: &Secret, ser: S) -> Result<S::Ok, S::Error> {
         ser.serialize_str(s.expose())
@@ -66,7 +66,7 @@ impl Session {
     pub fn headers(&self) -> Vec<(&'static str, Secret)> {
         vec![(
             "Cookie",
-            Secret::derived(format!("{}={}", self.cookie_name, self.cookie.expose())),
+            Secret::new(format!("{}={}", self.cookie_name, self.cookie.expose())),
         )]
     }
 }

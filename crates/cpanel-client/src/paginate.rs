@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::client::body::{Body, Spool};
-use crate::client::params::Param;
-use crate::client::response::Kind;
+use crate::body::{Body, Spool};
+use crate::params::Param;
+use crate::response::Kind;
 use crate::error::{Error, Result};
 
 /// The most pages cpcall fetches, so a server that never says "done" cannot loop it forever.

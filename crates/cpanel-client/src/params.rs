@@ -57,7 +57,7 @@ fn parse_one(arg: &str, stdin: &mut dyn Read, stdin_used: &mut bool) -> Result<P
 pub const MAX_FILE_VALUE: u64 = 16 << 20;
 
 fn read_limited(source: &mut dyn Read) -> std::io::Result<String> {
-    crate::config::files::read_text_from(source, MAX_FILE_VALUE).map_err(|e| match e.kind() {
+    crate::files::read_text_from(source, MAX_FILE_VALUE).map_err(|e| match e.kind() {
         std::io::ErrorKind::FileTooLarge => {
             std::io::Error::other(format!("{e}, the most a parameter may be"))
         }

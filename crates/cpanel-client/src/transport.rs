@@ -6,18 +6,18 @@ use std::time::{Duration, Instant};
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
-use crate::client::api::{Method, Request};
-use crate::client::body::{stdout_error, Body, KeepError};
-use crate::client::json::Checked;
-use crate::client::params::{encode_form, masked_form, Param};
-use crate::client::tls::{self, SeenCert, TlsConnector};
-use crate::config::profile::Target;
+use crate::api::{Method, Request};
+use crate::body::{stdout_error, Body, KeepError};
+use crate::json::Checked;
+use crate::params::{encode_form, masked_form, Param};
+use crate::tls::{self, SeenCert, TlsConnector};
+use crate::target::Target;
 use crate::error::{Error, Result};
 use crate::output::Direct;
 
 /// A header whose value may be a secret (`Authorization`, `Cookie`): masked wherever a request
 /// is shown. Defined here, below `auth` and `session`, which make them.
-pub type AuthHeader = (&'static str, crate::config::secret::Secret);
+pub type AuthHeader = (&'static str, crate::secret::Secret);
 
 /// The most of an answer cpcall reads by default (`--max-size`); a larger one is an error, not
 /// an out-of-memory kill.
@@ -42,14 +42,14 @@ impl Response {
         Response {
             status,
             headers,
-            checked: crate::client::json::check(&body),
+            checked: crate::json::check(&body),
             body: Body::from_vec(body),
         }
     }
 
     /// The verdict on this response for an API of `kind`.
-    pub fn verdict(&self, kind: crate::client::response::Kind) -> crate::client::response::Verdict {
-        crate::client::response::judge_checked(kind, self.status, &self.checked)
+    pub fn verdict(&self, kind: crate::response::Kind) -> crate::response::Verdict {
+        crate::response::judge_checked(kind, self.status, &self.checked)
     }
 
     /// The whole body in memory (read back when spooled): for small answers such as a login's.
@@ -102,7 +102,7 @@ impl Client {
                 return;
             }
             if let Err(e) = direct.undo() {
-                crate::client::report::warning(format!(
+                crate::report::warning(format!(
                     "cannot take back the partial answer on standard output: {e}"
                 ));
             }
@@ -172,7 +172,7 @@ impl Client {
             match result {
                 Err(e) if reused && !resent && !tls::answer_began() && unread_reset(&e) => {
                     if self.verbose {
-                        crate::client::report::traffic("* the server had closed the kept-alive connection; sending again on a new one");
+                        crate::report::traffic("* the server had closed the kept-alive connection; sending again on a new one");
                     }
                     resent = true;
                 }
@@ -182,7 +182,7 @@ impl Client {
                         && started.elapsed() + backoff < self.target.timeout =>
                 {
                     if self.verbose {
-                        crate::client::report::traffic(&format!(
+                        crate::report::traffic(&format!(
                             "* connection refused; trying again in {} ms (try {} of {CONNECT_ATTEMPTS})",
                             backoff.as_millis(),
                             attempt + 1
@@ -251,7 +251,7 @@ impl Client {
                     .undo()
                     .map_err(|e| ureq::Error::Io(stdout_error(e)))?;
             }
-            crate::client::body::receive(&mut reader, expected, direct)
+            crate::body::receive(&mut reader, expected, direct)
                 .map_err(ureq::Error::from)?
         };
         // Fewer bytes than the server declared: it closed the connection mid-answer.
@@ -295,17 +295,17 @@ impl Client {
         } else {
             format!("?{}", masked_form(&req.query))
         };
-        crate::client::report::traffic(&format!("* {} ({})", self.base, self.target.describe()));
+        crate::report::traffic(&format!("* {} ({})", self.base, self.target.describe()));
         if let Some(proxy) = &self.target.proxy {
-            crate::client::report::traffic(&format!("* through the proxy {}", proxy.describe()));
+            crate::report::traffic(&format!("* through the proxy {}", proxy.describe()));
         }
-        crate::client::report::traffic(&format!("> {} {}{}", req.method.as_str(), req.path, query));
+        crate::report::traffic(&format!("> {} {}{}", req.method.as_str(), req.path, query));
         for (name, _) in auth {
-            crate::client::report::traffic(&format!("> {name}: ***"));
+            crate::report::traffic(&format!("> {name}: ***"));
         }
         if req.method == Method::Post {
-            crate::client::report::traffic("> Content-Type: application/x-www-form-urlencoded");
-            crate::client::report::traffic(&format!("> body: {}", masked_form(&req.form)));
+            crate::report::traffic("> Content-Type: application/x-www-form-urlencoded");
+            crate::report::traffic(&format!("> body: {}", masked_form(&req.form)));
         }
     }
 
@@ -408,7 +408,7 @@ impl Client {
     }
 
     fn tls_error(&self, e: &rustls::Error) -> Error {
-        use crate::client::tls_failure::Failure;
+        use crate::tls_failure::TlsReason;
         let t = &self.target;
         let der = self.seen.get();
         let fp = der
@@ -416,12 +416,12 @@ impl Client {
             .map(|der| tls::fingerprint(&tls::sha256(der)))
             .unwrap_or_else(|| "unknown".into());
         let how = t.trust_advice(&fp);
-        let failure = Failure::of(e, der.as_deref());
+        let failure = TlsReason::of(e, der.as_deref());
         let message = match &failure {
-            Failure::PinMismatch => {
+            TlsReason::PinMismatch => {
                 let renewed = match (t.invocation(), &t.profile) {
                     (Some(cpcall), _) => format!("check the new fingerprint on the server, then run {cpcall} trust --replace"),
-                    (None, crate::config::profile::Origin::Built) => "check the new fingerprint on the server, then give .pin_sha256(…) the new one".to_string(),
+                    (None, crate::target::Origin::Built) => "check the new fingerprint on the server, then give .pin_sha256(…) the new one".to_string(),
                     (None, _) => format!("check the new fingerprint on the server, then pass --pin-sha256 {fp} (or CPCALL_PIN_SHA256) instead"),
                 };
                 format!(
@@ -430,44 +430,44 @@ impl Client {
                     t.describe()
                 )
             }
-            Failure::SelfSigned => format!(
+            TlsReason::SelfSigned => format!(
                 "the certificate of {} is self-signed and not trusted here (SHA-256 {fp}): {how}",
                 t.host
             ),
-            Failure::Untrusted => format!(
+            TlsReason::Untrusted => format!(
                 "the certificate of {} is not signed by a trusted CA (self-signed? SHA-256 {fp}): {how}",
                 t.host
             ),
-            Failure::WrongName => format!(
+            TlsReason::WrongName => format!(
                 "the certificate of {} is not valid for that name (SHA-256 {fp}): use the name on the certificate, or {how}",
                 t.host
             ),
-            Failure::Expired => format!(
+            TlsReason::Expired => format!(
                 "the certificate of {} has expired (SHA-256 {fp}): renew it on the server (AutoSSL), or pin it: {how}",
                 t.host
             ),
-            Failure::NotYetValid | Failure::WeakKey(_) => format!(
+            TlsReason::NotYetValid | TlsReason::WeakKey(_) => format!(
                 "the certificate of {} (SHA-256 {fp}): {}; {}",
                 t.host,
                 failure.reason(),
                 failure.server_fix().unwrap_or_default()
             ),
-            Failure::OldProtocol => format!(
+            TlsReason::OldProtocol => format!(
                 "TLS with {}:{} failed: {}; {} (cpcall doctor names the versions it offers)",
                 t.host,
                 t.port,
                 failure.reason(),
                 failure.server_fix().unwrap_or_default()
             ),
-            Failure::NotTls => format!(
+            TlsReason::NotTls => format!(
                 "TLS handshake with {}:{} failed ({e}): the port may not speak TLS; plain ports 2082/2086/2095 need tls = false",
                 t.host, t.port
             ),
-            Failure::Other(why) if matches!(e, rustls::Error::InvalidCertificate(_)) => format!(
+            TlsReason::Other(why) if matches!(e, rustls::Error::InvalidCertificate(_)) => format!(
                 "the certificate of {} was refused ({why}, SHA-256 {fp}): {how}",
                 t.host
             ),
-            Failure::Other(why) => format!("TLS with {}:{} failed: {why}", t.host, t.port),
+            TlsReason::Other(why) => format!("TLS with {}:{} failed: {why}", t.host, t.port),
         };
         Error::transport(message)
     }
@@ -477,7 +477,7 @@ impl Client {
 /// in words that blame the proxy; `None` for failures past it, or named elsewhere.
 fn proxy_fault(
     e: &ureq::Error,
-    proxy: &crate::client::proxy::Proxy,
+    proxy: &crate::proxy::Proxy,
     at: &str,
     t: &Target,
 ) -> Option<Error> {
@@ -561,7 +561,7 @@ fn pairs(params: &[Param]) -> impl Iterator<Item = (&str, &str)> {
 }
 
 fn show_response(r: &Response, elapsed: Duration) {
-    crate::client::report::traffic(&format!(
+    crate::report::traffic(&format!(
         "< HTTP {} in {} ms, {} bytes",
         r.status,
         elapsed.as_millis(),
@@ -572,7 +572,7 @@ fn show_response(r: &Response, elapsed: Duration) {
             name.to_ascii_lowercase().as_str(),
             "set-cookie" | "authorization" | "cookie"
         );
-        crate::client::report::traffic(&format!(
+        crate::report::traffic(&format!(
             "< {name}: {}",
             if secret { "***" } else { value.as_str() }
         ));

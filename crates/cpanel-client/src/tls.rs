@@ -24,8 +24,8 @@ use ureq::unversioned::transport::{
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::client::tls_failure::Failure;
-use crate::config::profile::Target;
+use crate::tls_failure::TlsReason;
+use crate::target::Target;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -199,7 +199,7 @@ fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
 /// must not hang the run or fill the memory).
 fn pem_file(path: &Path) -> std::io::Result<Vec<CertificateDer<'static>>> {
     use rustls::pki_types::pem::PemObject;
-    let text = crate::config::files::read_text(path, 16 << 20)?;
+    let text = crate::files::read_text(path, 16 << 20)?;
     CertificateDer::pem_slice_iter(text.as_bytes())
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
@@ -218,7 +218,7 @@ fn platform_certs() -> Vec<CertificateDer<'static>> {
     if let Some(file) = file {
         match pem_file(Path::new(&file)) {
             Ok(found) => certs.extend(found),
-            Err(e) => crate::client::report::warning(format!(
+            Err(e) => crate::report::warning(format!(
                 "SSL_CERT_FILE {} is not used: {e}",
                 Path::new(&file).display()
             )),
@@ -501,7 +501,7 @@ pub fn peer_certificate(target: &Target) -> std::result::Result<Vec<u8>, Refused
 #[derive(Debug)]
 pub struct Refused {
     pub error: Error,
-    pub failure: Option<Failure>,
+    pub failure: Option<TlsReason>,
     pub der: Option<Vec<u8>>,
 }
 
@@ -519,13 +519,13 @@ pub fn handshake(
 ) -> std::result::Result<(Vec<u8>, Store), Refused> {
     let (host, port) = (&target.host, target.port);
     let seen = SeenCert::default();
-    let fail = |e: &dyn fmt::Display, failure: Option<Failure>| Refused {
+    let fail = |e: &dyn fmt::Display, failure: Option<TlsReason>| Refused {
         error: Error::transport(format!("cannot reach {host}:{port}: {e}")),
         failure,
         der: seen.get(),
     };
     let proxy = target.proxy.as_ref();
-    let mut tcp = crate::client::proxy::connect(host, port, target.timeout, proxy)
+    let mut tcp = crate::proxy::connect(host, port, target.timeout, proxy)
         .map_err(|e| fail(&e, None))?;
     let config = client_config(verify, seen.clone()).map_err(|error| Refused {
         error,
@@ -538,7 +538,7 @@ pub fn handshake(
         conn.complete_io(&mut tcp).map_err(|e| {
             match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
                 Some(refusal) => {
-                    let failure = Failure::of(refusal, seen.get().as_deref());
+                    let failure = TlsReason::of(refusal, seen.get().as_deref());
                     // What the server must change, when no setting here helps.
                     let said = match failure.server_fix() {
                         Some(fix) => format!("{}; {fix}", failure.reason()),

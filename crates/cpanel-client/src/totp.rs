@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::secret::Secret;
+use crate::secret::Secret;
 use crate::error::{Error, Result};
 
 /// A decoded TOTP key. Only [`TotpKey::code_at`] and [`TotpKey::now`] read it.
@@ -27,7 +27,7 @@ impl TotpKey {
     }
 
     pub fn code_at(&self, unix_seconds: u64) -> Secret {
-        Secret::derived(totp_lite::totp_custom::<totp_lite::Sha1>(
+        Secret::new(totp_lite::totp_custom::<totp_lite::Sha1>(
             30,
             6,
             &self.0,

@@ -9,24 +9,19 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::report::Voice;
 
+/// A secret's text: never shown by `Debug` or `Display`, wiped from memory when dropped.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(zeroize::Zeroizing<String>);
 
 impl Secret {
-    /// A secret, masked from now on in everything cpcall says (client/mask.rs).
+    /// A secret. The target that holds it masks it in what it says.
     pub fn new(value: impl Into<String>) -> Self {
-        let value = value.into();
-        crate::client::mask::hide(&value);
-        Secret(value)
+        Secret(zeroize::Zeroizing::new(value.into()))
     }
 
-    /// A secret not added to the mask: one made of secrets already in it (a header around a
-    /// token, a cookie header), or one that lives a minute (a 2FA code). Adding those on every
-    /// request would grow the mask for ever.
-    pub fn derived(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
+    /// The text, for the header or form field it goes into.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -45,11 +40,16 @@ impl fmt::Display for Secret {
 }
 
 /// Where a secret is read from: `NAME`, `NAME_file`, `NAME_env` or `NAME_command` in a profile.
+#[non_exhaustive]
 #[derive(Clone, PartialEq)]
 pub enum Source {
+    /// The secret itself.
     Value(Secret),
+    /// A file holding it (a line break at its end is not part of it).
     File(PathBuf),
+    /// An environment variable holding it.
     Env(String),
+    /// A shell command printing it (`sh -c`), within the target's timeout.
     Command(String),
 }
 
@@ -68,28 +68,28 @@ impl fmt::Debug for Source {
 impl Source {
     /// Reads the secret; a command gets `timeout` to print it. `what` names it for messages
     /// (`token of profile "prod"`); the value itself never appears in an error.
-    pub fn resolve(&self, what: &str, timeout: Duration) -> Result<Secret> {
+    pub(crate) fn resolve(&self, what: &str, timeout: Duration, voice: &Voice) -> Result<Secret> {
         // A command's stderr is passed on when this returns: after its secret joined the mask,
         // so a script that echoes it (`set -x`) does not show it.
-        let mut said = PassOn(Vec::new());
+        let mut said = PassOn(Vec::new(), voice);
         let raw = match self {
             Source::Value(secret) => secret.expose().to_string(),
-            Source::File(path) => read_file(path, what)?,
+            Source::File(path) => read_file(path, what, voice)?,
             Source::Env(var) => match std::env::var(var) {
                 Ok(v) => v,
                 Err(std::env::VarError::NotPresent) => {
-                    return Err(Error::usage(format!(
+                    return Err(Error::config(format!(
                         "the {what} comes from ${var}, which is not set: export it or change the profile"
                     )))
                 }
                 Err(std::env::VarError::NotUnicode(_)) => {
-                    return Err(Error::usage(format!("${var} (the {what}) is not valid UTF-8")))
+                    return Err(Error::config(format!("${var} (the {what}) is not valid UTF-8")))
                 }
             },
             Source::Command(cmd) => run_command(cmd, what, timeout, &mut said.0)?,
         };
         if raw.len() > MAX_SECRET {
-            return Err(Error::usage(format!(
+            return Err(Error::config(format!(
                 "the {what} from {} is longer than {} KiB, the most a secret may be: point it at the secret alone",
                 self.describe(),
                 MAX_SECRET >> 10
@@ -97,11 +97,12 @@ impl Source {
         }
         let value = trim_line_end(&raw);
         if value.is_empty() {
-            return Err(Error::usage(format!(
+            return Err(Error::config(format!(
                 "the {what} from {} is empty: put the secret there",
                 self.describe()
             )));
         }
+        voice.hide(value);
         Ok(Secret::new(value))
     }
 
@@ -123,37 +124,32 @@ pub const MAX_SECRET: usize = 64 << 10;
 
 /// A secret file: a regular file (a FIFO would block forever, a device never end), read up to
 /// one byte past the limit.
-fn read_file(path: &std::path::Path, what: &str) -> Result<String> {
-    let text = crate::config::files::read_text(path, MAX_SECRET as u64).map_err(|e| {
+fn read_file(path: &std::path::Path, what: &str, voice: &Voice) -> Result<String> {
+    let text = crate::files::read_text(path, MAX_SECRET as u64).map_err(|e| {
         let fix = match e.kind() {
             std::io::ErrorKind::Other => "keep the secret alone in a regular file, or use a _command to read it from a program",
             _ => "fix the path or the file's permissions",
         };
-        Error::usage(format!(
+        Error::config(format!(
             "cannot read the {what} from {}: {e}; {fix}",
             path.display()
         ))
     })?;
-    if let Some(message) = crate::config::files::loose_mode(path, 0o600) {
-        crate::client::report::warning(message);
+    if let Some(message) = crate::files::loose_mode(path, 0o600) {
+        voice.warning(message);
     }
     Ok(text)
 }
 
 /// What a command wrote on stderr (a password manager's messages), passed on when dropped:
 /// masked (its own secret included, once read) and escaped for the terminal.
-struct PassOn(Vec<u8>);
+struct PassOn<'a>(Vec<u8>, &'a Voice);
 
-impl Drop for PassOn {
+impl Drop for PassOn<'_> {
     fn drop(&mut self) {
-        if self.0.is_empty() {
-            return;
+        if !self.0.is_empty() {
+            self.1.passthrough(&String::from_utf8_lossy(&self.0));
         }
-        let text = String::from_utf8_lossy(&self.0);
-        let text = crate::client::mask::masked(&text);
-        crate::client::report::passthrough(
-            crate::output::stderr::escape_for_terminal(&text).as_bytes(),
-        );
     }
 }
 
@@ -188,7 +184,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
     }
     let mut child = command
         .spawn()
-        .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
+        .map_err(|e| Error::config(format!("cannot run the command for the {what}: {e}")))?;
     let (passed_on, stderr_done) = std::sync::mpsc::channel::<()>();
     let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     if let Some(mut err) = child.stderr.take() {
@@ -224,9 +220,10 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
             end_all(&mut child, own_group);
             collect(said);
-            return Err(Error::usage(format!(
-                "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
-                timeout.as_secs_f64()
+            return Err(Error::config(format!(
+                "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise {})",
+                timeout.as_secs_f64(),
+                crate::Term::Timeout
             )));
         }
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), Ok(())),
@@ -234,17 +231,17 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
     if stdout.len() > MAX_SECRET {
         end_all(&mut child, own_group);
         collect(said);
-        return Err(Error::usage(format!(
+        return Err(Error::config(format!(
             "the command for the {what} printed more than {} KiB, the most a secret may be: make it print the secret alone",
             MAX_SECRET >> 10
         )));
     }
     let status = child
         .wait()
-        .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
+        .map_err(|e| Error::config(format!("cannot run the command for the {what}: {e}")))?;
     collect(said);
     if let Err(e) = read {
-        return Err(Error::usage(format!(
+        return Err(Error::config(format!(
             "cannot read the output of the command for the {what}: {e}"
         )));
     }
@@ -252,12 +249,12 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
         let status = status
             .code()
             .map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
-        return Err(Error::usage(format!(
+        return Err(Error::config(format!(
             "the command for the {what} failed with {status}: run it by hand to see why"
         )));
     }
     String::from_utf8(stdout).map_err(|_| {
-        Error::usage(format!(
+        Error::config(format!(
             "the command for the {what} printed bytes that are not UTF-8"
         ))
     })

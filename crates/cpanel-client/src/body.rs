@@ -1,6 +1,6 @@
 //! Where an answer's bytes wait between arriving and being printed: in memory up to
-//! [`SPOOL_AT`], past that in an unlinked temporary file (in `$TMPDIR`, mode 600, gone when
-//! cpcall exits, however it exits).
+//! [`SPOOL_AT`], past that in an unlinked temporary file (in the spool folder or `$TMPDIR`,
+//! mode 600, gone with the answer, and with the process however it ends).
 //!
 //! Why: nothing of an answer may reach stdout before all of it has arrived and been judged (a
 //! truncated or broken answer prints nothing), yet a 500 MB answer must not cost 500 MB of
@@ -14,8 +14,9 @@ use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc;
 
-use crate::client::json::{Checked, Checker};
-use crate::output::Direct;
+use crate::json::{Checked, Checker};
+use crate::report::Voice;
+use crate::sink::Printer;
 
 /// Answers up to this size stay in memory.
 pub const SPOOL_AT: usize = 8 << 20;
@@ -26,13 +27,13 @@ const READ_PIECE: usize = 128 << 10;
 /// The piece size for copying a spooled answer out.
 const PIECE: usize = 256 << 10;
 
-/// A whole answer, in memory or spooled.
+/// A whole answer's bytes, in memory or spooled to an unnamed temporary file.
 #[derive(Default)]
 pub struct Body {
     memory: Vec<u8>,
     file: Option<File>,
     len: u64,
-    /// Already written to stdout as it arrived ([`crate::output::Direct`]): nothing kept.
+    /// Already written to a sink as it arrived ([`crate::Sink`]): nothing kept.
     printed: bool,
 }
 
@@ -49,6 +50,7 @@ impl std::fmt::Debug for Body {
 }
 
 impl Body {
+    /// Bytes held in memory, as an answer's are.
     pub fn from_vec(bytes: Vec<u8>) -> Body {
         Body {
             len: bytes.len() as u64,
@@ -58,17 +60,28 @@ impl Body {
         }
     }
 
-    /// Whether the answer went to stdout as it arrived (and is not kept).
+    /// Whether the answer went to a sink as it arrived (and is not kept).
     pub fn printed(&self) -> bool {
         self.printed
     }
 
+    /// How many bytes it has.
     pub fn len(&self) -> u64 {
         self.len
     }
 
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// All of it, to read or write.
+    pub fn whole(&self) -> View<'_> {
+        View::whole(self)
+    }
+
     /// The bytes, when they are held in memory.
-    pub fn in_memory(&self) -> Option<&[u8]> {
+    pub(crate) fn in_memory(&self) -> Option<&[u8]> {
         self.file.is_none().then_some(&self.memory[..])
     }
 
@@ -89,7 +102,7 @@ impl Body {
     }
 
     /// Hands the bytes of `range` to `sink` in order, a piece at a time.
-    pub fn each_piece(
+    pub(crate) fn each_piece(
         &self,
         range: Range<u64>,
         sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
@@ -129,16 +142,17 @@ impl Body {
     }
 }
 
-/// What is shown of an answer: all of it, one member's value (`--data`), or `null` for a
-/// payload that is not there.
+/// What is shown of an answer: all of it, one member's value (the payload), or `null` for a
+/// payload that is not there. Read without a copy, from memory or the spool.
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
-    pub body: &'a Body,
+    pub(crate) body: &'a Body,
     /// `None`: the value `null`.
-    pub range: Option<(u64, u64)>,
+    pub(crate) range: Option<(u64, u64)>,
 }
 
 impl<'a> View<'a> {
+    /// All of `body`.
     pub fn whole(body: &'a Body) -> View<'a> {
         View {
             body,
@@ -146,6 +160,7 @@ impl<'a> View<'a> {
         }
     }
 
+    /// Hands its bytes to `sink` in order, a piece at a time (up to 256 KiB).
     pub fn each_piece(&self, sink: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         match self.range {
             Some((start, end)) => self.body.each_piece(start..end, sink),
@@ -165,7 +180,7 @@ impl<'a> View<'a> {
     }
 }
 
-/// Reads a [`View`] from its start.
+/// Reads a [`View`] from its start ([`View::reader`]).
 #[derive(Debug)]
 pub struct ViewReader<'a> {
     view: View<'a>,
@@ -194,13 +209,14 @@ impl io::Read for ViewReader<'_> {
 /// arrives. Past [`PIPELINE_AT`], a second thread checks and keeps while this one receives:
 /// on two cores the TLS decryption and the checking overlap, so a big answer takes about as
 /// long as receiving it.
-pub fn receive(
+pub(crate) fn receive(
     reader: &mut dyn io::Read,
     expected: u64,
-    direct: Option<&mut Direct>,
+    direct: Option<&mut Printer>,
+    spooling: &Spooling,
 ) -> io::Result<(Body, Checked)> {
     let mut keeper = Keeper {
-        spool: Spool::new(if direct.is_some() { 0 } else { expected }),
+        spool: Spool::new(if direct.is_some() { 0 } else { expected }, spooling),
         checker: Checker::default(),
         direct,
     };
@@ -238,7 +254,7 @@ pub fn receive(
                     return Ok(());
                 }
                 if let Some(direct) = here.as_deref_mut() {
-                    direct.emit(&piece[..n]).map_err(stdout_error)?;
+                    direct.emit(&piece[..n]).map_err(|e| sink_error(e, direct))?;
                 }
                 if full.send((piece, n)).is_err() {
                     return Ok(()); // the worker stopped on an error, which it reports
@@ -262,7 +278,7 @@ pub fn receive(
 struct Keeper<'a> {
     spool: Spool,
     checker: Checker,
-    direct: Option<&'a mut Direct>,
+    direct: Option<&'a mut Printer>,
 }
 
 impl Keeper<'_> {
@@ -271,7 +287,7 @@ impl Keeper<'_> {
         match self.direct.as_deref_mut() {
             Some(direct) => {
                 self.spool.body.printed = true;
-                direct.write(piece, &self.checker).map_err(stdout_error)?;
+                direct.write(piece, &self.checker).map_err(|e| sink_error(e, direct))?;
             }
             // Written to stdout on the receiving thread: only counted here.
             None if self.spool.body.printed => {}
@@ -286,7 +302,7 @@ impl Keeper<'_> {
         if let Some(direct) = self.direct {
             // Whole: ended as JSON ends, or cut off (the judge says which; a broken one is
             // undone).
-            direct.finish(&checked).map_err(stdout_error)?;
+            direct.finish(&checked).map_err(|e| sink_error(e, direct))?;
         }
         Ok((self.spool.finish(), checked))
     }
@@ -312,17 +328,32 @@ fn read_some(reader: &mut dyn io::Read, piece: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// Where answers past [`SPOOL_AT`] wait (a folder, else the system's temporary one), and who
+/// hears when they cannot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Spooling {
+    pub dir: Option<std::path::PathBuf>,
+    pub voice: Voice,
+}
+
+impl Spooling {
+    fn dir(&self) -> std::path::PathBuf {
+        self.dir.clone().unwrap_or_else(std::env::temp_dir)
+    }
+}
+
 /// Collects an answer as it arrives.
-#[derive(Debug, Default)]
-pub struct Spool {
+#[derive(Debug)]
+pub(crate) struct Spool {
     body: Body,
     /// The temporary file could not be made: keep the answer in memory, as before spooling.
     memory_only: bool,
+    spooling: Spooling,
 }
 
 impl Spool {
     /// `expected` (a Content-Length, already capped) sizes the memory buffer up front.
-    pub fn new(expected: u64) -> Spool {
+    pub fn new(expected: u64, spooling: &Spooling) -> Spool {
         let mut body = Body::default();
         let _ = body
             .memory
@@ -330,35 +361,40 @@ impl Spool {
         Spool {
             body,
             memory_only: false,
+            spooling: spooling.clone(),
         }
     }
 
     pub fn write(&mut self, piece: &[u8]) -> io::Result<()> {
         self.body.len += piece.len() as u64;
         if let Some(file) = &mut self.body.file {
-            return file.write_all(piece).map_err(spool_error);
+            return file
+                .write_all(piece)
+                .map_err(|e| spool_error(e, &self.spooling));
         }
         if self.memory_only || self.body.memory.len() + piece.len() <= SPOOL_AT {
             self.body.memory.extend_from_slice(piece);
             return Ok(());
         }
         // Unnamed, and mode 600 besides: the answer may list accounts.
-        let made = tempfile::tempfile().and_then(|file| {
+        let made = tempfile::tempfile_in(self.spooling.dir()).and_then(|file| {
             use std::os::unix::fs::PermissionsExt;
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
             Ok(file)
         });
         match made {
             Ok(mut file) => {
-                file.write_all(&self.body.memory).map_err(spool_error)?;
-                file.write_all(piece).map_err(spool_error)?;
+                let failed = |e| spool_error(e, &self.spooling);
+                file.write_all(&self.body.memory).map_err(failed)?;
+                file.write_all(piece).map_err(failed)?;
                 self.body.memory = Vec::new();
                 self.body.file = Some(file);
             }
             Err(e) => {
-                crate::client::report::warning(format!(
-                    "cannot make a temporary file in {} ({e}): keeping the whole answer in memory; set TMPDIR to a writable folder",
-                    std::env::temp_dir().display()
+                self.spooling.voice.warning(format!(
+                    "cannot make a temporary file in {} ({e}): keeping the whole answer in memory; {}",
+                    self.spooling.dir().display(),
+                    spool_fix(&self.spooling, "writable"),
                 ));
                 self.memory_only = true;
                 self.body.memory.extend_from_slice(piece);
@@ -375,35 +411,49 @@ impl Spool {
 /// Why an answer could not be kept, marked so transport says it in those words (and not as a
 /// network failure).
 #[derive(Debug)]
-pub enum KeepError {
-    /// The temporary file failed (exit 4: the answer is lost).
+pub(crate) enum KeepError {
+    /// The temporary file failed (the answer is lost).
     Spool(String),
-    /// Standard output refused the answer, a full disk (exit 2, as for any unwritable stdout).
-    Stdout(String),
+    /// The sink refused the answer (a full disk).
+    Sink(String),
 }
 
 impl std::fmt::Display for KeepError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            KeepError::Spool(m) | KeepError::Stdout(m) => f.write_str(m),
+            KeepError::Spool(m) | KeepError::Sink(m) => f.write_str(m),
         }
     }
 }
 
 impl std::error::Error for KeepError {}
 
-pub fn stdout_error(e: io::Error) -> io::Error {
-    io::Error::other(KeepError::Stdout(format!(
+/// A sink's failure, in words naming it (and marked, so transport does not blame the network).
+pub(crate) fn sink_error(e: io::Error, printer: &Printer) -> io::Error {
+    // Marked already (a sink passing on a client's error).
+    if e.get_ref().is_some_and(|i| i.is::<KeepError>()) {
+        return e;
+    }
+    io::Error::other(KeepError::Sink(format!(
         "cannot write the answer to {}: {e}",
-        crate::output::stdout_name()
+        printer.sink.name()
     )))
 }
 
-fn spool_error(e: io::Error) -> io::Error {
+fn spool_error(e: io::Error, spooling: &Spooling) -> io::Error {
     io::Error::other(KeepError::Spool(format!(
-        "cannot keep the answer in a temporary file in {} ({e}): free space there, or set TMPDIR to a roomier folder",
-        std::env::temp_dir().display()
+        "cannot keep the answer in a temporary file in {} ({e}): free space there, or {}",
+        spooling.dir().display(),
+        spool_fix(spooling, "roomier"),
     )))
+}
+
+/// Where else answers can wait: another spool folder, or another `TMPDIR`.
+fn spool_fix(spooling: &Spooling, kind: &str) -> String {
+    match spooling.dir {
+        Some(_) => format!("give Options::spool_dir a {kind} folder"),
+        None => format!("set TMPDIR to a {kind} folder"),
+    }
 }
 
 #[cfg(test)]
@@ -414,7 +464,7 @@ mod tests {
     fn small_answers_stay_in_memory_and_big_ones_spool() {
         for size in [0, 10, SPOOL_AT, SPOOL_AT + 1, 3 * SPOOL_AT + 7] {
             let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-            let mut spool = Spool::new(0);
+            let mut spool = Spool::new(0, &Spooling::default());
             for piece in data.chunks(100_003) {
                 spool.write(piece).unwrap();
             }

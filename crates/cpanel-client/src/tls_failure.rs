@@ -9,14 +9,14 @@ use std::time::Duration;
 use rustls::CertificateError as C;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::config::profile::Target;
+use crate::target::Target;
 
 /// The smallest RSA key rustls (and so cpcall) verifies a signature with.
 const MIN_RSA_BITS: usize = 2048;
 
 /// A TLS failure, by what the user can do about it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
+pub enum TlsReason {
     /// The certificate is not the one `pin_sha256` names.
     PinMismatch,
     /// A self-signed certificate no trust store holds.
@@ -38,44 +38,44 @@ pub enum Failure {
     Other(String),
 }
 
-impl Failure {
+impl TlsReason {
     /// Classifies a rustls error; `cert` is the certificate the server presented, if it got
     /// that far (a weak key makes every check of it fail, so it is named first).
-    pub fn of(e: &rustls::Error, cert: Option<&[u8]>) -> Failure {
+    pub fn of(e: &rustls::Error, cert: Option<&[u8]>) -> TlsReason {
         let pin_mismatch = matches!(e, rustls::Error::InvalidCertificate(C::Other(other))
-            if other.to_string().contains(crate::client::tls::PIN_MISMATCH));
+            if other.to_string().contains(crate::tls::PIN_MISMATCH));
         if pin_mismatch {
-            return Failure::PinMismatch;
+            return TlsReason::PinMismatch;
         }
         if let (rustls::Error::InvalidCertificate(_), Some(key)) = (e, cert.and_then(weak_key)) {
-            return Failure::WeakKey(key);
+            return TlsReason::WeakKey(key);
         }
         match e {
-            e if crate::client::tls::is_self_signed_ca(e) => Failure::SelfSigned,
+            e if crate::tls::is_self_signed_ca(e) => TlsReason::SelfSigned,
             rustls::Error::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => {
-                Failure::Untrusted
+                TlsReason::Untrusted
             }
             rustls::Error::InvalidCertificate(
                 C::NotValidForName | C::NotValidForNameContext { .. },
-            ) => Failure::WrongName,
+            ) => TlsReason::WrongName,
             rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
-                Failure::Expired
+                TlsReason::Expired
             }
             rustls::Error::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
-                Failure::NotYetValid
+                TlsReason::NotYetValid
             }
             rustls::Error::PeerIncompatible(
                 rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
                 | rustls::PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig,
             )
             | rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion) => {
-                Failure::OldProtocol
+                TlsReason::OldProtocol
             }
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
-                Failure::NotTls
+                TlsReason::NotTls
             }
-            rustls::Error::InvalidCertificate(other) => Failure::Other(format!("{other:?}")),
-            other => Failure::Other(other.to_string()),
+            rustls::Error::InvalidCertificate(other) => TlsReason::Other(format!("{other:?}")),
+            other => TlsReason::Other(other.to_string()),
         }
     }
 
@@ -83,22 +83,22 @@ impl Failure {
     /// server offers only TLS older than 1.2, …`.
     pub fn reason(&self) -> String {
         match self {
-            Failure::PinMismatch => "it does not match pin_sha256".into(),
-            Failure::SelfSigned => "it is self-signed".into(),
-            Failure::Untrusted => "it is not signed by a trusted CA".into(),
-            Failure::WrongName => "it is not valid for this host name".into(),
-            Failure::Expired => "it has expired".into(),
-            Failure::NotYetValid => {
+            TlsReason::PinMismatch => "it does not match pin_sha256".into(),
+            TlsReason::SelfSigned => "it is self-signed".into(),
+            TlsReason::Untrusted => "it is not signed by a trusted CA".into(),
+            TlsReason::WrongName => "it is not valid for this host name".into(),
+            TlsReason::Expired => "it has expired".into(),
+            TlsReason::NotYetValid => {
                 "it is not valid yet: its validity starts later than this machine's clock says it is".into()
             }
-            Failure::WeakKey(key) => format!(
+            TlsReason::WeakKey(key) => format!(
                 "it has {key}, which cpcall refuses: RSA keys need {MIN_RSA_BITS} bits or more"
             ),
-            Failure::OldProtocol => {
+            TlsReason::OldProtocol => {
                 "the server offers only TLS older than 1.2, which cpcall refuses".into()
             }
-            Failure::NotTls => "the port does not speak TLS".into(),
-            Failure::Other(why) => why.clone(),
+            TlsReason::NotTls => "the port does not speak TLS".into(),
+            TlsReason::Other(why) => why.clone(),
         }
     }
 
@@ -106,9 +106,9 @@ impl Failure {
     /// for the certificate trust failures, whose fix depends on the profile.
     pub fn server_fix(&self) -> Option<&'static str> {
         match self {
-            Failure::WeakKey(_) => Some("replace the certificate on the server with one of a 2048-bit RSA or an ECDSA key (WHM » Manage Service SSL Certificates, or AutoSSL); neither a pin nor --insecure gets past this"),
-            Failure::OldProtocol => Some("enable TLS 1.2 or 1.3 on the server (WHM » Service Configuration » cPanel Web Services Configuration: TLS/SSL Protocols); tls = false would send the credentials in clear"),
-            Failure::NotYetValid => Some("check this machine's clock (timedatectl), then the certificate's dates on the server"),
+            TlsReason::WeakKey(_) => Some("replace the certificate on the server with one of a 2048-bit RSA or an ECDSA key (WHM » Manage Service SSL Certificates, or AutoSSL); neither a pin nor --insecure gets past this"),
+            TlsReason::OldProtocol => Some("enable TLS 1.2 or 1.3 on the server (WHM » Service Configuration » cPanel Web Services Configuration: TLS/SSL Protocols); tls = false would send the credentials in clear"),
+            TlsReason::NotYetValid => Some("check this machine's clock (timedatectl), then the certificate's dates on the server"),
             _ => None,
         }
     }
@@ -143,7 +143,7 @@ pub fn legacy_versions(target: &Target) -> Vec<&'static str> {
 fn offers(target: &Target, version: u16) -> std::io::Result<bool> {
     let timeout = target.timeout.min(Duration::from_secs(5));
     let mut tcp =
-        crate::client::proxy::connect(&target.host, target.port, timeout, target.proxy.as_ref())?;
+        crate::proxy::connect(&target.host, target.port, timeout, target.proxy.as_ref())?;
     tcp.set_read_timeout(Some(timeout))?;
     tcp.write_all(&client_hello(version, &target.host))?;
     let mut head = [0u8; 5];
@@ -177,7 +177,7 @@ fn client_hello(version: u16, host: &str) -> Vec<u8> {
     extensions.extend_from_slice(&[0xff, 0x01, 0x00, 0x01, 0x00]);
     let mut body = Vec::new();
     body.extend_from_slice(&version.to_be_bytes());
-    body.extend_from_slice(&crate::client::tls::sha256(host.as_bytes())); // any 32 bytes
+    body.extend_from_slice(&crate::tls::sha256(host.as_bytes())); // any 32 bytes
     body.push(0); // no session id
     body.extend_from_slice(&(suites.len() as u16 * 2).to_be_bytes());
     for suite in suites {
@@ -204,11 +204,11 @@ mod tests {
         let cases = [
             (
                 rustls::Error::InvalidCertificate(C::UnknownIssuer),
-                Failure::Untrusted,
+                TlsReason::Untrusted,
             ),
             (
                 rustls::Error::InvalidCertificate(C::Expired),
-                Failure::Expired,
+                TlsReason::Expired,
             ),
             (
                 rustls::Error::InvalidCertificate(C::NotValidYetContext {
@@ -217,21 +217,21 @@ mod tests {
                         2,
                     )),
                 }),
-                Failure::NotYetValid,
+                TlsReason::NotYetValid,
             ),
             (
                 rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion),
-                Failure::OldProtocol,
+                TlsReason::OldProtocol,
             ),
             (
                 rustls::Error::PeerIncompatible(
                     rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13,
                 ),
-                Failure::OldProtocol,
+                TlsReason::OldProtocol,
             ),
         ];
         for (error, want) in cases {
-            let got = Failure::of(&error, None);
+            let got = TlsReason::of(&error, None);
             assert_eq!(got, want, "{error:?}");
             assert!(!got.reason().contains("Context"), "{}", got.reason());
         }

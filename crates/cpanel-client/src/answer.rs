@@ -4,14 +4,14 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::client::api::{Budget, Call, Method};
-use crate::client::auth;
-use crate::client::body::{Body, View};
-use crate::client::json::Checked;
-use crate::client::paginate;
-use crate::client::response::{self, Kind, Verdict};
-use crate::client::transport::{Client, Response};
-use crate::config::profile::Target;
+use crate::api::{Budget, Call, Method};
+use crate::auth;
+use crate::body::{Body, View};
+use crate::json::Checked;
+use crate::paginate;
+use crate::response::{self, Kind, Verdict};
+use crate::transport::{Client, Response};
+use crate::target::Target;
 use crate::error::{Error, Exit, Result};
 use crate::output::filter::Filter;
 
@@ -175,8 +175,8 @@ pub fn wrong_port_telltale(text: &str) -> bool {
 }
 
 /// The service whose standard port the target's port is, when it is not the target's own.
-fn other_service_port(target: &Target) -> Option<crate::config::Service> {
-    use crate::config::Service;
+fn other_service_port(target: &Target) -> Option<crate::target::Service> {
+    use crate::target::Service;
     let port = target.port;
     [Service::Whm, Service::Cpanel, Service::Webmail]
         .into_iter()
@@ -272,8 +272,8 @@ fn fetch_all_pages(
             "--paginate got {fetched} records, but the server announced {total}: the listing changed while paging, or the server pages in a way cpcall does not follow; nothing printed — run again"
         )));
     }
-    let mut spool = crate::client::body::Spool::new(0);
-    let mut checker = crate::client::json::Checker::default();
+    let mut spool = crate::body::Spool::new(0);
+    let mut checker = crate::json::Checker::default();
     merger
         .finish(&mut |piece| {
             checker.feed(piece);
@@ -431,7 +431,7 @@ pub fn json_line(tag: Tag, result: Result<Answer>, data: bool, jq: Option<&Filte
     // Its words quote servers (and filters quoting answers): no secret of the run in them.
     tail.error = tail
         .error
-        .map(|e| crate::client::mask::masked(&e).into_owned());
+        .map(|e| crate::mask::masked(&e).into_owned());
     let head = Head {
         line: tag.line,
         profile: tag.profile,

@@ -26,13 +26,13 @@ pub(crate) mod transport;
 
 use std::path::PathBuf;
 
-pub use crate::client::api::{Call, Method};
-pub use crate::client::auth::LoginSecrets;
-pub use crate::client::outcome::{Answer, Options as CallOptions};
-pub use crate::client::response::{Kind, Verdict};
+pub use crate::api::{Call, Method};
+pub use crate::auth::LoginSecrets;
+pub use crate::outcome::{Answer, Options as CallOptions};
+pub use crate::response::{Kind, Verdict};
 use crate::config::profile::Flags;
 pub use crate::config::profile::{Origin, Target, TargetBuilder};
-pub use crate::config::{AuthKind, Service};
+pub use crate::target::{AuthKind, Service};
 pub use crate::error::{Error, Exit, Result};
 /// The JSON values answers are read into ([`Answer::json`], [`Answer::payload`]).
 pub use serde_json::Value;
