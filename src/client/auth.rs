@@ -381,25 +381,17 @@ impl Credentials {
 
     /// The headers that authenticate one request to `service`'s port.
     pub fn headers(&self, service: Service) -> Vec<AuthHeader> {
+        // A server may echo the header, or its base64 (whole, or of `user:secret` as a Basic
+        // header carries it): those forms are masked too, for every kind of credential.
+        let header = |kind: AuthKind, user: &str, secret: &Secret| {
+            let value = authorization(kind, service, user, secret.expose());
+            crate::client::mask::hide_pair(user, secret.expose());
+            crate::client::mask::hide(&value);
+            vec![("Authorization", Secret::derived(value))]
+        };
         match self {
-            Credentials::AccessHash { user, hash } => vec![(
-                "Authorization",
-                Secret::derived(authorization(
-                    AuthKind::Accesshash,
-                    service,
-                    user,
-                    hash.expose(),
-                )),
-            )],
-            Credentials::Token { user, token } => vec![(
-                "Authorization",
-                Secret::derived(authorization(
-                    AuthKind::Token,
-                    service,
-                    user,
-                    token.expose(),
-                )),
-            )],
+            Credentials::AccessHash { user, hash } => header(AuthKind::Accesshash, user, hash),
+            Credentials::Token { user, token } => header(AuthKind::Token, user, token),
             Credentials::Password {
                 user,
                 password,

@@ -290,6 +290,13 @@ pub fn hide_pair(user: &str, password: &str) {
     with_run(|mask| mask.add_pair(user, password));
 }
 
+/// The most bytes a secret masked can take in text, in its longest encoding (12 bytes a
+/// character: `\uD83D\uDE00`); 0 for none. Text cut for showing must be masked with this much
+/// beyond the cut.
+pub fn longest() -> usize {
+    with_run(|mask| mask.patterns.iter().map(Vec::len).max().unwrap_or(0) * 12)
+}
+
 /// `text` with every secret of the run masked.
 pub fn masked(text: &str) -> Cow<'_, str> {
     with_run(|mask| match mask.apply(text) {
