@@ -116,7 +116,7 @@ fn run(cli: Cli) -> Result<Exit> {
     if let (Some(pending), Ok(Exit::Success)) = (pending, &result) {
         std::io::Write::flush(&mut std::io::stdout())
             .map_err(|e| Error::usage(format!("cannot write the output file: {e}")))?;
-        pending.commit()?;
+        pending.commit_last()?;
     }
     result
 }
