@@ -186,6 +186,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
     if own_group {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
     }
+    let started = std::time::Instant::now();
     let mut child = command
         .spawn()
         .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
@@ -210,6 +211,12 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
     };
     // Read on a thread so a command that hangs (a prompt nobody answers) is killed at the
     // timeout instead of holding cpcall forever.
+    let too_slow = || {
+        Error::usage(format!(
+            "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
+            timeout.as_secs_f64()
+        ))
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     if let Some(out) = child.stdout.take() {
         std::thread::spawn(move || {
@@ -224,10 +231,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
             end_all(&mut child, own_group);
             collect(said);
-            return Err(Error::usage(format!(
-                "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise --timeout)",
-                timeout.as_secs_f64()
-            )));
+            return Err(too_slow());
         }
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), Ok(())),
     };
@@ -239,9 +243,26 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
             MAX_SECRET >> 10
         )));
     }
-    let status = child
-        .wait()
-        .map_err(|e| Error::usage(format!("cannot run the command for the {what}: {e}")))?;
+    // A command that closed its stdout may still run (`echo T; exec 1>&-; sleep 30`): it too
+    // has until the timeout, counted from its start.
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(None) => {
+                end_all(&mut child, own_group);
+                collect(said);
+                return Err(too_slow());
+            }
+            Err(e) => {
+                return Err(Error::usage(format!(
+                    "cannot run the command for the {what}: {e}"
+                )))
+            }
+        }
+    };
     collect(said);
     if let Err(e) = read {
         return Err(Error::usage(format!(
@@ -366,6 +387,11 @@ mod tests {
             ),
             (
                 Source::Command("sleep 30".into()),
+                "did not finish within 1 s",
+            ),
+            // Its stdout closed, but still running: the timeout holds all the same.
+            (
+                Source::Command("echo TOKEN0123456789; exec 1>&-; sleep 30".into()),
                 "did not finish within 1 s",
             ),
         ];
