@@ -24,8 +24,20 @@ use crate::error::{Error, Result};
 /// repeated: the server refused the first attempt before running anything.
 pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Response> {
     if target.auth != AuthKind::Session {
-        let credentials = Credentials::resolve(target)?;
-        return client.send(request, &credentials.headers(target.service));
+        let headers = Credentials::resolve(target)?.headers(target.service);
+        let refused = target
+            .secrets
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if refused.contains(&digest(&headers)) {
+            return Err(Error::auth(format!(
+                "not sent: the server refused the credentials of {} earlier in this run, and cPHulk counts every refusal; fix them, then run again",
+                target.describe()
+            )));
+        }
+        drop(refused);
+        return client.send(request, &headers);
     }
     let mut dead = None;
     if let Some(user) = target.user.as_deref() {
@@ -47,6 +59,35 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
         )));
     }
     Ok(response)
+}
+
+/// Remembers that the server refused the target's credentials (a token, an access hash, a
+/// password): the rest of the run (a batch's lines, `-j` jobs, a library client's calls)
+/// does not send them again. Sessions keep their own memory of refused logins.
+pub fn remember_refusal(target: &Target) {
+    if target.auth == AuthKind::Session {
+        return;
+    }
+    if let Ok(credentials) = Credentials::resolve(target) {
+        let digest = digest(&credentials.headers(target.service));
+        let mut refused = target
+            .secrets
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !refused.contains(&digest) {
+            refused.push(digest);
+        }
+    }
+}
+
+/// What identifies credentials without keeping them: the SHA-256 of the Authorization value.
+fn digest(headers: &[AuthHeader]) -> [u8; 32] {
+    let value = headers
+        .iter()
+        .find(|(name, _)| *name == "Authorization")
+        .map_or("", |(_, v)| v.expose());
+    crate::client::tls::sha256(value.as_bytes())
 }
 
 /// The session an `auth = "session"` profile calls with: the one another process saved while

@@ -207,15 +207,29 @@ fn a_signal_during_the_rename_into_place_is_never_a_replaced_file_and_a_failure(
     let file = dir.join("version.json");
     std::fs::write(&file, "old\n").unwrap();
     let mut cmd = std::process::Command::new("strace");
-    cmd.args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync,unlink,unlinkat"])
-        .args(["-e", "inject=fsync:delay_enter=800000"])
-        .args(["-e", "inject=unlink,unlinkat:delay_enter=800000"])
-        .arg(env!("CARGO_BIN_EXE_cpcall"))
-        .args(["-c", &config, "-o", file.to_str().unwrap(), "whm", "version"])
-        .env("HOME", f.dir.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
+    cmd.args([
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=fsync,unlink,unlinkat",
+    ])
+    .args(["-e", "inject=fsync:delay_enter=800000"])
+    .args(["-e", "inject=unlink,unlinkat:delay_enter=800000"])
+    .arg(env!("CARGO_BIN_EXE_cpcall"))
+    .args([
+        "-c",
+        &config,
+        "-o",
+        file.to_str().unwrap(),
+        "whm",
+        "version",
+    ])
+    .env("HOME", f.dir.path())
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     // The answer is in: the temporary file holds it, and the commit's fsync is under way.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -229,11 +243,17 @@ fn a_signal_during_the_rename_into_place_is_never_a_replaced_file_and_a_failure(
         if let Ok(Some(status)) = child.try_wait() {
             let mut why = String::new();
             let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut why);
-            assert!(why.contains("ptrace") || why.contains("PTRACE"), "{status:?}: {why}");
+            assert!(
+                why.contains("ptrace") || why.contains("PTRACE"),
+                "{status:?}: {why}"
+            );
             crate::common::skipped(&format!("strace cannot trace here ({})", why.trim()));
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "the answer never arrived");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answer never arrived"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     std::thread::sleep(std::time::Duration::from_millis(200));

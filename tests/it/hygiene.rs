@@ -491,7 +491,10 @@ fn curl_for_several_profiles_names_each_ones_variables() {
         .iter()
         .map(|n| f.root_token(&format!("\"{n}\""), ""))
         .collect::<String>();
-    let out = f.call(&same, &["--curl", "-p", "web-1,web.1,web_1,Web_1", "whm", "version"]);
+    let out = f.call(
+        &same,
+        &["--curl", "-p", "web-1,web.1,web_1,Web_1", "whm", "version"],
+    );
     out.assert_code(0);
     let vars: Vec<&str> = out
         .stdout
@@ -499,7 +502,12 @@ fn curl_for_several_profiles_names_each_ones_variables() {
         .skip(1)
         .map(|rest| rest.split('"').next().unwrap_or_default())
         .collect();
-    assert_eq!(vars, ["_WEB_1", "_WEB_1_2", "_WEB_1_3", "_WEB_1_4"], "{}", out.stdout);
+    assert_eq!(
+        vars,
+        ["_WEB_1", "_WEB_1_2", "_WEB_1_3", "_WEB_1_4"],
+        "{}",
+        out.stdout
+    );
 }
 
 /// Messages that name their cause: a login without a profile, a service from a variable left
