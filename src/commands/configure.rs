@@ -211,6 +211,25 @@ pub struct NewProfile {
 }
 
 impl NewProfile {
+    /// The run's trust flags (`--ca-file`, `--pin-sha256`, `--insecure`), kept in the profile
+    /// where the answers said nothing of trust: the test call trusts what they say, so the
+    /// saved profile must too, or its first call is refused.
+    pub fn keep_trust_flags(&mut self, flags: &crate::config::profile::Flags) {
+        let asked = self.config.ca_file.is_some();
+        if flags.insecure {
+            self.table.insert("insecure", toml_edit::value(true));
+            self.config.insecure = Some(true);
+        } else if let Some(pin) = &flags.pin_sha256 {
+            self.table.insert("pin_sha256", toml_edit::value(pin.clone()));
+            self.config.pin_sha256 = Some(pin.clone());
+        } else if let (Some(path), false) = (&flags.ca_file, asked) {
+            let path = std::path::absolute(config::expand_tilde(path)).unwrap_or(path.clone());
+            let text = path.display().to_string();
+            self.table.insert("ca_file", toml_edit::value(text));
+            self.config.ca_file = Some(path);
+        }
+    }
+
     /// Pins the server's certificate (first contact with a self-signed server).
     pub fn pin(&mut self, sha256: &[u8; 32]) {
         let hex: String = sha256.iter().map(|b| format!("{b:02x}")).collect();
