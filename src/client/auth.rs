@@ -116,7 +116,7 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
         // Still the dead one: it goes, whatever the login says (no later run sends it again).
         store::remove(target, &saved.user)?;
     }
-    if let Some((ago, mark)) = store::recent_refusal(target, &secrets.user) {
+    if let Some((ago, mark)) = store::recent_refusal(target, &secrets.user)? {
         let delete = mark.map_or_else(String::new, |m| format!(" (or delete {})", m.display()));
         return Err(Error::auth(format!(
             "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then {}{delete}",

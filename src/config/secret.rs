@@ -160,9 +160,11 @@ impl Drop for PassOn {
 /// The most of a command's stderr kept to pass on.
 const MAX_SAID: usize = 64 << 10;
 
-/// Files and commands end their output with a line break that is not part of the secret.
+/// Files and commands end their output with a line break that is not part of the secret: one
+/// is dropped; any other stays, and a token or hash holding it is refused (auth's
+/// `header_safe`).
 fn trim_line_end(s: &str) -> &str {
-    s.trim_end_matches(['\n', '\r'])
+    crate::client::params::without_line_end(s)
 }
 
 fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> Result<String> {
@@ -351,6 +353,9 @@ mod tests {
             (Source::File(file.clone()), "abc"),
             (Source::Command("printf 'xyz\\r\\n'".into()), "xyz"),
             (Source::Command("echo ' spaced '".into()), " spaced "),
+            // One line break goes, not two: the second is the secret's, and refused later.
+            (Source::Command("printf 'two\\n\\n'".into()), "two\n"),
+            (Source::Command("printf 'cr\\r'".into()), "cr\r"),
         ];
         for (source, want) in cases {
             assert_eq!(

@@ -29,7 +29,13 @@ fn secret_sources_are_bounded_and_must_be_files() {
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
     let big = f.write("big.token", &"x".repeat(100_000));
+    // One final line break is dropped; a second is the token's, and refused.
+    let two = f.write("two.token", "TOKEN0123456789\n\n");
     let cases = [
+        (
+            format!("token_file = \"{}\"", two.display()),
+            "contains a line break",
+        ),
         (
             "token_file = \"/dev/zero\"".to_string(),
             "/dev/zero: it is not a regular file",
