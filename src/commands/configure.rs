@@ -163,13 +163,17 @@ impl Asker {
             .filter(|d| !d.is_empty())
             .map(|d| format!(" [{d}]"))
             .unwrap_or_default();
-        crate::output::stderr::prompt(&format!("{question}{hint}: "));
+        // Read from a pipe under -q, questions are not said: a person at a terminal needs them.
+        let say = self.interactive || !crate::output::stderr::quiet();
+        if say {
+            crate::output::stderr::prompt(&format!("{question}{hint}: "));
+        }
         let line = match self.lines.next() {
             Some(Ok(line)) => line.trim().to_string(),
             _ if default.is_some() => String::new(),
             _ => return Err(Error::usage(format!("no answer for \"{question}\""))),
         };
-        if !self.interactive {
+        if !self.interactive && say {
             crate::output::stderr::line("");
         }
         match (line.is_empty(), default) {
@@ -184,7 +188,9 @@ impl Asker {
         let answer = if self.interactive {
             crate::signals::hidden_prompt(&format!("{question}: "))?
         } else {
-            crate::output::stderr::line(&format!("{question}: (read from standard input)"));
+            if !crate::output::stderr::quiet() {
+                crate::output::stderr::line(&format!("{question}: (read from standard input)"));
+            }
             match self.lines.next() {
                 Some(Ok(line)) => line.trim_end_matches(['\r', '\n']).to_string(),
                 _ => String::new(),

@@ -455,7 +455,11 @@ pub fn writable_by_others(path: &Path) -> Option<String> {
     if owner != me && owner != 0 {
         return Some(format!("user {owner} owns it"));
     }
-    (mode & 0o022 != 0).then(|| format!("others can write it (mode {mode:03o})"))
+    match (mode & 0o002 != 0, mode & 0o020 != 0) {
+        (true, _) => Some(format!("anyone can write it (mode {mode:03o})")),
+        (false, true) => Some(format!("its group can write it (mode {mode:03o})")),
+        (false, false) => None,
+    }
 }
 
 /// The `chmod` to suggest when a file or directory holding secrets is open to group or others.

@@ -328,6 +328,8 @@ fn stdout_that_cannot_be_written_is_exit_2_in_every_mode() {
         &["-p", "a", "whm", "version"][..],
         &["-p", "a,b", "whm", "version"],
         &["-p", "a", "batch", calls.to_str().unwrap()],
+        &["--help"],
+        &["whm", "--help"],
     ] {
         let mut cmd = f.cmd();
         cmd.arg("-c")

@@ -375,12 +375,14 @@ fn config_add_offers_to_pin_a_self_signed_server() {
     ] {
         let saved = f.path(&format!("flag-{key}.toml"));
         let mut cmd = f.cmd();
-        cmd.arg("-c").arg(&saved).args([flag, &value, "config", "add", "box"]);
-        f.output(
+        cmd.arg("-c").arg(&saved).args(["-q", flag, &value, "config", "add", "box"]);
+        let out = f.output(
             cmd,
             Some(&format!("127.0.0.1\nwhm\n{port}\nroot\ntoken\n{token}\n\n")),
-        )
-        .assert_code(0);
+        );
+        out.assert_code(0);
+        // Answers from a pipe under -q: no questions said.
+        assert!(!out.stderr.contains("Host name"), "{out:#?}");
         let text = std::fs::read_to_string(&saved).unwrap();
         assert!(text.contains(&format!("{key} = \"{value}\"")), "{text}");
         let mut cmd = f.cmd();
