@@ -40,7 +40,9 @@ pub fn main() -> ExitCode {
 /// failure like any unwritable stdout (exit 2, or 141 when the reader left).
 fn clap_said(e: &clap::Error) -> u8 {
     let code = e.exit_code() as u8;
-    let printed = e.print().and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+    let printed = e
+        .print()
+        .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
     match printed {
         Ok(()) => code,
         Err(_) if e.use_stderr() => code,

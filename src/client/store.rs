@@ -287,10 +287,7 @@ pub fn note_refusal(target: &Target, user: &str) {
 
 /// How long ago an automatic login of the target was refused, within [`REFUSAL_PAUSE`], and
 /// what to delete to try sooner (the mark file; nothing for a memory store).
-pub fn recent_refusal(
-    target: &Target,
-    user: &str,
-) -> Result<Option<(Duration, Option<PathBuf>)>> {
+pub fn recent_refusal(target: &Target, user: &str) -> Result<Option<(Duration, Option<PathBuf>)>> {
     let (ago, mark) = match &target.sessions {
         Store::Memory(memory) => match lock(&memory.refused).get(&key(target, user)) {
             Some(when) => (when.elapsed(), None),

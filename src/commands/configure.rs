@@ -226,7 +226,8 @@ impl NewProfile {
             self.table.insert("insecure", toml_edit::value(true));
             self.config.insecure = Some(true);
         } else if let Some(pin) = &flags.pin_sha256 {
-            self.table.insert("pin_sha256", toml_edit::value(pin.clone()));
+            self.table
+                .insert("pin_sha256", toml_edit::value(pin.clone()));
             self.config.pin_sha256 = Some(pin.clone());
         } else if let (Some(path), false) = (&flags.ca_file, asked) {
             let path = std::path::absolute(config::expand_tilde(path)).unwrap_or(path.clone());

@@ -413,7 +413,10 @@ fn a_config_others_can_write_runs_no_commands() {
         cmd.args(["-c", &config, "whm", "version"]);
         f.output(cmd, None)
     };
-    for (mode, who) in [(0o666, "anyone can write it"), (0o620, "its group can write it")] {
+    for (mode, who) in [
+        (0o666, "anyone can write it"),
+        (0o620, "its group can write it"),
+    ] {
         run(mode).assert_failure(2, who);
         assert!(!ran.exists(), "mode {mode:o}: the command ran");
     }

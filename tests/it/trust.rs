@@ -375,7 +375,9 @@ fn config_add_offers_to_pin_a_self_signed_server() {
     ] {
         let saved = f.path(&format!("flag-{key}.toml"));
         let mut cmd = f.cmd();
-        cmd.arg("-c").arg(&saved).args(["-q", flag, &value, "config", "add", "box"]);
+        cmd.arg("-c")
+            .arg(&saved)
+            .args(["-q", flag, &value, "config", "add", "box"]);
         let out = f.output(
             cmd,
             Some(&format!("127.0.0.1\nwhm\n{port}\nroot\ntoken\n{token}\n\n")),
@@ -386,7 +388,9 @@ fn config_add_offers_to_pin_a_self_signed_server() {
         let text = std::fs::read_to_string(&saved).unwrap();
         assert!(text.contains(&format!("{key} = \"{value}\"")), "{text}");
         let mut cmd = f.cmd();
-        cmd.arg("-c").arg(&saved).args(["-p", "box", "whm", "version"]);
+        cmd.arg("-c")
+            .arg(&saved)
+            .args(["-p", "box", "whm", "version"]);
         f.output(cmd, None).assert_code(0);
     }
 
