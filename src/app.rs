@@ -30,7 +30,28 @@ pub fn main() -> ExitCode {
     crate::signals::install();
     // The request path's -v lines, warnings and notices: to stderr, escaped and masked.
     let _ = crate::client::report::install(Box::new(crate::client::report::Stderr));
-    ExitCode::from(finish(run(Cli::parse_args())))
+    ExitCode::from(match Cli::parse_args() {
+        Ok(cli) => finish(run(cli)),
+        Err(e) => clap_said(&e),
+    })
+}
+
+/// Help, a version or a usage error, printed by clap; help that cannot be written is a
+/// failure like any unwritable stdout (exit 2, or 141 when the reader left).
+fn clap_said(e: &clap::Error) -> u8 {
+    let code = e.exit_code() as u8;
+    let printed = e
+        .print()
+        .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+    match printed {
+        Ok(()) => code,
+        Err(_) if e.use_stderr() => code,
+        Err(io) if io.kind() == std::io::ErrorKind::BrokenPipe => output::READER_GONE_EXIT,
+        Err(io) => {
+            stderr::say(format!("cannot write to standard output: {io}"));
+            Exit::Usage.code()
+        }
+    }
 }
 
 /// One command line run in this process (examples/demo.rs): its exit code, errors on stderr.
@@ -116,7 +137,7 @@ fn run(cli: Cli) -> Result<Exit> {
     if let (Some(pending), Ok(Exit::Success)) = (pending, &result) {
         std::io::Write::flush(&mut std::io::stdout())
             .map_err(|e| Error::usage(format!("cannot write the output file: {e}")))?;
-        pending.commit()?;
+        pending.commit_last()?;
     }
     result
 }

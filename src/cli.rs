@@ -273,15 +273,16 @@ pub enum ConfigAction {
 
 impl Cli {
     /// Parses the process's arguments, noting where the profile came from.
-    pub fn parse_args() -> Cli {
+    /// The command line, or clap's answer instead of a run (`--help`, a usage error).
+    pub fn parse_args() -> std::result::Result<Cli, clap::Error> {
         use clap::FromArgMatches;
-        let matches = Cli::command().get_matches();
-        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let matches = Cli::command().try_get_matches()?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
         let from_env =
             |id| matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable);
         cli.global.profile_from_env = from_env("profile");
         cli.global.service_from_env = from_env("service");
-        cli
+        Ok(cli)
     }
 }
 

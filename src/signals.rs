@@ -16,6 +16,11 @@ static STDOUT_CUT: Mutex<Option<u64>> = Mutex::new(None);
 
 /// Temporary files being written right now.
 static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// A signal arrived: no temporary file is renamed into place any more.
+static SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The run's output file is in place: a signal now lets the run end as it was ending (exit 0),
+/// since its promise — the file replaced only on success — is already kept.
+static COMMITTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 /// The terminal's settings before a hidden prompt turned echo off.
 static TERMINAL: Mutex<Option<(std::fs::File, Termios)>> = Mutex::new(None);
 
@@ -31,6 +36,14 @@ pub fn install() {
             .name("signals".into())
             .spawn(move || {
                 if let Some(signal) = signals.forever().next() {
+                    // Decided under the temporary files' lock, which a rename into place holds.
+                    {
+                        let _files = TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner());
+                        if COMMITTED.load(std::sync::atomic::Ordering::SeqCst) {
+                            return;
+                        }
+                        SIGNALLED.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
                     // Held until the process is gone: no thread writes stdout after its cut.
                     let _stdout = clean_up();
                     let _ = signal_hook::low_level::emulate_default_handler(signal);
@@ -90,6 +103,28 @@ pub fn track_temp(path: &Path) {
     if let Ok(mut files) = TEMP_FILES.lock() {
         files.push(path.to_path_buf());
     }
+}
+
+/// Runs `rename` (a temporary file renamed into place) unless a signal arrived: a signal
+/// either comes first and the file stays out of place, or after, and then (for the run's
+/// `last` step, its `-o` file) lets the run end as it was ending. When a signal came first,
+/// this waits for its clean-up to end the process.
+pub fn unless_signalled<T>(last: bool, rename: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering::SeqCst;
+    let files = TEMP_FILES.lock().unwrap_or_else(|e| e.into_inner());
+    if SIGNALLED.load(SeqCst) {
+        // The signal's thread is cleaning up and ends the process as the signal would have:
+        // waiting for it keeps the exit the signal's (143), not an error of ours.
+        drop(files);
+        loop {
+            std::thread::park();
+        }
+    }
+    let done = rename();
+    if last {
+        COMMITTED.store(true, SeqCst);
+    }
+    done
 }
 
 pub fn forget_temp(path: &Path) {

@@ -187,6 +187,7 @@ fn curl(
             worst = worst.max(e.exit);
         }
     }
+    let names = crate::output::curl::Names::per_profile(targets.iter().map(|(n, _)| n.as_str()));
     for job in jobs {
         let (_, target) = &targets[job.target];
         let Ok(target) = target else { continue };
@@ -196,7 +197,7 @@ fn curl(
             profile_suffix(&targets[job.target].0, tag_profiles)
         ));
         let names = match tag_profiles {
-            true => crate::output::curl::Names::per_profile(target),
+            true => names[job.target].clone(),
             false => crate::output::curl::Names::default(),
         };
         text.push_str(&crate::output::curl::of_call(

@@ -103,11 +103,12 @@ pub fn curl_many(
 ) -> Result<Exit> {
     let mut worst = Exit::Success;
     let mut text = String::new();
-    for ((name, target), call) in targets.iter().zip(calls) {
-        let command = target.as_ref().map_err(Error::clone).and_then(|t| {
-            let names = crate::output::curl::Names::per_profile(t);
-            curl_of(t, call.as_ref().map_err(Error::clone)?, options, &names)
-        });
+    let names = crate::output::curl::Names::per_profile(targets.iter().map(|(n, _)| n.as_str()));
+    for (((name, target), call), names) in targets.iter().zip(calls).zip(&names) {
+        let command = target
+            .as_ref()
+            .map_err(Error::clone)
+            .and_then(|t| curl_of(t, call.as_ref().map_err(Error::clone)?, options, names));
         match command {
             Ok(command) => text.push_str(&format!("# profile {name}\n{command}")),
             Err(e) => {

@@ -163,13 +163,17 @@ impl Asker {
             .filter(|d| !d.is_empty())
             .map(|d| format!(" [{d}]"))
             .unwrap_or_default();
-        crate::output::stderr::prompt(&format!("{question}{hint}: "));
+        // Read from a pipe under -q, questions are not said: a person at a terminal needs them.
+        let say = self.interactive || !crate::output::stderr::quiet();
+        if say {
+            crate::output::stderr::prompt(&format!("{question}{hint}: "));
+        }
         let line = match self.lines.next() {
             Some(Ok(line)) => line.trim().to_string(),
             _ if default.is_some() => String::new(),
             _ => return Err(Error::usage(format!("no answer for \"{question}\""))),
         };
-        if !self.interactive {
+        if !self.interactive && say {
             crate::output::stderr::line("");
         }
         match (line.is_empty(), default) {
@@ -184,7 +188,9 @@ impl Asker {
         let answer = if self.interactive {
             crate::signals::hidden_prompt(&format!("{question}: "))?
         } else {
-            crate::output::stderr::line(&format!("{question}: (read from standard input)"));
+            if !crate::output::stderr::quiet() {
+                crate::output::stderr::line(&format!("{question}: (read from standard input)"));
+            }
             match self.lines.next() {
                 Some(Ok(line)) => line.trim_end_matches(['\r', '\n']).to_string(),
                 _ => String::new(),
@@ -211,6 +217,26 @@ pub struct NewProfile {
 }
 
 impl NewProfile {
+    /// The run's trust flags (`--ca-file`, `--pin-sha256`, `--insecure`), kept in the profile
+    /// where the answers said nothing of trust: the test call trusts what they say, so the
+    /// saved profile must too, or its first call is refused.
+    pub fn keep_trust_flags(&mut self, flags: &crate::config::profile::Flags) {
+        let asked = self.config.ca_file.is_some();
+        if flags.insecure {
+            self.table.insert("insecure", toml_edit::value(true));
+            self.config.insecure = Some(true);
+        } else if let Some(pin) = &flags.pin_sha256 {
+            self.table
+                .insert("pin_sha256", toml_edit::value(pin.clone()));
+            self.config.pin_sha256 = Some(pin.clone());
+        } else if let (Some(path), false) = (&flags.ca_file, asked) {
+            let path = std::path::absolute(config::expand_tilde(path)).unwrap_or(path.clone());
+            let text = path.display().to_string();
+            self.table.insert("ca_file", toml_edit::value(text));
+            self.config.ca_file = Some(path);
+        }
+    }
+
     /// Pins the server's certificate (first contact with a self-signed server).
     pub fn pin(&mut self, sha256: &[u8; 32]) {
         let hex: String = sha256.iter().map(|b| format!("{b:02x}")).collect();

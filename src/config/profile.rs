@@ -115,6 +115,9 @@ pub struct Secrets {
     /// What each `*_command` printed, by key: a command runs once per target (and its
     /// clones), not once per call: a batch of 500 lines asks `pass` or a vault once.
     ran: std::sync::Arc<std::sync::Mutex<Vec<(String, Secret)>>>,
+    /// The SHA-256 of each credential header the server refused in this run: never sent again
+    /// (cPHulk counts every refusal), by any clone of the target.
+    pub(crate) refused: std::sync::Arc<std::sync::Mutex<Vec<[u8; 32]>>>,
 }
 
 impl Secrets {

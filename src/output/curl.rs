@@ -21,14 +21,32 @@ pub struct Names {
 }
 
 impl Names {
-    /// Names of `target`'s own, for a script of several profiles.
-    pub fn per_profile(target: &Target) -> Names {
-        Names {
-            suffix: target
-                .profile
-                .name()
-                .map_or_else(String::new, |n| format!("_{}", variable_part(n))),
-        }
+    /// Names of each profile's own, for a script of several profiles: `$CPCALL_TOKEN_WEB1`.
+    /// Profiles whose names make the same suffix (`web-1`, `web.1`, `web_1`; `Web1`, `web1`)
+    /// get numbered ones (`_WEB_1`, `_WEB_1_2`…), in order: a variable set for one must never
+    /// send its secret to another's host.
+    pub fn per_profile<'a>(profiles: impl IntoIterator<Item = &'a str>) -> Vec<Names> {
+        let mut taken = std::collections::HashSet::new();
+        let mut by_name: Vec<(&str, String)> = Vec::new();
+        profiles
+            .into_iter()
+            .map(|name| {
+                if let Some((_, suffix)) = by_name.iter().find(|(n, _)| *n == name) {
+                    return Names {
+                        suffix: suffix.clone(),
+                    };
+                }
+                let base = format!("_{}", variable_part(name));
+                let mut suffix = base.clone();
+                let mut n = 2;
+                while !taken.insert(suffix.clone()) {
+                    suffix = format!("{base}_{n}");
+                    n += 1;
+                }
+                by_name.push((name, suffix.clone()));
+                Names { suffix }
+            })
+            .collect()
     }
 
     /// `$CPCALL_TOKEN` (with the profile's suffix).

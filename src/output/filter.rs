@@ -175,14 +175,36 @@ fn stderr_empty() -> Fun<Data> {
 }
 
 /// A string as its text, anything else as JSON; cut after about `limit` bytes.
+///
+/// Masked before it is cut: a secret cut in two would no longer be recognised, and its first
+/// part would show. So it is formatted as far as the longest secret form beyond `limit`
+/// (a secret starting before the cut then ends inside what was formatted), masked, then cut.
 fn quote(value: &Val, limit: usize) -> String {
-    match value {
+    let window = limit + crate::client::mask::longest() + 4;
+    let text = match value {
         Val::TStr(bytes) | Val::BStr(bytes) => {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(limit + 4)]);
-            bounded(&text, limit)
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(window + 4)]);
+            bounded(&text, window)
         }
-        other => bounded(other, limit),
+        other => bounded(other, window),
+    };
+    let (text, cut) = match text.strip_suffix('…') {
+        Some(kept) => (kept.to_string(), true),
+        None => (text, false),
+    };
+    let text = crate::client::mask::masked(&text);
+    if text.len() <= limit {
+        return if cut {
+            format!("{text}…")
+        } else {
+            text.into_owned()
+        };
     }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// `value` formatted, cut after about `limit` bytes: formatting stops there, so a 40 MB value

@@ -33,7 +33,7 @@ pub fn set_quiet() {
     QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-fn quiet() -> bool {
+pub fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 

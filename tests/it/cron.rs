@@ -192,6 +192,91 @@ fn a_signal_mid_answer_leaves_the_old_output_file() {
     assert_eq!(leftovers(&dir, &["accounts.json"]), Vec::<String>::new());
 }
 
+/// SIGTERM while the output file is being made durable (strace holds `fsync`), with the
+/// signal's clean-up slowed too (`unlink`): the run dies of the signal and the old FILE stays,
+/// or it had finished and exits 0 with the new one; never exit 143 with FILE replaced.
+#[test]
+fn a_signal_during_the_rename_into_place_is_never_a_replaced_file_and_a_failure() {
+    if !crate::common::have_tool("strace", "it holds cpcall inside fsync to signal it there") {
+        return;
+    }
+    let f = Fixture::new();
+    let config = f.config(&f.root_token("w", ""));
+    let dir = f.path("out");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("version.json");
+    std::fs::write(&file, "old\n").unwrap();
+    let mut cmd = std::process::Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=fsync,unlink,unlinkat",
+    ])
+    .args(["-e", "inject=fsync:delay_enter=800000"])
+    .args(["-e", "inject=unlink,unlinkat:delay_enter=800000"])
+    .arg(env!("CARGO_BIN_EXE_cpcall"))
+    .args([
+        "-c",
+        &config,
+        "-o",
+        file.to_str().unwrap(),
+        "whm",
+        "version",
+    ])
+    .env("HOME", f.dir.path())
+    .stdin(std::process::Stdio::null())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    // The answer is in: the temporary file holds it, and the commit's fsync is under way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let held = || {
+        std::fs::read_dir(&dir).unwrap().flatten().any(|e| {
+            e.file_name().to_string_lossy().ends_with(".tmp")
+                && e.metadata().is_ok_and(|m| m.len() > 0)
+        })
+    };
+    while !held() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut why = String::new();
+            let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut why);
+            assert!(
+                why.contains("ptrace") || why.contains("PTRACE"),
+                "{status:?}: {why}"
+            );
+            crate::common::skipped(&format!("strace cannot trace here ({})", why.trim()));
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answer never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pid = std::process::Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .unwrap();
+    let pid: i32 = String::from_utf8_lossy(&pid.stdout).trim().parse().unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let now = std::fs::read_to_string(&file).unwrap();
+    // strace reports the traced process's death by a signal as its own exit 143.
+    match out.status.code() {
+        Some(0) => assert_ne!(now, "old\n", "exit 0 with the new file"),
+        other => assert_eq!(now, "old\n", "{other:?}: a failure leaves the old file"),
+    }
+    assert_eq!(leftovers(&dir, &["version.json"]), Vec::<String>::new());
+}
+
 /// `-o` onto what is not a regular file: a folder is refused before anything is sent; a FIFO
 /// (or /dev/null) is written straight to and stays what it is; a link is written through to
 /// its file and stays a link; a temporary file a killed run left is removed by the next run.

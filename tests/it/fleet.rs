@@ -193,6 +193,39 @@ fn a_token_command_runs_once_for_a_whole_batch() {
     }
 }
 
+/// A password or token the server refused is not sent again in the run: one refusal for a
+/// batch of ten lines (or at most one per job in flight), not ten for cPHulk to count.
+#[test]
+fn refused_credentials_are_not_sent_again_in_a_batch() {
+    let f = Fixture::new();
+    let wrong = f
+        .password_profile("b", Service::Cpanel, &crate::emulator::accounts::BOB)
+        .replace(crate::emulator::accounts::BOB.password, "wrong-password-1");
+    let token = f.root_token("t", "").replace(
+        ROOT.whm_token.unwrap_or_default(),
+        "WRONGTOKEN0000000000000000000000",
+    );
+    for (profile, line) in [(&wrong, "cpanel Ftp list_ftp\n"), (&token, "whm version\n")] {
+        let file = f.write("calls.txt", &line.repeat(10));
+        for jobs in ["1", "3"] {
+            let before = f.requests().len();
+            let out = f.call(profile, &["-j", jobs, "batch", &file.display().to_string()]);
+            assert_eq!(out.code, 3, "{out:#?}");
+            let sent = f.requests().len() - before;
+            assert!(
+                sent <= jobs.parse::<usize>().unwrap(),
+                "-j {jobs}: {sent} sent"
+            );
+            assert_eq!(out.stdout.lines().count(), 10, "{out:#?}");
+            assert!(
+                out.stdout
+                    .contains("not sent: the server refused the credentials"),
+                "{out:#?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn batch_checks_every_line_first_and_can_stop_on_error() {
     let f = Fixture::new();

@@ -328,6 +328,8 @@ fn stdout_that_cannot_be_written_is_exit_2_in_every_mode() {
         &["-p", "a", "whm", "version"][..],
         &["-p", "a,b", "whm", "version"],
         &["-p", "a", "batch", calls.to_str().unwrap()],
+        &["--help"],
+        &["whm", "--help"],
     ] {
         let mut cmd = f.cmd();
         cmd.arg("-c")
@@ -370,8 +372,44 @@ fn a_server_that_echoes_the_credential_does_not_get_it_shown() {
         &["-v", "--jq", ".metadata.result", "whm", "version"],
     ] {
         let out = f.call(&config, args);
-        out.assert_code(1).assert_stderr("bad header: whm root:***");
+        out.assert_code(1).assert_stderr("bad header: ***");
         assert!(!out.stderr.contains(token), "{args:?}: {}", out.stderr);
+    }
+}
+
+/// A secret the server echoes where a jq message cuts the value it quotes: masked before the
+/// cut, so no part of it shows (cut first, its first 31 characters were no longer a secret).
+#[test]
+fn a_jq_message_that_cuts_a_quoted_secret_shows_none_of_it() {
+    let token = crate::emulator::accounts::ROOT
+        .whm_token
+        .unwrap_or_default();
+    for (prefix, filter) in [
+        (190, ".metadata.reason|.[0]"),
+        (945, ".metadata.reason|stderr|empty"),
+        (1900, ".metadata.reason|halt_error"),
+    ] {
+        let reason = format!("{}root:{token}{}", "x".repeat(prefix), "y".repeat(300));
+        let body = format!(
+            r#"{{"metadata":{{"version":1,"command":"version","result":1,"reason":"{reason}"}}}}"#
+        );
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let g = Fixture::with(Options {
+            fault: Some(crate::emulator::Fault::Answer(answer.into_bytes())),
+            ..Options::default()
+        });
+        let out = g.call(&g.root_token("w", ""), &["--jq", filter, "whm", "version"]);
+        assert!(
+            out.stderr.contains("root:***") || !out.stderr.contains("root:"),
+            "{filter}: {out:#?}"
+        );
+        assert!(
+            !out.stderr.contains(&token[..8]),
+            "{filter}: a part of the token shows: {out:#?}"
+        );
     }
 }
 
@@ -471,7 +509,16 @@ fn a_credential_echoed_in_any_encoding_is_masked_in_every_channel() {
         ];
         let out = f.call(&config, &args);
         assert_eq!(out.code, 3, "{out:#?}");
-        for form in [new_password, encoded.as_str(), wrong] {
+        let b64 = |s: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, s);
+        let (pair, header) = (
+            b64(&format!("root:{wrong}")),
+            b64(&format!("whm root:{wrong}")),
+        );
+        assert!(
+            out.stderr.contains("pair base64: ***") || out.stdout.contains("pair base64: ***"),
+            "{out:#?}"
+        );
+        for form in [new_password, encoded.as_str(), wrong, &pair, &header] {
             assert!(
                 !out.stdout.contains(form) && !out.stderr.contains(form),
                 "{profiles}: {form} shown: {out:#?}"

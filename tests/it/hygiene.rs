@@ -486,6 +486,28 @@ fn curl_for_several_profiles_names_each_ones_variables() {
         &["--curl", "-p", "root", "whm", "version", "pass&x=3"],
     );
     odd.assert_stdout("\"pass%26x=$CPCALL_PARAM_PASS_X\"");
+    // Names that make the same suffix get numbered ones, each profile its own.
+    let same = ["web-1", "web.1", "web_1", "Web_1"]
+        .iter()
+        .map(|n| f.root_token(&format!("\"{n}\""), ""))
+        .collect::<String>();
+    let out = f.call(
+        &same,
+        &["--curl", "-p", "web-1,web.1,web_1,Web_1", "whm", "version"],
+    );
+    out.assert_code(0);
+    let vars: Vec<&str> = out
+        .stdout
+        .split("$CPCALL_TOKEN")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        vars,
+        ["_WEB_1", "_WEB_1_2", "_WEB_1_3", "_WEB_1_4"],
+        "{}",
+        out.stdout
+    );
 }
 
 /// Messages that name their cause: a login without a profile, a service from a variable left

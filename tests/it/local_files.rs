@@ -29,7 +29,13 @@ fn secret_sources_are_bounded_and_must_be_files() {
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
     let big = f.write("big.token", &"x".repeat(100_000));
+    // One final line break is dropped; a second is the token's, and refused.
+    let two = f.write("two.token", "TOKEN0123456789\n\n");
     let cases = [
+        (
+            format!("token_file = \"{}\"", two.display()),
+            "contains a line break",
+        ),
         (
             "token_file = \"/dev/zero\"".to_string(),
             "/dev/zero: it is not a regular file",
@@ -407,8 +413,11 @@ fn a_config_others_can_write_runs_no_commands() {
         cmd.args(["-c", &config, "whm", "version"]);
         f.output(cmd, None)
     };
-    for mode in [0o666, 0o620] {
-        run(mode).assert_failure(2, "others can write it");
+    for (mode, who) in [
+        (0o666, "anyone can write it"),
+        (0o620, "its group can write it"),
+    ] {
+        run(mode).assert_failure(2, who);
         assert!(!ran.exists(), "mode {mode:o}: the command ran");
     }
     run(0o600).assert_code(0);

@@ -87,8 +87,11 @@ fn proxy_credentials_are_sent_and_never_shown() {
     let refused = with(format!("http://alice:wrong@127.0.0.1:{}", proxy.port));
     refused
         .assert_failure(4, "did not open a tunnel")
-        .assert_stderr("give its user and password in the proxy URL");
+        .assert_stderr("it refused the user and password in the proxy URL (HTTP 407); check them");
     assert!(!refused.stderr.contains("wrong@"), "{refused:#?}");
+    with(format!("http://127.0.0.1:{}", proxy.port))
+        .assert_failure(4, "it wants credentials (HTTP 407)")
+        .assert_stderr("give its user and password in the proxy URL");
 }
 
 /// A proxy that is down or cannot be resolved is named as the culprit, not the cPanel server

@@ -118,6 +118,12 @@ fn a_link_in_the_own_sessions_folder_is_not_followed() {
     f.call(&config, &["-p", "s", "login"])
         .assert_failure(2, "symbolic link");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    // A link where the refusal mark goes is an error too, not a refusal dated by its target.
+    std::fs::remove_file(sessions.join(format!("{stem}.lock"))).unwrap();
+    std::os::unix::fs::symlink(&victim, sessions.join(format!("{stem}.refused"))).unwrap();
+    f.call(&config, &["-p", "s", "cpanel", "Ftp", "list_ftp"])
+        .assert_failure(2, "symbolic link");
+    assert_eq!(f.emu.logins(), 0, "no login was tried");
 }
 
 /// A config in a folder others can write is refused for reading and for writing: whoever

@@ -366,6 +366,33 @@ fn config_add_offers_to_pin_a_self_signed_server() {
         .assert_stderr("offers to pin it (as cpcall trust does)");
     assert!(!piped.stderr.contains("OtherError"), "{}", piped.stderr);
     assert!(!path.exists());
+    // Tested with --ca-file (or --pin-sha256) from the command line: the saved profile keeps
+    // it, so its first call trusts what the test call trusted.
+    let ca = f.write("ca.pem", &f.emu.ca_pem);
+    for (flag, value, key) in [
+        ("--ca-file", ca.display().to_string(), "ca_file"),
+        ("--pin-sha256", f.emu.pin_hex(), "pin_sha256"),
+    ] {
+        let saved = f.path(&format!("flag-{key}.toml"));
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&saved)
+            .args(["-q", flag, &value, "config", "add", "box"]);
+        let out = f.output(
+            cmd,
+            Some(&format!("127.0.0.1\nwhm\n{port}\nroot\ntoken\n{token}\n\n")),
+        );
+        out.assert_code(0);
+        // Answers from a pipe under -q: no questions said.
+        assert!(!out.stderr.contains("Host name"), "{out:#?}");
+        let text = std::fs::read_to_string(&saved).unwrap();
+        assert!(text.contains(&format!("{key} = \"{value}\"")), "{text}");
+        let mut cmd = f.cmd();
+        cmd.arg("-c")
+            .arg(&saved)
+            .args(["-p", "box", "whm", "version"]);
+        f.output(cmd, None).assert_code(0);
+    }
 
     let Some(term) = crate::common::Tmux::start(&f) else {
         return;

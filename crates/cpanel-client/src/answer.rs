@@ -120,6 +120,9 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
         }
     };
     // What went to stdout as it arrived stays only with an API's answer (success or failure).
+    if let Ok((Verdict::Refused(_), _)) = &fetched {
+        auth::remember_refusal(target);
+    }
     let (verdict, response) = match fetched {
         Ok((verdict @ (Verdict::Success { .. } | Verdict::Failed { .. }), response)) => {
             crate::signals::keep_stdout();

@@ -24,8 +24,20 @@ use crate::error::{Error, Result};
 /// repeated: the server refused the first attempt before running anything.
 pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Response> {
     if target.auth != AuthKind::Session {
-        let credentials = Credentials::resolve(target)?;
-        return client.send(request, &credentials.headers(target.service));
+        let headers = Credentials::resolve(target)?.headers(target.service);
+        let refused = target
+            .secrets
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if refused.contains(&digest(&headers)) {
+            return Err(Error::auth(format!(
+                "not sent: the server refused the credentials of {} earlier in this run, and cPHulk counts every refusal; fix them, then run again",
+                target.describe()
+            )));
+        }
+        drop(refused);
+        return client.send(request, &headers);
     }
     let mut dead = None;
     if let Some(user) = target.user.as_deref() {
@@ -47,6 +59,35 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
         )));
     }
     Ok(response)
+}
+
+/// Remembers that the server refused the target's credentials (a token, an access hash, a
+/// password): the rest of the run (a batch's lines, `-j` jobs, a library client's calls)
+/// does not send them again. Sessions keep their own memory of refused logins.
+pub fn remember_refusal(target: &Target) {
+    if target.auth == AuthKind::Session {
+        return;
+    }
+    if let Ok(credentials) = Credentials::resolve(target) {
+        let digest = digest(&credentials.headers(target.service));
+        let mut refused = target
+            .secrets
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !refused.contains(&digest) {
+            refused.push(digest);
+        }
+    }
+}
+
+/// What identifies credentials without keeping them: the SHA-256 of the Authorization value.
+fn digest(headers: &[AuthHeader]) -> [u8; 32] {
+    let value = headers
+        .iter()
+        .find(|(name, _)| *name == "Authorization")
+        .map_or("", |(_, v)| v.expose());
+    crate::client::tls::sha256(value.as_bytes())
 }
 
 /// The session an `auth = "session"` profile calls with: the one another process saved while
@@ -75,7 +116,7 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
         // Still the dead one: it goes, whatever the login says (no later run sends it again).
         store::remove(target, &saved.user)?;
     }
-    if let Some((ago, mark)) = store::recent_refusal(target, &secrets.user) {
+    if let Some((ago, mark)) = store::recent_refusal(target, &secrets.user)? {
         let delete = mark.map_or_else(String::new, |m| format!(" (or delete {})", m.display()));
         return Err(Error::auth(format!(
             "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then {}{delete}",
@@ -381,25 +422,17 @@ impl Credentials {
 
     /// The headers that authenticate one request to `service`'s port.
     pub fn headers(&self, service: Service) -> Vec<AuthHeader> {
+        // A server may echo the header, or its base64 (whole, or of `user:secret` as a Basic
+        // header carries it): those forms are masked too, for every kind of credential.
+        let header = |kind: AuthKind, user: &str, secret: &Secret| {
+            let value = authorization(kind, service, user, secret.expose());
+            crate::client::mask::hide_pair(user, secret.expose());
+            crate::client::mask::hide(&value);
+            vec![("Authorization", Secret::derived(value))]
+        };
         match self {
-            Credentials::AccessHash { user, hash } => vec![(
-                "Authorization",
-                Secret::new(authorization(
-                    AuthKind::Accesshash,
-                    service,
-                    user,
-                    hash.expose(),
-                )),
-            )],
-            Credentials::Token { user, token } => vec![(
-                "Authorization",
-                Secret::new(authorization(
-                    AuthKind::Token,
-                    service,
-                    user,
-                    token.expose(),
-                )),
-            )],
+            Credentials::AccessHash { user, hash } => header(AuthKind::Accesshash, user, hash),
+            Credentials::Token { user, token } => header(AuthKind::Token, user, token),
             Credentials::Password {
                 user,
                 password,

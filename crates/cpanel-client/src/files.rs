@@ -80,7 +80,17 @@ impl Pending {
 
     /// Gives the new file the old one's mode and owner, syncs it, and renames it over the
     /// old one; the folder is synced too, so the rename is durable.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.commit_as(false)
+    }
+
+    /// [`Pending::commit`] as the run's last step (`-o FILE`): once the file is in place, a
+    /// signal no longer makes the run a failure.
+    pub fn commit_last(self) -> Result<()> {
+        self.commit_as(true)
+    }
+
+    fn commit_as(mut self, last: bool) -> Result<()> {
         let target = self.target.clone();
         let fail = |e: &dyn std::fmt::Display| {
             Error::usage(format!("cannot write {}: {e}", target.display()))
@@ -110,7 +120,9 @@ impl Pending {
             .map_err(|e| fail(&e))?;
         let temp = temp_file.path().to_path_buf();
         let dir = folder_of(&target).to_path_buf();
-        let renamed = temp_file.persist(&target).map_err(|e| fail(&e.error));
+        let renamed = crate::signals::unless_signalled(last, || {
+            temp_file.persist(&target).map_err(|e| fail(&e.error))
+        });
         crate::signals::forget_temp(&temp);
         renamed?;
         // The rename is durable once the folder is.
@@ -443,7 +455,11 @@ pub fn writable_by_others(path: &Path) -> Option<String> {
     if owner != me && owner != 0 {
         return Some(format!("user {owner} owns it"));
     }
-    (mode & 0o022 != 0).then(|| format!("others can write it (mode {mode:03o})"))
+    match (mode & 0o002 != 0, mode & 0o020 != 0) {
+        (true, _) => Some(format!("anyone can write it (mode {mode:03o})")),
+        (false, true) => Some(format!("its group can write it (mode {mode:03o})")),
+        (false, false) => None,
+    }
 }
 
 /// The `chmod` to suggest when a file or directory holding secrets is open to group or others.

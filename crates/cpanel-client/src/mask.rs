@@ -50,6 +50,7 @@ impl Mask {
         let mut forms = vec![secret.to_string(), secret.trim().to_string()];
         forms.extend(percent_decoded(secret));
         forms.extend(base64_forms(secret.as_bytes()));
+        forms.extend(hex_forms(secret.as_bytes()));
         for form in forms {
             self.insert(form);
         }
@@ -266,10 +267,34 @@ fn percent_decoded(secret: &str) -> Option<String> {
 
 fn base64_forms(bytes: &[u8]) -> Vec<String> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+    let mut forms: Vec<String> = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
         .iter()
         .map(|engine| engine.encode(bytes))
-        .collect()
+        .collect();
+    // Inside the base64 of a longer text (`cpanel bob:TOKEN`, a JSON dump), the secret's bytes
+    // start 0, 1 or 2 bytes into a 3-byte group, and each start encodes differently. The
+    // characters that only the secret's bits decide are the same wherever it sits: the core
+    // of each alignment, with the characters shared with unknown neighbours left off.
+    for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
+        for offset in 0..3usize {
+            let mut shifted = vec![0u8; offset];
+            shifted.extend_from_slice(bytes);
+            let encoded = engine.encode(&shifted);
+            let skip = (offset * 8).div_ceil(6);
+            let keep = ((offset + bytes.len()) * 8) / 6;
+            if let Some(core) = encoded.get(skip..keep) {
+                forms.push(core.to_string());
+            }
+        }
+    }
+    forms
+}
+
+/// The secret as hex digits, both cases (a debug dump of the bytes).
+fn hex_forms(bytes: &[u8]) -> [String; 2] {
+    let lower: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let upper = lower.to_ascii_uppercase();
+    [lower, upper]
 }
 
 /// A target's mask, shared by its clones and its clients; wiped when the last goes.
@@ -319,6 +344,15 @@ impl Drop for Mask {
     }
 }
 
+impl Shared {
+    /// The most bytes a secret masked can take in text, in its longest encoding (12 bytes a
+    /// character: `\uD83D\uDE00`); 0 for none. Text cut for showing must be masked with this
+    /// much beyond the cut.
+    pub fn longest(&self) -> usize {
+        self.with(|mask| mask.patterns.iter().map(Vec::len).max().unwrap_or(0) * 12)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +385,22 @@ mod tests {
                 b64(&format!("bob:{secret}"), URL_SAFE_NO_PAD)
             ),
             format!("alone: {}", b64(secret, STANDARD)),
+            format!("one byte in: {}", b64(&format!("x{secret}yz"), STANDARD)),
+            format!(
+                "two bytes in: {}",
+                b64(&format!("xy{secret}z"), URL_SAFE_NO_PAD)
+            ),
+            format!(
+                "a header: {}",
+                b64(&format!("cpanel bob:{secret}"), STANDARD)
+            ),
+            format!(
+                "hex: {}",
+                secret
+                    .bytes()
+                    .map(|b| format!("{b:02X}"))
+                    .collect::<String>()
+            ),
             format!(
                 "percent-encoded header: {}",
                 b64(&format!("bob:{secret}"), STANDARD)
@@ -394,7 +444,8 @@ mod tests {
             mask.add(&format!("password-{i:05}"));
             mask.add(&format!("password-{i:05}"));
         }
-        assert!(mask.patterns.len() <= 2000 * 6);
+        // Each in its forms: as read, base64 (4 dialects, 6 alignment cores), hex (2 cases).
+        assert!(mask.patterns.len() <= 2000 * 13);
         assert_eq!(mask.apply("x password-01234 y"), "x *** y");
     }
 }

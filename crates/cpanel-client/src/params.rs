@@ -67,13 +67,16 @@ fn read_limited(source: &mut dyn Read) -> std::io::Result<String> {
 
 /// A file or pipe ends with one line break that is not part of the value (`echo pw > file`).
 fn strip_one_line_end(mut text: String) -> String {
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
+    text.truncate(without_line_end(&text).len());
     text
+}
+
+/// `text` without its one final line break (`\n`, or `\r\n` from an editor on Windows); any
+/// other is the value's own.
+pub fn without_line_end(text: &str) -> &str {
+    text.strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(text)
 }
 
 /// `application/x-www-form-urlencoded`, in the given order, repeats kept.

@@ -29,6 +29,20 @@ impl std::fmt::Debug for Proxy {
 }
 
 impl Proxy {
+    /// Why a proxy answered 407, and what to do, by whether its URL gave credentials.
+    pub fn refusal_407(&self) -> (&'static str, &'static str) {
+        match self.credentials {
+            Some(_) => (
+                "it refused the user and password in the proxy URL",
+                "check them",
+            ),
+            None => (
+                "it wants credentials",
+                "give its user and password in the proxy URL (http://user:password@proxy:port)",
+            ),
+        }
+    }
+
     /// `host:port (from $https_proxy)`, for messages: never the credentials.
     pub fn describe(&self) -> String {
         format!("{}:{} (from ${})", self.host, self.port, self.from)
@@ -270,10 +284,11 @@ pub fn connect(
     if !code.starts_with('2') {
         let why = match code.as_str() {
             "407" => {
-                "it wants credentials (give them in the proxy URL: http://user:password@proxy:port)"
+                let (what, fix) = proxy.refusal_407();
+                format!("{what}; {fix}")
             }
-            "502" | "503" | "504" => "it could not reach the server",
-            _ => "it refused",
+            "502" | "503" | "504" => "it could not reach the server".into(),
+            _ => "it refused".into(),
         };
         return Err(proxy_said(format!(
             "did not open a tunnel to {target}: {why} (HTTP {code})"

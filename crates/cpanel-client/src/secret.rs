@@ -156,9 +156,11 @@ impl Drop for PassOn<'_> {
 /// The most of a command's stderr kept to pass on.
 const MAX_SAID: usize = 64 << 10;
 
-/// Files and commands end their output with a line break that is not part of the secret.
+/// Files and commands end their output with a line break that is not part of the secret: one
+/// is dropped; any other stays, and a token or hash holding it is refused (auth's
+/// `header_safe`).
 fn trim_line_end(s: &str) -> &str {
-    s.trim_end_matches(['\n', '\r'])
+    crate::params::without_line_end(s)
 }
 
 fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> Result<String> {
@@ -182,6 +184,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
     if own_group {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
     }
+    let started = std::time::Instant::now();
     let mut child = command
         .spawn()
         .map_err(|e| Error::config(format!("cannot run the command for the {what}: {e}")))?;
@@ -206,6 +209,13 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
     };
     // Read on a thread so a command that hangs (a prompt nobody answers) is killed at the
     // timeout instead of holding cpcall forever.
+    let too_slow = || {
+        Error::config(format!(
+            "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise {})",
+            timeout.as_secs_f64(),
+            crate::Term::Timeout
+        ))
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     if let Some(out) = child.stdout.take() {
         std::thread::spawn(move || {
@@ -220,11 +230,7 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
             end_all(&mut child, own_group);
             collect(said);
-            return Err(Error::config(format!(
-                "the command for the {what} did not finish within {:.0} s: run it by hand to see why (or raise {})",
-                timeout.as_secs_f64(),
-                crate::Term::Timeout
-            )));
+            return Err(too_slow());
         }
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), Ok(())),
     };
@@ -236,9 +242,26 @@ fn run_command(cmd: &str, what: &str, timeout: Duration, said: &mut Vec<u8>) -> 
             MAX_SECRET >> 10
         )));
     }
-    let status = child
-        .wait()
-        .map_err(|e| Error::config(format!("cannot run the command for the {what}: {e}")))?;
+    // A command that closed its stdout may still run (`echo T; exec 1>&-; sleep 30`): it too
+    // has until the timeout, counted from its start.
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(None) => {
+                end_all(&mut child, own_group);
+                collect(said);
+                return Err(too_slow());
+            }
+            Err(e) => {
+                return Err(Error::config(format!(
+                    "cannot run the command for the {what}: {e}"
+                )))
+            }
+        }
+    };
     collect(said);
     if let Err(e) = read {
         return Err(Error::config(format!(
@@ -327,6 +350,9 @@ mod tests {
             (Source::File(file.clone()), "abc"),
             (Source::Command("printf 'xyz\\r\\n'".into()), "xyz"),
             (Source::Command("echo ' spaced '".into()), " spaced "),
+            // One line break goes, not two: the second is the secret's, and refused later.
+            (Source::Command("printf 'two\\n\\n'".into()), "two\n"),
+            (Source::Command("printf 'cr\\r'".into()), "cr\r"),
         ];
         for (source, want) in cases {
             assert_eq!(
@@ -363,6 +389,11 @@ mod tests {
             ),
             (
                 Source::Command("sleep 30".into()),
+                "did not finish within 1 s",
+            ),
+            // Its stdout closed, but still running: the timeout holds all the same.
+            (
+                Source::Command("echo TOKEN0123456789; exec 1>&-; sleep 30".into()),
                 "did not finish within 1 s",
             ),
         ];

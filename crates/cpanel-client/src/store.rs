@@ -287,15 +287,30 @@ pub fn note_refusal(target: &Target, user: &str) {
 
 /// How long ago an automatic login of the target was refused, within [`REFUSAL_PAUSE`], and
 /// what to delete to try sooner (the mark file; nothing for a memory store).
-pub fn recent_refusal(target: &Target, user: &str) -> Option<(Duration, Option<PathBuf>)> {
+pub fn recent_refusal(target: &Target, user: &str) -> Result<Option<(Duration, Option<PathBuf>)>> {
     let (ago, mark) = match &target.sessions {
-        Store::Memory(memory) => (
-            lock(&memory.refused).get(&key(target, user))?.elapsed(),
-            None,
-        ),
+        Store::Memory(memory) => match lock(&memory.refused).get(&key(target, user)) {
+            Some(when) => (when.elapsed(), None),
+            None => return Ok(None),
+        },
         Store::Files(_) => {
-            let mark = path(target, user).ok()??.with_extension("refused");
-            let modified = std::fs::symlink_metadata(&mark).ok()?.modified().ok()?;
+            let Some(mark) = path(target, user)?.map(|p| p.with_extension("refused")) else {
+                return Ok(None);
+            };
+            let Ok(meta) = std::fs::symlink_metadata(&mark) else {
+                return Ok(None);
+            };
+            // A link where a mark goes is an error, as for a session file or a lock: its date
+            // is whatever file it points at.
+            if meta.file_type().is_symlink() {
+                return Err(Error::usage(format!(
+                    "{} is a symbolic link, and cpcall follows none for its state files: remove it",
+                    mark.display()
+                )));
+            }
+            let Ok(modified) = meta.modified() else {
+                return Ok(None);
+            };
             let ago = match modified.elapsed() {
                 Ok(ago) => ago,
                 // Dated in the future (the clock was set back): the refusal is taken as now,
@@ -309,7 +324,7 @@ pub fn recent_refusal(target: &Target, user: &str) -> Option<(Duration, Option<P
             (ago, Some(mark))
         }
     };
-    (ago < REFUSAL_PAUSE).then_some((ago, mark))
+    Ok((ago < REFUSAL_PAUSE).then_some((ago, mark)))
 }
 
 pub fn clear_refusal(target: &Target, user: &str) {

@@ -353,7 +353,10 @@ impl Client {
                     .and_then(|s| s.split('/').next())
                     .and_then(|s| s.trim().parse::<u16>().ok());
                 let (what, fix) = match status {
-                    Some(407) => ("it wants credentials (HTTP 407)".to_string(), "give its user and password in the proxy URL (http://user:password@proxy:port)".to_string()),
+                    Some(407) => {
+                        let (what, fix) = t.proxy.as_ref().map_or(("it wants credentials", ""), |p| p.refusal_407());
+                        (format!("{what} (HTTP 407)"), fix.to_string())
+                    }
                     Some(code @ (502..=504)) => (format!("it could not reach the server (HTTP {code})"), format!("check that {at} is up and that the proxy may connect to port {}", t.port)),
                     Some(code) => (format!("it answered HTTP {code}"), format!("ask its admin to allow CONNECT to port {}, or list {} in no_proxy", t.port, t.host)),
                     None if why.contains("did not respond") => ("it closed the connection without an answer".to_string(), format!("check the proxy, or list {} in no_proxy", t.host)),

@@ -121,9 +121,19 @@ pub fn all_secrets() -> Vec<String> {
     let mut plain = vec![root_accesshash_joined()];
     plain.extend(ROOT_ACCESSHASH.lines().map(str::to_string));
     let mut out = Vec::new();
+    // A token's or hash's header, and `user:secret`, in base64 (as a debug page shows them).
+    let headers = |user: &str, secret: &str, schemes: &[&str]| {
+        let mut forms = vec![b64(&format!("{user}:{secret}"))];
+        forms.extend(schemes.iter().map(|s| b64(&format!("{s} {user}:{secret}"))));
+        forms
+    };
+    out.extend(headers("root", &root_accesshash_joined(), &["WHM"]));
     for a in ACCOUNTS {
         plain.push(a.password.to_string());
         out.push(b64(&format!("{}:{}", a.user, a.password)));
+        for token in a.whm_token.iter().chain(a.cpanel_token.iter()) {
+            out.extend(headers(a.user, token, &["whm", "cpanel"]));
+        }
         plain.extend(a.totp.map(str::to_string));
         plain.extend(a.whm_token.map(str::to_string));
         plain.extend(a.cpanel_token.map(str::to_string));

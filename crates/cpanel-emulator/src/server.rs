@@ -86,6 +86,15 @@ fn echo_refusal(req: &Request) -> Response {
                     .collect();
                 quoted.push(format!("decoded cookie: {decoded}"));
             }
+            // As a debug page might show a token's or hash's header: the base64 of the value,
+            // and of what follows its scheme (`user:secret`, as a Basic header carries it).
+            if name == "Authorization" && !value.starts_with("Basic ") {
+                let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+                quoted.push(format!("header base64: {}", b64(value)));
+                if let Some((_, pair)) = value.split_once(' ') {
+                    quoted.push(format!("pair base64: {}", b64(pair)));
+                }
+            }
             if let Some(b64) = value.strip_prefix("Basic ") {
                 let decoded = base64::engine::general_purpose::STANDARD
                     .decode(b64)
