@@ -3,16 +3,16 @@
 
 use std::borrow::Cow;
 
+use crate::error::{Error, Result, Term};
 use crate::params::Param;
 use crate::response::Kind;
-use crate::target::Target;
-use crate::target::Service;
-use crate::error::{Error, Result};
+use crate::target::{Service, Target};
 
 /// How the parameters travel: POST keeps them in the body, out of URLs and server logs.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// Parameters in the query string (`--get`).
+    /// Parameters in the query string.
     Get,
     /// Parameters in an `application/x-www-form-urlencoded` body (the default).
     Post,
@@ -28,32 +28,47 @@ impl Method {
     }
 }
 
-/// An HTTP request before authentication: path, query and form parameters.
+/// An HTTP request before authentication: path, query and form parameters
+/// ([`Call::to_request`]), as it would be sent.
+#[non_exhaustive]
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// GET or POST.
     pub method: Method,
+    /// `/json-api/listaccts`, `/execute/Email/list_pops`…
     pub path: String,
+    /// The query string's parameters, in order.
     pub query: Vec<Param>,
     /// Sent as an `application/x-www-form-urlencoded` body; empty for GET.
     pub form: Vec<Param>,
-    /// The API call whose answer a single call prints: written to stdout as it arrives when
-    /// the client has a [`crate::output::Direct`] (not a login's or a probe's answer).
-    pub streamed: bool,
-    /// What is left of a whole run's time and bytes (`--paginate`'s pages share `--timeout`
-    /// and `--max-size`); `None`: the target's timeout and the client's size cap.
-    pub budget: Option<Budget>,
+    /// The API call whose answer goes to the client's sink as it arrives, when it has one
+    /// ([`crate::Client::stream_to`]; not a login's or a probe's answer).
+    pub(crate) streamed: bool,
+    /// What is left of a whole run's time and bytes (paging's pages share the timeout and
+    /// the size cap); `None`: the target's timeout and the client's size cap.
+    pub(crate) budget: Option<Budget>,
 }
 
 /// A run's time and bytes, spent by several requests.
 #[derive(Debug, Clone, Copy)]
-pub struct Budget {
+pub(crate) struct Budget {
     /// When the run must be done.
     pub deadline: std::time::Instant,
     /// How many more bytes of answers it may read.
     pub bytes: u64,
 }
 
-/// One API call as the user asked for it.
+/// One API call as the user asked for it; [`Call::whm`], [`Call::uapi`] and [`Call::api2`]
+/// make one.
+///
+/// ```
+/// use cpanel_client::Call;
+///
+/// let call = Call::whm("listaccts").param("searchtype", "user").param("search", "bob");
+/// assert_eq!(call.params().len(), 2);
+/// let for_bob = Call::uapi("Email", "list_pops").via_whm("bob");
+/// ```
+#[non_exhaustive]
 #[derive(Debug, Clone)]
 pub enum Call {
     /// WHM API 1: `/json-api/FUNCTION?api.version=1`.
@@ -88,6 +103,53 @@ pub enum Call {
 }
 
 impl Call {
+    /// A WHM API 1 function (`listaccts`, `createacct`).
+    pub fn whm(function: impl Into<String>) -> Call {
+        Call::Whm {
+            function: function.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// A UAPI function of a module (`Email`, `list_pops`).
+    pub fn uapi(module: impl Into<String>, function: impl Into<String>) -> Call {
+        Call::Uapi {
+            module: module.into(),
+            function: function.into(),
+            params: Vec::new(),
+            via_whm: None,
+        }
+    }
+
+    /// A cPanel API 2 function of a module (`Email`, `listpopswithdisk`).
+    pub fn api2(module: impl Into<String>, function: impl Into<String>) -> Call {
+        Call::Api2 {
+            module: module.into(),
+            function: function.into(),
+            params: Vec::new(),
+            via_whm: None,
+        }
+    }
+
+    /// One more parameter (a key may repeat: the server numbers repeated keys).
+    pub fn param(mut self, key: impl Into<String>, value: impl Into<String>) -> Call {
+        match &mut self {
+            Call::Whm { params, .. } | Call::Uapi { params, .. } | Call::Api2 { params, .. } => {
+                params.push((key.into(), value.into()))
+            }
+        }
+        self
+    }
+
+    /// A UAPI or API 2 call made for this cPanel user through WHM (a WHM target's root or
+    /// reseller); no change to a WHM call.
+    pub fn via_whm(mut self, user: impl Into<String>) -> Call {
+        if let Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } = &mut self {
+            *via_whm = Some(user.into());
+        }
+        self
+    }
+
     /// Which envelope its answer comes in.
     pub fn kind(&self) -> Kind {
         match self {
@@ -102,8 +164,8 @@ impl Call {
     }
 
     /// A call that changes nothing and any account of the service may make: WHM `version`,
-    /// UAPI `Variables get_user_information` (for `config add` and `doctor`).
-    pub(crate) fn harmless(service: crate::target::Service) -> Call {
+    /// UAPI `Variables get_user_information` (to test credentials).
+    pub fn harmless(service: crate::target::Service) -> Call {
         match service {
             crate::target::Service::Whm => Call::Whm {
                 function: "version".into(),
@@ -131,27 +193,27 @@ impl Call {
 
     /// This call as `target`'s service takes it: UAPI and API 2 on a WHM target go through
     /// WHM for the user named, else for the target's `cpanel_user`; what the service cannot
-    /// take is refused (exit 2) before anything is sent. `user_option` is how the caller names
-    /// that user in messages (`--user` on the command line).
-    pub(crate) fn fit_to(&self, target: &Target, user_option: &str) -> Result<Cow<'_, Call>> {
+    /// take is refused before anything is sent.
+    pub fn fit_to(&self, target: &Target) -> Result<Cow<'_, Call>> {
+        let user_option = Term::ViaWhm;
         let whm = target.service == Service::Whm;
         let (whose, service) = (
             || format!("{}{}", target.describe(), target.service_note()),
             target.service.name(),
         );
         match self {
-            Call::Whm { .. } if !whm => Err(Error::usage(format!(
+            Call::Whm { .. } if !whm => Err(Error::invalid_call(format!(
                 "WHM API calls need WHM credentials, but {} is a {service} profile: use a profile with service = \"whm\"",
                 whose()
             ))),
             Call::Uapi { via_whm, .. } | Call::Api2 { via_whm, .. } => match (whm, via_whm) {
-                (false, Some(_)) => Err(Error::usage(format!(
+                (false, Some(_)) => Err(Error::invalid_call(format!(
                     "{user_option} calls through WHM and needs a WHM profile, but {} is a {service} profile: drop {user_option}",
                     whose()
                 ))),
                 (true, None) => {
                     let user = target.cpanel_user.clone().ok_or_else(|| {
-                        Error::usage(format!(
+                        Error::invalid_call(format!(
                             "{} is a WHM profile: name the cPanel account to act as with {user_option} USER (or cpanel_user in the profile)",
                             whose()
                         ))
@@ -178,8 +240,8 @@ impl Call {
     }
 
     /// The request for this call. POST keeps the parameters in the body, out of URLs and logs;
-    /// GET puts them in the query string. What cpcall sets itself always goes in the query.
-    pub(crate) fn request(&self, method: Method) -> Result<Request> {
+    /// GET puts them in the query string. What the client sets itself always goes in the query.
+    pub fn to_request(&self, method: Method) -> Result<Request> {
         let (path, fixed, params) = match self {
             Call::Whm { function, params } => {
                 check_name(function, "WHM function")?;
@@ -222,15 +284,10 @@ impl Call {
                 || (path == "/json-api/cpanel" && k.starts_with("cpanel_jsonapi_"))
         };
         if let Some((key, _)) = params.iter().find(|(k, _)| reserved(k)) {
-            return Err(Error::usage(format!(
-                "{key} is set by cpcall for this kind of call: drop that parameter"
+            return Err(Error::invalid_call(format!(
+                "{key} is set by {} for this kind of call: drop that parameter",
+                Term::Program
             )));
-        }
-        // A new account's password may come back in the server's reason: masked like any secret.
-        for (key, value) in params {
-            if crate::params::is_sensitive(key) {
-                crate::mask::hide(value);
-            }
         }
         let mut query = fixed;
         let form = match method {
@@ -246,8 +303,10 @@ impl Call {
             )
             .len();
         if url > MAX_URL {
-            return Err(Error::usage(format!(
-                "--get would make a URL of {url} bytes, longer than any server takes (servers refuse far shorter ones, often past 8 KiB): drop --get to send the parameters in the request body"
+            return Err(Error::invalid_call(format!(
+                "{} would make a URL of {url} bytes, longer than any server takes (servers refuse far shorter ones, often past 8 KiB): {} to send the parameters in the request body",
+                Term::Get,
+                Term::DropGet
             )));
         }
         Ok(Request {
@@ -273,8 +332,9 @@ fn jsonapi(user: Option<&str>, version: &str, module: &str, function: &str) -> R
     let mut fixed = Vec::new();
     if let Some(user) = user {
         if user.is_empty() || user.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::usage(format!(
-                "--user \"{user}\" is not a cPanel user name"
+            return Err(Error::invalid_call(format!(
+                "{} \"{user}\" is not a cPanel user name",
+                Term::ViaWhm
             )));
         }
         fixed.push(("cpanel_jsonapi_user".to_string(), user.to_string()));
@@ -291,7 +351,7 @@ fn check_name(name: &str, what: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::usage(format!(
+        Err(Error::invalid_call(format!(
             "{what} \"{name}\" is not a valid name: use letters, digits and _ only (e.g. listaccts, Email list_pops)"
         )))
     }

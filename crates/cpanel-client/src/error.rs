@@ -101,6 +101,8 @@ pub enum Term {
     RunAs,
     /// How to name the profile to use, among several.
     ChooseProfile,
+    /// The cPanel user a call is made for through WHM ([`crate::Call::via_whm`]).
+    ViaWhm,
 }
 
 impl Term {
@@ -123,6 +125,7 @@ impl Term {
             Term::TlsVersions => String::new(),
             Term::RunAs => "run as that user".into(),
             Term::ChooseProfile => "name one".into(),
+            Term::ViaWhm => "via_whm".into(),
         }
     }
 
@@ -145,6 +148,7 @@ impl Term {
             Term::TlsVersions => ('v', ""),
             Term::RunAs => ('u', ""),
             Term::ChooseProfile => ('n', ""),
+            Term::ViaWhm => ('w', ""),
         };
         format!("{OPEN}{code}{arg}{CLOSE}")
     }
@@ -167,6 +171,7 @@ impl Term {
             'v' => Term::TlsVersions,
             'u' => Term::RunAs,
             'n' => Term::ChooseProfile,
+            'w' => Term::ViaWhm,
             _ => return None,
         })
     }

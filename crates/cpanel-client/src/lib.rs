@@ -58,7 +58,7 @@ pub mod files;
 mod json;
 mod mask;
 mod paginate;
-mod params;
+pub mod params;
 pub mod probe;
 #[cfg(feature = "profiles")]
 pub mod profiles;

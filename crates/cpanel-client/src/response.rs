@@ -10,9 +10,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::json::{Checked, Payload};
-use crate::error::{Error, Exit};
+use crate::error::{Error, ErrorKind, Term};
 
 /// Which envelope the answer comes in.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// WHM API 1: `metadata.result`.
@@ -29,7 +30,7 @@ pub enum Kind {
 
 /// What an answer says, judged by its status and body (never its Content-Type).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The call succeeded.
     Success {
         /// The API's warnings and messages (the command line prints them on stderr).
@@ -46,13 +47,11 @@ pub enum Verdict {
     Broken(String),
 }
 
-/// The one place a verdict becomes an exit code and, for answers that are not the API's
-/// word, an error.
 impl Verdict {
-    /// The verdict with every secret of the run masked in its words: they quote the server,
+    /// The verdict with the secrets `mask` knows masked in its words: they quote the server,
     /// which may echo what it was sent.
-    pub(crate) fn masked(self) -> Verdict {
-        let mask = |text: String| crate::mask::masked(&text).into_owned();
+    pub(crate) fn masked(self, mask: &crate::mask::Shared) -> Verdict {
+        let mask = |text: String| mask.masked(&text).into_owned();
         match self {
             Verdict::Success { notes } => Verdict::Success {
                 notes: notes.into_iter().map(mask).collect(),
@@ -65,25 +64,18 @@ impl Verdict {
         }
     }
 
-    /// The documented exit code: 0, 1, 3 or 4.
-    pub fn exit(&self) -> Exit {
-        match self {
-            Verdict::Success { .. } => Exit::Success,
-            Verdict::Failed { .. } => Exit::ApiFailure,
-            Verdict::Refused(_) => Exit::Auth,
-            Verdict::Broken(_) => Exit::Transport,
-        }
-    }
-
-    /// A refusal or a broken answer as an error (exit 3 or 4), with `then` after its message
-    /// ("; nothing saved"); `None` for the API's own answer, success or failure.
-    pub fn error(&self, then: &str) -> Option<Error> {
-        match self {
-            Verdict::Refused(m) | Verdict::Broken(m) => {
-                Some(Error::new(self.exit(), format!("{m}{then}")))
+    /// A refusal or a broken answer as an error, of the kind its `status` says; `None` for
+    /// the API's own answer, success or failure.
+    pub(crate) fn error(&self, status: u16) -> Option<Error> {
+        let error = match self {
+            Verdict::Refused(m) => Error::refused(m.clone()),
+            Verdict::Broken(m) if status != 200 => {
+                Error::new(ErrorKind::HttpStatus(status), m.clone())
             }
-            Verdict::Success { .. } | Verdict::Failed { .. } => None,
-        }
+            Verdict::Broken(m) => Error::broken(m.clone()),
+            Verdict::Success { .. } | Verdict::Failed { .. } => return None,
+        };
+        Some(error.with_status(status))
     }
 }
 
@@ -256,7 +248,7 @@ pub fn judge(kind: Kind, status: u16, body: &[u8]) -> Verdict {
 /// Judges an answer from what one pass over its bytes found ([`crate::json::Checker`]): the
 /// verdict members come from its skeleton, so the answer itself need not be held.
 pub fn judge_checked(kind: Kind, status: u16, checked: &Checked) -> Verdict {
-    verdict_of(kind, status, checked).masked()
+    verdict_of(kind, status, checked)
 }
 
 fn verdict_of(kind: Kind, status: u16, checked: &Checked) -> Verdict {
@@ -482,7 +474,10 @@ fn unexpected_status(status: u16, f: Option<&Fields>) -> String {
     };
     let fix = match status {
         304 | 305 | 306 | 100..=199 => "not an answer an API call gets: check host and port, and any proxy or cache in between",
-        414 => "the request is too long for the server: send its parameters in the body (drop --get)",
+        414 => return format!(
+            "the server answered with unexpected HTTP status {status}{name}{detail}; the request is too long for the server: send its parameters in the body (drop {})",
+            Term::Get
+        ),
         429 => "the server limits how often it is called: wait, then try again with fewer calls at once (-j)",
         400..=499 => "check the function name and parameters, and the port",
         _ => "check host, port and service",
@@ -809,7 +804,7 @@ mod tests {
         let cases = [
             (304, "unexpected HTTP status 304 (Not Modified)"),
             (204, "unexpected HTTP status 204 (No Content)"),
-            (414, "drop --get"),
+            (414, "send its parameters in the body"),
             (429, "Too Many Requests"),
             (302, "redirect (HTTP 302)"),
         ];

@@ -14,8 +14,9 @@ use crate::target::Target;
 /// The smallest RSA key rustls (and so cpcall) verifies a signature with.
 const MIN_RSA_BITS: usize = 2048;
 
-/// A TLS failure, by what the user can do about it.
-#[derive(Debug, Clone, PartialEq)]
+/// Why a TLS connection was refused, by what can be done about it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsReason {
     /// The certificate is not the one `pin_sha256` names.
     PinMismatch,
@@ -25,6 +26,7 @@ pub enum TlsReason {
     Untrusted,
     /// Not made for the host name cpcall connected to.
     WrongName,
+    /// Its validity ended.
     Expired,
     /// Its validity starts later than this machine's clock says it is now.
     NotYetValid,
@@ -92,11 +94,13 @@ impl TlsReason {
                 "it is not valid yet: its validity starts later than this machine's clock says it is".into()
             }
             TlsReason::WeakKey(key) => format!(
-                "it has {key}, which cpcall refuses: RSA keys need {MIN_RSA_BITS} bits or more"
+                "it has {key}, which {} refuses: RSA keys need {MIN_RSA_BITS} bits or more",
+                crate::Term::Program
             ),
-            TlsReason::OldProtocol => {
-                "the server offers only TLS older than 1.2, which cpcall refuses".into()
-            }
+            TlsReason::OldProtocol => format!(
+                "the server offers only TLS older than 1.2, which {} refuses",
+                crate::Term::Program
+            ),
             TlsReason::NotTls => "the port does not speak TLS".into(),
             TlsReason::Other(why) => why.clone(),
         }
@@ -104,11 +108,11 @@ impl TlsReason {
 
     /// What to do about it when pinning, `ca_file` or `tls = false` would not help; `None`
     /// for the certificate trust failures, whose fix depends on the profile.
-    pub fn server_fix(&self) -> Option<&'static str> {
+    pub fn server_fix(&self) -> Option<String> {
         match self {
-            TlsReason::WeakKey(_) => Some("replace the certificate on the server with one of a 2048-bit RSA or an ECDSA key (WHM » Manage Service SSL Certificates, or AutoSSL); neither a pin nor --insecure gets past this"),
-            TlsReason::OldProtocol => Some("enable TLS 1.2 or 1.3 on the server (WHM » Service Configuration » cPanel Web Services Configuration: TLS/SSL Protocols); tls = false would send the credentials in clear"),
-            TlsReason::NotYetValid => Some("check this machine's clock (timedatectl), then the certificate's dates on the server"),
+            TlsReason::WeakKey(_) => Some(format!("replace the certificate on the server with one of a 2048-bit RSA or an ECDSA key (WHM » Manage Service SSL Certificates, or AutoSSL); neither a pin nor {} gets past this", crate::Term::Insecure)),
+            TlsReason::OldProtocol => Some("enable TLS 1.2 or 1.3 on the server (WHM » Service Configuration » cPanel Web Services Configuration: TLS/SSL Protocols); tls = false would send the credentials in clear".into()),
+            TlsReason::NotYetValid => Some("check this machine's clock (timedatectl), then the certificate's dates on the server".into()),
             _ => None,
         }
     }

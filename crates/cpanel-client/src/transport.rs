@@ -1,26 +1,29 @@
 //! Where a request is sent: the HTTP client (ureq over our TLS connector), timeouts, the size
-//! cap, `--verbose`, and turning network failures into messages that say what to do.
+//! cap, traffic lines, and turning network failures into errors of their kind, in messages
+//! that say what to do.
 
 use std::time::{Duration, Instant};
 
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 
-use crate::api::{Method, Request};
-use crate::body::{stdout_error, Body, KeepError};
+use crate::body::{sink_error, Body, KeepError, Spooling};
+use crate::call::{Method, Request};
+use crate::error::{Error, ErrorKind, Result, Term};
 use crate::json::Checked;
 use crate::params::{encode_form, masked_form, Param};
-use crate::tls::{self, SeenCert, TlsConnector};
+use crate::report::Voice;
+use crate::sink::Printer;
 use crate::target::Target;
-use crate::error::{Error, Result};
-use crate::output::Direct;
+use crate::tls::{self, SeenCert, TlsConnector};
+use crate::tls_failure::TlsReason;
 
 /// A header whose value may be a secret (`Authorization`, `Cookie`): masked wherever a request
 /// is shown. Defined here, below `auth` and `session`, which make them.
 pub type AuthHeader = (&'static str, crate::secret::Secret);
 
-/// The most of an answer cpcall reads by default (`--max-size`); a larger one is an error, not
-/// an out-of-memory kill.
+/// The most of an answer read by default ([`crate::Options::max_body`]): 256 MiB; a larger one
+/// is an error, not an out-of-memory kill.
 pub const DEFAULT_MAX_BODY: u64 = 256 << 20;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Tries for a connection the server refused: nothing was sent, so trying again is safe.
@@ -28,7 +31,7 @@ const CONNECT_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Body,
@@ -38,6 +41,7 @@ pub struct Response {
 
 impl Response {
     /// A response whose body is already in memory (tests, merged pages).
+    #[allow(dead_code)] // the fuzz targets' door
     pub fn from_bytes(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Response {
         Response {
             status,
@@ -56,7 +60,7 @@ impl Response {
     pub fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
         self.body
             .bytes()
-            .map_err(|e| Error::transport(format!("cannot read the spooled answer back: {e}")))
+            .map_err(|e| Error::local(format!("cannot read the spooled answer back: {e}")).because(e))
     }
 
     /// The first value of a header, by case-insensitive name.
@@ -72,56 +76,75 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-pub struct Client {
+pub(crate) struct Client {
     agent: ureq::Agent,
     base: String,
     target: Target,
     seen: SeenCert,
-    verbose: bool,
     max_body: u64,
-    /// Where a single call's answer goes as it arrives (stdout, a regular file).
-    direct: std::sync::Mutex<Option<Direct>>,
+    spooling: Spooling,
+    /// Where a single call's answer goes as it arrives.
+    printer: std::sync::Mutex<Option<Printer>>,
 }
 
 impl Client {
-    /// Single calls: the API call's answer is written to stdout as it arrives.
-    pub fn print_as_it_arrives(&self, direct: Direct) {
-        *self.direct.lock().unwrap_or_else(|e| e.into_inner()) = Some(direct);
+    /// Streamed calls: the API call's answer goes to `printer` as it arrives.
+    pub fn print_as_it_arrives(&self, printer: Printer) {
+        *self.printer.lock().unwrap_or_else(|e| e.into_inner()) = Some(printer);
     }
 
-    /// Takes back what went to stdout (a broken or refused answer, an error).
+    /// Takes back what went to the sink (a broken or refused answer, an error).
     pub fn undo_printed(&self) {
-        if let Some(direct) = self
-            .direct
+        if let Some(printer) = self
+            .printer
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_mut()
         {
-            // -o FILE's temporary file goes as a whole: nothing to take back, nothing to say.
-            if crate::output::stdout_is_temporary() {
-                return;
-            }
-            if let Err(e) = direct.undo() {
-                crate::report::warning(format!(
-                    "cannot take back the partial answer on standard output: {e}"
+            if let Err(e) = printer.undo() {
+                self.voice().warning(format!(
+                    "cannot take back the partial answer on {}: {e}",
+                    printer.sink.name()
                 ));
             }
         }
     }
 
-    /// Whether it shows its traffic (`-v`).
-    pub fn verbose(&self) -> bool {
-        self.verbose
+    /// What was written to the sink stays (the API's answer, success or failure).
+    pub fn keep_printed(&self) {
+        if let Some(printer) = self
+            .printer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            printer.sink.keep();
+        }
     }
 
-    /// The largest answer it reads (`--max-size`).
+    /// Whether it shows its traffic.
+    pub fn verbose(&self) -> bool {
+        self.target.voice.verbose()
+    }
+
+    /// Where its words go.
+    pub fn voice(&self) -> &Voice {
+        &self.target.voice
+    }
+
+    /// The largest answer it reads.
     pub fn max_body(&self) -> u64 {
         self.max_body
     }
 
-    pub fn new(target: &Target, verbose: bool, max_body: u64) -> Result<Self> {
+    /// Where answers too big for memory wait.
+    pub fn spooling(&self) -> &Spooling {
+        &self.spooling
+    }
+
+    pub fn new(target: &Target, max_body: u64, spool_dir: Option<std::path::PathBuf>) -> Result<Self> {
         let seen = SeenCert::default();
-        let tls_config = tls::client_config(&target.verify, seen.clone())?;
+        let tls_config = tls::client_config(&target.verify, seen.clone(), &target.voice)?;
         // Our proxy or none: ureq's own reading of the environment differs from curl's.
         let proxy = target.proxy.as_ref().map(|p| p.to_ureq()).transpose()?;
         let config = ureq::Agent::config_builder()
@@ -130,7 +153,7 @@ impl Client {
             .max_redirects(0)
             .timeout_global(Some(target.timeout))
             .timeout_connect(Some(target.timeout.min(CONNECT_TIMEOUT)))
-            .user_agent(concat!("cpcall/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("cpanel-client/", env!("CARGO_PKG_VERSION")))
             .build();
         let connector =
             ().chain(tls::Dialing)
@@ -143,9 +166,12 @@ impl Client {
             base: target.base_url(),
             target: target.clone(),
             seen,
-            verbose,
             max_body,
-            direct: std::sync::Mutex::new(None),
+            spooling: Spooling {
+                dir: spool_dir,
+                voice: target.voice.clone(),
+            },
+            printer: std::sync::Mutex::new(None),
         })
     }
 
@@ -171,9 +197,7 @@ impl Client {
             let reused = tls::connections_made() == connections_before;
             match result {
                 Err(e) if reused && !resent && !tls::answer_began() && unread_reset(&e) => {
-                    if self.verbose {
-                        crate::report::traffic("* the server had closed the kept-alive connection; sending again on a new one");
-                    }
+                    self.voice().traffic("* the server had closed the kept-alive connection; sending again on a new one");
                     resent = true;
                 }
                 Err(e)
@@ -181,13 +205,11 @@ impl Client {
                         && attempt < CONNECT_ATTEMPTS
                         && started.elapsed() + backoff < self.target.timeout =>
                 {
-                    if self.verbose {
-                        crate::report::traffic(&format!(
-                            "* connection refused; trying again in {} ms (try {} of {CONNECT_ATTEMPTS})",
-                            backoff.as_millis(),
-                            attempt + 1
-                        ));
-                    }
+                    self.voice().traffic(&format!(
+                        "* connection refused; trying again in {} ms (try {} of {CONNECT_ATTEMPTS})",
+                        backoff.as_millis(),
+                        attempt + 1
+                    ));
                     std::thread::sleep(backoff);
                     backoff *= 2;
                     attempt += 1;
@@ -210,7 +232,7 @@ impl Client {
         // Some servers check the referrer; naming the server itself is harmless (docs/protocol.md).
         let referer = format!("{}/", self.base);
         let form = encode_form(pairs(&req.form));
-        if self.verbose {
+        if self.verbose() {
             self.show_request(req, auth);
         }
         let started = Instant::now();
@@ -243,15 +265,15 @@ impl Client {
         // Judged while it arrives, kept aside (spooled past a few MB), printed only once whole.
         let mut reader = response.body_mut().with_config().limit(max_body).reader();
         let (body, checked) = {
-            let mut direct = self.direct.lock().unwrap_or_else(|e| e.into_inner());
-            let mut direct = direct.as_mut().filter(|_| req.streamed);
-            if let Some(direct) = direct.as_deref_mut() {
-                // A request sent again (after a new login) starts the file over.
-                direct
+            let mut printer = self.printer.lock().unwrap_or_else(|e| e.into_inner());
+            let mut printer = printer.as_mut().filter(|_| req.streamed);
+            if let Some(printer) = printer.as_deref_mut() {
+                // A request sent again (after a new login) starts the sink over.
+                printer
                     .undo()
-                    .map_err(|e| ureq::Error::Io(stdout_error(e)))?;
+                    .map_err(|e| ureq::Error::Io(sink_error(e, printer)))?;
             }
-            crate::body::receive(&mut reader, expected, direct)
+            crate::body::receive(&mut reader, expected, printer, &self.spooling)
                 .map_err(ureq::Error::from)?
         };
         // Fewer bytes than the server declared: it closed the connection mid-answer.
@@ -267,8 +289,8 @@ impl Client {
             body,
             checked,
         };
-        if self.verbose {
-            show_response(&response, started.elapsed());
+        if self.verbose() {
+            show_response(self.voice(), &response, started.elapsed());
         }
         Ok(response)
     }
@@ -295,21 +317,22 @@ impl Client {
         } else {
             format!("?{}", masked_form(&req.query))
         };
-        crate::report::traffic(&format!("* {} ({})", self.base, self.target.describe()));
+        let voice = self.voice();
+        voice.traffic(&format!("* {} ({})", self.base, self.target.describe()));
         if let Some(proxy) = &self.target.proxy {
-            crate::report::traffic(&format!("* through the proxy {}", proxy.describe()));
+            voice.traffic(&format!("* through the proxy {}", proxy.describe()));
         }
-        crate::report::traffic(&format!("> {} {}{}", req.method.as_str(), req.path, query));
+        voice.traffic(&format!("> {} {}{}", req.method.as_str(), req.path, query));
         for (name, _) in auth {
-            crate::report::traffic(&format!("> {name}: ***"));
+            voice.traffic(&format!("> {name}: ***"));
         }
         if req.method == Method::Post {
-            crate::report::traffic("> Content-Type: application/x-www-form-urlencoded");
-            crate::report::traffic(&format!("> body: {}", masked_form(&req.form)));
+            voice.traffic("> Content-Type: application/x-www-form-urlencoded");
+            voice.traffic(&format!("> body: {}", masked_form(&req.form)));
         }
     }
 
-    /// A network or TLS failure as one line that says what to check.
+    /// A network or TLS failure as an error of its kind, in one line that says what to check.
     fn explain(&self, e: ureq::Error) -> Error {
         let t = &self.target;
         let at = format!("{}:{}", t.host, t.port);
@@ -328,22 +351,40 @@ impl Client {
                 _ => false,
             };
             if unreachable {
-                return Error::transport(format!(
-                    "cannot reach the proxy {} ({e}): check that it runs, or list {} in no_proxy to connect directly",
-                    proxy.describe(),
-                    t.host
-                ));
+                return Error::new(
+                    ErrorKind::Proxy,
+                    format!(
+                        "cannot reach the proxy {} ({e}): check that it runs, or list {} in no_proxy to connect directly",
+                        proxy.describe(),
+                        t.host
+                    ),
+                )
+                .because(e);
             }
         }
+        let timeout = |never: bool| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no answer from {at} within {:.1} s: the server is slow or unreachable; raise {} or check the network",
+                    t.timeout.as_secs_f64(),
+                    Term::Timeout
+                ),
+            )
+            .sent(never)
+        };
         match e {
-            ureq::Error::Timeout(_) => Error::transport(format!(
-                "no answer from {at} within {:.1} s: the server is slow or unreachable; raise --timeout or check the network",
-                t.timeout.as_secs_f64()
-            )),
-            ureq::Error::HostNotFound => {
-                Error::transport(format!("cannot resolve host \"{}\": check the host name", t.host))
-            }
-            ureq::Error::ConnectionFailed => self.refused(&at),
+            ureq::Error::Timeout(when) => timeout(matches!(
+                when,
+                ureq::Timeout::Resolve | ureq::Timeout::Connect
+            ))
+            .because(ureq::Error::Timeout(when)),
+            ureq::Error::HostNotFound => Error::new(
+                ErrorKind::Dns,
+                format!("cannot resolve host \"{}\": check the host name", t.host),
+            )
+            .because(ureq::Error::HostNotFound),
+            ureq::Error::ConnectionFailed => self.refused(&at).because(ureq::Error::ConnectionFailed),
             ureq::Error::Rustls(e) => self.tls_error(&e),
             ureq::Error::ConnectProxyFailed(why) => {
                 let proxy = t.proxy.as_ref().map_or_else(String::new, |p| format!(" {}", p.describe()));
@@ -362,19 +403,24 @@ impl Client {
                     None if why.contains("did not respond") => ("it closed the connection without an answer".to_string(), format!("check the proxy, or list {} in no_proxy", t.host)),
                     None => (why.clone(), format!("check the proxy, or list {} in no_proxy", t.host)),
                 };
-                Error::transport(format!("the proxy{proxy} did not open a tunnel to {at}: {what}; {fix}"))
+                Error::new(ErrorKind::Proxy, format!("the proxy{proxy} did not open a tunnel to {at}: {what}; {fix}"))
             }
-            ureq::Error::BodyExceedsLimit(n) => Error::transport(format!(
-                "the answer from {at} is larger than {n} bytes (--max-size): raise --max-size, or narrow the call (api.filter, api.chunk)"
-            )),
-            ureq::Error::Protocol(p) if !t.tls => Error::transport(format!(
+            ureq::Error::BodyExceedsLimit(n) => Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the answer from {at} is larger than {n} bytes ({}): raise {}, or narrow the call (api.filter, api.chunk)",
+                    Term::MaxBody,
+                    Term::MaxBody
+                ),
+            ),
+            ureq::Error::Protocol(p) if !t.tls => Error::broken(format!(
                 "{at} did not answer in valid HTTP ({p}): if it is a TLS port, remove tls = false"
             )),
-            ureq::Error::Protocol(p) => Error::transport(format!("{at} did not answer in HTTP: {p}")),
+            ureq::Error::Protocol(p) => Error::broken(format!("{at} did not answer in HTTP: {p}")),
             ureq::Error::Io(io) => {
                 match io.get_ref().and_then(|i| i.downcast_ref::<KeepError>()) {
-                    Some(e @ KeepError::Stdout(_)) => return Error::usage(e.to_string()),
-                    Some(e @ KeepError::Spool(_)) => return Error::transport(e.to_string()),
+                    Some(e @ KeepError::Sink(_)) => return Error::local(e.to_string()),
+                    Some(e @ KeepError::Spool(_)) => return Error::local(e.to_string()).sent(false),
                     None => {}
                 }
                 if let Some(rustls_error) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
@@ -382,57 +428,64 @@ impl Client {
                 }
                 // std reports getaddrinfo failures as plain I/O errors.
                 if io.to_string().contains("failed to lookup address") {
-                    return Error::transport(format!("cannot resolve host \"{}\": check the host name ({io})", t.host));
+                    return Error::new(
+                        ErrorKind::Dns,
+                        format!("cannot resolve host \"{}\": check the host name ({io})", t.host),
+                    )
+                    .because(io);
                 }
                 match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => self.refused(&at),
-                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::transport(format!(
-                        "no answer from {at} within {:.1} s: raise --timeout or check the network",
-                        t.timeout.as_secs_f64()
-                    )),
-                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => Error::transport(
+                    std::io::ErrorKind::ConnectionRefused => self.refused(&at).because(io),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "no answer from {at} within {:.1} s: raise {} or check the network",
+                            t.timeout.as_secs_f64(),
+                            Term::Timeout
+                        ),
+                    )
+                    .because(io),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => Error::new(
+                        ErrorKind::Disconnected,
                         format!("{at} closed the connection before the answer was complete: try again, or check the server's logs"),
-                    ),
-                    _ => Error::transport(format!("connection to {at} failed: {io}")),
+                    )
+                    .because(io),
+                    _ => Error::new(ErrorKind::Disconnected, format!("connection to {at} failed: {io}")).because(io),
                 }
             }
-            other => Error::transport(format!("request to {at} failed: {other}")),
+            other => Error::new(ErrorKind::Disconnected, format!("request to {at} failed: {other}")).because(other),
         }
     }
 
     fn refused(&self, at: &str) -> Error {
         let t = &self.target;
-        Error::transport(format!(
-            "cannot connect to {at}: connection refused; is cPanel running there, and is {} the {} port? (default {})",
-            t.port,
-            t.service.name(),
-            t.service.default_port(t.tls)
-        ))
+        Error::new(
+            ErrorKind::Connect,
+            format!(
+                "cannot connect to {at}: connection refused; is cPanel running there, and is {} the {} port? (default {})",
+                t.port,
+                t.service.name(),
+                t.service.default_port(t.tls)
+            ),
+        )
     }
 
     fn tls_error(&self, e: &rustls::Error) -> Error {
-        use crate::tls_failure::TlsReason;
         let t = &self.target;
         let der = self.seen.get();
         let fp = der
             .as_deref()
             .map(|der| tls::fingerprint(&tls::sha256(der)))
             .unwrap_or_else(|| "unknown".into());
-        let how = t.trust_advice(&fp);
-        let failure = TlsReason::of(e, der.as_deref());
-        let message = match &failure {
-            TlsReason::PinMismatch => {
-                let renewed = match (t.invocation(), &t.profile) {
-                    (Some(cpcall), _) => format!("check the new fingerprint on the server, then run {cpcall} trust --replace"),
-                    (None, crate::target::Origin::Built) => "check the new fingerprint on the server, then give .pin_sha256(…) the new one".to_string(),
-                    (None, _) => format!("check the new fingerprint on the server, then pass --pin-sha256 {fp} (or CPCALL_PIN_SHA256) instead"),
-                };
-                format!(
-                    "the certificate of {} (SHA-256 {fp}) does not match the pin of {}: if the server's certificate was renewed, {renewed}; otherwise the connection may be intercepted",
-                    t.host,
-                    t.describe()
-                )
-            }
+        let how = Term::Trust(fp.clone());
+        let reason = TlsReason::of(e, der.as_deref());
+        let message = match &reason {
+            TlsReason::PinMismatch => format!(
+                "the certificate of {} (SHA-256 {fp}) does not match the pin of {}: if the server's certificate was renewed, check the new fingerprint on the server, then {}; otherwise the connection may be intercepted",
+                t.host,
+                t.describe(),
+                Term::TrustReplace(fp.clone())
+            ),
             TlsReason::SelfSigned => format!(
                 "the certificate of {} is self-signed and not trusted here (SHA-256 {fp}): {how}",
                 t.host
@@ -452,15 +505,16 @@ impl Client {
             TlsReason::NotYetValid | TlsReason::WeakKey(_) => format!(
                 "the certificate of {} (SHA-256 {fp}): {}; {}",
                 t.host,
-                failure.reason(),
-                failure.server_fix().unwrap_or_default()
+                reason.reason(),
+                reason.server_fix().unwrap_or_default()
             ),
             TlsReason::OldProtocol => format!(
-                "TLS with {}:{} failed: {}; {} (cpcall doctor names the versions it offers)",
+                "TLS with {}:{} failed: {}; {}{}",
                 t.host,
                 t.port,
-                failure.reason(),
-                failure.server_fix().unwrap_or_default()
+                reason.reason(),
+                reason.server_fix().unwrap_or_default(),
+                Term::TlsVersions
             ),
             TlsReason::NotTls => format!(
                 "TLS handshake with {}:{} failed ({e}): the port may not speak TLS; plain ports 2082/2086/2095 need tls = false",
@@ -472,7 +526,7 @@ impl Client {
             ),
             TlsReason::Other(why) => format!("TLS with {}:{} failed: {why}", t.host, t.port),
         };
-        Error::transport(message)
+        Error::new(ErrorKind::Tls(reason), message).because(e.clone())
     }
 }
 
@@ -517,7 +571,7 @@ fn proxy_fault(
         ),
         _ => return None,
     };
-    Some(Error::transport(message))
+    Some(Error::new(ErrorKind::Proxy, message))
 }
 
 /// The server reset the connection: it had closed it before the request arrived.
@@ -563,8 +617,8 @@ fn pairs(params: &[Param]) -> impl Iterator<Item = (&str, &str)> {
     params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
-fn show_response(r: &Response, elapsed: Duration) {
-    crate::report::traffic(&format!(
+fn show_response(voice: &Voice, r: &Response, elapsed: Duration) {
+    voice.traffic(&format!(
         "< HTTP {} in {} ms, {} bytes",
         r.status,
         elapsed.as_millis(),
@@ -575,7 +629,7 @@ fn show_response(r: &Response, elapsed: Duration) {
             name.to_ascii_lowercase().as_str(),
             "set-cookie" | "authorization" | "cookie"
         );
-        crate::report::traffic(&format!(
+        voice.traffic(&format!(
             "< {name}: {}",
             if secret { "***" } else { value.as_str() }
         ));
