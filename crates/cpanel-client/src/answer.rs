@@ -1,72 +1,104 @@
-//! One API call from request to judged answer, and the JSON line it becomes when many calls
-//! run at once (fan-out over profiles, `batch`).
+//! One API call from request to judged answer: [`Answer`] for the API's own answer, an
+//! [`Error`] for everything else (its "no" included, with the answer inside).
 
-use serde::Serialize;
-use serde_json::value::RawValue;
-
-use crate::api::{Budget, Call, Method};
 use crate::auth;
 use crate::body::{Body, View};
+use crate::call::{Budget, Call, Method};
+use crate::error::{Error, ErrorKind, Result, Term};
 use crate::json::Checked;
 use crate::paginate;
 use crate::response::{self, Kind, Verdict};
-use crate::transport::{Client, Response};
 use crate::target::Target;
-use crate::error::{Error, Exit, Result};
-use crate::output::filter::Filter;
+use crate::transport::{Client, Response};
 
-/// How calls are made: POST or GET, and `--paginate` with its page size.
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
+/// How a call is made: POST or GET, one page or all of them.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallOptions {
     /// POST (the default: parameters out of URLs and logs) or GET.
     pub method: Method,
-    /// Every page of a listing, this many records a page.
+    /// Every page of a listing, this many records a page (WHM `api.chunk`, UAPI
+    /// `api.paginate`), merged into one answer.
     pub paginate: Option<usize>,
 }
 
-/// A judged answer.
+impl Default for CallOptions {
+    fn default() -> Self {
+        CallOptions {
+            method: Method::Post,
+            paginate: None,
+        }
+    }
+}
+
+impl CallOptions {
+    /// Sent as `method`.
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+    /// Every page, `page_size` records a page.
+    pub fn paginate(mut self, page_size: usize) -> Self {
+        self.paginate = Some(page_size);
+        self
+    }
+}
+
+/// The API's own answer: a success, or (inside an [`Error`] of kind
+/// [`ErrorKind::ApiFailure`]) its "no". The body waits in memory, or in a spool file past
+/// 8 MiB, until the answer is dropped.
 #[derive(Debug)]
 pub struct Answer {
-    /// The envelope it came in.
-    pub kind: Kind,
-    /// What it says: success, the API's "no", a refusal, or not an API answer at all.
-    pub verdict: Verdict,
-    pub(crate) body: Body,
+    kind: Kind,
+    status: u16,
+    body: Body,
     /// What one pass over the body found (where its payload lies).
-    pub(crate) checked: Checked,
-    /// cpcall's own advice on a failure (the closest function names), shown after the API's.
-    pub(crate) hints: Vec<String>,
+    checked: Checked,
+    notes: Vec<String>,
+    hints: Vec<String>,
 }
 
 impl Answer {
-    /// The whole answer as JSON (not kept when it went to stdout as it arrived).
+    /// The envelope it came in.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Its HTTP status (200 for an API's answer; merged pages say 200).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The whole answer as JSON.
     pub fn json(&self) -> Result<serde_json::Value> {
-        self.parse(self.shown(false))
+        self.parse(self.view(false))
     }
 
     /// The payload (`data`, `result.data`, `cpanelresult.data`…) as JSON; `null` when absent.
     pub fn payload(&self) -> Result<serde_json::Value> {
-        self.parse(self.shown(true))
+        self.parse(self.view(true))
     }
 
-    fn parse(&self, view: View) -> Result<serde_json::Value> {
-        // A refusal's or a broken answer's body is no API data (a login page, an error page
-        // that may quote the credential): the verdict's error is all there is to read.
-        if let Some(e) = self.verdict.error("") {
-            return Err(e);
-        }
+    /// The payload read into a type of the caller's (`Vec<Account>`); `null` when absent.
+    pub fn payload_as<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        self.parse(self.view(true))
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self, view: View) -> Result<T> {
         if self.body.printed() {
-            return Err(Error::usage(
-                "the answer went to standard output as it arrived",
+            return Err(Error::invalid_call(
+                "the answer went to the sink as it arrived: read it there",
             ));
         }
-        serde_json::from_reader(std::io::BufReader::new(view.reader()))
-            .map_err(|e| Error::transport(format!("the answer is not JSON: {e}")))
+        serde_json::from_reader(std::io::BufReader::new(view.reader())).map_err(|e| {
+            Error::broken(format!("the answer does not read as asked: {e}")).because(e)
+        })
     }
 
-    /// What to print: the whole body, or with `--data` only the payload (`null` when absent).
-    pub(crate) fn shown(&self, data: bool) -> View<'_> {
-        match data {
+    /// Its bytes as they came: the whole answer, or with `payload` only the payload's (no
+    /// bytes when absent). Read them with [`View::reader`] or [`View::each_piece`].
+    pub fn view(&self, payload: bool) -> View<'_> {
+        match payload {
             true => View {
                 body: &self.body,
                 range: self
@@ -78,21 +110,28 @@ impl Answer {
         }
     }
 
-    /// cpcall's advice on a failure (the closest function names), after the API's reasons.
+    /// Whether its bytes went to a sink as they arrived ([`crate::Client::stream_to`]) and
+    /// are not kept here.
+    pub fn streamed(&self) -> bool {
+        self.body.printed()
+    }
+
+    /// The API's warnings and messages on a success.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// This crate's advice on a failure (the port that was likely meant), after the API's
+    /// reasons.
     pub fn hints(&self) -> &[String] {
         &self.hints
     }
-
-    /// The documented exit code of its verdict.
-    pub fn exit(&self) -> Exit {
-        self.verdict.exit()
-    }
 }
 
-/// Everything about a call that can be known without sending it: its names and parameters, and
-/// whether `--paginate` can page it. Run before the first request of a run.
-pub fn check(call: &Call, options: &Options) -> Result<()> {
-    call.request(options.method)?;
+/// Everything about a call that can be known without sending it: its names and parameters,
+/// and whether it can be paged.
+pub(crate) fn check(call: &Call, options: &CallOptions) -> Result<()> {
+    call.to_request(options.method)?;
     if let Some(size) = options.paginate {
         paginate::page_params(call.kind(), 1, size)?;
         if let Some((key, _)) = call
@@ -100,32 +139,39 @@ pub fn check(call: &Call, options: &Options) -> Result<()> {
             .iter()
             .find(|(k, _)| paginate::is_paging_param(k))
         {
-            return Err(Error::usage(format!(
-                "{key} is set by --paginate: drop it, or drop --paginate"
+            return Err(Error::invalid_call(format!(
+                "{key} is set by {}: drop it, or page without it",
+                Term::Paging
             )));
         }
     }
     Ok(())
 }
 
-pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -> Result<Answer> {
+/// Sends the call and judges the answer: `Ok` only for the API's success.
+pub(crate) fn fetch(
+    client: &Client,
+    target: &Target,
+    call: &Call,
+    options: &CallOptions,
+) -> Result<Answer> {
     check(call, options)?;
     let kind = call.kind();
     let fetched = match options.paginate {
         Some(size) => fetch_all_pages(client, target, call, size, options.method),
         None => {
-            let mut request = call.request(options.method)?;
+            let mut request = call.to_request(options.method)?;
             request.streamed = true;
             auth::send(client, target, &request).map(|response| (response.verdict(kind), response))
         }
     };
-    // What went to stdout as it arrived stays only with an API's answer (success or failure).
     if let Ok((Verdict::Refused(_), _)) = &fetched {
         auth::remember_refusal(target);
     }
+    // What went to the sink as it arrived stays only with an API's answer (success or failure).
     let (verdict, response) = match fetched {
         Ok((verdict @ (Verdict::Success { .. } | Verdict::Failed { .. }), response)) => {
-            crate::signals::keep_stdout();
+            client.keep_printed();
             (verdict, response)
         }
         Ok(other) => {
@@ -138,14 +184,38 @@ pub fn fetch(client: &Client, target: &Target, call: &Call, options: &Options) -
         }
     };
     let mut hints = Vec::new();
-    let verdict = wrong_port_hint(verdict, target, &mut hints);
-    Ok(Answer {
+    let verdict = wrong_port_hint(verdict, target, &mut hints).masked(target.voice.mask());
+    let hints: Vec<String> = hints
+        .iter()
+        .map(|h| target.voice.masked(h).into_owned())
+        .collect();
+    if let Some(e) = verdict.error(response.status) {
+        return Err(e);
+    }
+    let mut answer = Answer {
         kind,
-        verdict,
+        status: response.status,
         body: response.body,
         checked: response.checked,
+        notes: Vec::new(),
         hints,
-    })
+    };
+    match verdict {
+        Verdict::Success { notes } => {
+            answer.notes = notes;
+            Ok(answer)
+        }
+        Verdict::Failed { reasons } => {
+            let words = match reasons.is_empty() {
+                true => "the API reported a failure".to_string(),
+                false => reasons.join("; "),
+            };
+            Err(Error::new(ErrorKind::ApiFailure, words)
+                .with_reasons(reasons)
+                .with_answer(answer))
+        }
+        Verdict::Refused(_) | Verdict::Broken(_) => Err(Error::broken("no verdict")),
+    }
 }
 
 /// cPanel answers a function on the wrong port with "Permission denied", "Function not found"
@@ -180,18 +250,18 @@ pub fn wrong_port_telltale(text: &str) -> bool {
 /// The service whose standard port the target's port is, when it is not the target's own.
 fn other_service_port(target: &Target) -> Option<crate::target::Service> {
     use crate::target::Service;
-    let port = target.port;
+    let port = target.port();
     [Service::Whm, Service::Cpanel, Service::Webmail]
         .into_iter()
         .find(|s| {
-            *s != target.service && (s.default_port(true) == port || s.default_port(false) == port)
+            *s != target.service() && (s.default_port(true) == port || s.default_port(false) == port)
         })
 }
 
 /// Which port the target's calls likely belong on.
 pub fn wrong_port_advice(target: &Target) -> String {
-    let (port, service) = (target.port, target.service);
-    let expected = service.default_port(target.tls);
+    let (port, service) = (target.port(), target.service());
+    let expected = service.default_port(target.tls());
     match other_service_port(target) {
         Some(other) => format!(
             "port {port} is the {} port, and {} calls go to {expected}: check port and service",
@@ -223,15 +293,15 @@ fn fetch_all_pages(
     let kind = call.kind();
     let started = std::time::Instant::now();
     let mut budget = Budget {
-        deadline: started + target.timeout,
+        deadline: started + target.timeout(),
         bytes: client.max_body(),
     };
-    let mut merger = paginate::Merger::new(kind);
+    let mut merger = paginate::Merger::new(kind, client.spooling());
     let mut notes = Vec::new();
     let (mut start, mut announced) = (1usize, None);
     for _ in 0..paginate::MAX_PAGES {
         let page = call.with_params(paginate::page_params(kind, start, size)?);
-        let mut request = page.request(method)?;
+        let mut request = page.to_request(method)?;
         request.budget = Some(budget);
         let response = auth::send(client, target, &request)
             .map_err(|e| over_budget(e, &budget, started, &merger, announced))?;
@@ -243,20 +313,26 @@ fn fetch_all_pages(
         let page = merger
             .add(View::whole(&response.body).reader())
             .map_err(|e| {
-                Error::transport(format!(
-                    "--paginate cannot merge the page at record {start} ({e}): run without --paginate"
+                Error::broken(format!(
+                    "{} cannot merge the page at record {start} ({e}): run without {}",
+                    Term::Paging,
+                    Term::Paging
                 ))
             })?;
         let total = paginate::total(kind, &page.metadata).map_err(|raw| {
-            Error::transport(format!(
-                "--paginate cannot read the page count the server sent ({raw}) at record {start}: nothing printed; run without --paginate"
+            Error::broken(format!(
+                "{} cannot read the page count the server sent ({raw}) at record {start}: nothing printed; run without {}",
+                Term::Paging,
+                Term::Paging
             ))
         })?;
         // A server that ignores the start asked for would hand the same records twice.
         if let Some(echoed) = paginate::echoed_start(kind, &page.metadata) {
             if echoed != start as u64 {
-                return Err(Error::transport(format!(
-                    "--paginate asked for the page at record {start}, the server sent the one at {echoed}: nothing printed; run without --paginate"
+                return Err(Error::broken(format!(
+                    "{} asked for the page at record {start}, the server sent the one at {echoed}: nothing printed; run without {}",
+                    Term::Paging,
+                    Term::Paging
                 )));
             }
         }
@@ -271,18 +347,20 @@ fn fetch_all_pages(
     }
     let fetched = merger.records;
     if let Some(total) = announced.filter(|t| *t != fetched) {
-        return Err(Error::transport(format!(
-            "--paginate got {fetched} records, but the server announced {total}: the listing changed while paging, or the server pages in a way cpcall does not follow; nothing printed — run again"
+        return Err(Error::broken(format!(
+            "{} got {fetched} records, but the server announced {total}: the listing changed while paging, or the server pages in a way {} does not follow; nothing printed — run again",
+            Term::Paging,
+            Term::Program
         )));
     }
-    let mut spool = crate::body::Spool::new(0);
+    let mut spool = crate::body::Spool::new(0, client.spooling());
     let mut checker = crate::json::Checker::default();
     merger
         .finish(&mut |piece| {
             checker.feed(piece);
             spool.write(piece)
         })
-        .map_err(|e| Error::transport(format!("cannot merge the pages: {e}")))?;
+        .map_err(|e| Error::local(format!("cannot merge the pages: {e}")).because(e))?;
     notes.dedup();
     Ok((
         Verdict::Success { notes },
@@ -308,155 +386,34 @@ fn over_budget(
         Some(total) => format!("{} of {total} records", merger.records),
         None => format!("{} records", merger.records),
     };
-    if std::time::Instant::now() >= budget.deadline && e.exit == Exit::Transport {
-        return Error::transport(format!(
-            "--paginate did not finish within {:.0} s (--timeout, for all pages together; {so_far} fetched): raise --timeout, or narrow the listing (api.filter); nothing printed",
-            (budget.deadline - started).as_secs_f64()
-        ));
+    let network = matches!(
+        e.kind(),
+        ErrorKind::Timeout | ErrorKind::Disconnected | ErrorKind::Connect | ErrorKind::Dns
+    );
+    if std::time::Instant::now() >= budget.deadline && network {
+        return Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "{} did not finish within {:.0} s ({}, for all pages together; {so_far} fetched): raise {}, or narrow the listing (api.filter); nothing printed",
+                Term::Paging,
+                (budget.deadline - started).as_secs_f64(),
+                Term::Timeout,
+                Term::Timeout
+            ),
+        );
     }
-    if e.message().contains("(--max-size)") {
-        return Error::transport(format!(
-            "--paginate's pages together are larger than --max-size ({so_far} fetched): raise --max-size, or narrow the listing (api.filter); nothing printed"
-        ));
+    if *e.kind() == ErrorKind::TooLarge {
+        return Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "{}'s pages together are larger than {} ({so_far} fetched): raise {}, or narrow the listing (api.filter); nothing printed",
+                Term::Paging,
+                Term::MaxBody,
+                Term::MaxBody
+            ),
+        );
     }
     e
-}
-
-/// Which call a JSON line belongs to.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Tag<'a> {
-    pub line: Option<usize>,
-    pub profile: Option<&'a str>,
-    pub host: Option<&'a str>,
-}
-
-/// The members of a JSON line before the answer.
-#[derive(Serialize)]
-struct Head<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    profile: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    host: Option<&'a str>,
-    ok: bool,
-    exit: u8,
-}
-
-/// The members of a JSON line after the answer.
-#[derive(Serialize, Default)]
-struct Tail {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    result: Vec<Box<RawValue>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-/// One call's JSON line, ready to write: `{"profile":…,"host":…,"ok":…,"exit":…,"response":…}`,
-/// with `result` (the filter's outputs) instead of `response` under `--jq`, and `error` when
-/// the call got no API answer or the API said no. The answer is not copied into the line: it
-/// streams from where it waits (memory or spool) when the line is written.
-pub struct JsonLine {
-    pub exit: Exit,
-    head: String,
-    response: Option<(Answer, bool)>,
-    tail: String,
-}
-
-impl JsonLine {
-    /// Writes the line and its line break.
-    pub fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        use std::io::Write;
-        let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-        out.write_all(self.head.as_bytes())?;
-        if let Some((answer, data)) = &self.response {
-            // Compact: a server's indented answer must not break the line.
-            out.write_all(b",\"response\":")?;
-            crate::output::write_layout(&mut out, &answer.shown(*data), None, false)?;
-        }
-        out.write_all(self.tail.as_bytes())?;
-        out.write_all(b"\n")?;
-        out.flush()
-    }
-}
-
-/// The JSON line of one call.
-pub fn json_line(tag: Tag, result: Result<Answer>, data: bool, jq: Option<&Filter>) -> JsonLine {
-    let mut tail = Tail::default();
-    let mut response = None;
-    let exit = match result {
-        Err(e) => {
-            tail.error = Some(e.message().to_string());
-            e.exit
-        }
-        Ok(answer) => match &answer.verdict {
-            Verdict::Refused(m) | Verdict::Broken(m) => {
-                tail.error = Some(m.clone());
-                answer.exit()
-            }
-            Verdict::Success { .. } | Verdict::Failed { .. } => {
-                // The judge checked the answer as JSON, so it embeds as it is; a filter may
-                // still fail on it.
-                let trouble = match jq {
-                    Some(filter) => filter
-                        .json_values(&answer.shown(data))
-                        .map(|v| tail.result = v)
-                        .err(),
-                    None => None,
-                };
-                let reasons = match &answer.verdict {
-                    Verdict::Failed { reasons } => reasons
-                        .iter()
-                        .cloned()
-                        .chain(answer.hints.iter().map(|h| format!("hint: {h}")))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    _ => String::new(),
-                };
-                tail.error = match (&trouble, reasons.is_empty()) {
-                    (Some(e), true) => Some(e.message().to_string()),
-                    (Some(e), false) => Some(format!("{reasons}; {}", e.message())),
-                    (None, false) => Some(reasons),
-                    (None, true) => None,
-                };
-                // The API's failure decides; a filter's trouble counts only on success.
-                let exit = match (answer.exit(), trouble) {
-                    (Exit::Success, Some(e)) => e.exit,
-                    (exit, _) => exit,
-                };
-                if jq.is_none() {
-                    response = Some((answer, data));
-                }
-                exit
-            }
-        },
-    };
-    // Its words quote servers (and filters quoting answers): no secret of the run in them.
-    tail.error = tail
-        .error
-        .map(|e| crate::mask::masked(&e).into_owned());
-    let head = Head {
-        line: tag.line,
-        profile: tag.profile,
-        host: tag.host,
-        ok: exit == Exit::Success,
-        exit: exit.code(),
-    };
-    // Both serialize to objects ("{…}"); the line is the head's members, the answer, then
-    // the tail's members.
-    let head = serde_json::to_string(&head).unwrap_or_else(|_| "{\"ok\":false}".into());
-    let tail = serde_json::to_string(&tail).unwrap_or_else(|_| "{}".into());
-    let head = head.strip_suffix('}').unwrap_or(&head).to_string();
-    let tail = match tail.strip_prefix('{') {
-        Some("}") | None => "}".to_string(),
-        Some(members) => format!(",{members}"),
-    };
-    JsonLine {
-        exit,
-        head,
-        response,
-        tail,
-    }
 }
 
 #[cfg(test)]
@@ -467,16 +424,17 @@ mod tests {
     #[test]
     fn wrong_port_hints_table() {
         let target = |service: &str, port: u16| {
-            let text = format!(
-                "[profiles.p]\nhost='h.example'\nservice='{service}'\nport={port}\nuser='bob'\ntoken='t'\n"
-            );
-            let file = crate::config::parse(&text, std::path::Path::new("c.toml")).unwrap();
-            let loaded = crate::config::Loaded {
-                path: "c.toml".into(),
-                file,
-                others_can_write: None,
+            let service = match service {
+                "whm" => crate::Service::Whm,
+                _ => crate::Service::Cpanel,
             };
-            crate::config::profile::resolve(&Default::default(), Some(&loaded), &|_| None).unwrap()
+            Target::builder("h.example")
+                .service(service)
+                .port(port)
+                .user("bob")
+                .token("t")
+                .build()
+                .unwrap()
         };
         let refused = || Verdict::Refused("Access denied".into());
         let cases = [

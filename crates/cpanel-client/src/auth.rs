@@ -3,15 +3,16 @@
 
 use base64::Engine;
 
-use crate::api::Request;
+use crate::call::Request;
+use crate::error::{Error, ErrorKind, Result, Term};
+use crate::params::is_sensitive;
+use crate::report::Voice;
+use crate::secret::{Secret, Source};
 use crate::session::{self, Session};
 use crate::store;
+use crate::target::{AuthKind, Origin, Service, Target};
 use crate::totp::TotpKey;
 use crate::transport::{AuthHeader, Client, Response};
-use crate::config::profile::{Origin, Target};
-use crate::secret::{Secret, Source};
-use crate::target::{AuthKind, Service};
-use crate::error::{Error, Result};
 
 /// Sends an API request with the target's credentials: headers for a token, an access hash
 /// or a password (with a 2FA code), never a saved session; for `auth = "session"`, the saved
@@ -23,18 +24,25 @@ use crate::error::{Error, Result};
 /// expired. A session the server has ended is replaced by one new login and the call
 /// repeated: the server refused the first attempt before running anything.
 pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Response> {
+    // A parameter that is a secret (a new account's password) is masked like a credential.
+    for (key, value) in request.query.iter().chain(&request.form) {
+        if is_sensitive(key) {
+            target.voice.hide(value);
+        }
+    }
     if target.auth != AuthKind::Session {
-        let headers = Credentials::resolve(target)?.headers(target.service);
+        let headers = Credentials::resolve(target)?.headers(target.service, &target.voice);
         let refused = target
             .secrets
             .refused
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         if refused.contains(&digest(&headers)) {
-            return Err(Error::auth(format!(
+            return Err(Error::refused(format!(
                 "not sent: the server refused the credentials of {} earlier in this run, and cPHulk counts every refusal; fix them, then run again",
                 target.describe()
-            )));
+            ))
+            .sent(true));
         }
         drop(refused);
         return client.send(request, &headers);
@@ -52,7 +60,7 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
     let fresh = live_session(client, target, dead.as_ref())?;
     let response = send_in(client, &fresh, request)?;
     if session::is_gone(&response) {
-        return Err(Error::auth(format!(
+        return Err(Error::refused(format!(
             "the server did not accept the session it just made for {}: check that the port is the {} port",
             target.describe(),
             target.service.name()
@@ -69,7 +77,7 @@ pub fn remember_refusal(target: &Target) {
         return;
     }
     if let Ok(credentials) = Credentials::resolve(target) {
-        let digest = digest(&credentials.headers(target.service));
+        let digest = digest(&credentials.headers(target.service, &target.voice));
         let mut refused = target
             .secrets
             .refused
@@ -87,7 +95,7 @@ fn digest(headers: &[AuthHeader]) -> [u8; 32] {
         .iter()
         .find(|(name, _)| *name == "Authorization")
         .map_or("", |(_, v)| v.expose());
-    crate::client::tls::sha256(value.as_bytes())
+    crate::tls::sha256(value.as_bytes())
 }
 
 /// The session an `auth = "session"` profile calls with: the one another process saved while
@@ -101,13 +109,13 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
             Some(_) => "the session expired",
             None => "no live session",
         };
-        return Err(Error::auth(format!(
+        return Err(Error::refused(format!(
             "{state} for {} and no password to log in with: {}",
             target.describe(),
             login_advice(target)
         )));
     }
-    let secrets = LoginSecrets::gather(target, None, false)?;
+    let secrets = LoginSecrets::gather(target, None, None)?;
     let _lock = store::login_lock(target, &secrets.user)?;
     if let Some(saved) = store::load(target, &secrets.user)? {
         if dead != Some(&saved) {
@@ -118,18 +126,19 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
     }
     if let Some((ago, mark)) = store::recent_refusal(target, &secrets.user)? {
         let delete = mark.map_or_else(String::new, |m| format!(" (or delete {})", m.display()));
-        return Err(Error::auth(format!(
+        return Err(Error::refused(format!(
             "a login as {} for {} was refused {} s ago; automatic logins pause for 15 minutes so cPHulk does not lock the account: fix the credentials, then {}{delete}",
             secrets.user,
             target.describe(),
             ago.as_secs(),
             login_advice(target),
-        )));
+        ))
+        .sent(true));
     }
     // Said only with -v: a cron job whose session expired overnight and logged in again
     // succeeded, and success is quiet.
-    if dead.is_some() && client.verbose() {
-        crate::report::traffic(&format!(
+    if dead.is_some() {
+        client.voice().traffic(&format!(
             "* the session of {} expired; logging in again",
             target.describe()
         ));
@@ -141,13 +150,11 @@ fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Resp
     client.send(&session.wrap(request.clone()), &session.headers())
 }
 
-/// How to make a session: the command that logs in with this profile, or for a target built
-/// in code, the library's call.
-fn login_advice(target: &Target) -> String {
-    match (&target.profile, target.invocation()) {
-        (Origin::Named(_), Some(cpcall)) => format!("run {cpcall} login"),
-        (Origin::Built, _) => "log in with Client::login".to_string(),
-        _ => format!("run cpcall --host {} login", target.host),
+/// How to make a session for the target, in the caller's words.
+fn login_advice(target: &Target) -> Term {
+    Term::Login {
+        profile: target.profile.name().map(str::to_string),
+        host: target.host.clone(),
     }
 }
 
@@ -166,37 +173,60 @@ impl LoginSecrets {
         LoginSecrets {
             user: user.into(),
             password: Secret::new(password.into()),
-            code: code.map(Secret::derived),
+            code: code.map(Secret::new),
         }
     }
 
     /// The target's own: its user and password, and a 2FA code: `code` when given, else one
     /// made now from its `totp_secret` (none without either). Never asks anyone.
     pub fn from_target(target: &Target, code: Option<&str>) -> Result<Self> {
-        Self::gather(target, code, false)
+        Self::gather(target, code, None)
     }
 
-    /// From the profile, else from a person at the terminal (`interactive`); `otp` is `--otp`.
-    pub(crate) fn gather(target: &Target, otp: Option<&str>, interactive: bool) -> Result<Self> {
+    /// The target's own, and what it lacks from `ask` (a person at a terminal): it gets the
+    /// question ("Password for bob@host: ") and returns the answer. An empty password is
+    /// refused before anything is sent; an empty 2FA answer means the account has none.
+    pub fn asking(
+        target: &Target,
+        code: Option<&str>,
+        ask: &mut dyn FnMut(&str) -> Result<Secret>,
+    ) -> Result<Self> {
+        Self::gather(target, code, Some(ask))
+    }
+
+    /// The user.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    fn gather(
+        target: &Target,
+        otp: Option<&str>,
+        mut ask: Option<&mut dyn FnMut(&str) -> Result<Secret>>,
+    ) -> Result<Self> {
         let whose = target.describe();
         let user = target.user.clone().ok_or_else(|| {
-            Error::usage(format!(
+            Error::config(format!(
                 "{whose} has no user to log in as: add user = \"NAME\""
             ))
         })?;
         let password = match &target.secrets.password {
             Some(source) => target.read_secret(source, "password")?,
-            None if interactive => {
-                let typed = prompt(&format!("Password for {user}@{}: ", target.host))?;
+            None if ask.is_some() => {
+                let typed = ask.as_mut().map_or_else(
+                    || Ok(Secret::new("")),
+                    |ask| ask(&format!("Password for {user}@{}: ", target.host)),
+                )?;
+                target.voice.hide(typed.expose());
                 if typed.expose().is_empty() {
-                    return Err(Error::usage(
+                    return Err(Error::config(
                         "no password typed: nothing sent (an empty password is a sure refusal, and cPHulk counts it)",
                     ));
                 }
                 typed
             }
             None => {
-                return Err(Error::usage(format!(
+                return Err(Error::config(format!(
                     "{whose} has no password: add password, password_file, password_env or password_command, or log in at a terminal"
                 )))
             }
@@ -207,8 +237,11 @@ impl LoginSecrets {
             (Some(source), None) => {
                 Some(TotpKey::parse(&target.read_secret(source, "totp_secret")?)?.now())
             }
-            (None, None) if interactive => {
-                let code = prompt("Two-factor code (Enter if the account has none): ")?;
+            (None, None) if ask.is_some() => {
+                let code = ask.as_mut().map_or_else(
+                    || Ok(Secret::new("")),
+                    |ask| ask("Two-factor code (Enter if the account has none): "),
+                )?;
                 (!code.expose().is_empty())
                     .then(|| check_otp(code.expose()))
                     .transpose()?
@@ -228,14 +261,10 @@ fn check_otp(code: &str) -> Result<Secret> {
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(Secret::new(code))
     } else {
-        Err(Error::usage(
+        Err(Error::config(
             "the two-factor code must be the 6 digits your authenticator app shows",
         ))
     }
-}
-
-fn prompt(text: &str) -> Result<Secret> {
-    crate::signals::hidden_prompt(text).map(Secret::new)
 }
 
 /// Logs in and saves the session (`cpcall login`), one process at a time per profile.
@@ -264,14 +293,15 @@ fn login_locked(
         &secrets.password,
         secrets.code.as_ref(),
     )
-    .map_err(|e| match (e.exit == crate::error::Exit::Auth, automatic) {
+    .map_err(|e| match (*e.kind() == ErrorKind::Refused, automatic) {
         (true, true) => {
             store::note_refusal(target, &secrets.user);
-            Error::auth(format!(
+            let words = format!(
                 "{}; automatic logins of {} pause for 15 minutes",
-                e.message(),
+                e.raw_message(),
                 target.describe()
-            ))
+            );
+            e.reworded(words)
         }
         _ => e,
     })?;
@@ -333,7 +363,7 @@ fn header_safe(secret: &Secret, key: &str, target: &Target, source: &Option<Sour
         (Some(s), _) => format!(" (from {})", s.describe()),
         (None, _) => String::new(),
     };
-    Err(Error::usage(format!(
+    Err(Error::config(format!(
         "the {key} of {}{from} contains {what}: fix the file, variable or command it comes from",
         target.describe()
     )))
@@ -345,7 +375,7 @@ impl Credentials {
         let whose = target.describe();
         let need = |source: &Option<Source>, key: &str| -> Result<Secret> {
             let source = source.as_ref().ok_or_else(|| {
-                Error::usage(format!(
+                Error::config(format!(
                     "{whose} uses auth = \"{}\" but sets no {key}: add {key}, {key}_file, {key}_env or {key}_command",
                     target.auth.name()
                 ))
@@ -354,19 +384,19 @@ impl Credentials {
         };
         let user = |default: Option<&str>| -> Result<String> {
             let user = target.user.as_deref().or(default).ok_or_else(|| {
-                Error::usage(format!(
+                Error::config(format!(
                     "{whose}{} has no user: add user = \"NAME\" (or set CPCALL_USER)",
                     target.service_note()
                 ))
             })?;
             if user.contains(':') || user.chars().any(char::is_control) {
-                return Err(Error::usage(format!(
+                return Err(Error::config(format!(
                     "user \"{user}\" cannot contain ':' or control characters"
                 )));
             }
             // A token's or hash's header carries the user: visible ASCII only.
             if target.auth != AuthKind::Password && !user.is_ascii() {
-                return Err(Error::usage(format!(
+                return Err(Error::config(format!(
                     "user \"{user}\" is not ASCII, which an API token's header cannot carry: use the account's login name"
                 )));
             }
@@ -375,7 +405,7 @@ impl Credentials {
         match target.auth {
             AuthKind::Accesshash => {
                 if target.service != Service::Whm {
-                    return Err(Error::usage(format!(
+                    return Err(Error::config(format!(
                         "{whose}: access hashes work only with WHM: set service = \"whm\", or use a cPanel API token"
                     )));
                 }
@@ -414,21 +444,22 @@ impl Credentials {
                     totp,
                 })
             }
-            AuthKind::Session => Err(Error::usage(format!(
-                "{whose} uses auth = \"session\": it calls through a session from `cpcall login`"
+            AuthKind::Session => Err(Error::config(format!(
+                "{whose} uses auth = \"session\": it calls through a session from {}",
+                Term::LoginNoun
             ))),
         }
     }
 
     /// The headers that authenticate one request to `service`'s port.
-    pub fn headers(&self, service: Service) -> Vec<AuthHeader> {
+    pub fn headers(&self, service: Service, voice: &Voice) -> Vec<AuthHeader> {
         // A server may echo the header, or its base64 (whole, or of `user:secret` as a Basic
         // header carries it): those forms are masked too, for every kind of credential.
         let header = |kind: AuthKind, user: &str, secret: &Secret| {
             let value = authorization(kind, service, user, secret.expose());
-            crate::client::mask::hide_pair(user, secret.expose());
-            crate::client::mask::hide(&value);
-            vec![("Authorization", Secret::derived(value))]
+            voice.hide_pair(user, secret.expose());
+            voice.hide(&value);
+            vec![("Authorization", Secret::new(value))]
         };
         match self {
             Credentials::AccessHash { user, hash } => header(AuthKind::Accesshash, user, hash),
@@ -438,7 +469,7 @@ impl Credentials {
                 password,
                 totp,
             } => {
-                crate::mask::hide_pair(user, password.expose());
+                voice.hide_pair(user, password.expose());
                 let pair = format!("{user}:{}", password.expose());
                 let basic = base64::engine::general_purpose::STANDARD.encode(pair);
                 let mut headers =
@@ -452,29 +483,27 @@ impl Credentials {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "profiles"))]
 mod tests {
     use super::*;
-    use crate::config::profile::{resolve, Flags};
     use std::path::Path;
 
     fn credentials(profile: &str) -> Result<Credentials> {
         let text = format!("[profiles.p]\nhost='h'\n{profile}\n");
-        let loaded = crate::config::Loaded {
-            path: "c".into(),
-            file: crate::config::parse(&text, Path::new("c")).unwrap(),
-            others_can_write: None,
-        };
-        Credentials::resolve(&resolve(&Flags::default(), Some(&loaded), &|_| None)?)
+        let file = crate::profiles::parse(&text, Path::new("c")).unwrap();
+        let target = Target::from_profile(Some("p"), &file.profiles["p"])
+            .proxy(crate::ProxySetting::None)
+            .build()?;
+        Credentials::resolve(&target)
     }
 
     fn header_values(profile: &str) -> Vec<(String, String)> {
         let text = format!("[profiles.p]\nhost='h'\n{profile}\n");
-        let file = crate::config::parse(&text, Path::new("c")).unwrap();
+        let file = crate::profiles::parse(&text, Path::new("c")).unwrap();
         let service = file.profiles["p"].service.unwrap_or(Service::Whm);
         credentials(profile)
             .unwrap()
-            .headers(service)
+            .headers(service, &Voice::default())
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.expose().to_string()))
             .collect()
@@ -531,11 +560,11 @@ mod tests {
             ("token='t'\nuser='a:b'", "cannot contain ':'"),
             ("token='T0kené'", "not ASCII"),
             ("token='t'\nuser='bøb'", "is not ASCII"),
-            ("auth='session'\npassword='p'\nuser='u'", "cpcall login"),
+            ("auth='session'\npassword='p'\nuser='u'", "Client::login"),
         ];
         for (profile, want) in cases {
             let err = credentials(profile).unwrap_err();
-            assert!(err.message().contains(want), "{profile}: {err}");
+            assert!(err.to_string().contains(want), "{profile}: {err}");
         }
     }
 }

@@ -1,46 +1,22 @@
-//! The request path, from a call to a judged answer, and the library's public API: [`Client`]
-//! for a [`Target`], [`Call`] in, [`Answer`] out, words through [`report`].
-//!
-//! Inside (private to the crate): what is sent (`api`, `params`), with which credentials
-//! (`auth`, `session`, `totp`), over which connection (`transport`, `tls`, `proxy`), and what
-//! came back (`body`, `json`, `response`, `paginate`, `outcome`). Nothing here reads the
-//! command line.
-
-pub(crate) mod api;
-pub(crate) mod auth;
-pub(crate) mod body;
-pub(crate) mod json;
-pub(crate) mod mask;
-pub(crate) mod outcome;
-pub(crate) mod paginate;
-pub(crate) mod params;
-pub(crate) mod proxy;
-pub mod report;
-pub(crate) mod response;
-pub(crate) mod session;
-pub(crate) mod store;
-pub(crate) mod tls;
-pub(crate) mod tls_failure;
-pub(crate) mod totp;
-pub(crate) mod transport;
+//! The library's door: [`Client`] for a [`Target`], [`Call`] in, [`Answer`] out.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-pub use crate::api::{Call, Method};
-pub use crate::auth::LoginSecrets;
-pub use crate::outcome::{Answer, Options as CallOptions};
-pub use crate::response::{Kind, Verdict};
-use crate::config::profile::Flags;
-pub use crate::config::profile::{Origin, Target, TargetBuilder};
-pub use crate::target::{AuthKind, Service};
-pub use crate::error::{Error, Exit, Result};
-/// The JSON values answers are read into ([`Answer::json`], [`Answer::payload`]).
-pub use serde_json::Value;
+use crate::answer::{self, Answer, CallOptions};
+use crate::auth::{self, LoginSecrets};
+use crate::call::Call;
+use crate::error::{Error, Result};
+use crate::report::{Reporter, Stderr};
+use crate::sink::{Printer, Sink};
+use crate::target::Target;
+use crate::{session, store, tls, transport};
 
 /// What [`Client::logout`] did.
+#[non_exhaustive]
 #[derive(Debug)]
 pub enum LoggedOut {
-    /// There was no saved session (`swept`: sessions a killed login left, ended now).
+    /// There was no saved session.
     NoSession {
         /// Sessions a killed login had left behind, ended now.
         swept: usize,
@@ -51,13 +27,20 @@ pub enum LoggedOut {
     HereOnly(Error),
 }
 
-/// How a [`Client`] reads answers and whether it shows its traffic.
-#[derive(Debug, Clone, Copy)]
+/// How a [`Client`] reads answers and where its words go.
+#[non_exhaustive]
+#[derive(Clone)]
 pub struct Options {
-    /// The request and response on stderr, secrets masked (`-v`).
+    /// The request and response as traffic lines to the reporter, secrets masked.
     pub verbose: bool,
-    /// The largest answer read (`--max-size`).
+    /// The largest answer read, in bytes (256 MiB by default); a larger one is
+    /// [`crate::ErrorKind::TooLarge`].
     pub max_body: u64,
+    /// Where warnings, traffic lines and `*_command` stderr go ([`crate::report::Stderr`] by
+    /// default; [`crate::report::Silent`] says nothing).
+    pub reporter: Arc<dyn Reporter>,
+    /// Where answers over 8 MiB wait (the system's temporary folder by default).
+    pub spool_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -65,29 +48,69 @@ impl Default for Options {
         Options {
             verbose: false,
             max_body: transport::DEFAULT_MAX_BODY,
+            reporter: Arc::new(Stderr),
+            spool_dir: None,
         }
     }
 }
 
-/// One server as a profile describes it, ready for calls: tokens, access hashes, 2FA codes,
-/// sessions (logged in when needed, once), TLS with pinning and proxies, all as the command
-/// line does them. Connections are kept alive between calls.
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("verbose", &self.verbose)
+            .field("max_body", &self.max_body)
+            .field("spool_dir", &self.spool_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Options {
+    /// Traffic lines on.
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
+    }
+    /// The largest answer read.
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+    /// Where the client's words go.
+    pub fn reporter(mut self, reporter: Arc<dyn Reporter>) -> Self {
+        self.reporter = reporter;
+        self
+    }
+    /// Where answers over 8 MiB wait.
+    pub fn spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spool_dir = Some(dir.into());
+        self
+    }
+}
+
+/// One server, ready for calls: tokens, access hashes, 2FA codes, sessions (logged in when
+/// needed, once), TLS with pinning and proxies. Connections are kept alive between calls.
+/// `Send + Sync`: share it between threads in an `Arc`.
 ///
 /// ```no_run
-/// use cpcall::client::{Call, Client, Options};
+/// use cpanel_client::{Call, Client, Options, Target};
 ///
-/// // The profile "prod" of the config file (~/.config/cpcall/config.toml, or CPCALL_CONFIG).
-/// let client = Client::new(Client::profile(Some("prod"))?, Options::default())?;
-/// let answer = client.call(&Call::Whm {
-///     function: "listaccts".into(),
-///     params: vec![("searchtype".into(), "user".into())],
-/// })?;
-/// println!("exit {:?}: {}", answer.exit(), answer.payload()?);
-/// # Ok::<(), cpcall::client::Error>(())
+/// let target = Target::builder("server.example.com").token("EXAMPLETOKEN").build()?;
+/// let client = Client::new(target, Options::default())?;
+/// #[derive(serde::Deserialize)]
+/// struct Acct { user: String }
+/// #[derive(serde::Deserialize)]
+/// struct Accts { acct: Vec<Acct> }
+/// let accts: Accts = client.call(&Call::whm("listaccts"))?.payload_as()?;
+/// for a in accts.acct {
+///     println!("{}", a.user);
+/// }
+/// # Ok::<(), cpanel_client::Error>(())
 /// ```
 pub struct Client {
     target: Target,
     transport: transport::Client,
+    /// One streamed call at a time: the sink is the client's while it lasts.
+    streaming: Mutex<()>,
 }
 
 /// The target it calls (secrets masked); the connection pool is not shown.
@@ -100,9 +123,11 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// The target of a profile of the config file (`CPCALL_CONFIG`, else the default place):
-    /// `name`, else `CPCALL_PROFILE`, else the file's default profile, with the `CPCALL_*`
-    /// variables applied as the command line applies them.
+    /// The target of a profile of cpcall's config file (`CPCALL_CONFIG`, else the default
+    /// place): `name`, else `CPCALL_PROFILE`, else the file's default profile. Other `CPCALL_*`
+    /// variables are the command line's and are not read; proxies come from the environment
+    /// as for curl, sessions from the state folder (for `auth = "session"` only).
+    #[cfg(feature = "profiles")]
     pub fn profile(name: Option<&str>) -> Result<Target> {
         let set = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
         let path = set("CPCALL_CONFIG").map(PathBuf::from);
@@ -111,21 +136,31 @@ impl Client {
     }
 
     /// The target of a profile of the config file at `path` (the default place for `None`).
+    #[cfg(feature = "profiles")]
     pub fn profile_in(path: Option<&std::path::Path>, name: Option<&str>) -> Result<Target> {
-        let loaded = crate::config::load(path)?;
-        let flags = Flags {
-            profile: name.map(str::to_string),
-            ..Flags::default()
-        };
-        crate::config::profile::resolve(&flags, loaded.as_ref(), &|k| std::env::var(k).ok())
+        let loaded = crate::profiles::load(path)?.ok_or_else(|| {
+            Error::config(match path {
+                Some(p) => format!("no config file at {}", p.display()),
+                None => "no config file: create one (see the README's Configuration)".into(),
+            })
+        })?;
+        let (name, profile) = loaded.file.select(name)?;
+        Target::from_profile(Some(name), profile).build()
     }
 
-    /// A client for `target`: its TLS trust (pin, `ca_file`, system store) and proxy set up;
-    /// nothing is sent yet.
+    /// A client for `target`: its TLS trust (pin, CA file or bytes, system store) and proxy
+    /// set up; nothing is sent yet. Its words go to `options.reporter`.
     pub fn new(target: Target, options: Options) -> Result<Client> {
-        let transport = transport::Client::new(&target, options.verbose, options.max_body)?;
+        let mut target = target;
+        target.voice = target.voice.speaking_to(options.reporter, options.verbose);
+        let transport = transport::Client::new(&target, options.max_body, options.spool_dir)
+            .map_err(|e| e.masked(target.voice.mask()))?;
         warn_about_transport(&target);
-        Ok(Client { target, transport })
+        Ok(Client {
+            target,
+            transport,
+            streaming: Mutex::new(()),
+        })
     }
 
     /// Where the calls go, as resolved.
@@ -133,47 +168,83 @@ impl Client {
         &self.target
     }
 
-    /// Sends one call and judges its answer. An API's "no" is an [`Answer`] whose verdict
-    /// is [`Verdict::Failed`]; a refusal or a broken answer is one too, with exit 3 or 4.
+    /// Sends one call and judges its answer: `Ok` for the API's success only. The API's "no"
+    /// is an error of kind [`crate::ErrorKind::ApiFailure`] with its reasons and answer.
     pub fn call(&self, call: &Call) -> Result<Answer> {
-        self.fetch(call, None)
+        self.call_with(call, &CallOptions::default())
     }
 
     /// Every page of a long listing (WHM `api.chunk`, UAPI `api.paginate`), merged into one
-    /// answer; a count that does not add up is an error, never a partial listing.
+    /// answer; a count that does not add up is an error, never a partial listing. The pages
+    /// share one timeout and one size cap, as one call would.
     pub fn call_all_pages(&self, call: &Call, page_size: usize) -> Result<Answer> {
-        if page_size == 0 {
-            return Err(Error::usage(
-                "a page holds at least one record: give page_size >= 1",
-            ));
-        }
-        self.fetch(call, Some(page_size))
+        self.call_with(call, &CallOptions::default().paginate(page_size))
     }
 
-    fn fetch(&self, call: &Call, paginate: Option<usize>) -> Result<Answer> {
-        let options = CallOptions {
-            method: Method::Post,
-            paginate,
+    /// A call sent as GET or POST, paged or not. A UAPI or API 2 call without `via_whm` to a
+    /// WHM target goes through WHM for its `cpanel_user`; a call the target's service cannot
+    /// take is refused before anything is sent.
+    pub fn call_with(&self, call: &Call, options: &CallOptions) -> Result<Answer> {
+        let call = call.fit_to(&self.target)?;
+        answer::fetch(&self.transport, &self.target, &call, options)
+            .map_err(|e| e.masked(self.target.voice.mask()))
+    }
+
+    /// Everything that can be known of a call without sending it: its names, its parameters,
+    /// whether it can be paged and whether the target's service takes it.
+    pub fn check(&self, call: &Call, options: &CallOptions) -> Result<()> {
+        answer::check(&*call.fit_to(&self.target)?, options)
+    }
+
+    /// A call whose answer goes to `sink` as it arrives (all of it, or with `payload_only`
+    /// the payload alone), for an answer too big to wait in memory: what was written is taken
+    /// back ([`Sink::undo`]) when the answer turns out not to be the API's. The answer
+    /// returned holds no bytes ([`Answer::streamed`]). Streamed calls of one client take
+    /// turns.
+    pub fn stream_to(
+        &self,
+        call: &Call,
+        options: &CallOptions,
+        sink: Box<dyn Sink>,
+        payload_only: bool,
+    ) -> Result<Answer> {
+        let call = call.fit_to(&self.target)?;
+        let _turn = self.streaming.lock().unwrap_or_else(|e| e.into_inner());
+        let payload = payload_only.then(|| crate::response::payload_of(call.kind()));
+        self.transport.print_as_it_arrives(Printer::new(sink, payload));
+        let result = answer::fetch(&self.transport, &self.target, &call, options);
+        let printer = self.transport.stop_printing();
+        let result = match (result, printer) {
+            (Ok(answer), Some(mut printer)) => match printer.sink.finish() {
+                Ok(()) => Ok(answer),
+                Err(e) => Err(Error::local(format!(
+                    "cannot write the answer to {}: {e}",
+                    printer.sink.name()
+                ))
+                .because(e)),
+            },
+            (result, _) => result,
         };
-        self.call_with(call, &options)
+        result.map_err(|e| e.masked(self.target.voice.mask()))
     }
 
     /// Logs in with a password (and a 2FA code) and keeps the session where the target keeps
     /// them (memory for a built target, unless it names a folder; the state folder for a
-    /// profile, where `cpcall login` saves them); the session file's path, for files. The user
-    /// must be the target's: its calls and [`Client::logout`] use that user's session. Only an
+    /// profile); the session file's path, for files. The user must be the target's. Only an
     /// `auth = "session"` target's calls use a session.
     pub fn login(&self, secrets: &LoginSecrets) -> Result<Option<PathBuf>> {
-        if self.target.user.as_deref() != Some(secrets.user.as_str()) {
-            return Err(Error::usage(format!(
+        if self.target.user.as_deref() != Some(secrets.user()) {
+            return Err(Error::config(format!(
                 "{} calls as {}, not {}: log in as that user, or use a target for {}",
                 self.target.describe(),
                 self.target.user.as_deref().unwrap_or("no user"),
-                secrets.user,
-                secrets.user
+                secrets.user(),
+                secrets.user()
             )));
         }
-        auth::login(&self.transport, &self.target, secrets).map(|(_, path)| path)
+        auth::login(&self.transport, &self.target, secrets)
+            .map(|(_, path)| path)
+            .map_err(|e| e.masked(self.target.voice.mask()))
     }
 
     /// Ends the saved session on the server and removes it here, with any a killed login left
@@ -197,45 +268,35 @@ impl Client {
         store::remove(&self.target, &saved.user)?;
         Ok(match ended {
             Ok(()) => LoggedOut::Ended,
-            Err(e) => LoggedOut::HereOnly(e),
+            Err(e) => LoggedOut::HereOnly(e.masked(self.target.voice.mask())),
         })
     }
 
-    /// Before several calls at once on an `auth = "session"` profile: log in once now, so the
+    /// Before several calls at once on an `auth = "session"` target: log in once now, so the
     /// calls do not each log in (and feed cPHulk).
     pub fn ensure_session(&self) -> Result<()> {
         auth::ensure_session(&self.transport, &self.target)
+            .map_err(|e| e.masked(self.target.voice.mask()))
     }
 
-    /// The equivalent curl command, secrets as `$CPCALL_…` variables.
-    pub fn curl(&self, call: &Call) -> Result<String> {
-        let options = outcome::Options {
-            method: Method::Post,
-            paginate: None,
+    /// The session an `auth = "session"` target would call with now (saved, not checked with
+    /// the server), for showing an equivalent request (`cpcall --curl`).
+    pub fn saved_session(&self) -> Result<Option<crate::SessionInfo>> {
+        if self.target.auth != crate::AuthKind::Session {
+            return Ok(None);
+        }
+        let Some(user) = self.target.user.as_deref() else {
+            return Ok(None);
         };
-        crate::output::curl::of_call(&self.target, call, &options, &Default::default())
-    }
-
-    /// A call sent as GET or POST, paged or not (`--get`, `--paginate`). A UAPI or API 2
-    /// call without `via_whm` to a WHM target goes through WHM for its `cpanel_user`; a call
-    /// the target's service cannot take is refused before anything is sent.
-    pub fn call_with(&self, call: &Call, options: &CallOptions) -> Result<Answer> {
-        let call = call.fit_to(&self.target, "via_whm")?;
-        outcome::fetch(&self.transport, &self.target, &call, options)
-    }
-
-    /// Single calls of the command line: the answer goes to stdout as it arrives, when stdout
-    /// is a regular file (`output::Direct`).
-    pub(crate) fn print_as_it_arrives(&self, direct: crate::output::Direct) {
-        self.transport.print_as_it_arrives(direct);
+        Ok(store::load(&self.target, user)?.map(|s| s.info()))
     }
 }
 
-/// Credentials that anyone on the path could read: said (through the [`report::Reporter`])
-/// when a client is made for such a target, once a process for each host.
-pub(crate) fn warn_about_transport(target: &Target) {
+/// Credentials that anyone on the path could read: said (through the reporter) when a
+/// client is made for such a target.
+fn warn_about_transport(target: &Target) {
     if target.tls && target.verify == tls::Verify::Insecure {
-        report::warning(format!(
+        target.voice.warning(format!(
             "TLS certificate verification is off for {} (insecure): the connection can be intercepted; prefer pin_sha256",
             target.host
         ));
@@ -246,16 +307,17 @@ pub(crate) fn warn_about_transport(target: &Target) {
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
     if !target.tls && !loopback {
-        report::warning(format!(
+        target.voice.warning(format!(
             "credentials go to {} over plain HTTP (tls = false): anyone on the network path can read them",
             target.host
         ));
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "profiles"))]
 mod tests {
     use super::*;
+    use crate::AuthKind;
 
     /// The target of profile `name` of a config file holding `text`.
     fn profile_of(text: &str, name: &str) -> Result<Target> {
@@ -270,15 +332,12 @@ mod tests {
     fn profiles_from_a_given_file_and_no_empty_pages() {
         let text = "[profiles.x]\nhost = \"x.example\"\ntoken = \"T\"\n\n[profiles.prod]\nhost = \"prod.example\"\ntoken = \"T\"\n";
         let target = profile_of(text, "x").unwrap();
-        assert_eq!(target.host, "x.example");
+        assert_eq!(target.host(), "x.example");
         assert!(profile_of(text, "nope").is_err());
         let client = Client::new(target, Options::default()).unwrap();
-        let call = Call::Whm {
-            function: "listaccts".into(),
-            params: Vec::new(),
-        };
-        let err = client.call_all_pages(&call, 0).err().unwrap();
-        assert_eq!(err.exit, Exit::Usage);
+        let err = client.call_all_pages(&Call::whm("listaccts"), 0).err().unwrap();
+        assert_eq!(*err.kind(), crate::ErrorKind::InvalidCall);
+        assert!(err.never_sent());
     }
 
     /// A login as someone other than the target's user would leave a session its calls and
@@ -293,8 +352,8 @@ mod tests {
         let err = client
             .login(&LoginSecrets::new("alice", "P", None))
             .unwrap_err();
-        assert_eq!(err.exit, Exit::Usage);
-        assert!(err.message().contains("calls as bob, not alice"), "{err}");
+        assert_eq!(*err.kind(), crate::ErrorKind::Config);
+        assert!(err.to_string().contains("calls as bob, not alice"), "{err}");
     }
 
     /// Debug output shows no secret: not a password, not a command's text that may hold one.

@@ -87,14 +87,30 @@ pub enum Term {
     CaFile,
     /// The program speaking, in "which … refuses" ("cpanel-client").
     Program,
-    /// Making a session for the target ([`crate::Client::login`]).
-    Login,
+    /// Making a session for the target ([`crate::Client::login`]): the profile's name, or
+    /// the host of a target without one.
+    Login {
+        /// The target's profile, when it has one.
+        profile: Option<String>,
+        /// The target's host.
+        host: String,
+    },
     /// What makes sessions, as a noun ("a session from …").
     LoginNoun,
     /// How to trust a certificate with this fingerprint (a pin or a CA file).
-    Trust(String),
+    Trust {
+        /// The SHA-256 fingerprint of the certificate presented.
+        fingerprint: String,
+        /// The target's profile, when it has one.
+        profile: Option<String>,
+    },
     /// How to replace a pin with this new fingerprint.
-    TrustReplace(String),
+    TrustReplace {
+        /// The SHA-256 fingerprint of the certificate presented.
+        fingerprint: String,
+        /// The target's profile, when it has one.
+        profile: Option<String>,
+    },
     /// Where to see the TLS versions offered (nothing in this crate's words).
     TlsVersions,
     /// How to run again as another user, who owns a file.
@@ -118,10 +134,10 @@ impl Term {
             Term::Insecure => ".insecure()".into(),
             Term::CaFile => "ca_file".into(),
             Term::Program => "cpanel-client".into(),
-            Term::Login => "log in with Client::login".into(),
+            Term::Login { .. } => "log in with Client::login".into(),
             Term::LoginNoun => "Client::login".into(),
-            Term::Trust(_) => "pin it with .pin_sha256(\"…\") once you have checked that fingerprint on the server, or give .ca_file(…) the CA that signed it or that very certificate".into(),
-            Term::TrustReplace(_) => "give .pin_sha256(…) the new one".into(),
+            Term::Trust { .. } => "pin it with .pin_sha256(\"…\") once you have checked that fingerprint on the server, or give .ca_file(…) the CA that signed it or that very certificate".into(),
+            Term::TrustReplace { .. } => "give .pin_sha256(…) the new one".into(),
             Term::TlsVersions => String::new(),
             Term::RunAs => "run as that user".into(),
             Term::ChooseProfile => "name one".into(),
@@ -131,29 +147,39 @@ impl Term {
 
     /// The term as a marker inside message text, turned back into the term when shown.
     pub(crate) fn mark(&self) -> String {
-        let (code, arg) = match self {
-            Term::Timeout => ('t', ""),
-            Term::MaxBody => ('m', ""),
-            Term::Paging => ('p', ""),
-            Term::Get => ('g', ""),
-            Term::DropGet => ('G', ""),
-            Term::Otp => ('o', ""),
-            Term::Insecure => ('k', ""),
-            Term::CaFile => ('c', ""),
-            Term::Program => ('P', ""),
-            Term::Login => ('l', ""),
-            Term::LoginNoun => ('L', ""),
-            Term::Trust(fp) => ('T', fp.as_str()),
-            Term::TrustReplace(fp) => ('R', fp.as_str()),
-            Term::TlsVersions => ('v', ""),
-            Term::RunAs => ('u', ""),
-            Term::ChooseProfile => ('n', ""),
-            Term::ViaWhm => ('w', ""),
+        let named = |profile: &Option<String>| profile.clone().unwrap_or_default();
+        let (code, arg): (char, String) = match self {
+            Term::Timeout => ('t', String::new()),
+            Term::MaxBody => ('m', String::new()),
+            Term::Paging => ('p', String::new()),
+            Term::Get => ('g', String::new()),
+            Term::DropGet => ('G', String::new()),
+            Term::Otp => ('o', String::new()),
+            Term::Insecure => ('k', String::new()),
+            Term::CaFile => ('c', String::new()),
+            Term::Program => ('P', String::new()),
+            Term::Login { profile, host } => ('l', format!("{}{SEP}{host}", named(profile))),
+            Term::LoginNoun => ('L', String::new()),
+            Term::Trust {
+                fingerprint,
+                profile,
+            } => ('T', format!("{}{SEP}{fingerprint}", named(profile))),
+            Term::TrustReplace {
+                fingerprint,
+                profile,
+            } => ('R', format!("{}{SEP}{fingerprint}", named(profile))),
+            Term::TlsVersions => ('v', String::new()),
+            Term::RunAs => ('u', String::new()),
+            Term::ChooseProfile => ('n', String::new()),
+            Term::ViaWhm => ('w', String::new()),
         };
         format!("{OPEN}{code}{arg}{CLOSE}")
     }
 
     fn unmark(code: char, arg: &str) -> Option<Term> {
+        let (a, b) = arg.split_once(SEP).unwrap_or(("", arg));
+        let first = || (!a.is_empty()).then(|| a.to_string());
+        let second = || b.to_string();
         Some(match code {
             't' => Term::Timeout,
             'm' => Term::MaxBody,
@@ -164,10 +190,19 @@ impl Term {
             'k' => Term::Insecure,
             'c' => Term::CaFile,
             'P' => Term::Program,
-            'l' => Term::Login,
+            'l' => Term::Login {
+                profile: first(),
+                host: second(),
+            },
             'L' => Term::LoginNoun,
-            'T' => Term::Trust(arg.to_string()),
-            'R' => Term::TrustReplace(arg.to_string()),
+            'T' => Term::Trust {
+                profile: first(),
+                fingerprint: second(),
+            },
+            'R' => Term::TrustReplace {
+                profile: first(),
+                fingerprint: second(),
+            },
             'v' => Term::TlsVersions,
             'u' => Term::RunAs,
             'n' => Term::ChooseProfile,
@@ -181,6 +216,8 @@ impl Term {
 /// words and no setting's name hold.
 const OPEN: char = '\u{F8F0}';
 const CLOSE: char = '\u{F8F1}';
+/// Between the parts of a term's argument.
+const SEP: char = '\u{F8F2}';
 
 /// Writes the term into message text (`format!("raise {}", Term::Timeout)`).
 impl fmt::Display for Term {
@@ -295,6 +332,11 @@ impl Error {
         self
     }
 
+    /// The message with its terms still marked, for rewording.
+    pub(crate) fn raw_message(&self) -> &str {
+        &self.message
+    }
+
     /// What kind of failure it is.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -393,12 +435,21 @@ mod tests {
             e.message_with(&cli),
             "no answer within 5 s: raise --timeout or check the network"
         );
-        let fp = Error::config(format!("x: {}", Term::Trust("AB:CD".into())));
+        let fp = Error::config(format!(
+            "x: {}",
+            Term::Trust {
+                fingerprint: "AB:CD".into(),
+                profile: Some("prod".into())
+            }
+        ));
         let words = |t: &Term| match t {
-            Term::Trust(fp) => Some(format!("pin {fp}")),
+            Term::Trust {
+                fingerprint,
+                profile: Some(p),
+            } => Some(format!("pin {fingerprint} in {p}")),
             _ => None,
         };
-        assert_eq!(fp.message_with(&words), "x: pin AB:CD");
+        assert_eq!(fp.message_with(&words), "x: pin AB:CD in prod");
         assert!(e.may_have_run() && !e.never_sent());
         assert!(fp.never_sent());
     }

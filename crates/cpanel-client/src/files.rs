@@ -14,7 +14,29 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Term};
+
+/// A program that cleans up when a signal ends it learns here of the temporary files this
+/// crate makes (to remove them on the signal), and runs each rename over a file, so that none
+/// happens once the signal came ([`watch_temp_files`]). Without one, temporary files are
+/// removed when dropped, as ever, and a signal may leave one behind.
+pub trait TempFiles: Send + Sync {
+    /// A temporary file was made at `path`.
+    fn made(&self, path: &Path);
+    /// The temporary file at `path` is gone (renamed, or removed).
+    fn gone(&self, path: &Path);
+    /// Runs `rename` unless the process is ending on a signal; `last`: it is the run's last
+    /// step (after it, a signal no longer makes the run a failure).
+    fn rename(&self, last: bool, rename: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+}
+
+static WATCHER: std::sync::OnceLock<&'static dyn TempFiles> = std::sync::OnceLock::new();
+
+/// Installs the process's [`TempFiles`] watcher, once (later calls change nothing): a
+/// program's signal handling is the program's, so this is its choice, made in `main`.
+pub fn watch_temp_files(watcher: &'static dyn TempFiles) {
+    let _ = WATCHER.set(watcher);
+}
 
 /// A file being written beside `path`, put in its place only by [`Pending::commit`]: until
 /// then (and for ever, on any failure) the old file is untouched. The temporary file is made
@@ -34,16 +56,17 @@ impl Pending {
     /// refused unless cpcall runs as root: rewriting it would make it the runner's.
     pub fn beside(path: &Path, private: bool) -> Result<Pending> {
         let fail = |e: &dyn std::fmt::Display| {
-            Error::usage(format!("cannot write {}: {e}", path.display()))
+            Error::local(format!("cannot write {}: {e}", path.display()))
         };
         let old = std::fs::metadata(path).ok().filter(|m| m.is_file());
         if let Some(old) = &old {
             let me = rustix::process::geteuid().as_raw();
             if me != 0 && old.uid() != me {
-                return Err(Error::usage(format!(
-                    "cannot write {}: it belongs to user {}, and rewriting it would make it yours: run cpcall as that user",
+                return Err(Error::local(format!(
+                    "cannot write {}: it belongs to user {}, and rewriting it would make it yours: {}",
                     path.display(),
-                    old.uid()
+                    old.uid(),
+                    Term::RunAs
                 )));
             }
         }
@@ -62,7 +85,9 @@ impl Pending {
         // Locked while it lives: a temporary file nobody holds is a killed run's, and goes.
         let _ = file.as_file().try_lock();
         // Ctrl-C before the rename must not leave a copy of a secret behind.
-        crate::signals::track_temp(file.path());
+        if let Some(w) = WATCHER.get() {
+            w.made(file.path());
+        }
         Ok(Pending {
             file: Some(file),
             target: path.to_path_buf(),
@@ -93,7 +118,7 @@ impl Pending {
     fn commit_as(mut self, last: bool) -> Result<()> {
         let target = self.target.clone();
         let fail = |e: &dyn std::fmt::Display| {
-            Error::usage(format!("cannot write {}: {e}", target.display()))
+            Error::local(format!("cannot write {}: {e}", target.display()))
         };
         let Some(temp_file) = self.file.take() else {
             return Ok(());
@@ -120,10 +145,18 @@ impl Pending {
             .map_err(|e| fail(&e))?;
         let temp = temp_file.path().to_path_buf();
         let dir = folder_of(&target).to_path_buf();
-        let renamed = crate::signals::unless_signalled(last, || {
-            temp_file.persist(&target).map_err(|e| fail(&e.error))
-        });
-        crate::signals::forget_temp(&temp);
+        let mut temp_file = Some(temp_file);
+        let mut rename = || match temp_file.take() {
+            Some(t) => t.persist(&target).map(|_| ()).map_err(|e| fail(&e.error)),
+            None => Ok(()),
+        };
+        let renamed = match WATCHER.get() {
+            Some(w) => w.rename(last, &mut rename),
+            None => rename(),
+        };
+        if let Some(w) = WATCHER.get() {
+            w.gone(&temp);
+        }
         renamed?;
         // The rename is durable once the folder is.
         std::fs::File::open(&dir)
@@ -134,8 +167,8 @@ impl Pending {
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if let Some(file) = &self.file {
-            crate::signals::forget_temp(file.path());
+        if let (Some(file), Some(w)) = (&self.file, WATCHER.get()) {
+            w.gone(file.path());
         }
     }
 }
@@ -147,7 +180,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     pending
         .file()
         .write_all(bytes)
-        .map_err(|e| Error::usage(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| Error::local(format!("cannot write {}: {e}", path.display())))?;
     pending.commit()
 }
 
@@ -196,6 +229,9 @@ fn folder_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
+/// The largest config file an edit reads (as [`crate::profiles`] does).
+const MAX_EDITED: u64 = 4 << 20;
+
 /// How long an edit waits for another cpcall editing the same config.
 const EDIT_WAIT: Duration = Duration::from_secs(10);
 
@@ -212,7 +248,7 @@ pub fn edit(
     mut change: impl FnMut(Option<String>) -> Result<String>,
 ) -> Result<()> {
     let fail =
-        |e: &dyn std::fmt::Display| Error::usage(format!("cannot update {}: {e}", path.display()));
+        |e: &dyn std::fmt::Display| Error::local(format!("cannot update {}: {e}", path.display()));
     let real = follow_links(path).map_err(|e| fail(&e))?;
     let dir = folder_of(&real);
     create_private_dir(dir).map_err(|e| fail(&e))?;
@@ -223,7 +259,7 @@ pub fn edit(
     // is there now, so their change is kept too (or, changing all the while, this one fails).
     for _ in 0..5 {
         let before = stamp(&real);
-        let old = match read_text(&real, crate::config::MAX_CONFIG) {
+        let old = match read_text(&real, MAX_EDITED) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(fail(&e)),
@@ -239,7 +275,7 @@ pub fn edit(
         }
         return pending.commit();
     }
-    Err(fail(&"it kept changing while cpcall edited it (another program writes it): try again when it is done"))
+    Err(fail(&format!("it kept changing while {} edited it (another program writes it): try again when it is done", Term::Program)))
 }
 
 /// The new text written as the old one was: with its byte-order mark, and with CRLF line
@@ -278,7 +314,8 @@ fn lock_folder(dir: &Path) -> std::io::Result<std::fs::File> {
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(std::io::Error::other(format!(
-                    "another cpcall has been editing it for {} s; try again",
+                    "another {} has been editing it for {} s; try again",
+                    Term::Program,
                     EDIT_WAIT.as_secs()
                 )))
             }
@@ -317,7 +354,7 @@ pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
                     "{} belongs to user {owner}, not to you or root",
                     folder.display()
                 ),
-                "use a folder of your own, or run cpcall as that user".to_string(),
+                "use a folder of your own, or {}".to_string(),
             )
         } else if mode & 0o022 != 0 && !sticky_root {
             let who = if mode & 0o002 != 0 {
@@ -336,9 +373,10 @@ pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
         } else {
             continue;
         };
-        return Err(Error::usage(format!(
-            "{what} {} is not safe to use: {why}, so another user could make cpcall replace or read other files; {fix}",
-            dir.display()
+        return Err(Error::local(format!(
+            "{what} {} is not safe to use: {why}, so another user could make {} replace or read other files; {fix}",
+            dir.display(),
+            Term::Program
         )));
     }
     Ok(())
@@ -373,9 +411,10 @@ pub fn read_private(path: &Path, limit: u64) -> std::io::Result<String> {
 /// `O_NOFOLLOW`'s ELOOP, in words.
 fn not_a_link(e: std::io::Error) -> std::io::Error {
     if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
-        return std::io::Error::other(
-            "it is a symbolic link, and cpcall follows none for its state files: remove it",
-        );
+        return std::io::Error::other(format!(
+            "it is a symbolic link, and {} follows none for its state files: remove it",
+            Term::Program
+        ));
     }
     e
 }
@@ -390,9 +429,10 @@ pub fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
         match std::fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() && meta.uid() != me && meta.uid() != 0 => {
                 return Err(std::io::Error::other(format!(
-                    "{} is a link of user {}'s, and cpcall follows only its own or root's: replace it with the file, or run as that user",
+                    "{} is a link of user {}'s, and {} follows only its own or root's: replace it with the file, or run as that user",
                     current.display(),
-                    meta.uid()
+                    meta.uid(),
+                    Term::Program
                 )))
             }
             Ok(meta) if meta.file_type().is_symlink() => {
@@ -511,7 +551,7 @@ mod tests {
         assert_eq!(leftovers, 1, "no temporary file left behind");
         edit(&path, false, |old| Ok(format!("{}+four", old.unwrap()))).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
-        let refused = edit(&path, false, |_| Err(Error::usage("no"))).unwrap_err();
+        let refused = edit(&path, false, |_| Err(Error::local("no"))).unwrap_err();
         assert_eq!(refused.message(), "no");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
     }
@@ -560,7 +600,7 @@ mod tests {
                 None => assert!(got.is_ok(), "{bits:o}: {got:?}"),
                 Some(who) => {
                     let e = got.unwrap_err();
-                    assert_eq!(e.exit, crate::error::Exit::Usage);
+                    assert_eq!(*e.kind(), crate::ErrorKind::Local);
                     assert!(e.message().contains(who), "{e}");
                     assert!(e.message().contains("chmod go-w"), "{e}");
                 }

@@ -30,9 +30,13 @@ const CAPTURED: [&str; 7] = [
 /// `data.uapi.data` (response.rs `payload`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Payload {
+    /// `data` (WHM API 1, UAPI).
     Data = 0,
+    /// `result.data` (UAPI through WHM).
     ResultData = 1,
+    /// `cpanelresult.data` (API 2).
     CpanelresultData = 2,
+    /// `data.uapi.data` (WHM's `uapi_cpanel`).
     DataUapiData = 3,
 }
 
@@ -222,6 +226,7 @@ fn is_space(b: u8) -> bool {
 }
 
 impl Checker {
+    /// The next bytes of the answer.
     pub fn feed(&mut self, chunk: &[u8]) {
         if self.found.head.len() < HEAD_LIMIT {
             let take = (HEAD_LIMIT - self.found.head.len()).min(chunk.len());
@@ -254,6 +259,7 @@ impl Checker {
         self.offset
     }
 
+    /// What the whole answer was found to be.
     pub fn finish(mut self) -> Checked {
         let end = self.offset;
         self.found.len = end;

@@ -75,10 +75,14 @@ mod tls_failure;
 mod totp;
 mod transport;
 
-pub use answer::{Answer, Kind, View};
+pub use answer::{Answer, CallOptions};
+pub use body::{View, ViewReader};
+pub use response::Kind;
+pub use session::SessionInfo;
 pub use auth::LoginSecrets;
 pub use call::{Call, Method, Request};
-pub use client::{CallOptions, Client, LoggedOut, Options};
+pub use mask::Shared as Mask;
+pub use client::{Client, LoggedOut, Options};
 pub use error::{Error, ErrorKind, Result, Term};
 pub use report::Reporter;
 pub use secret::{Secret, Source};
@@ -88,5 +92,16 @@ pub use target::{
     TargetBuilder, Trust, DEFAULT_TIMEOUT,
 };
 pub use tls_failure::TlsReason;
+
+/// The parts `cpcall` itself builds on (its printer and fuzz targets): no part of this
+/// crate's API, changed in any release without notice.
+#[doc(hidden)]
+pub mod __internals {
+    pub use crate::json::{check, quote_or_backslash, Checked, Checker, Payload};
+    pub use crate::response::{judge, payload_of, Verdict};
+    pub use crate::session::{read_login_answer, security_token, LoginAnswer};
+    pub use crate::transport::{Response, DEFAULT_MAX_BODY};
+    pub use crate::body::Body;
+}
 /// The JSON values answers are read into ([`Answer::json`], [`Answer::payload`]).
 pub use serde_json::Value;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::body::{Body, Spool};
+use crate::body::{Body, Spool, Spooling};
 use crate::params::Param;
 use crate::response::Kind;
 use crate::error::{Error, Result};
@@ -32,7 +32,7 @@ pub fn page_params(kind: Kind, start: usize, size: usize) -> Result<Vec<Param>> 
             ("api.paginate_start", start.to_string()),
         ],
         Kind::Api2 | Kind::WhmUapiCpanel => {
-            return Err(Error::usage(
+            return Err(Error::config(
                 "--paginate works with WHM API 1 and UAPI calls, not API 2 or uapi_cpanel",
             ))
         }
@@ -100,12 +100,12 @@ pub struct Merger {
     kind: Kind,
     template: Option<Vec<(String, Member)>>,
     lists: Vec<List>,
+    spooling: Spooling,
     /// Records merged so far.
     pub records: u64,
 }
 
 /// One `data` list's records so far, comma-separated.
-#[derive(Default)]
 struct List {
     records: Spool,
     count: u64,
@@ -150,11 +150,12 @@ pub struct Page {
 }
 
 impl Merger {
-    pub fn new(kind: Kind) -> Merger {
+    pub fn new(kind: Kind, spooling: &Spooling) -> Merger {
         Merger {
             kind,
             template: None,
             lists: Vec::new(),
+            spooling: spooling.clone(),
             records: 0,
         }
     }
@@ -169,6 +170,7 @@ impl Merger {
         };
         let mut page = PageState {
             lists: &mut self.lists,
+            spooling: &self.spooling,
             metadata: Value::Null,
             records: 0,
             first,
@@ -278,6 +280,7 @@ impl<'a> Shape<'a> {
 /// The page being read: where its records go, and what it said.
 struct PageState<'l> {
     lists: &'l mut Vec<List>,
+    spooling: &'l Spooling,
     metadata: Value,
     records: u64,
     first: bool,
@@ -285,7 +288,10 @@ struct PageState<'l> {
 
 impl PageState<'_> {
     fn new_list(&mut self) -> usize {
-        self.lists.push(List::default());
+        self.lists.push(List {
+            records: Spool::new(0, self.spooling),
+            count: 0,
+        });
         self.lists.len() - 1
     }
 }
@@ -505,7 +511,7 @@ mod tests {
     /// Pages in, one merged answer out: lists joined (records as the server wrote them),
     /// the first page's other members kept, paging metadata dropped.
     fn merged(kind: Kind, pages: &[&str]) -> (String, Vec<u64>) {
-        let mut merger = Merger::new(kind);
+        let mut merger = Merger::new(kind, &Spooling::default());
         let counts = pages
             .iter()
             .map(|p| merger.add(p.as_bytes()).unwrap().records)

@@ -152,6 +152,7 @@ fn refuse_local_secrets(file: &ConfigFile, path: &Path, who: &str) -> Result<()>
     }
 }
 
+/// Reads config file text (`path` names it in messages), checking every key and value.
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile> {
     let mut file: ConfigFile = toml::from_str(text).map_err(|e| {
         let at = e

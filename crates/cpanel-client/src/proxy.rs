@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Term};
+use crate::report::Voice;
 
 /// A proxy to tunnel through.
 #[derive(Clone, PartialEq)]
@@ -45,7 +46,22 @@ impl Proxy {
 
     /// `host:port (from $https_proxy)`, for messages: never the credentials.
     pub fn describe(&self) -> String {
-        format!("{}:{} (from ${})", self.host, self.port, self.from)
+        format!("{}:{} (from {})", self.host, self.port, named(self.from))
+    }
+
+    /// `url` (`http://[user:password@]host[:port]`), named `from` in messages.
+    pub fn parse(url: &str, from: &'static str) -> Result<Proxy> {
+        parse(url.trim(), from)
+    }
+
+    /// Masks the credentials of its URL in what `voice` says.
+    pub fn hide_credentials(&self, voice: &Voice) {
+        if let Some(credentials) = &self.credentials {
+            voice.hide(credentials);
+            if let Some((_, password)) = credentials.split_once(':') {
+                voice.hide(password);
+            }
+        }
     }
 
     /// The proxy as ureq takes it.
@@ -59,7 +75,7 @@ impl Proxy {
         }
         builder
             .build()
-            .map_err(|e| Error::usage(format!("proxy {}: {e}", self.describe())))
+            .map_err(|e| Error::config(format!("proxy {}: {e}", self.describe())))
     }
 }
 
@@ -139,14 +155,28 @@ fn bypasses(host: &str, no_proxy: &str) -> bool {
         })
 }
 
+/// A variable's name as `$name`, other sources as they are named.
+fn named(from: &str) -> String {
+    match from.contains(' ') {
+        true => from.to_string(),
+        false => format!("${from}"),
+    }
+}
+
 /// `http://[user:password@]host[:port]`, or the same without `http://`.
 fn parse(url: &str, from: &'static str) -> Result<Proxy> {
-    let bad = |why: &str| Error::usage(format!("${from} is not a proxy cpcall can use: {why}"));
+    let bad = |why: &str| {
+        Error::config(format!(
+            "{} is not a proxy {} can use: {why}",
+            named(from),
+            Term::Program
+        ))
+    };
     let rest = match url.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
         Some((scheme, _)) => {
             return Err(bad(&format!(
-                "{scheme}:// proxies are not supported; give an HTTP proxy (http://host:port), which cpcall tunnels through with CONNECT"
+                "{scheme}:// proxies are not supported; give an HTTP proxy (http://host:port), which {} tunnels through with CONNECT", Term::Program
             )))
         }
         None => url,

@@ -30,7 +30,7 @@ pub enum Kind {
 
 /// What an answer says, judged by its status and body (never its Content-Type).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Verdict {
+pub enum Verdict {
     /// The call succeeded.
     Success {
         /// The API's warnings and messages (the command line prints them on stderr).

@@ -7,12 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Method, Request};
-use crate::transport::{Client, Response};
-use crate::target::Target;
+use crate::call::{Method, Request};
+use crate::error::{Error, ErrorKind, Result, Term};
 use crate::secret::Secret;
-use crate::target::Service;
-use crate::error::{Error, Result};
+use crate::target::{Service, Target};
+use crate::transport::{Client, Response};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Session {
@@ -27,6 +26,33 @@ pub struct Session {
     pub cookie: Secret,
     /// Unix time of the login.
     pub created: u64,
+}
+
+/// A saved session as a request made elsewhere needs it ([`crate::Client::saved_session`]):
+/// the URL prefix and the cookie. Debug output masks the cookie.
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// Whose session it is.
+    pub user: String,
+    /// The URL path prefix, `/cpsess` and ten digits (itself a secret).
+    pub security_token: Secret,
+    /// The cookie's name (`cpsession`, `whostmgrsession`, `webmailsession`).
+    pub cookie_name: String,
+    /// The cookie's value.
+    pub cookie: Secret,
+}
+
+impl Session {
+    /// What a request made elsewhere needs of it.
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            user: self.user.clone(),
+            security_token: Secret::new(self.security_token.clone()),
+            cookie_name: self.cookie_name.clone(),
+            cookie: self.cookie.clone(),
+        }
+    }
 }
 
 mod secret_string {
@@ -99,7 +125,7 @@ pub fn login(
     let (token, cookie) = match read_login_answer(&response, name) {
         LoginAnswer::Accepted { token, cookie } => (token, cookie),
         LoginAnswer::NoCookie => {
-            return Err(Error::auth(format!(
+            return Err(Error::refused(format!(
                 "the login answer of {} set no {name} cookie: check that the port is the {} port",
                 target.host,
                 target.service.name()
@@ -121,14 +147,19 @@ pub fn login(
     })
 }
 
+/// What a login's answer says.
 #[derive(Debug, PartialEq)]
 pub enum LoginAnswer {
+    /// A session: its security token and cookie.
     Accepted {
+        /// `/cpsess` and ten digits.
         token: String,
+        /// The session cookie's value.
         cookie: Secret,
     },
     /// A security token but no session cookie: not a login answer of this service.
     NoCookie,
+    /// The login was refused.
     Refused,
 }
 
@@ -195,14 +226,13 @@ fn refused(target: &Target, user: &str, response: &Response) -> Error {
         .and_then(|r| r.message)
         .unwrap_or_default();
     let why = if code.contains("tfa") || code.contains("two") {
-        "the two-factor code was refused: check totp_secret or --otp and this machine's clock"
-            .to_string()
+        format!("the two-factor code was refused: check totp_secret or {} and this machine's clock", Term::Otp)
     } else if code.is_empty() {
         format!("HTTP {}", response.status)
     } else {
         format!("{code}: wrong user or password, or the account is locked")
     };
-    Error::auth(format!(
+    Error::refused(format!(
         "login as {user} on {}:{} refused ({why}); not retried, since repeated failures lock the account (cPHulk)",
         target.host, target.port
     ))
@@ -232,9 +262,11 @@ pub fn end(client: &Client, session: &Session) -> Result<()> {
     let response = client.send(&request, &session.headers())?;
     match response.status {
         200..=399 | 401 => Ok(()),
-        status => Err(Error::transport(format!(
-            "the server answered /logout/ with HTTP {status}"
-        ))),
+        status => Err(Error::new(
+            ErrorKind::HttpStatus(status),
+            format!("the server answered /logout/ with HTTP {status}"),
+        )
+        .with_status(status)),
     }
 }
 

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::error::{Error, ErrorKind, Result, Term};
+use crate::report::Voice;
 use crate::session::Session;
-use crate::config::profile::{Origin, Target};
-use crate::error::{Error, Result};
+use crate::target::{Origin, Target};
 
 /// Where sessions are kept.
 #[derive(Debug, Clone)]
@@ -69,7 +70,7 @@ pub fn state_dir() -> Result<PathBuf> {
         .or_else(dirs::cache_dir)
         .map(|d| d.join("cpcall").join("sessions"))
         .ok_or_else(|| {
-            Error::usage("cannot find a state or cache directory for sessions: set HOME")
+            Error::local("cannot find a state or cache directory for sessions: set HOME")
         })
 }
 
@@ -89,7 +90,7 @@ fn folder(dir: &Option<PathBuf>) -> Result<PathBuf> {
 fn made_folder(dir: &Option<PathBuf>) -> Result<PathBuf> {
     let dir = folder(dir)?;
     crate::files::create_private_dir(&dir).map_err(|e| {
-        Error::usage(format!(
+        Error::local(format!(
             "cannot make the sessions folder {}: {e}",
             dir.display()
         ))
@@ -137,7 +138,7 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
             let Some(path) = path(target, user)? else {
                 return Ok(None);
             };
-            match read_file(&path)? {
+            match read_file(&path, &target.voice)? {
                 Some(text) => serde_json::from_str::<Session>(&text).ok(),
                 None => return Ok(None),
             }
@@ -147,7 +148,7 @@ pub fn load(target: &Target, user: &str) -> Result<Option<Session>> {
     Ok(found.filter(|s| s.belongs_to(target, user)))
 }
 
-fn read_file(path: &std::path::Path) -> Result<Option<String>> {
+fn read_file(path: &std::path::Path, voice: &Voice) -> Result<Option<String>> {
     match crate::files::read_private(path, 64 << 10) {
         Ok(text) => {
             let dir = path.parent().unwrap_or(path);
@@ -158,12 +159,12 @@ fn read_file(path: &std::path::Path) -> Result<Option<String>> {
             .into_iter()
             .flatten()
             {
-                crate::report::warning(message);
+                voice.warning(message);
             }
             Ok(Some(text))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::usage(format!(
+        Err(e) => Err(Error::local(format!(
             "cannot read session file {}: {e}",
             path.display()
         ))),
@@ -185,7 +186,7 @@ pub fn save(target: &Target, session: &Session) -> Result<Option<PathBuf>> {
         return Ok(None);
     };
     let json = serde_json::to_vec_pretty(session)
-        .map_err(|e| Error::usage(format!("cannot encode the session: {e}")))?;
+        .map_err(|e| Error::local(format!("cannot encode the session: {e}")))?;
     crate::files::write_private(&path, &json)?;
     Ok(Some(path))
 }
@@ -204,8 +205,9 @@ pub enum LoginLock {
 pub fn login_lock(target: &Target, user: &str) -> Result<LoginLock> {
     let deadline = Instant::now() + target.timeout;
     let busy = || {
-        Error::transport(format!(
-            "another cpcall has been logging in to {} for {:.0} s: try again later",
+        Error::new(ErrorKind::Timeout, format!(
+            "another {} has been logging in to {} for {:.0} s: try again later",
+            Term::Program,
             target.describe(),
             target.timeout.as_secs_f64()
         ))
@@ -234,7 +236,7 @@ pub fn login_lock(target: &Target, user: &str) -> Result<LoginLock> {
         .unwrap_or_default()
         .with_extension("lock");
     let fail = |e: &dyn std::fmt::Display| {
-        Error::usage(format!("cannot use lock file {}: {e}", path.display()))
+        Error::local(format!("cannot use lock file {}: {e}", path.display()))
     };
     let file = crate::files::open_private(&path, false).map_err(|e| fail(&e))?;
     loop {
@@ -303,9 +305,10 @@ pub fn recent_refusal(target: &Target, user: &str) -> Result<Option<(Duration, O
             // A link where a mark goes is an error, as for a session file or a lock: its date
             // is whatever file it points at.
             if meta.file_type().is_symlink() {
-                return Err(Error::usage(format!(
-                    "{} is a symbolic link, and cpcall follows none for its state files: remove it",
-                    mark.display()
+                return Err(Error::local(format!(
+                    "{} is a symbolic link, and {} follows none for its state files: remove it",
+                    mark.display(),
+                    Term::Program
                 )));
             }
             let Ok(modified) = meta.modified() else {
@@ -360,7 +363,7 @@ pub fn remove(target: &Target, user: &str) -> Result<bool> {
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(Error::usage(format!(
+        Err(e) => Err(Error::local(format!(
             "cannot remove session file {}: {e}",
             path.display()
         ))),

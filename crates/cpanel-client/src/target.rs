@@ -3,7 +3,7 @@
 //! [`crate::profiles`]). Everything is checked when it is built, before anything is sent.
 
 use std::net::Ipv6Addr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;

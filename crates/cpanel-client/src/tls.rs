@@ -24,14 +24,20 @@ use ureq::unversioned::transport::{
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::tls_failure::TlsReason;
+use crate::error::{Error, ErrorKind, Result, Term};
+use crate::report::Voice;
 use crate::target::Target;
-use crate::error::{Error, Result};
+use crate::tls_failure::TlsReason;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verify {
-    /// The bundled web PKI roots, plus the PEM certificates of `ca_file`.
-    Roots { ca_file: Option<PathBuf> },
+    /// The PEM certificates of `ca_file` and `ca_pem`, then (unless `only`) the platform's
+    /// store and the bundled web PKI roots.
+    Roots {
+        ca_file: Option<PathBuf>,
+        ca_pem: Option<Arc<[u8]>>,
+        only: bool,
+    },
     /// Exactly the certificate with this SHA-256 (of its DER), whatever its issuer or names.
     Pin([u8; 32]),
     /// Anything; the handshake is still checked against the certificate the server sent.
@@ -45,7 +51,7 @@ pub fn parse_pin(text: &str) -> Result<[u8; 32]> {
         .filter(|c| *c != ':' && !c.is_whitespace())
         .collect();
     let bad = || {
-        Error::usage(format!(
+        Error::config(format!(
             "pin_sha256 \"{text}\" is not a SHA-256 fingerprint: it needs 64 hex digits (colons allowed), \
              e.g. from `openssl x509 -in cert.pem -noout -fingerprint -sha256`"
         ))
@@ -60,6 +66,7 @@ pub fn parse_pin(text: &str) -> Result<[u8; 32]> {
     Ok(pin)
 }
 
+/// The SHA-256 of `der` (a certificate's, for its fingerprint and pin).
 pub fn sha256(der: &[u8]) -> [u8; 32] {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
     let mut out = [0u8; 32];
@@ -76,18 +83,25 @@ pub fn fingerprint(hash: &[u8; 32]) -> String {
 }
 
 /// Which trust decided about the server's certificate: what `doctor` reports.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Store {
+    /// The pin (`pin_sha256`).
     Pin,
+    /// A CA of the CA file or bytes given.
     CaFile,
     /// The certificate itself is in `ca_file` (a self-signed one, even with `CA:TRUE`).
     CaFileItself,
+    /// The platform's trust store.
     Platform,
+    /// The bundled Mozilla roots.
     Bundled,
+    /// Nothing: verification is off.
     Unverified,
 }
 
 impl Store {
+    /// "matches pin_sha256", "verifies against ca_file"…, for messages.
     pub fn describe(self) -> &'static str {
         match self {
             Store::Pin => "matches pin_sha256",
@@ -143,12 +157,21 @@ fn provider() -> Arc<CryptoProvider> {
 /// when there is one; otherwise the certificate must verify against `ca_file`, the platform's
 /// trust store (`SSL_CERT_FILE` / `SSL_CERT_DIR` honoured) or the bundled roots, tried in that
 /// order, and a certificate that is itself in `ca_file` is trusted as `curl --cacert` trusts it.
-pub fn client_config(verify: &Verify, seen: SeenCert) -> Result<Arc<ClientConfig>> {
+pub fn client_config(verify: &Verify, seen: SeenCert, voice: &Voice) -> Result<Arc<ClientConfig>> {
     let provider = provider();
     let verifier: Arc<dyn ServerCertVerifier> = match verify {
-        Verify::Roots { ca_file } => {
-            Arc::new(Stores::new(ca_file.as_deref(), provider.clone(), seen)?)
-        }
+        Verify::Roots {
+            ca_file,
+            ca_pem,
+            only,
+        } => Arc::new(Stores::new(
+            ca_file.as_deref(),
+            ca_pem.as_deref(),
+            *only,
+            provider.clone(),
+            seen,
+            voice,
+        )?),
         Verify::Pin(pin) => Arc::new(AcceptCert {
             pin: Some(*pin),
             provider: provider.clone(),
@@ -162,7 +185,7 @@ pub fn client_config(verify: &Verify, seen: SeenCert) -> Result<Arc<ClientConfig
     };
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::usage(format!("TLS setup: {e}")))?
+        .map_err(|e| Error::config(format!("TLS setup: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
@@ -175,19 +198,20 @@ fn webpki_verifier(
 ) -> Result<Arc<WebPkiServerVerifier>> {
     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
-        .map_err(|e| Error::usage(format!("cannot set up certificate verification: {e}")))
+        .map_err(|e| Error::config(format!("cannot set up certificate verification: {e}")))
 }
 
 fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let unreadable = |e: &dyn fmt::Display| {
-        Error::usage(format!(
-            "cannot read the CA file {}: {e}; give a readable PEM file (ca_file, --ca-file or CPCALL_CA_FILE)",
-            path.display()
+        Error::config(format!(
+            "cannot read the CA file {}: {e}; give a readable PEM file ({})",
+            path.display(),
+            Term::CaFile
         ))
     };
     let certs = pem_file(path).map_err(|e| unreadable(&e))?;
     if certs.is_empty() {
-        return Err(Error::usage(format!(
+        return Err(Error::config(format!(
             "ca_file {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             path.display()
         )));
@@ -208,7 +232,7 @@ fn pem_file(path: &Path) -> std::io::Result<Vec<CertificateDer<'static>>> {
 /// The platform's certificates. With `SSL_CERT_FILE` / `SSL_CERT_DIR` set, those are read
 /// here, as OpenSSL reads them — regular files only, bounded — rather than by
 /// rustls-native-certs, which would read whatever they name; otherwise the system's store.
-fn platform_certs() -> Vec<CertificateDer<'static>> {
+fn platform_certs(voice: &Voice) -> Vec<CertificateDer<'static>> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     let (file, dir) = (var("SSL_CERT_FILE"), var("SSL_CERT_DIR"));
     if file.is_none() && dir.is_none() {
@@ -218,7 +242,7 @@ fn platform_certs() -> Vec<CertificateDer<'static>> {
     if let Some(file) = file {
         match pem_file(Path::new(&file)) {
             Ok(found) => certs.extend(found),
-            Err(e) => crate::report::warning(format!(
+            Err(e) => voice.warning(format!(
                 "SSL_CERT_FILE {} is not used: {e}",
                 Path::new(&file).display()
             )),
@@ -247,48 +271,80 @@ struct Stores {
     /// certificates, for a server's own self-signed one installed there.
     platform:
         std::sync::OnceLock<Option<(Arc<WebPkiServerVerifier>, Vec<CertificateDer<'static>>)>>,
-    bundled: Arc<WebPkiServerVerifier>,
+    bundled: Option<Arc<WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
     seen: SeenCert,
+    /// Only the CAs given: no platform store, no bundled roots.
+    only: bool,
+    voice: Voice,
 }
 
 impl Stores {
-    fn new(ca_file: Option<&Path>, provider: Arc<CryptoProvider>, seen: SeenCert) -> Result<Self> {
-        let ca_file = match ca_file {
-            Some(path) => {
-                let certs = read_pem_certs(path)?;
+    fn new(
+        ca_file: Option<&Path>,
+        ca_pem: Option<&[u8]>,
+        only: bool,
+        provider: Arc<CryptoProvider>,
+        seen: SeenCert,
+        voice: &Voice,
+    ) -> Result<Self> {
+        let mut given = Vec::new();
+        if let Some(path) = ca_file {
+            let certs = read_pem_certs(path)?;
+            given.extend(certs.into_iter().map(|c| (path.display().to_string(), c)));
+        }
+        if let Some(pem) = ca_pem {
+            use rustls::pki_types::pem::PemObject;
+            let certs = CertificateDer::pem_slice_iter(pem)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| Error::config(format!("the CA certificates given are not PEM: {e}")))?;
+            if certs.is_empty() {
+                return Err(Error::config(
+                    "the CA certificates given hold no PEM certificate (-----BEGIN CERTIFICATE-----)",
+                ));
+            }
+            given.extend(certs.into_iter().map(|c| ("the CA bytes given".to_string(), c)));
+        }
+        let ca_file = match given.is_empty() {
+            true => None,
+            false => {
                 let mut roots = RootCertStore::empty();
-                for cert in &certs {
+                for (from, cert) in &given {
                     roots.add(cert.clone()).map_err(|e| {
-                        Error::usage(format!(
-                            "ca_file {}: unusable certificate: {e}",
-                            path.display()
-                        ))
+                        Error::config(format!("ca_file {from}: unusable certificate: {e}"))
                     })?;
                 }
+                let certs = given.into_iter().map(|(_, c)| c).collect();
                 Some((webpki_verifier(roots, &provider)?, certs))
             }
-            None => None,
         };
-        let bundled = webpki_verifier(
-            RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            },
-            &provider,
-        )?;
+        let bundled = match only {
+            true => None,
+            false => Some(webpki_verifier(
+                RootCertStore {
+                    roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                },
+                &provider,
+            )?),
+        };
         Ok(Stores {
             ca_file,
             platform: std::sync::OnceLock::new(),
             bundled,
             provider,
             seen,
+            only,
+            voice: voice.clone(),
         })
     }
 
     fn platform(&self) -> Option<&(Arc<WebPkiServerVerifier>, Vec<CertificateDer<'static>>)> {
+        if self.only {
+            return None;
+        }
         self.platform
             .get_or_init(|| {
-                let certs = platform_certs();
+                let certs = platform_certs(&self.voice);
                 let mut roots = RootCertStore::empty();
                 roots.add_parsable_certificates(certs.iter().cloned());
                 (!roots.is_empty())
@@ -368,12 +424,11 @@ impl ServerCertVerifier for Stores {
                 return self.accept(Store::Platform);
             }
         }
-        match self
-            .bundled
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-        {
-            Ok(_) => return self.accept(Store::Bundled),
-            Err(e) => refusals.push(e),
+        if let Some(bundled) = &self.bundled {
+            match bundled.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+                Ok(_) => return self.accept(Store::Bundled),
+                Err(e) => refusals.push(e),
+            }
         }
         // The most telling refusal: "wrong name" or "expired" says more than "unknown issuer",
         // which every store but the right one answers.
@@ -397,7 +452,7 @@ impl ServerCertVerifier for Stores {
 /// The DER of a certificate's SubjectPublicKeyInfo: what curl's `--pinnedpubkey` hashes.
 pub fn public_key_info(der: &[u8]) -> Result<Vec<u8>> {
     let (_, cert) = X509Certificate::from_der(der)
-        .map_err(|e| Error::transport(format!("the server's certificate cannot be read: {e}")))?;
+        .map_err(|e| Error::broken(format!("the server's certificate cannot be read: {e}")))?;
     Ok(cert.public_key().raw.to_vec())
 }
 
@@ -460,7 +515,7 @@ struct AcceptCert {
 }
 
 /// Marks a pin mismatch so the transport can tell it from other certificate errors.
-pub const PIN_MISMATCH: &str = "cpcall: certificate does not match pin_sha256";
+pub const PIN_MISMATCH: &str = "cpanel-client: certificate does not match pin_sha256";
 
 impl ServerCertVerifier for AcceptCert {
     fn verify_server_cert(
@@ -475,7 +530,7 @@ impl ServerCertVerifier for AcceptCert {
         match self.pin {
             Some(pin) if sha256(end_entity.as_ref()) != pin => Err(
                 rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
-                    rustls::OtherError(Arc::new(Error::transport(PIN_MISMATCH))),
+                    rustls::OtherError(Arc::new(Error::new(ErrorKind::Tls(TlsReason::PinMismatch), PIN_MISMATCH))),
                 )),
             ),
             Some(_) => {
@@ -498,10 +553,14 @@ pub fn peer_certificate(target: &Target) -> std::result::Result<Vec<u8>, Refused
 
 /// A handshake that did not pass: the error to show, why (when TLS itself said no), and the
 /// certificate the server presented, if it got that far.
+#[non_exhaustive]
 #[derive(Debug)]
 pub struct Refused {
+    /// What failed, in words.
     pub error: Error,
+    /// Why TLS said no, when it did.
     pub failure: Option<TlsReason>,
+    /// The DER of the certificate the server presented, when it got that far.
     pub der: Option<Vec<u8>>,
 }
 
@@ -520,14 +579,17 @@ pub fn handshake(
     let (host, port) = (&target.host, target.port);
     let seen = SeenCert::default();
     let fail = |e: &dyn fmt::Display, failure: Option<TlsReason>| Refused {
-        error: Error::transport(format!("cannot reach {host}:{port}: {e}")),
+        error: Error::new(
+            failure.clone().map_or(ErrorKind::Connect, ErrorKind::Tls),
+            format!("cannot reach {host}:{port}: {e}"),
+        ),
         failure,
         der: seen.get(),
     };
     let proxy = target.proxy.as_ref();
     let mut tcp = crate::proxy::connect(host, port, target.timeout, proxy)
         .map_err(|e| fail(&e, None))?;
-    let config = client_config(verify, seen.clone()).map_err(|error| Refused {
+    let config = client_config(verify, seen.clone(), &target.voice).map_err(|error| Refused {
         error,
         failure: None,
         der: None,

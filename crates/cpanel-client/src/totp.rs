@@ -18,7 +18,7 @@ impl TotpKey {
     /// Parses the base32 secret a user pastes: case, spaces, dashes and `=` padding don't matter.
     pub fn parse(secret: &Secret) -> Result<Self> {
         let key = base32_decode(secret.expose()).ok_or_else(|| {
-            Error::usage(
+            Error::config(
                 "totp_secret is not valid base32 (letters A-Z and digits 2-7): copy the secret \
                  shown when 2FA was set up in cPanel/WHM",
             )

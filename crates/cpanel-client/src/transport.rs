@@ -30,10 +30,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
+/// An HTTP answer as it was received.
 #[derive(Debug)]
-pub(crate) struct Response {
+pub struct Response {
+    /// Its status.
     pub status: u16,
+    /// Its headers, names as sent.
     pub headers: Vec<(String, String)>,
+    /// Its body, in memory or spooled.
     pub body: Body,
     /// What one pass over the body found as it arrived (json.rs): enough to judge it.
     pub checked: Checked,
@@ -91,6 +95,11 @@ impl Client {
     /// Streamed calls: the API call's answer goes to `printer` as it arrives.
     pub fn print_as_it_arrives(&self, printer: Printer) {
         *self.printer.lock().unwrap_or_else(|e| e.into_inner()) = Some(printer);
+    }
+
+    /// Streamed calls end: the printer, to finish.
+    pub fn stop_printing(&self) -> Option<Printer> {
+        self.printer.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     /// Takes back what went to the sink (a broken or refused answer, an error).
@@ -477,14 +486,21 @@ impl Client {
             .as_deref()
             .map(|der| tls::fingerprint(&tls::sha256(der)))
             .unwrap_or_else(|| "unknown".into());
-        let how = Term::Trust(fp.clone());
+        let profile = t.profile.name().map(str::to_string);
+        let how = Term::Trust {
+            fingerprint: fp.clone(),
+            profile: profile.clone(),
+        };
         let reason = TlsReason::of(e, der.as_deref());
         let message = match &reason {
             TlsReason::PinMismatch => format!(
                 "the certificate of {} (SHA-256 {fp}) does not match the pin of {}: if the server's certificate was renewed, check the new fingerprint on the server, then {}; otherwise the connection may be intercepted",
                 t.host,
                 t.describe(),
-                Term::TrustReplace(fp.clone())
+                Term::TrustReplace {
+                    fingerprint: fp.clone(),
+                    profile
+                }
             ),
             TlsReason::SelfSigned => format!(
                 "the certificate of {} is self-signed and not trusted here (SHA-256 {fp}): {how}",
