@@ -133,6 +133,11 @@ impl Answer {
 pub(crate) fn check(call: &Call, options: &CallOptions) -> Result<()> {
     call.to_request(options.method)?;
     if let Some(size) = options.paginate {
+        if size == 0 {
+            return Err(Error::invalid_call(
+                "a page holds at least one record: give a page size of 1 or more",
+            ));
+        }
         paginate::page_params(call.kind(), 1, size)?;
         if let Some((key, _)) = call
             .params()

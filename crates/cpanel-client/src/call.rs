@@ -471,7 +471,7 @@ mod tests {
             ),
         ];
         for (call, method, path, query, form) in cases {
-            let r = call.request(method).unwrap();
+            let r = call.to_request(method).unwrap();
             assert_eq!(
                 (r.path.as_str(), &r.query, &r.form),
                 (path, &query, &form),
@@ -521,8 +521,8 @@ mod tests {
             },
         ];
         for call in cases {
-            let err = call.request(Method::Post).unwrap_err();
-            assert_eq!(err.exit, crate::error::Exit::Usage, "{call:?}");
+            let err = call.to_request(Method::Post).unwrap_err();
+            assert_eq!(*err.kind(), crate::ErrorKind::InvalidCall, "{call:?}");
         }
     }
 }

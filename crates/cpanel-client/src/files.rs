@@ -552,7 +552,7 @@ mod tests {
         edit(&path, false, |old| Ok(format!("{}+four", old.unwrap()))).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
         let refused = edit(&path, false, |_| Err(Error::local("no"))).unwrap_err();
-        assert_eq!(refused.message(), "no");
+        assert_eq!(refused.to_string(), "no");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
     }
 
@@ -601,8 +601,8 @@ mod tests {
                 Some(who) => {
                     let e = got.unwrap_err();
                     assert_eq!(*e.kind(), crate::ErrorKind::Local);
-                    assert!(e.message().contains(who), "{e}");
-                    assert!(e.message().contains("chmod go-w"), "{e}");
+                    assert!(e.to_string().contains(who), "{e}");
+                    assert!(e.to_string().contains("chmod go-w"), "{e}");
                 }
             }
         }

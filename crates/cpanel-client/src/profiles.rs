@@ -268,6 +268,7 @@ impl ConfigFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Service, Source};
 
     fn parse_str(text: &str) -> Result<ConfigFile> {
         parse(text, Path::new("cfg.toml"))
@@ -345,10 +346,10 @@ token_env = "SHOP_TOKEN"
         ];
         for (text, at, word) in cases {
             let err = parse_str(text).unwrap_err();
-            assert!(!err.message().contains("12345678901"), "{err}");
-            assert!(err.message().contains(at), "{text:?}: {err}");
-            assert!(err.message().contains(word), "{text:?}: {err}");
-            assert!(!err.message().contains('\n'), "one line: {err}");
+            assert!(!err.to_string().contains("12345678901"), "{err}");
+            assert!(err.to_string().contains(at), "{text:?}: {err}");
+            assert!(err.to_string().contains(word), "{text:?}: {err}");
+            assert!(!err.to_string().contains('\n'), "one line: {err}");
         }
     }
 
@@ -368,7 +369,7 @@ token_env = "SHOP_TOKEN"
                 Ok("b"),
             ),
             (two, Some("a"), Ok("a")),
-            (two, None, Err("pass -p NAME (one of a, b)")),
+            (two, None, Err("name one (one of a, b)")),
             (two, Some("c"), Err("known profiles: a, b")),
             (
                 "default_profile='zz'\n[profiles.a]\nhost='a'\n",
@@ -381,7 +382,7 @@ token_env = "SHOP_TOKEN"
             let cfg = parse_str(text).unwrap();
             match (cfg.select(*name), want) {
                 (Ok((got, _)), Ok(w)) => assert_eq!(got, *w),
-                (Err(e), Err(w)) => assert!(e.message().contains(w), "{e}"),
+                (Err(e), Err(w)) => assert!(e.to_string().contains(w), "{e}"),
                 (got, want) => panic!("{text:?}: got {:?}, want {want:?}", got.map(|g| g.0)),
             }
         }
@@ -405,7 +406,7 @@ token_env = "SHOP_TOKEN"
         let err = cfg.profiles["a"]
             .secret_source(SecretName::Token)
             .unwrap_err();
-        assert!(err.message().contains("`token` and `token_env`"), "{err}");
+        assert!(err.to_string().contains("`token` and `token_env`"), "{err}");
     }
 
     #[test]

@@ -426,7 +426,7 @@ mod tests {
         }
         let err = pick("h", true, &[("https_proxy", "socks5://p:1080")]).unwrap_err();
         assert!(
-            err.message()
+            err.to_string()
                 .contains("socks5:// proxies are not supported"),
             "{err}"
         );

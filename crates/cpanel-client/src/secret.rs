@@ -356,7 +356,7 @@ mod tests {
         ];
         for (source, want) in cases {
             assert_eq!(
-                source.resolve("token", T).unwrap().expose(),
+                source.resolve("token", T, &crate::report::Voice::default()).unwrap().expose(),
                 want,
                 "{source:?}"
             );
@@ -398,10 +398,10 @@ mod tests {
             ),
         ];
         for (source, want) in cases {
-            let err = source.resolve("token", T).unwrap_err();
-            assert!(err.message().contains(want), "{source:?}: {err}");
-            assert!(!err.message().contains("42topsecret"), "{err}");
-            assert_eq!(err.exit, crate::error::Exit::Usage);
+            let err = source.resolve("token", T, &crate::report::Voice::default()).unwrap_err();
+            assert!(err.to_string().contains(want), "{source:?}: {err}");
+            assert!(!err.to_string().contains("42topsecret"), "{err}");
+            assert_eq!(*err.kind(), crate::ErrorKind::Config);
         }
     }
 }

@@ -865,7 +865,7 @@ mod tests {
             "é",
         ] {
             let err = parse_pin(bad).unwrap_err();
-            assert!(err.message().contains("64 hex digits"), "{bad}: {err}");
+            assert!(err.to_string().contains("64 hex digits"), "{bad}: {err}");
         }
     }
 
@@ -885,9 +885,11 @@ mod tests {
         ] {
             let verify = Verify::Roots {
                 ca_file: Some(path),
+                ca_pem: None,
+                only: false,
             };
-            let err = client_config(&verify, SeenCert::default()).unwrap_err();
-            assert!(err.message().contains(want), "{err}");
+            let err = client_config(&verify, SeenCert::default(), &Voice::default()).unwrap_err();
+            assert!(err.to_string().contains(want), "{err}");
         }
     }
 }

@@ -118,7 +118,7 @@ mod tests {
     #[test]
     fn invalid_secret_is_a_usage_error_without_the_secret() {
         let err = TotpKey::parse(&Secret::new("not base32!")).unwrap_err();
-        assert_eq!(err.exit, crate::error::Exit::Usage);
-        assert!(!err.message().contains("not base32!"));
+        assert_eq!(*err.kind(), crate::ErrorKind::Config);
+        assert!(!err.to_string().contains("not base32!"));
     }
 }

@@ -44,6 +44,24 @@ impl Service {
     }
 }
 
+/// The functions and parameters cPanel documents, for noting the parameters a test sent that
+/// a function does not take ([`State::unknown_params`]): the tests must call functions as
+/// cPanel documents them. Installed once by a test suite that has a catalogue.
+pub trait Catalogue: Send + Sync {
+    /// Whether `function` (of `module`, for UAPI; WHM API 1 without) takes `param`; `None`
+    /// when the function is not catalogued.
+    fn knows(&self, module: Option<&str>, function: &str, param: &str) -> Option<bool>;
+}
+
+pub(crate) static CATALOGUE: std::sync::OnceLock<&'static dyn Catalogue> =
+    std::sync::OnceLock::new();
+
+/// Installs the catalogue the emulator checks parameters against (once; later calls change
+/// nothing).
+pub fn use_catalogue(catalogue: &'static dyn Catalogue) {
+    let _ = CATALOGUE.set(catalogue);
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Send `metadata.result` and UAPI `status` as "1"/"0" strings, as some servers do.

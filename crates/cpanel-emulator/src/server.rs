@@ -514,27 +514,29 @@ impl Ctx {
     /// outcomes; an unknown function is `result: 0` with WHM's "Unknown app" reason.
     /// Notes every parameter a test sent to an implemented function that the catalogue does not
     /// know for it: the tests must call functions as cPanel documents them (fixture checks).
-    fn note_unknown_params(&self, function: Option<&cpcall::internal::Function>, params: &Params) {
-        let Some(function) = function else { return };
+    fn note_unknown_params(&self, module: Option<&str>, function: &str, params: &Params) {
+        let Some(catalogue) = crate::CATALOGUE.get() else {
+            return;
+        };
         let own = |k: &str| {
             ["api.", "cpanel_jsonapi_", "cpanel."]
                 .iter()
                 .any(|p| k.starts_with(p))
         };
         for (key, _) in params.0.iter().filter(|(k, _)| !own(k)) {
-            if function.param(key).is_none() {
+            if catalogue.knows(module, function, key) == Some(false) {
                 self.state
                     .unknown_params
                     .lock()
                     .unwrap()
-                    .push(format!("{} {key}", function.name));
+                    .push(format!("{function} {key}"));
             }
         }
     }
 
     fn whm_api1(&self, who: &Who, function: &str, params: &Params) -> Response {
         if WHM_FUNCTIONS.contains(&function) && function != "uapi_cpanel" {
-            self.note_unknown_params(cpcall::internal::whm(function), params);
+            self.note_unknown_params(None, function, params);
         }
         let Who::Whm(caller) = who else {
             return text(403, ACCESS_DENIED);
@@ -724,7 +726,7 @@ impl Ctx {
     /// either way; an unknown module or function "Failed to load module".
     fn uapi(&self, who: &Who, module: &str, func: &str, params: &Params) -> Value {
         if UAPI_FUNCTIONS.contains(&(module, func)) {
-            self.note_unknown_params(cpcall::internal::uapi(module, func), params);
+            self.note_unknown_params(Some(module), func, params);
         }
         let (user, domain) = match who {
             Who::Cpanel { account, .. } => (account.user.to_string(), account.domain.to_string()),
