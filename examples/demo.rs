@@ -3,8 +3,7 @@
 //! Starts the test emulator (real sockets, real TLS with a fresh CA), writes a temporary config
 //! with one profile per credential kind, and runs real cpcall command lines against it.
 
-#[path = "../tests/emulator/mod.rs"]
-mod emulator;
+use cpanel_emulator as emulator;
 
 use emulator::accounts::{self, BOB, CPTEST, ROOT};
 use emulator::{Emulator, Service};

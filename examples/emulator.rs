@@ -8,8 +8,7 @@
 //! the accounts with their credentials and a config file for cpcall, ready to paste; runs
 //! until killed.
 
-#[path = "../tests/emulator/mod.rs"]
-mod emulator;
+use cpanel_emulator as emulator;
 
 use std::sync::Arc;
 use std::time::Duration;

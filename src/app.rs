@@ -3,9 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, Global};
-use crate::client::outcome;
-use crate::client::warn_about_transport;
-use crate::commands::call::{color, many, report, style};
+use crate::commands::call::{check, color, many, report, style};
 use crate::commands::config::config_command;
 use crate::commands::invoke::{call, command_params, options, print_bytes, Ctx};
 use crate::commands::login::{login, logout};
@@ -28,8 +26,6 @@ pub fn main() -> ExitCode {
         .completer("cpcall")
         .complete();
     crate::signals::install();
-    // The request path's -v lines, warnings and notices: to stderr, escaped and masked.
-    let _ = crate::client::report::install(Box::new(crate::client::report::Stderr));
     ExitCode::from(match Cli::parse_args() {
         Ok(cli) => finish(run(cli)),
         Err(e) => clap_said(&e),
@@ -240,9 +236,6 @@ fn dispatch(cli: Cli) -> Result<Exit> {
     let target = profile::resolve(&g.flags(), loaded.as_ref(), &|name| {
         std::env::var(name).ok()
     })?;
-    if !g.curl {
-        warn_about_transport(&target);
-    }
     match &cli.command {
         Command::Trust {
             yes,
@@ -265,7 +258,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             stop_on_error,
             check,
         } => {
-            let name = target.profile.to_string();
+            let name = target.profile().to_string();
             batch::run(
                 ctx,
                 vec![(name, Ok(target))],
@@ -278,13 +271,13 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             )
         }
         command => {
-            let params = crate::client::params::parse(
+            let params = crate::params::parse(
                 command_params(command),
                 &mut std::io::stdin().lock(),
             )?;
             let call = call(command, &target, params)?;
             let options = options(g);
-            outcome::check(&call, &options)?;
+            check(&target, &call, &options)?;
             crate::commands::invoke::vet(&call, crate::commands::invoke::strict(g, &target)?, "")?;
             if g.curl {
                 print_bytes(curl_of(&target, &call, &options, &Default::default())?.as_bytes())?;
@@ -292,17 +285,17 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             }
             // The library's client: the command line adds only how the answer is shown.
             let client = crate::commands::invoke::client(g, &target)?;
-            if ctx.jq.is_none() && options.paginate.is_none() {
-                let payload = g
-                    .data
-                    .then(|| crate::client::response::payload_of(call.kind()));
-                if let Some(direct) = output::Direct::for_stdout(style(g), color(g), payload) {
-                    client.print_as_it_arrives(direct);
-                }
-            }
-            let mut answer = client.call_with(&call, &options)?;
-            crate::commands::invoke::unknown_function_hint(&call, &mut answer);
-            report(&answer, ctx)
+            let direct = match ctx.jq.is_none() && options.paginate.is_none() {
+                true => output::Direct::for_stdout(style(g), color(g)),
+                false => None,
+            };
+            let result = match direct {
+                Some(direct) => client.stream_to(&call, &options, Box::new(direct), g.data),
+                None => client.call_with(&call, &options),
+            };
+            let mut shown = crate::commands::invoke::shown(result)?;
+            crate::commands::invoke::unknown_function_hint(&call, &mut shown);
+            report(&shown, ctx)
         }
     }
 }

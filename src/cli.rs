@@ -7,6 +7,27 @@ use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCan
 
 use crate::config::Service;
 
+/// `--service`: the library's [`Service`] as clap reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServiceArg {
+    /// WHM (ports 2087/2086): root and resellers.
+    Whm,
+    /// cPanel (2083/2082): one account.
+    Cpanel,
+    /// Webmail (2096/2095): one mail account.
+    Webmail,
+}
+
+impl From<ServiceArg> for Service {
+    fn from(s: ServiceArg) -> Service {
+        match s {
+            ServiceArg::Whm => Service::Whm,
+            ServiceArg::Cpanel => Service::Cpanel,
+            ServiceArg::Webmail => Service::Webmail,
+        }
+    }
+}
+
 const DESCRIBE_EXAMPLES: &str = "\
 Examples:
   cpcall describe whm                      all WHM API 1 functions, with their section
@@ -78,7 +99,7 @@ pub struct Global {
     /// Service of the target when not set by the profile; with --all or --group, runs only
     /// the profiles of that service
     #[arg(long, env = "CPCALL_SERVICE", global = true, value_enum)]
-    pub service: Option<Service>,
+    pub service: Option<ServiceArg>,
     /// Skip TLS certificate verification (prefer --pin-sha256 or --ca-file)
     #[arg(long, global = true)]
     pub insecure: bool,
@@ -294,7 +315,7 @@ impl Global {
             profile_typed: self.profile.is_some() && !self.profile_from_env,
             host: self.host.clone(),
             port: self.port,
-            service: self.service,
+            service: self.service.map(Service::from),
             service_from_env: self.service_from_env,
             insecure: self.insecure,
             ca_file: self.ca_file.clone(),

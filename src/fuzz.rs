@@ -1,11 +1,11 @@
 //! The fuzz targets' doors (fuzz/fuzz_targets/): each takes any bytes and must never panic
 //! except on the assertions here, which state what must hold for every input.
 
-use crate::client::json::{check, Checker};
-use crate::client::params;
-use crate::client::response::{judge, Kind};
-use crate::client::session::{read_login_answer, security_token, LoginAnswer};
-use crate::client::transport::Response;
+use cpanel_client::Kind;
+use cpanel_client::__internals::{
+    check, judge, read_login_answer, security_token, Checker, LoginAnswer, Response,
+};
+
 use crate::config::profile::{resolve, Flags};
 use crate::config::Loaded;
 use crate::output::{write_bytes, Style};
@@ -19,11 +19,7 @@ pub fn config(data: &[u8]) {
         return;
     };
     let names: Vec<String> = file.profiles.keys().cloned().collect();
-    let loaded = Loaded {
-        path: path.into(),
-        file,
-        others_can_write: None,
-    };
+    let loaded = Loaded::new(path.into(), file);
     let _ = resolve(&Flags::default(), Some(&loaded), &|_| None);
     for name in names {
         let flags = Flags {
@@ -79,13 +75,13 @@ pub fn params(data: &[u8]) {
         })
         .map(str::to_string)
         .collect();
-    if let Ok(params) = params::parse(&args, &mut stdin.as_bytes()) {
-        let encoded = params::encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Ok(params) = crate::params::parse(&args, &mut stdin.as_bytes()) {
+        let encoded = cpanel_client::params::encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         assert!(
             encoded.bytes().all(|b| b.is_ascii_graphic()),
             "form encoding is printable ASCII"
         );
-        let _ = params::masked_form(&params);
+        let _ = cpanel_client::params::masked_form(&params);
     }
 }
 

@@ -28,6 +28,7 @@ static TERMINAL: Mutex<Option<(std::fs::File, Termios)>> = Mutex::new(None);
 pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        watch_library_files();
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
@@ -172,4 +173,28 @@ pub fn hidden_prompt(question: &str) -> Result<String> {
         *terminal = None;
     }
     Ok(answer?.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// The library's temporary files, tracked for the clean-up ([`cpanel_client::files::TempFiles`]).
+struct Watcher;
+
+impl cpanel_client::files::TempFiles for Watcher {
+    fn made(&self, path: &Path) {
+        track_temp(path);
+    }
+    fn gone(&self, path: &Path) {
+        forget_temp(path);
+    }
+    fn rename(
+        &self,
+        last: bool,
+        rename: &mut dyn FnMut() -> cpanel_client::Result<()>,
+    ) -> cpanel_client::Result<()> {
+        unless_signalled(last, rename)
+    }
+}
+
+/// Hands the library the watcher of its temporary files.
+pub fn watch_library_files() {
+    cpanel_client::files::watch_temp_files(&Watcher);
 }

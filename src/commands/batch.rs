@@ -7,9 +7,10 @@ use std::path::Path;
 
 use clap::Parser;
 
+use cpanel_client::{Call, CallOptions};
+
 use crate::cli::{BatchLine, Command};
-use crate::client::api::Call;
-use crate::client::outcome::{self, Tag};
+use crate::output::lines::{json_line, JsonLine, Tag};
 use crate::commands::fanout::{self, Tally};
 use crate::commands::invoke::Ctx;
 use crate::config::profile::Target;
@@ -47,7 +48,9 @@ pub(crate) fn run(
         let Ok(target) = target else { continue };
         for (n, text) in &lines {
             let checked = parse(text, target)
-                .and_then(|call| outcome::check(&call, &options).map(|()| call))
+                .and_then(|call| {
+                    crate::commands::call::check(target, &call, &options).map(|()| call)
+                })
                 .and_then(|call| {
                     crate::commands::invoke::vet(
                         &call,
@@ -85,7 +88,7 @@ pub(crate) fn run(
         let target = match target {
             Ok(t) => t,
             Err(e) => {
-                let line = outcome::json_line(
+                let line = json_line(
                     Tag {
                         profile: Some(name),
                         ..Tag::default()
@@ -106,20 +109,17 @@ pub(crate) fn run(
         clients.push(Some(client));
     }
     let jobs_at_once = g.jobs.unwrap_or(1) as usize;
-    let work = |job: &Job| -> outcome::JsonLine {
+    let work = |job: &Job| -> JsonLine {
         let (name, target) = &targets[job.target];
         let result = match (target, &clients[job.target]) {
-            (Ok(_), Some(client)) => client.call_with(&job.call, &options).map(|mut answer| {
-                crate::commands::invoke::unknown_function_hint(&job.call, &mut answer);
-                answer
-            }),
+            (Ok(_), Some(client)) => crate::commands::invoke::fetch(client, &job.call, &options),
             _ => Err(Error::usage(
                 "unreachable: a profile without client has no jobs",
             )),
         };
-        let host = target.as_ref().ok().map(|t| t.host.as_str());
+        let host = target.as_ref().ok().map(|t| t.host());
         let profile = tag_profiles.then_some(name.as_str());
-        outcome::json_line(
+        json_line(
             Tag {
                 line: Some(job.line),
                 profile,
@@ -176,7 +176,7 @@ fn profile_suffix(name: &str, tag_profiles: bool) -> String {
 fn curl(
     targets: &[(String, Result<Target>)],
     jobs: &[Job],
-    options: &outcome::Options,
+    options: &CallOptions,
     tag_profiles: bool,
 ) -> Result<Exit> {
     let mut text = String::new();
@@ -280,7 +280,7 @@ fn parse(text: &str, target: &Target) -> Result<Call> {
     })?;
     match &line.command {
         Command::Whm { .. } | Command::Cpanel { .. } => {
-            let params = crate::client::params::parse(
+            let params = crate::params::parse(
                 crate::commands::invoke::command_params(&line.command),
                 &mut NoStdin,
             )?;

@@ -3,11 +3,10 @@
 
 use std::io::IsTerminal;
 
+use cpanel_client::{Call, CallOptions};
+
 use crate::cli::{Command, Global};
-use crate::client::api::Call;
-use crate::client::outcome;
-use crate::client::response::Verdict;
-use crate::commands::invoke::{call, command_params, options, print_bytes, Ctx};
+use crate::commands::invoke::{call, command_params, options, print_bytes, Ctx, Shown};
 use crate::commands::{batch, fanout};
 use crate::config::profile::Target;
 use crate::error::{Error, Exit, Result};
@@ -35,7 +34,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
         ),
         Command::Whm { .. } | Command::Cpanel { .. } => {
             // Parameters are read once (KEY=@- included) and sent to every profile.
-            let parsed = crate::client::params::parse(
+            let parsed = crate::params::parse(
                 command_params(command),
                 &mut std::io::stdin().lock(),
             )?;
@@ -54,7 +53,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
                 .collect();
             for (call, (_, target)) in calls.iter().zip(&targets) {
                 if let (Ok(call), Ok(target)) = (call, target) {
-                    outcome::check(call, &options)?;
+                    check(target, call, &options)?;
                     crate::commands::invoke::vet(
                         call,
                         crate::commands::invoke::strict(g, target)?,
@@ -67,22 +66,20 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
             }
             let mut tally = fanout::Tally::new(targets.len(), g.verbose);
             let jobs: Vec<usize> = (0..targets.len()).collect();
-            let run_one = |&i: &usize| -> outcome::JsonLine {
+            let run_one = |&i: &usize| -> output::lines::JsonLine {
                 let (name, target) = &targets[i];
                 let result = calls[i].clone().and_then(|call| {
                     let target = target.as_ref().map_err(Error::clone)?;
-                    let mut answer =
-                        crate::commands::invoke::client(g, target)?.call_with(&call, &options)?;
-                    crate::commands::invoke::unknown_function_hint(&call, &mut answer);
-                    Ok(answer)
+                    let client = crate::commands::invoke::client(g, target)?;
+                    crate::commands::invoke::fetch(&client, &call, &options)
                 });
-                let host = target.as_ref().ok().map(|t| t.host.as_str());
-                let tag = outcome::Tag {
+                let host = target.as_ref().ok().map(|t| t.host());
+                let tag = output::lines::Tag {
                     line: None,
                     profile: Some(name),
                     host,
                 };
-                outcome::json_line(tag, result, g.data, ctx.jq)
+                output::lines::json_line(tag, result, g.data, ctx.jq)
             };
             fanout::parallel(&jobs, g.jobs.unwrap_or(16) as usize, run_one, |i, line| {
                 tally.record(&targets[i].0, &line)
@@ -99,7 +96,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
 pub fn curl_many(
     targets: &[(String, Result<Target>)],
     calls: &[Result<Call>],
-    options: &outcome::Options,
+    options: &CallOptions,
 ) -> Result<Exit> {
     let mut worst = Exit::Success;
     let mut text = String::new();
@@ -135,26 +132,29 @@ pub fn style(g: &Global) -> Style {
     }
 }
 
+/// Everything about a call that can be known without sending it (its names, its parameters,
+/// whether it pages), checked before the first request of a run.
+pub fn check(target: &Target, call: &Call, options: &CallOptions) -> Result<()> {
+    Ok(call.check(target, options)?)
+}
+
 /// Prints the answer and the API's own words, and picks the exit code.
-pub fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
+pub fn report(shown: &Shown, ctx: &Ctx) -> Result<Exit> {
     let g = ctx.g;
-    let body = answer.shown(g.data);
-    if let Some(e) = answer.verdict.error("") {
-        return Err(e);
-    }
-    let exit = answer.exit();
+    let answer = &shown.answer;
+    let body = answer.view(g.data);
+    let exit = shown.exit();
     // The API's own words: its reasons for a failure always, its notes on success unless -q.
-    let (lines, errors): (Vec<String>, bool) = match &answer.verdict {
-        Verdict::Success { notes } => (notes.clone(), false),
-        Verdict::Failed { reasons } => (
+    let (lines, errors): (Vec<String>, bool) = match &shown.reasons {
+        None => (answer.notes().to_vec(), false),
+        Some(reasons) => (
             reasons.iter().map(|r| format!("API error: {r}")).collect(),
             true,
         ),
-        Verdict::Refused(_) | Verdict::Broken(_) => (Vec::new(), true),
     };
     let printed = match ctx.jq {
         // Written to stdout as it arrived (stdout is a file): nothing more to print.
-        _ if answer.body.printed() => Ok(()),
+        _ if answer.streamed() => Ok(()),
         Some(filter) => filter.print(
             &body,
             style(g) == Style::Pretty,
@@ -169,7 +169,7 @@ pub fn report(answer: &outcome::Answer, ctx: &Ctx) -> Result<Exit> {
             false => stderr::info(line),
         }
     }
-    for hint in &answer.hints {
+    for hint in &shown.hints {
         stderr::say(format!("hint: {hint}"));
     }
     match printed {
@@ -196,7 +196,7 @@ pub fn color(g: &Global) -> bool {
     }
 }
 
-pub fn print_json(body: &crate::client::body::View, style: Style, color: bool) -> Result<()> {
+pub fn print_json(body: &cpanel_client::View, style: Style, color: bool) -> Result<()> {
     match output::write_json(&mut std::io::stdout().lock(), body, style, color) {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(

@@ -1,9 +1,8 @@
 //! `cpcall config path|list|show|add`; `add` asks, tests with a harmless call, and saves.
 
+use cpanel_client::{probe, Call, ErrorKind, Trust};
+
 use crate::cli::{ConfigAction, Global};
-use crate::client::api::Call;
-use crate::client::response::Verdict;
-use crate::client::tls::Verify;
 use crate::commands::configure;
 use crate::commands::invoke::print_bytes;
 use crate::config;
@@ -44,21 +43,30 @@ pub fn add_profile(g: &Global, name: &str) -> Result<Exit> {
         new.pin(&sha256);
         target = profile::build(origin, &new.config, &g.flags())?;
     }
-    let call = Call::harmless(target.service);
-    let verdict = crate::commands::invoke::client(g, &target)?
-        .call(&call)?
-        .verdict;
-    if let Some(e) = verdict.error("; nothing saved") {
-        return Err(e);
-    }
-    if let Verdict::Failed { reasons } = &verdict {
-        return Err(Error::new(
-            verdict.exit(),
-            format!(
-                "the test call failed ({}); nothing saved",
-                reasons.join("; ")
-            ),
-        ));
+    let call = Call::harmless(target.service());
+    match crate::commands::invoke::client(g, &target)?.call(&call) {
+        Ok(_) => {}
+        Err(e) if *e.kind() == ErrorKind::ApiFailure => {
+            return Err(Error::new(
+                Exit::ApiFailure,
+                format!(
+                    "the test call failed ({}); nothing saved",
+                    e.reasons().join("; ")
+                ),
+            ))
+        }
+        // The server's answer was no API answer: said as such, and that nothing was saved.
+        Err(e)
+            if e.status().is_some()
+                && matches!(
+                    e.kind(),
+                    ErrorKind::Refused | ErrorKind::Broken | ErrorKind::HttpStatus(_)
+                ) =>
+        {
+            let words = format!("{}; nothing saved", crate::error::words(&e));
+            return Err(Error::new(Exit::of(e.kind()), words));
+        }
+        Err(e) => return Err(e.into()),
     }
     configure::save_profile(&path, name, new.table)?;
     stderr::say(format!(
@@ -76,25 +84,25 @@ pub fn first_contact(
     name: &str,
     asker: &mut configure::Asker,
 ) -> Result<Option<[u8; 32]>> {
-    if !target.tls || !matches!(target.verify, Verify::Roots { .. }) {
+    if !target.tls() || !matches!(target.trust(), Trust::Roots { .. }) {
         return Ok(None);
     }
-    let Err(refusal) = crate::client::tls::handshake(target, &target.verify) else {
+    let Err(refusal) = probe::handshake(target) else {
         return Ok(None);
     };
     // No certificate at all (no TLS, no server): the test call will say what is wrong.
-    let Ok(der) = crate::client::tls::peer_certificate(target) else {
+    let Ok(der) = probe::peer_certificate(target) else {
         return Ok(None);
     };
     let info = crate::commands::trust::describe(&der)?;
     stderr::say(format!(
         "{}:{} presents a certificate this machine does not trust ({}):",
-        target.host,
-        target.port,
-        refusal
-            .failure
-            .as_ref()
-            .map_or_else(|| refusal.error.to_string(), |f| f.reason())
+        target.host(),
+        target.port(),
+        refusal.failure.as_ref().map_or_else(
+            || crate::error::words(&refusal.error),
+            |f| f.reason_with(&crate::error::term_words)
+        )
     ));
     stderr::lines(&info.to_string());
     let ways_out = format!(

@@ -51,9 +51,9 @@ pub fn list(explicit: Option<&Path>) -> Result<String> {
             Ok(t) => vec![
                 mark,
                 name.clone(),
-                format!("{}:{}", t.host, t.port),
-                t.service.name().into(),
-                t.auth.name().into(),
+                format!("{}:{}", t.host(), t.port()),
+                t.service().name().into(),
+                t.auth().name().into(),
             ],
             // Unaligned, so one broken profile does not stretch the table.
             Err(e) => vec![mark, name.clone(), format!("error: {e}")],
@@ -213,7 +213,7 @@ impl Default for Asker {
 /// The new profile's settings, as `config add` gathers them.
 pub struct NewProfile {
     pub table: toml_edit::Table,
-    pub config: config::ProfileConfig,
+    pub config: config::Profile,
 }
 
 impl NewProfile {
@@ -312,7 +312,7 @@ pub fn ask_profile(asker: &mut Asker) -> Result<NewProfile> {
     if !ca_file.is_empty() {
         text.push_str(&format!("ca_file = {}\n", quote(&ca_file)));
     }
-    let config: config::ProfileConfig = toml::from_str(&text)
+    let config: config::Profile = toml::from_str(&text)
         .map_err(|e| Error::usage(format!("invalid answer: {}", e.message())))?;
     let table: toml_edit::Table = text
         .parse::<toml_edit::DocumentMut>()

@@ -6,13 +6,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use crate::client::api::{Call, Method, Request};
-use crate::client::auth;
-use crate::client::response::{Kind, Verdict};
-use crate::client::tls::{self, Verify};
-use crate::client::tls_failure::{self, Failure};
-use crate::client::transport::{Client, Response};
+use cpanel_client::probe::{self as tls, Refused};
+use cpanel_client::{Answer, Call, Client, ErrorKind, Kind, SecretName, TlsReason as Failure, Trust};
+
 use crate::config::files::loose_mode;
+use crate::error::{term_words, words};
 use crate::config::profile::{self, Flags, Target};
 use crate::config::secret::Source;
 use crate::config::{AuthKind, Loaded, Service};
@@ -74,7 +72,7 @@ impl Checks {
         fix: Option<String>,
     ) {
         // Found text quotes the server, which may echo the credential it was sent.
-        let mask = |text: String| crate::client::mask::masked(&text).into_owned();
+        let mask = |text: String| crate::mask::masked(&text).into_owned();
         self.0.push(Check {
             check,
             status,
@@ -112,43 +110,32 @@ fn diagnose(
 ) -> Option<()> {
     let target = config(checks, flags, loaded)?;
     route(checks, &target)?;
-    if target.tls {
+    if target.tls() {
         certificate(checks, &target)?;
     }
-    let client = match Client::new(&target, false, max_body) {
+    // Its own words are the checks': the client says nothing.
+    let options = cpanel_client::Options::default()
+        .max_body(max_body)
+        .reporter(std::sync::Arc::new(cpanel_client::report::Silent));
+    let client = match Client::new(target.clone(), options) {
         Ok(c) => c,
         Err(e) => {
-            checks.fail("service", e.message(), "fix the TLS settings above");
+            checks.fail("service", words(&e), "fix the TLS settings above");
             return None;
         }
     };
-    let call = Call::harmless(target.service);
+    let call = Call::harmless(target.service());
     // The clock is read from an unauthenticated request, so it is known even when the
     // credentials are not.
-    let probe = Request {
-        method: Method::Get,
-        path: "/".into(),
-        query: Vec::new(),
-        form: Vec::new(),
-        streamed: false,
-        budget: None,
-    };
-    let started = Instant::now();
-    let skew = client
-        .send(&probe, &[])
-        .ok()
-        .and_then(|r| clock_skew(&r, started));
+    let skew = tls::server_date(&client).and_then(|(date, took)| clock_skew(&date, took));
     clock(checks, skew, &target);
-    let answer = call
-        .request(Method::Post)
-        .and_then(|r| auth::send(&client, &target, &r));
-    let response = credentials(checks, &target, &call, answer, skew)?;
-    if target.service == Service::Whm {
-        privileges(checks, &client, &target);
-        let version = response
-            .bytes()
+    let answer = client.call(&call);
+    let answer = credentials(checks, &target, &call, answer, skew)?;
+    if target.service() == Service::Whm {
+        privileges(checks, &client);
+        let version = answer
+            .json()
             .ok()
-            .and_then(|body| serde_json::from_slice::<serde_json::Value>(&body).ok())
             .and_then(|v| v["data"]["version"].as_str().map(str::to_string));
         match version {
             Some(v) => checks.ok("version", format!("cPanel & WHM {v}")),
@@ -168,7 +155,7 @@ fn config(checks: &mut Checks, flags: &Flags, loaded: Option<&Loaded>) -> Option
         Err(e) => {
             checks.fail(
                 "config",
-                e.message(),
+                e.message().to_string(),
                 "correct the config file as the message says (README, \"Config file\")",
             );
             return None;
@@ -179,34 +166,28 @@ fn config(checks: &mut Checks, flags: &Flags, loaded: Option<&Loaded>) -> Option
         format!(
             "{} resolves: {}:{} {} auth={}",
             target.describe(),
-            target.host,
-            target.port,
-            target.service.name(),
-            target.auth.name()
+            target.host(),
+            target.port(),
+            target.service().name(),
+            target.auth().name()
         ),
     );
-    let sources = [
-        ("accesshash", &target.secrets.accesshash),
-        ("token", &target.secrets.token),
-        ("password", &target.secrets.password),
-        ("totp_secret", &target.secrets.totp_secret),
-    ];
     let mut readable = Vec::new();
-    for (key, source) in sources {
-        let Some(source) = source else { continue };
-        match target.read_secret(source, key) {
-            Ok(secret) if key == "totp_secret" => {
-                match crate::client::totp::TotpKey::parse(&secret) {
+    for (name, source) in target.secret_sources() {
+        let key = name.key();
+        match target.read_secret_now(name) {
+            Ok(Some(secret)) if name == SecretName::TotpSecret => {
+                match tls::totp_code(secret.expose()) {
                     Ok(_) => readable.push(format!("{key} from {}", source.describe())),
                     Err(e) => checks.fail(
                         "secrets",
-                        e.message(),
+                        words(&e),
                         "paste the base32 secret shown when 2FA was set up",
                     ),
                 }
             }
             Ok(_) => readable.push(format!("{key} from {}", source.describe())),
-            Err(e) => checks.fail("secrets", e.message(), fix_for_source(source)),
+            Err(e) => checks.fail("secrets", words(&e), fix_for_source(source)),
         }
     }
     if !readable.is_empty() {
@@ -224,12 +205,16 @@ fn file_modes(checks: &mut Checks, loaded: Option<&Loaded>, target: &Target) {
         .map(|l| l.path.as_path())
         .into_iter()
         .collect();
-    files.extend(target.secrets.files());
+    let sources = target.secret_sources();
+    files.extend(sources.iter().filter_map(|(_, source)| match source {
+        Source::File(path) => Some(path.as_path()),
+        _ => None,
+    }));
     // The saved session and its directory, as every call checks them.
     let session = target
-        .user
-        .as_deref()
-        .and_then(|user| crate::client::store::path(target, user).ok().flatten())
+        .session_file()
+        .ok()
+        .flatten()
         .filter(|p| p.exists());
     let session_dir = session
         .as_ref()
@@ -274,7 +259,7 @@ fn fix_for_source(source: &Source) -> String {
         Source::File(p) => format!("create {} or point the _file key elsewhere", p.display()),
         Source::Env(v) => format!("export {v} before running cpcall"),
         Source::Command(c) => format!("run `{c}` by hand and make it print the secret"),
-        Source::Value(_) => "put the secret in the profile".into(),
+        _ => "put the secret in the profile".into(),
     }
 }
 
@@ -285,22 +270,18 @@ fn connect(addr: &std::net::SocketAddr, timeout: Duration) -> Result<Duration, s
 
 /// Through a proxy, the route is the proxy's tunnel: the proxy resolves the name, and only
 /// the configured port is tried.
-fn route_via_proxy(
-    checks: &mut Checks,
-    t: &Target,
-    proxy: &crate::client::proxy::Proxy,
-) -> Option<()> {
+fn route_via_proxy(checks: &mut Checks, t: &Target, proxy: &str) -> Option<()> {
     let started = Instant::now();
-    let timeout = t.timeout.min(Duration::from_secs(5));
-    match crate::client::proxy::connect(&t.host, t.port, timeout, Some(proxy)) {
-        Ok(_) => {
+    let timeout = t.timeout().min(Duration::from_secs(5));
+    match tls::proxy_tunnel(t, timeout)? {
+        Ok(()) => {
             checks.ok(
                 "route",
                 format!(
                     "the proxy {} tunnels to {}:{} ({} ms)",
-                    proxy.describe(),
-                    t.host,
-                    t.port,
+                    proxy,
+                    t.host(),
+                    t.port(),
                     started.elapsed().as_millis()
                 ),
             );
@@ -318,15 +299,15 @@ fn route_via_proxy(
 }
 
 fn route(checks: &mut Checks, t: &Target) -> Option<()> {
-    if let Some(proxy) = &t.proxy {
-        return route_via_proxy(checks, t, proxy);
+    if let Some(proxy) = t.proxy() {
+        return route_via_proxy(checks, t, &proxy);
     }
-    let addrs: Vec<std::net::SocketAddr> = match (t.host.as_str(), t.port).to_socket_addrs() {
+    let addrs: Vec<std::net::SocketAddr> = match (t.host(), t.port()).to_socket_addrs() {
         Ok(a) => a.collect(),
         Err(e) => {
             checks.fail(
                 "name",
-                format!("{} does not resolve ({e})", t.host),
+                format!("{} does not resolve ({e})", t.host()),
                 "check the host name, or use the server's IP address",
             );
             return None;
@@ -335,15 +316,15 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
     let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
     checks.ok(
         "name",
-        format!("{} resolves to {}", t.host, list.join(", ")),
+        format!("{} resolves to {}", t.host(), list.join(", ")),
     );
-    let timeout = t.timeout.min(Duration::from_secs(5));
+    let timeout = t.timeout().min(Duration::from_secs(5));
     let first = addrs.first()?;
     match connect(first, timeout) {
         Ok(took) => {
-            let others: Vec<String> = [t.service.default_port(true), t.service.default_port(false)]
+            let others: Vec<String> = [t.service().default_port(true), t.service().default_port(false)]
                 .into_iter()
-                .filter(|p| *p != t.port)
+                .filter(|p| *p != t.port())
                 .map(
                     |p| match connect(&std::net::SocketAddr::new(first.ip(), p), timeout) {
                         Ok(d) => format!("{p} answers ({} ms)", d.as_millis()),
@@ -355,7 +336,7 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
                 "route",
                 format!(
                     "TCP port {} answers ({} ms); {}",
-                    t.port,
+                    t.port(),
                     took.as_millis(),
                     others.join(", ")
                 ),
@@ -364,11 +345,11 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
         }
         Err(e) => {
             let others: Vec<(u16, bool)> = [
-                (t.service.default_port(true), true),
-                (t.service.default_port(false), false),
+                (t.service().default_port(true), true),
+                (t.service().default_port(false), false),
             ]
             .into_iter()
-            .filter(|(p, _)| *p != t.port)
+            .filter(|(p, _)| *p != t.port())
             .collect();
             let answering = others.iter().find(|(p, _)| {
                 connect(&std::net::SocketAddr::new(first.ip(), *p), timeout).is_ok()
@@ -376,7 +357,7 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
             match answering {
                 Some((p, tls)) => checks.fail(
                     "route",
-                    format!("{} refuses ({e}); {p} answers", t.port),
+                    format!("{} refuses ({e}); {p} answers", t.port()),
                     format!(
                         "set port = {p}{}",
                         if *tls {
@@ -390,7 +371,7 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
                     "route",
                     format!(
                         "port {} does not answer ({e}); nor do {}",
-                        t.port,
+                        t.port(),
                         others
                             .iter()
                             .map(|(p, _)| p.to_string())
@@ -409,7 +390,7 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
     let der = match tls::peer_certificate(t) {
         Ok(d) => d,
         // A weak key fails even unverified, but the certificate is there to show.
-        Err(tls::Refused {
+        Err(Refused {
             failure: Some(Failure::WeakKey(_)),
             der: Some(der),
             ..
@@ -422,7 +403,7 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
     let info = match crate::commands::trust::describe(&der) {
         Ok(i) => i,
         Err(e) => {
-            checks.fail("tls", e.message(), "check that this is a cPanel server");
+            checks.fail("tls", e.message().to_string(), "check that this is a cPanel server");
             return None;
         }
     };
@@ -442,38 +423,40 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         info.issuer,
         tls::fingerprint(&info.sha256)
     );
-    if t.verify == Verify::Insecure {
+    if t.trust() == Trust::Insecure {
         checks.warn(
             "tls",
             format!("{what}; verification is OFF (insecure)"),
             format!(
                 "pin it instead: {} trust",
-                t.invocation().unwrap_or_else(|| "cpcall -p NAME".into())
+                profile::invocation(t).unwrap_or_else(|| "cpcall -p NAME".into())
             ),
         );
         return Some(());
     }
     // The same verifier a call uses, so doctor names the trust that really decided.
-    let how = match tls::handshake(t, &t.verify) {
+    let trust_advice =
+        |fp: &str| crate::error::trust_advice(t.profile().name(), fp);
+    let how = match tls::handshake(t) {
         Ok((_, store)) => store.describe(),
         Err(refused) => {
             let failure = refused
                 .failure
-                .unwrap_or(Failure::Other(refused.error.to_string()));
-            let fix = match (&failure, &t.verify) {
-                (f, _) if f.server_fix().is_some() => f.server_fix().unwrap_or_default().to_string(),
-                (_, Verify::Pin(_)) => format!("if the certificate was renewed on purpose, run {} trust --replace; otherwise the connection may be intercepted", t.invocation().unwrap_or_else(|| "cpcall -p NAME".into())),
+                .unwrap_or(Failure::Other(words(&refused.error)));
+            let fix = match (&failure, t.trust()) {
+                (f, _) if f.server_fix().is_some() => f.server_fix_with(&term_words).unwrap_or_default(),
+                (_, Trust::Pin(_)) => format!("if the certificate was renewed on purpose, run {} trust --replace; otherwise the connection may be intercepted", profile::invocation(t).unwrap_or_else(|| "cpcall -p NAME".into())),
                 // Trusted, but for other names: the host is what is wrong.
                 (Failure::WrongName, _) => format!(
                     "connect by a name the certificate is for ({}: set host to one), or {}",
                     info.names.join(", "),
-                    t.trust_advice(&tls::fingerprint(&info.sha256))
+                    trust_advice(&tls::fingerprint(&info.sha256))
                 ),
-                _ => t.trust_advice(&tls::fingerprint(&info.sha256)),
+                _ => trust_advice(&tls::fingerprint(&info.sha256)),
             };
             checks.fail(
                 "tls",
-                format!("{what}; does not verify ({})", failure.reason()),
+                format!("{what}; does not verify ({})", failure.reason_with(&term_words)),
                 fix,
             );
             return None;
@@ -481,7 +464,7 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
     };
     match days {
         // A pin accepts the exact certificate whatever its dates, and so do calls.
-        d if d < 0 && matches!(t.verify, Verify::Pin(_)) => checks.warn(
+        d if d < 0 && matches!(t.trust(), Trust::Pin(_)) => checks.warn(
             "tls",
             format!("{what}; {how}, so calls accept it"),
             "renew it on the server (WHM » Manage AutoSSL), then pin the new one with cpcall trust",
@@ -503,11 +486,11 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
 
 /// No TLS session at all: what the server offers instead, and what to do. Only a port that
 /// does not speak TLS is told to try `tls = false`.
-fn tls_unusable(checks: &mut Checks, t: &Target, refused: &tls::Refused) {
-    let found = refused.error.message().to_string();
+fn tls_unusable(checks: &mut Checks, t: &Target, refused: &Refused) {
+    let found = words(&refused.error);
     match &refused.failure {
         Some(Failure::OldProtocol) => {
-            let offered = tls_failure::legacy_versions(t);
+            let offered = tls::legacy_versions(t);
             let offers = match offered.as_slice() {
                 [] => "no TLS version cpcall can use (none of 1.0 to 1.3 was accepted)".to_string(),
                 versions => format!("only {} (not 1.2 or 1.3)", versions.join(" and ")),
@@ -516,31 +499,31 @@ fn tls_unusable(checks: &mut Checks, t: &Target, refused: &tls::Refused) {
                 "tls",
                 format!(
                     "{}:{} offers {offers}; cpcall refuses TLS older than 1.2",
-                    t.host, t.port
+                    t.host(), t.port()
                 ),
-                Failure::OldProtocol.server_fix().unwrap_or_default(),
+                Failure::OldProtocol.server_fix_with(&term_words).unwrap_or_default(),
             );
         }
         Some(Failure::NotTls) | None if !found.contains("Connection refused") => checks.fail(
             "tls",
             found,
-            format!("the port may not speak TLS: for {} use tls = false", t.port),
+            format!("the port may not speak TLS: for {} use tls = false", t.port()),
         ),
         Some(failure) => checks.fail(
             "tls",
             found,
-            failure
-                .server_fix()
-                .unwrap_or("check the server's TLS settings (WHM » Service Configuration)"),
+            failure.server_fix_with(&term_words).unwrap_or_else(|| {
+                "check the server's TLS settings (WHM » Service Configuration)".to_string()
+            }),
         ),
         None => checks.fail("tls", found, "check that cPanel runs there"),
     }
 }
 
 /// Server clock minus ours, in seconds, from the `Date` header (taken mid-request).
-fn clock_skew(response: &Response, started: Instant) -> Option<i64> {
-    let server = httpdate::parse_http_date(response.header("date")?).ok()?;
-    let now = SystemTime::now() - started.elapsed() / 2;
+fn clock_skew(date: &str, took: Duration) -> Option<i64> {
+    let server = httpdate::parse_http_date(date).ok()?;
+    let now = SystemTime::now() - took / 2;
     let secs = |t: SystemTime| {
         t.duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
@@ -549,7 +532,10 @@ fn clock_skew(response: &Response, started: Instant) -> Option<i64> {
 }
 
 fn clock(checks: &mut Checks, skew: Option<i64>, t: &Target) {
-    let uses_totp = t.secrets.totp_secret.is_some();
+    let uses_totp = t
+        .secret_sources()
+        .iter()
+        .any(|(name, _)| *name == SecretName::TotpSecret);
     match skew {
         None => checks.warn(
             "clock",
@@ -593,21 +579,80 @@ fn credentials(
     checks: &mut Checks,
     t: &Target,
     call: &Call,
-    answer: crate::error::Result<Response>,
+    answer: cpanel_client::Result<Answer>,
     skew: Option<i64>,
-) -> Option<Response> {
-    let response = match answer {
-        Ok(r) => r,
-        Err(e) => {
+) -> Option<Answer> {
+    let what = match call.kind() {
+        Kind::Whm => "WHM version",
+        _ => "UAPI Variables get_user_information",
+    };
+    let user = t.user().unwrap_or("root");
+    let e = match answer {
+        Ok(answer) => {
+            checks.ok(
+                "credentials",
+                format!("{what} accepted for {user} ({})", t.auth().name()),
+            );
+            return Some(answer);
+        }
+        Err(e) => e,
+    };
+    let m = words(&e);
+    // An answer came (a status): the server's verdict on the credentials or the port.
+    match (e.kind(), e.status()) {
+        (ErrorKind::ApiFailure, _) => {
+            let reasons = e.reasons();
+            let fix = if reasons.iter().any(|r| tls::wrong_port_telltale(r)) {
+                tls::wrong_port_advice(t)
+            } else {
+                "the service answered but refused the harmless call: check the account's features"
+                    .to_string()
+            };
+            checks.fail("credentials", reasons.join("; "), fix);
+        }
+        (ErrorKind::Refused, Some(_)) => {
+            let fix = if m.contains("two-factor") {
+                match skew {
+                    Some(s) if s.abs() > 30 => "fix the clock first (see clock)".to_string(),
+                    _ => "2FA required or code refused: set totp_secret to the account's base32 secret, or log in with cpcall login --otp".to_string(),
+                }
+            } else if m.contains("HTML") {
+                "the port answered with a login page: check port and service, or the session expired (cpcall login)".to_string()
+            } else if tls::wrong_port_telltale(&m) {
+                tls::wrong_port_advice(t)
+            } else if t.service() == Service::Whm && t.auth() == AuthKind::Token {
+                format!("check user ({user}) and the token; a cPanel token does not work on WHM (service = \"cpanel\")")
+            } else {
+                format!(
+                    "check user ({user}) and the {}; wrong service for this port also refuses",
+                    t.auth().name()
+                )
+            };
+            checks.fail("credentials", m, fix);
+        }
+        (ErrorKind::Broken | ErrorKind::HttpStatus(_), Some(_)) => {
+            let fix = if m.contains("404") || m.contains("not a") {
+                format!(
+                    "wrong service for port {}: {} is served on {}",
+                    t.port(),
+                    t.service().name(),
+                    t.service().default_port(t.tls())
+                )
+            } else {
+                "see the message; `cpcall -v` shows the exchange".to_string()
+            };
+            checks.fail("credentials", m, fix);
+        }
+        (kind, _) => {
             // cpcall's messages end in what to do, after their last `; `: that is the fix.
-            let (found, fix) = match e.message().rsplit_once("; ") {
+            let (found, fix) = match m.rsplit_once("; ") {
                 Some((found, fix)) => (found.to_string(), fix.to_string()),
                 None => (
-                    e.message().to_string(),
-                    match e.exit {
+                    m.clone(),
+                    match crate::error::Exit::of(kind) {
                         crate::error::Exit::Auth => format!(
                             "check the user and the secret{}",
-                            match (t.auth, t.invocation()) {
+                            match (t.auth(), profile::invocation(t)) {
                                 (AuthKind::Session, Some(cpcall)) =>
                                     format!(", or run {cpcall} login"),
                                 _ => String::new(),
@@ -619,82 +664,15 @@ fn credentials(
                 ),
             };
             checks.fail("credentials", found, fix);
-            return None;
-        }
-    };
-    let what = match call.kind() {
-        Kind::Whm => "WHM version",
-        _ => "UAPI Variables get_user_information",
-    };
-    let user = t.user.as_deref().unwrap_or("root");
-    match response.verdict(call.kind()) {
-        Verdict::Success { .. } => {
-            checks.ok(
-                "credentials",
-                format!("{what} accepted for {user} ({})", t.auth.name()),
-            );
-            Some(response)
-        }
-        Verdict::Refused(m) => {
-            let fix = if m.contains("two-factor") {
-                match skew {
-                    Some(s) if s.abs() > 30 => "fix the clock first (see clock)".to_string(),
-                    _ => "2FA required or code refused: set totp_secret to the account's base32 secret, or log in with cpcall login --otp".to_string(),
-                }
-            } else if m.contains("HTML") {
-                "the port answered with a login page: check port and service, or the session expired (cpcall login)".to_string()
-            } else if crate::client::outcome::wrong_port_telltale(&m) {
-                crate::client::outcome::wrong_port_advice(t)
-            } else if t.service == Service::Whm && t.auth == AuthKind::Token {
-                format!("check user ({user}) and the token; a cPanel token does not work on WHM (service = \"cpanel\")")
-            } else {
-                format!(
-                    "check user ({user}) and the {}; wrong service for this port also refuses",
-                    t.auth.name()
-                )
-            };
-            checks.fail("credentials", m, fix);
-            None
-        }
-        Verdict::Broken(m) => {
-            let fix = if m.contains("404") || m.contains("not a") {
-                format!(
-                    "wrong service for port {}: {} is served on {}",
-                    t.port,
-                    t.service.name(),
-                    t.service.default_port(t.tls)
-                )
-            } else {
-                "see the message; `cpcall -v` shows the exchange".to_string()
-            };
-            checks.fail("credentials", m, fix);
-            None
-        }
-        Verdict::Failed { reasons } => {
-            let fix = if reasons
-                .iter()
-                .any(|r| crate::client::outcome::wrong_port_telltale(r))
-            {
-                crate::client::outcome::wrong_port_advice(t)
-            } else {
-                "the service answered but refused the harmless call: check the account's features"
-                    .to_string()
-            };
-            checks.fail("credentials", reasons.join("; "), fix);
-            None
         }
     }
+    None
 }
 
-fn privileges(checks: &mut Checks, client: &Client, t: &Target) {
+fn privileges(checks: &mut Checks, client: &Client) {
+    let t = client.target();
     let fetch = |function: &str| -> Option<serde_json::Value> {
-        let call = Call::Whm {
-            function: function.into(),
-            params: Vec::new(),
-        };
-        let response = auth::send(client, t, &call.request(Method::Post).ok()?).ok()?;
-        matches!(response.verdict(Kind::Whm), Verdict::Success { .. })
-            .then(|| serde_json::from_slice(&response.bytes().ok()?).ok())?
+        client.call(&Call::whm(function)).ok()?.json().ok()
     };
     let privs: Vec<String> = fetch("myprivs")
         .and_then(|v| {
@@ -736,7 +714,7 @@ fn privileges(checks: &mut Checks, client: &Client, t: &Target) {
     if !tokens.is_empty() {
         found.push_str(&format!("; API tokens: {}", tokens.join(", ")));
     }
-    if t.auth == AuthKind::Accesshash {
+    if t.auth() == AuthKind::Accesshash {
         checks.warn(
             "privileges",
             format!("{found}; uses an access hash, which cPanel deprecated"),

@@ -72,7 +72,7 @@ pub fn selected(g: &Global, loaded: Option<&Loaded>) -> Result<Option<Vec<String
         )));
     }
     // --all or a group over a config of mixed services: --service keeps the profiles of one.
-    let names = match (chosen, g.service) {
+    let names = match (chosen, g.service.map(crate::config::Service::from)) {
         (true, Some(service)) => {
             let of_service = |n: &String| {
                 loaded.file.profiles[n]
@@ -187,7 +187,7 @@ impl Tally {
 
     /// Prints `line` on stdout and counts it; whether to go on (stdout's reader is still
     /// there).
-    pub fn record(&mut self, name: &str, line: &crate::client::outcome::JsonLine) -> bool {
+    pub fn record(&mut self, name: &str, line: &crate::output::lines::JsonLine) -> bool {
         let exit = line.exit;
         self.finished += 1;
         self.worst = self.worst.max(exit);

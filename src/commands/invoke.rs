@@ -4,12 +4,64 @@
 
 use std::io::Write;
 
+use cpanel_client::{Answer, Call, CallOptions, ErrorKind, Method};
+
 use crate::cli::{Command, Global};
-use crate::client::api::{Call, Method};
-use crate::client::outcome;
 use crate::config::profile::Target;
-use crate::error::{Error, Result};
+use crate::error::{Error, Exit, Result};
 use crate::output::filter::Filter;
+
+/// A call's answer from the API, as the command line shows it: a success, or the API's "no"
+/// with its reasons; cpcall's hints after them.
+#[derive(Debug)]
+pub struct Shown {
+    pub answer: Answer,
+    /// The API's reasons, when it said no.
+    pub reasons: Option<Vec<String>>,
+    pub hints: Vec<String>,
+}
+
+impl Shown {
+    /// The documented exit code of the API's answer.
+    pub fn exit(&self) -> Exit {
+        match self.reasons {
+            Some(_) => Exit::ApiFailure,
+            None => Exit::Success,
+        }
+    }
+}
+
+/// The library's result as the command line shows it: the API's answer (its "no" included),
+/// or an error with its exit code.
+pub fn shown(result: cpanel_client::Result<Answer>) -> Result<Shown> {
+    match result {
+        Ok(answer) => Ok(Shown {
+            hints: answer.hints().to_vec(),
+            answer,
+            reasons: None,
+        }),
+        Err(e) if *e.kind() == ErrorKind::ApiFailure && e.answer().is_some() => {
+            let reasons = e.reasons().to_vec();
+            let words = crate::error::words(&e);
+            match e.into_answer() {
+                Some(answer) => Ok(Shown {
+                    hints: answer.hints().to_vec(),
+                    answer,
+                    reasons: Some(reasons),
+                }),
+                None => Err(Error::new(Exit::ApiFailure, words)),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One call on `client`, with the catalogue's hint when the server does not know its function.
+pub fn fetch(client: &cpanel_client::Client, call: &Call, options: &CallOptions) -> Result<Shown> {
+    let mut shown = shown(client.call_with(call, options))?;
+    unknown_function_hint(call, &mut shown);
+    Ok(shown)
+}
 
 /// What one run needs besides the command: the global flags and the compiled `--jq` filter.
 pub struct Ctx<'a> {
@@ -27,7 +79,7 @@ pub fn catalogued(call: &Call) -> Option<(&'static crate::catalog::Function, Str
         Call::Uapi {
             module, function, ..
         } => crate::catalog::uapi(module, function).map(|f| (f, format!("{module}::{function}"))),
-        Call::Api2 { .. } => None,
+        _ => None,
     }
 }
 
@@ -59,7 +111,7 @@ fn findings(call: &Call) -> Vec<String> {
             Call::Uapi {
                 module, function, ..
             } => crate::catalog::unknown_uapi(module, function),
-            Call::Api2 { .. } => None,
+            _ => None,
         };
         return unknown
             .map(|u| format!("{u} {}", crate::catalog::attribution()))
@@ -79,9 +131,9 @@ fn findings(call: &Call) -> Vec<String> {
 /// When the server says the function does not exist (WHM "Unknown app", UAPI "Failed to load
 /// module" or "function not found", API 2 "Could not find function"), the catalogue's closest
 /// names, as a hint.
-pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
+pub fn unknown_function_hint(call: &Call, answer: &mut Shown) {
     use crate::catalog::{self, closest};
-    let crate::client::response::Verdict::Failed { reasons } = &answer.verdict else {
+    let Some(reasons) = &answer.reasons else {
         return;
     };
     let telltale = reasons.iter().any(|r| {
@@ -125,6 +177,7 @@ pub fn unknown_function_hint(call: &Call, answer: &mut outcome::Answer) {
             Some(unknown) => unknown,
             None => return,
         },
+        _ => return,
     };
     answer
         .hints
@@ -137,7 +190,7 @@ pub fn strict(g: &Global, target: &Target) -> Result<bool> {
     if g.strict {
         return Ok(true);
     }
-    Ok(strict_env()?.unwrap_or(target.strict))
+    Ok(strict_env()?.unwrap_or(crate::config::profile::strict(target)))
 }
 
 /// `CPCALL_STRICT`: unset or empty is no say.
@@ -168,7 +221,7 @@ pub fn command_params(command: &Command) -> &[String] {
 pub fn call(
     command: &Command,
     target: &Target,
-    params: Vec<crate::client::params::Param>,
+    params: Vec<cpanel_client::params::Param>,
 ) -> Result<Call> {
     let call = match command {
         Command::Whm { function, .. } => Call::Whm {
@@ -202,34 +255,34 @@ pub fn call(
         _ => return Err(Error::usage("not an API call")),
     };
     // Already fitted unless the profile's cpanel_user was filled in.
-    let fitted = match call.fit_to(target, "--user")? {
+    let fitted = match call.fit_to(target)? {
         std::borrow::Cow::Owned(fitted) => Some(fitted),
         std::borrow::Cow::Borrowed(_) => None,
     };
     Ok(fitted.unwrap_or(call))
 }
 
-pub fn options(g: &Global) -> outcome::Options {
-    outcome::Options {
-        method: if g.get { Method::Get } else { Method::Post },
-        paginate: g.paginate.then_some(g.page_size as usize),
+pub fn options(g: &Global) -> CallOptions {
+    let options = CallOptions::default().method(if g.get { Method::Get } else { Method::Post });
+    match g.paginate {
+        true => options.paginate(g.page_size as usize),
+        false => options,
     }
 }
 
-/// The library's client for `target`, with this run's `-v` and `--max-size`.
-pub fn client(g: &Global, target: &Target) -> Result<crate::client::Client> {
-    crate::client::Client::new(
-        target.clone(),
-        crate::client::Options {
-            verbose: g.verbose,
-            max_body: max_body(g),
-        },
-    )
+/// The library's client for `target`, with this run's `-v` and `--max-size`, its words on
+/// stderr as cpcall's own.
+pub fn client(g: &Global, target: &Target) -> Result<cpanel_client::Client> {
+    let options = cpanel_client::Options::default()
+        .verbose(g.verbose)
+        .max_body(max_body(g))
+        .reporter(std::sync::Arc::new(crate::output::stderr::Reporter));
+    Ok(cpanel_client::Client::new(target.clone(), options)?)
 }
 
 pub fn max_body(g: &Global) -> u64 {
     g.max_size
-        .unwrap_or(crate::client::transport::DEFAULT_MAX_BODY)
+        .unwrap_or(cpanel_client::__internals::DEFAULT_MAX_BODY)
 }
 
 pub fn print_bytes(bytes: &[u8]) -> Result<()> {

@@ -3,7 +3,8 @@
 use std::io::IsTerminal;
 
 use crate::cli::Global;
-use crate::client::auth::LoginSecrets;
+use cpanel_client::{LoggedOut, LoginSecrets, Secret};
+
 use crate::commands::invoke::print_bytes;
 use crate::config::profile::Target;
 use crate::config::AuthKind;
@@ -12,36 +13,49 @@ use crate::output::stderr;
 
 pub fn login(g: &Global, target: &Target, otp: Option<&str>) -> Result<Exit> {
     if g.curl {
-        let tfa = otp.is_some() || target.secrets.totp_secret.is_some();
+        let tfa = otp.is_some()
+            || target
+                .secret_sources()
+                .iter()
+                .any(|(name, _)| *name == crate::config::SecretName::TotpSecret);
         print_bytes(format!("{}\n", crate::output::curl::login(target, tfa)).as_bytes())?;
         return Ok(Exit::Success);
     }
     // Without a profile no later call would use the session (they take the CPCALL_*
     // credentials): nothing to log in for.
-    if target.profile == crate::config::profile::Origin::AdHoc {
+    if *target.profile() == crate::config::profile::Origin::AdHoc {
         return Err(crate::error::Error::usage(
             "login keeps a session for a profile's later calls, and --host alone names no profile (its calls send the CPCALL_* credentials): add a profile with auth = \"session\", then cpcall -p NAME login",
         ));
     }
     // Only auth = "session" profiles call through a session: said before anything is asked,
     // so nobody expects the token profile's calls to change.
-    if target.auth != AuthKind::Session {
+    if target.auth() != AuthKind::Session {
         stderr::warn(format!(
             "{} calls with its {} (auth = \"{}\"), not through a session: this login makes a session, but the profile's calls keep using the {}; set auth = \"session\" in the profile to call through sessions",
             target.describe(),
-            credential(target.auth),
-            target.auth.name(),
-            credential(target.auth),
+            credential(target.auth()),
+            target.auth().name(),
+            credential(target.auth()),
         ));
     }
-    let secrets = LoginSecrets::gather(target, otp, std::io::stdin().is_terminal())?;
+    let secrets = match std::io::stdin().is_terminal() {
+        true => LoginSecrets::asking(target, otp, &mut |question| {
+            let typed = crate::signals::hidden_prompt(question).map_err(|e| e.to_string())?;
+            crate::mask::hide(&typed);
+            Ok(Secret::new(typed))
+        })?,
+        false => LoginSecrets::from_target(target, otp)?,
+    };
     let path = crate::commands::invoke::client(g, target)?.login(&secrets)?;
     let kept = path.map_or_else(String::new, |p| {
         format!("; session saved in {}", p.display())
     });
     stderr::info(format!(
         "logged in to {}:{} as {}{kept}",
-        target.host, target.port, secrets.user,
+        target.host(),
+        target.port(),
+        secrets.user(),
     ));
     Ok(Exit::Success)
 }
@@ -57,26 +71,26 @@ fn credential(auth: AuthKind) -> &'static str {
 pub fn logout(g: &Global, target: &Target) -> Result<Exit> {
     if g.curl {
         // The curl form names the saved session's token; the library's logout reads it itself.
-        let saved = match target.user.as_deref() {
-            Some(user) => crate::client::store::load(target, user)?,
-            None => None,
-        };
+        let saved = target.saved_session()?;
         print_bytes(
             format!("{}\n", crate::output::curl::logout(target, saved.as_ref())).as_bytes(),
         )?;
         return Ok(Exit::Success);
     }
     match crate::commands::invoke::client(g, target)?.logout()? {
-        crate::client::LoggedOut::NoSession { swept: 0 } => {
+        LoggedOut::NoSession { swept: 0 } => {
             stderr::info(format!("no saved session for {}", target.describe()));
             return Ok(Exit::Success);
         }
-        crate::client::LoggedOut::NoSession { .. } => return Ok(Exit::Success),
-        crate::client::LoggedOut::Ended => {}
-        crate::client::LoggedOut::HereOnly(e) => {
-            stderr::warn(format!("could not end the session on the server: {e}"));
+        LoggedOut::NoSession { .. } => return Ok(Exit::Success),
+        LoggedOut::HereOnly(e) => {
+            stderr::warn(format!(
+                "could not end the session on the server: {}",
+                crate::error::words(&e)
+            ));
         }
+        _ => {}
     }
-    stderr::info(format!("logged out of {}:{}", target.host, target.port));
+    stderr::info(format!("logged out of {}:{}", target.host(), target.port()));
     Ok(Exit::Success)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
-use crate::client::tls;
+use cpanel_client::probe as tls;
 use crate::config::profile::{self, Target};
 use crate::config::Loaded;
 use crate::error::{Error, Exit, Result};
@@ -155,9 +155,9 @@ pub fn command(target: &Target, loaded: Option<&Loaded>, asked: &Asked) -> Resul
     // Checked before connecting: a typo must not cost a round trip.
     let expected = asked
         .expected
-        .map(crate::client::tls::parse_pin)
+        .map(tls::parse_pin)
         .transpose()?;
-    let (path, name) = match (loaded, &target.profile) {
+    let (path, name) = match (loaded, target.profile()) {
         (Some(loaded), profile::Origin::Named(name)) => (loaded.path.as_path(), name.as_str()),
         _ => {
             return Err(Error::usage(
@@ -170,7 +170,7 @@ pub fn command(target: &Target, loaded: Option<&Loaded>, asked: &Asked) -> Resul
             "trust pins the certificate of profile \"{name}\"'s own server: with --host or --port it would write another server's certificate into it; drop them (or add a profile for that server)"
         )));
     }
-    if !target.tls {
+    if !target.tls() {
         return Err(Error::usage(format!(
             "{} uses plain HTTP (tls = false): there is no certificate to pin",
             target.describe()
@@ -178,11 +178,12 @@ pub fn command(target: &Target, loaded: Option<&Loaded>, asked: &Asked) -> Resul
     }
     // What the file says now, whatever --insecure makes of it for this run.
     let was = loaded.and_then(|l| l.file.profiles.get(name)?.pin_sha256.clone());
-    let der = crate::client::tls::peer_certificate(target)?;
+    let der = tls::peer_certificate(target).map_err(|r| crate::error::Error::from(r.error))?;
     let info = crate::commands::trust::describe(&der)?;
     stderr::say(format!(
         "{}:{} presents this certificate:",
-        target.host, target.port
+        target.host(),
+        target.port()
     ));
     stderr::lines(&info.to_string());
     let presented = tls::fingerprint(&info.sha256);

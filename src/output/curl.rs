@@ -3,13 +3,12 @@
 //! appear as `$CPCALL_…` variables the runner sets, sensitive parameters too
 //! (`$CPCALL_PARAM_PASSWORD`), so the command runs as printed.
 
-use crate::client::api::{Method, Request};
-use crate::client::auth::{authorization, OTP_HEADER};
-use crate::client::params::{encode_form, is_sensitive};
-use crate::client::session::{self, Session};
-use crate::client::tls::{self, Verify};
+use cpanel_client::params::{encode_form, is_sensitive};
+use cpanel_client::probe;
+use cpanel_client::{authorization, Call, CallOptions, Method, Request, SessionInfo, Trust, OTP_HEADER};
+
 use crate::config::profile::Target;
-use crate::config::AuthKind;
+use crate::config::{AuthKind, SecretName};
 use crate::quote::single;
 
 /// The names of the variables a printed command takes a profile's credentials from:
@@ -58,18 +57,18 @@ impl Names {
 pub fn command(
     target: &Target,
     request: &Request,
-    session: Option<&Session>,
+    session: Option<&SessionInfo>,
     pinned_key: Option<&str>,
     names: &Names,
 ) -> String {
-    let request = match session {
-        Some(s) => s.wrap(request.clone()),
-        None => request.clone(),
-    };
+    let mut request = request.clone();
+    if let Some(s) = session {
+        request.path = format!("{}{}", s.security_token.expose(), request.path);
+    }
     let mut url = format!("{}{}", target.base_url(), request.path);
     let (mut lines, mut args) = start(target, pinned_key);
-    let user = target.user.clone().unwrap_or_else(|| "root".into());
-    match (session, target.auth) {
+    let user = target.user().unwrap_or("root").to_string();
+    match (session, target.auth()) {
         (Some(s), _) => args.push(format!(
             "-H {}",
             double(&format!(
@@ -83,7 +82,7 @@ pub fn command(
                 AuthKind::Token => names.var("TOKEN"),
                 _ => names.var("ACCESSHASH"),
             };
-            let value = authorization(kind, target.service, &user, &placeholder);
+            let value = authorization(kind, target.service(), &user, &placeholder);
             args.push(format!("-H {}", double(&format!("Authorization: {value}"))));
         }
         (None, AuthKind::Password) => {
@@ -91,7 +90,11 @@ pub fn command(
                 "-u {}",
                 double(&format!("{user}:{}", names.var("PASSWORD")))
             ));
-            if target.secrets.totp_secret.is_some() {
+            if target
+                .secret_sources()
+                .iter()
+                .any(|(name, _)| *name == SecretName::TotpSecret)
+            {
                 args.push(format!(
                     "-H {}",
                     double(&format!("{OTP_HEADER}: {}", names.var("OTP")))
@@ -104,7 +107,7 @@ pub fn command(
                 "-H {}",
                 double(&format!(
                     "Cookie: {}={}",
-                    session::cookie_name(target.service),
+                    target.service().session_cookie(),
                     names.var("SESSION_COOKIE")
                 ))
             ));
@@ -122,7 +125,7 @@ pub fn command(
             }
             &request.form
         }
-        Method::Get => {
+        _ => {
             args.push("-G".into());
             &request.query
         }
@@ -168,7 +171,7 @@ fn variable_part(key: &str) -> String {
         .collect()
 }
 
-fn pairs(params: &[crate::client::params::Param]) -> impl Iterator<Item = (&str, &str)> {
+fn pairs(params: &[cpanel_client::params::Param]) -> impl Iterator<Item = (&str, &str)> {
     params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
@@ -178,9 +181,9 @@ pub fn login(target: &Target, tfa: bool) -> String {
     let (mut lines, mut args) = start(target, None);
     lines.push(format!(
         "# the answer's security_token goes first in later paths; its Set-Cookie {} (curl -D -) is the session",
-        session::cookie_name(target.service)
+        target.service().session_cookie()
     ));
-    let user = target.user.as_deref().unwrap_or("$CPCALL_USER");
+    let user = target.user().unwrap_or("$CPCALL_USER");
     args.push(format!(
         "--data-urlencode {}",
         double(&format!("user={user}"))
@@ -204,7 +207,7 @@ pub fn login(target: &Target, tfa: bool) -> String {
 }
 
 /// The logout `cpcall logout` makes: `/logout/` with the session's cookie.
-pub fn logout(target: &Target, saved: Option<&Session>) -> String {
+pub fn logout(target: &Target, saved: Option<&SessionInfo>) -> String {
     let (mut lines, mut args) = start(target, None);
     if saved.is_none() {
         lines.push(format!(
@@ -216,7 +219,7 @@ pub fn logout(target: &Target, saved: Option<&Session>) -> String {
         "-H {}",
         double(&format!(
             "Cookie: {}=$CPCALL_SESSION_COOKIE",
-            session::cookie_name(target.service)
+            target.service().session_cookie()
         ))
     ));
     finish(
@@ -234,24 +237,25 @@ pub fn logout(target: &Target, saved: Option<&Session>) -> String {
 fn start(target: &Target, pinned_key: Option<&str>) -> (Vec<String>, Vec<String>) {
     let mut lines = Vec::new();
     let mut args = vec!["curl -sSf".to_string()];
-    match &target.verify {
-        Verify::Roots {
+    match target.trust() {
+        Trust::Roots {
             ca_file: Some(path),
-        } if target.tls => args.push(format!("--cacert {}", single(&path.display().to_string()))),
-        Verify::Pin(pin) if target.tls => {
+            ..
+        } if target.tls() => args.push(format!("--cacert {}", single(&path.display().to_string()))),
+        Trust::Pin(pin) if target.tls() => {
             lines.push(format!(
                 "# cpcall accepts only the certificate with SHA-256 {}: curl pins its public key instead (-k skips the CA check, as the pin does)",
-                tls::fingerprint(pin)
+                probe::fingerprint(&pin)
             ));
             args.push("-k".into());
             if let Some(key) = pinned_key {
                 args.push(format!("--pinnedpubkey {}", single(key)));
             }
         }
-        Verify::Insecure if target.tls => args.push("-k".into()),
+        Trust::Insecure if target.tls() => args.push("-k".into()),
         _ => {}
     }
-    args.push(format!("--max-time {}", target.timeout.as_secs_f64()));
+    args.push(format!("--max-time {}", target.timeout().as_secs_f64()));
     (lines, args)
 }
 
@@ -286,13 +290,13 @@ fn double(s: &str) -> String {
 /// (nothing is sent over it); a server that presents another certificate is refused, as a call
 /// would be.
 pub fn of_call(
-    target: &crate::config::profile::Target,
-    call: &crate::client::api::Call,
-    options: &crate::client::outcome::Options,
+    target: &Target,
+    call: &Call,
+    options: &CallOptions,
     names: &Names,
 ) -> crate::error::Result<String> {
-    let saved = match (target.auth, target.user.as_deref()) {
-        (AuthKind::Session, Some(user)) => crate::client::store::load(target, user)?,
+    let saved = match target.auth() {
+        AuthKind::Session => target.saved_session()?,
         _ => None,
     };
     let pinned_key = pinned_key(target)?;
@@ -302,10 +306,9 @@ pub fn of_call(
             text.push_str(&format!(
                 "# --paginate: the first page; cpcall asks for the next {size} records until the total\n"
             ));
-            call.with_params(crate::client::paginate::page_params(call.kind(), 1, size)?)
-                .request(options.method)?
+            call.first_page(size)?.to_request(options.method)?
         }
-        None => call.request(options.method)?,
+        None => call.to_request(options.method)?,
     };
     text.push_str(&command(
         target,
@@ -322,17 +325,17 @@ pub fn of_call(
 /// pin; `None` without a pin.
 fn pinned_key(target: &Target) -> crate::error::Result<Option<String>> {
     use base64::Engine;
-    if !target.tls || !matches!(target.verify, Verify::Pin(_)) {
+    if !target.tls() || !matches!(target.trust(), Trust::Pin(_)) {
         return Ok(None);
     }
-    let (der, _) = tls::handshake(target, &target.verify).map_err(|refused| {
+    let (der, _) = probe::handshake(target).map_err(|refused| {
         crate::error::Error::transport(format!(
             "--curl reads the pinned certificate's public key for curl's --pinnedpubkey, and {}",
-            refused.error
+            crate::error::words(&refused.error)
         ))
     })?;
-    let spki = tls::public_key_info(&der)?;
-    let digest = tls::sha256(&spki);
+    let spki = probe::public_key_info(&der)?;
+    let digest = probe::sha256(&spki);
     Ok(Some(format!(
         "sha256//{}",
         base64::engine::general_purpose::STANDARD.encode(digest)

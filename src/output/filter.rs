@@ -13,7 +13,7 @@ use jaq_core::native::{run, v, Fun};
 use jaq_core::{data, Compiler, Ctx, Vars};
 use jaq_json::Val;
 
-use crate::client::body::View;
+use cpanel_client::View;
 use crate::error::{Error, Exit, Result};
 
 /// How deep an answer may nest for the filter: jaq reads and walks values recursively, and a
@@ -180,7 +180,7 @@ fn stderr_empty() -> Fun<Data> {
 /// part would show. So it is formatted as far as the longest secret form beyond `limit`
 /// (a secret starting before the cut then ends inside what was formatted), masked, then cut.
 fn quote(value: &Val, limit: usize) -> String {
-    let window = limit + crate::client::mask::longest() + 4;
+    let window = limit + crate::mask::longest() + 4;
     let text = match value {
         Val::TStr(bytes) | Val::BStr(bytes) => {
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(window + 4)]);
@@ -192,7 +192,7 @@ fn quote(value: &Val, limit: usize) -> String {
         Some(kept) => (kept.to_string(), true),
         None => (text, false),
     };
-    let text = crate::client::mask::masked(&text);
+    let text = crate::mask::masked(&text);
     if text.len() <= limit {
         return if cut {
             format!("{text}…")
@@ -313,7 +313,7 @@ mod tests {
 
     fn filter(code: &str, input: &str) -> Result<String> {
         let mut out = Vec::new();
-        let body = crate::client::body::Body::from_vec(input.as_bytes().to_vec());
+        let body = cpanel_client::__internals::Body::from_vec(input.as_bytes().to_vec());
         Filter::compile(code)?.print(&View::whole(&body), false, false, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }

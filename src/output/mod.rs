@@ -7,12 +7,13 @@
 pub mod curl;
 pub mod filter;
 pub mod jq_input;
+pub mod lines;
 pub mod stderr;
 
 use std::io::{self, Write};
 
-use crate::client::body::{Body, View};
-use crate::client::json::{Checked, Checker, Payload};
+use cpanel_client::View;
+use cpanel_client::__internals::Body;
 
 /// Whoever reads stdout went away (`| head -c1`): a write met EPIPE.
 static READER_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -52,11 +53,6 @@ pub fn stdout_name() -> String {
         Some(path) => format!("{} (its old copy stays as it was)", path.display()),
         None => "standard output".to_string(),
     }
-}
-
-/// Whether stdout is `-o FILE`'s temporary file (nothing on it needs taking back: it goes).
-pub fn stdout_is_temporary() -> bool {
-    OUTPUT_FILE.get().is_some()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,11 +111,10 @@ pub fn write_bytes(out: &mut dyn Write, json: &[u8], style: Style, color: bool) 
 /// cron job's `> listing.json`): no copy waits in a temporary file, and an answer that turns out
 /// broken is cut off again ([`undo`](Direct::undo) truncates the file to where it stood), so
 /// the promise holds: nothing of a broken answer stays on stdout. On a pipe or a terminal,
-/// which cannot be taken back, the answer waits until judged ([`crate::client::body`]).
+/// which cannot be taken back, the answer waits until judged (in the library's spool).
 pub struct Direct {
     style: Style,
     color: bool,
-    payload: Option<Payload>,
     /// Where stdout's file stood before the answer.
     start: u64,
     /// Something was written since the start (or the last undo).
@@ -129,6 +124,25 @@ pub struct Direct {
     /// stdout's file itself (a duplicate descriptor): std's stdout would look for line breaks
     /// in every piece. Pieces past the buffer's size go straight through.
     out: io::BufWriter<Gated>,
+}
+
+/// What the library's client writes as the answer arrives ([`cpanel_client::Client::stream_to`]).
+impl cpanel_client::Sink for Direct {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.emit(bytes)
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        Direct::finish(self)
+    }
+    fn undo(&mut self) -> io::Result<()> {
+        Direct::undo(self)
+    }
+    fn keep(&mut self) {
+        crate::signals::keep_stdout();
+    }
+    fn name(&self) -> String {
+        stdout_name()
+    }
 }
 
 /// stdout's file, written behind the gate a signal's clean-up takes (crate::signals): no
@@ -151,7 +165,7 @@ impl Direct {
     /// end (`> file`). A file in append mode (`>> log`) may have other writers, whose lines a
     /// cut would take; a file opened read-write in its middle (`1<> file`) holds text after the
     /// answer's place. Those, like pipes, get the answer once it is judged.
-    pub fn for_stdout(style: Style, color: bool, payload: Option<Payload>) -> Option<Direct> {
+    pub fn for_stdout(style: Style, color: bool) -> Option<Direct> {
         use rustix::fs::{fcntl_getfl, fstat, seek, FileType, OFlags, SeekFrom};
         let fd = rustix::stdio::stdout();
         let stat = fstat(fd).ok()?;
@@ -176,7 +190,6 @@ impl Direct {
         Some(Direct {
             style,
             color,
-            payload,
             start,
             wrote: false,
             layout: Layout::new((style == Style::Pretty).then_some(2), color),
@@ -192,31 +205,6 @@ impl Direct {
         self.style == Style::AsReceived && !self.color
     }
 
-    /// The piece of the answer just fed to `checker`: its part that is shown, written.
-    pub fn write(&mut self, piece: &[u8], checker: &Checker) -> io::Result<()> {
-        let end = checker.offset();
-        let begin = end - piece.len() as u64;
-        let shown = match self.payload {
-            None => piece,
-            Some(which) => {
-                let Some((from, to)) = checker.payload_so_far(which) else {
-                    return Ok(());
-                };
-                let (from, to) = (from.max(begin), to.unwrap_or(u64::MAX).min(end));
-                if from >= to {
-                    return Ok(());
-                }
-                &piece[(from - begin) as usize..(to - begin) as usize]
-            }
-        };
-        self.emit(shown)
-    }
-
-    /// Whether what is shown depends on where the payload lies (`--data`).
-    pub fn needs_checker(&self) -> bool {
-        self.payload.is_some()
-    }
-
     /// Writes shown bytes (all of the answer, or a payload's part).
     pub fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
         if bytes.is_empty() {
@@ -230,14 +218,9 @@ impl Direct {
         }
     }
 
-    /// The answer is complete: `null` for a payload that never came, the final line break.
-    pub fn finish(&mut self, checked: &Checked) -> io::Result<()> {
+    /// The answer is complete: the final line break.
+    pub fn finish(&mut self) -> io::Result<()> {
         self.wrote = true;
-        if let Some(which) = self.payload {
-            if checked.payload(which).is_none() {
-                self.emit(b"null")?;
-            }
-        }
         if !self.raw() || self.last != Some(b'\n') {
             self.out.write_all(b"\n")?;
         }
@@ -331,7 +314,7 @@ impl Layout {
                 j += 1;
                 continue;
             }
-            let k = crate::client::json::quote_or_backslash(piece, j);
+            let k = cpanel_client::__internals::quote_or_backslash(piece, j);
             match piece.get(k) {
                 None => return piece.len(),
                 Some(b'\\') => {
@@ -522,16 +505,14 @@ mod tests {
     /// `--data` in each style, through the same writer: the payload's own text, re-laid.
     #[test]
     fn data_in_every_style_table() {
-        use crate::client::response::{payload_of, Kind};
+        use cpanel_client::Kind;
+        use cpanel_client::__internals::payload_of;
         let body = br#"{"metadata":{"result":1},"data":{"acct":[{"user":"a","n":1.50}]}}"#;
         let owned = Body::from_vec(body.to_vec());
-        let range = crate::client::json::check(body)
+        let range = cpanel_client::__internals::check(body)
             .payload(payload_of(Kind::Whm))
             .map(|r| (r.start, r.end));
-        let view = View {
-            body: &owned,
-            range,
-        };
+        let view = View::part(&owned, range);
         let cases = [
             (Style::AsReceived, false, "{\"acct\":[{\"user\":\"a\",\"n\":1.50}]}\n"),
             (Style::Compact, false, "{\"acct\":[{\"user\":\"a\",\"n\":1.50}]}\n"),

@@ -13,7 +13,7 @@ use std::io::Write;
 
 /// Writes `text` and a line break, masked and escaped.
 pub fn line(text: &str) {
-    let text = crate::client::mask::masked(text);
+    let text = crate::mask::masked(text);
     let mut err = std::io::stderr().lock();
     let _ = err
         .write_all(escape(&text).as_bytes())
@@ -81,7 +81,7 @@ pub fn lines(text: &str) {
 
 /// A question without a line break after it (the answer follows on the same line).
 pub fn prompt(text: &str) {
-    let text = crate::client::mask::masked(text);
+    let text = crate::mask::masked(text);
     let mut err = std::io::stderr().lock();
     let _ = err
         .write_all(escape(&text).as_bytes())
@@ -92,6 +92,27 @@ pub fn prompt(text: &str) {
 pub fn raw(bytes: &[u8]) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(bytes).and_then(|()| err.flush());
+}
+
+/// The library's words (its `-v` traffic, warnings, a `*_command`'s stderr) on stderr, as
+/// cpcall says its own: masked, escaped, each warning once a run.
+pub struct Reporter;
+
+impl cpanel_client::Reporter for Reporter {
+    fn traffic(&self, text: &str) {
+        line(text);
+    }
+    fn warning(&self, message: &str) {
+        let message = crate::mask::masked(message);
+        if first_time(&message) {
+            warning_line(&message);
+        }
+    }
+    fn passthrough(&self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let text = crate::mask::masked(&text);
+        raw(escape_for_terminal(&text).as_bytes());
+    }
 }
 
 /// `text` with every control character (C0, DEL, C1) and every bidirectional override shown

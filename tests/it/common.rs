@@ -15,6 +15,19 @@ pub struct Fixture {
     unknown_params: std::cell::Cell<bool>,
 }
 
+/// cpcall's catalogue, for the emulator's note of parameters a function does not take.
+struct Catalogue;
+
+impl cpanel_emulator::Catalogue for Catalogue {
+    fn knows(&self, module: Option<&str>, function: &str, param: &str) -> Option<bool> {
+        let function = match module {
+            Some(module) => cpcall::internal::uapi(module, function),
+            None => cpcall::internal::whm(function),
+        }?;
+        Some(function.param(param).is_some())
+    }
+}
+
 /// Tests call the emulator's functions with the parameters cPanel documents for them (the
 /// catalogue), so the emulator is never exercised in ways a real server would not be.
 impl Drop for Fixture {
@@ -111,6 +124,7 @@ impl Fixture {
     }
 
     pub fn with(options: Options) -> Self {
+        cpanel_emulator::use_catalogue(&Catalogue);
         Fixture {
             emu: Emulator::start_with(options),
             dir: tempfile::tempdir().expect("tempdir"),

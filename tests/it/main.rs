@@ -1,7 +1,6 @@
 //! Integration tests: the real `cpcall` binary against the in-process emulator.
 
-#[path = "../emulator/mod.rs"]
-mod emulator;
+use cpanel_emulator as emulator;
 
 /// answers past the in-memory part: every style, broken ones leave nothing, direct to a file
 mod big_answers;

@@ -145,7 +145,8 @@ pub(crate) fn check(call: &Call, options: &CallOptions) -> Result<()> {
             .find(|(k, _)| paginate::is_paging_param(k))
         {
             return Err(Error::invalid_call(format!(
-                "{key} is set by {}: drop it, or page without it",
+                "{key} is set by {}: drop it, or drop {}",
+                Term::Paging,
                 Term::Paging
             )));
         }

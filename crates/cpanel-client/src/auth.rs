@@ -184,14 +184,16 @@ impl LoginSecrets {
     }
 
     /// The target's own, and what it lacks from `ask` (a person at a terminal): it gets the
-    /// question ("Password for bob@host: ") and returns the answer. An empty password is
-    /// refused before anything is sent; an empty 2FA answer means the account has none.
+    /// question ("Password for bob@host: ") and returns the answer, or why there is none (an
+    /// error of kind [`ErrorKind::Config`] with those words). An empty password is refused
+    /// before anything is sent; an empty 2FA answer means the account has none.
     pub fn asking(
         target: &Target,
         code: Option<&str>,
-        ask: &mut dyn FnMut(&str) -> Result<Secret>,
+        ask: &mut dyn FnMut(&str) -> std::result::Result<Secret, String>,
     ) -> Result<Self> {
-        Self::gather(target, code, Some(ask))
+        let mut ask = |question: &str| ask(question).map_err(Error::config);
+        Self::gather(target, code, Some(&mut ask))
     }
 
     /// The user.

@@ -153,6 +153,12 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     /// All of `body`.
+    #[doc(hidden)]
+    pub fn part(body: &'a Body, range: Option<(u64, u64)>) -> View<'a> {
+        View { body, range }
+    }
+
+    /// All of `body`.
     pub fn whole(body: &'a Body) -> View<'a> {
         View {
             body,

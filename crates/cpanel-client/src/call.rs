@@ -58,6 +58,20 @@ pub(crate) struct Budget {
     pub bytes: u64,
 }
 
+impl Request {
+    /// A GET of `path` with nothing else (probes).
+    pub(crate) fn bare_get(path: &str) -> Request {
+        Request {
+            method: Method::Get,
+            path: path.into(),
+            query: Vec::new(),
+            form: Vec::new(),
+            streamed: false,
+            budget: None,
+        }
+    }
+}
+
 /// One API call as the user asked for it; [`Call::whm`], [`Call::uapi`] and [`Call::api2`]
 /// make one.
 ///
@@ -178,6 +192,18 @@ impl Call {
                 via_whm: None,
             },
         }
+    }
+
+    /// Everything about the call that can be known without sending it to `target`: its names
+    /// and parameters, whether the target's service takes it, whether it can be paged.
+    pub fn check(&self, target: &Target, options: &crate::CallOptions) -> Result<()> {
+        crate::answer::check(&*self.fit_to(target)?, options)
+    }
+
+    /// The call for the first page of `page_size` records, as [`crate::Client::call_all_pages`]
+    /// sends it (for showing an equivalent request).
+    pub fn first_page(&self, page_size: usize) -> Result<Call> {
+        Ok(self.with_params(crate::paginate::page_params(self.kind(), 1, page_size)?))
     }
 
     /// The same call with more parameters (a page of a listing).

@@ -163,6 +163,11 @@ impl Client {
         })
     }
 
+    /// The connection pool, for probes.
+    pub(crate) fn transport(&self) -> &transport::Client {
+        &self.transport
+    }
+
     /// Where the calls go, as resolved.
     pub fn target(&self) -> &Target {
         &self.target
@@ -213,18 +218,8 @@ impl Client {
         let payload = payload_only.then(|| crate::response::payload_of(call.kind()));
         self.transport.print_as_it_arrives(Printer::new(sink, payload));
         let result = answer::fetch(&self.transport, &self.target, &call, options);
-        let printer = self.transport.stop_printing();
-        let result = match (result, printer) {
-            (Ok(answer), Some(mut printer)) => match printer.sink.finish() {
-                Ok(()) => Ok(answer),
-                Err(e) => Err(Error::local(format!(
-                    "cannot write the answer to {}: {e}",
-                    printer.sink.name()
-                ))
-                .because(e)),
-            },
-            (result, _) => result,
-        };
+        // The sink was finished when the answer was whole (or taken back when it was not).
+        drop(self.transport.stop_printing());
         result.map_err(|e| e.masked(self.target.voice.mask()))
     }
 
@@ -277,18 +272,6 @@ impl Client {
     pub fn ensure_session(&self) -> Result<()> {
         auth::ensure_session(&self.transport, &self.target)
             .map_err(|e| e.masked(self.target.voice.mask()))
-    }
-
-    /// The session an `auth = "session"` target would call with now (saved, not checked with
-    /// the server), for showing an equivalent request (`cpcall --curl`).
-    pub fn saved_session(&self) -> Result<Option<crate::SessionInfo>> {
-        if self.target.auth != crate::AuthKind::Session {
-            return Ok(None);
-        }
-        let Some(user) = self.target.user.as_deref() else {
-            return Ok(None);
-        };
-        Ok(store::load(&self.target, user)?.map(|s| s.info()))
     }
 }
 

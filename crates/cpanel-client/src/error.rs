@@ -376,8 +376,15 @@ impl Error {
 
     /// The message, with `words` choosing the words for each [`Term`] (`None`: this crate's).
     pub fn message_with(&self, words: &dyn Fn(&Term) -> Option<String>) -> String {
-        let mut out = String::with_capacity(self.message.len());
-        let mut rest = self.message.as_str();
+        render(&self.message, words)
+    }
+}
+
+/// Text with terms marked, in `words` (this crate's where `None`).
+pub(crate) fn render(text: &str, words: &dyn Fn(&Term) -> Option<String>) -> String {
+    {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
         while let Some(at) = rest.find(OPEN) {
             out.push_str(&rest[..at]);
             let marked = &rest[at + OPEN.len_utf8()..];

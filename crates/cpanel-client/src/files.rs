@@ -242,18 +242,18 @@ const EDIT_WAIT: Duration = Duration::from_secs(10);
 ///
 /// A symbolic link (dotfile managers keep configs that way) is written through: the file it
 /// points to is replaced in its own folder (which must be safe), and the link stays a link.
-pub fn edit(
+pub fn edit<E: From<Error>>(
     path: &Path,
     private: bool,
-    mut change: impl FnMut(Option<String>) -> Result<String>,
-) -> Result<()> {
+    mut change: impl FnMut(Option<String>) -> std::result::Result<String, E>,
+) -> std::result::Result<(), E> {
     let fail =
         |e: &dyn std::fmt::Display| Error::local(format!("cannot update {}: {e}", path.display()));
-    let real = follow_links(path).map_err(|e| fail(&e))?;
+    let real = follow_links(path).map_err(|e| E::from(fail(&e)))?;
     let dir = folder_of(&real);
-    create_private_dir(dir).map_err(|e| fail(&e))?;
-    check_folder(dir, "the config file's folder")?;
-    let _lock = lock_folder(dir).map_err(|e| fail(&e))?;
+    create_private_dir(dir).map_err(|e| E::from(fail(&e)))?;
+    check_folder(dir, "the config file's folder").map_err(E::from)?;
+    let _lock = lock_folder(dir).map_err(|e| E::from(fail(&e)))?;
     // The lock keeps other cpcall runs out, not an editor or a script: if the file changed
     // between reading it and putting the new one in its place, the edit starts over on what
     // is there now, so their change is kept too (or, changing all the while, this one fails).
@@ -262,20 +262,20 @@ pub fn edit(
         let old = match read_text(&real, MAX_EDITED) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(fail(&e)),
+            Err(e) => return Err(fail(&e).into()),
         };
         let new = keep_style(old.as_deref(), change(old.clone())?);
-        let mut pending = Pending::beside(&real, private)?;
+        let mut pending = Pending::beside(&real, private).map_err(E::from)?;
         pending
             .file()
             .write_all(new.as_bytes())
-            .map_err(|e| fail(&e))?;
+            .map_err(|e| E::from(fail(&e)))?;
         if stamp(&real) != before {
             continue;
         }
-        return pending.commit();
+        return pending.commit().map_err(E::from);
     }
-    Err(fail(&format!("it kept changing while {} edited it (another program writes it): try again when it is done", Term::Program)))
+    Err(fail(&format!("it kept changing while {} edited it (another program writes it): try again when it is done", Term::Program)).into())
 }
 
 /// The new text written as the old one was: with its byte-order mark, and with CRLF line
@@ -549,7 +549,7 @@ mod tests {
         );
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
-        edit(&path, false, |old| Ok(format!("{}+four", old.unwrap()))).unwrap();
+        edit(&path, false, |old| Ok::<_, Error>(format!("{}+four", old.unwrap()))).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
         let refused = edit(&path, false, |_| Err(Error::local("no"))).unwrap_err();
         assert_eq!(refused.to_string(), "no");
@@ -658,7 +658,7 @@ mod tests {
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "\u{feff}a = 1\r\nb = 2\r\n").unwrap();
         edit(&path, false, |old| {
-            Ok(format!(
+            Ok::<_, Error>(format!(
                 "{}c = 3\n",
                 old.unwrap()
                     .trim_start_matches('\u{feff}')
@@ -691,7 +691,7 @@ mod tests {
                     .unwrap();
                 f.write_all(b"by hand\n").unwrap();
             }
-            Ok(format!("{}cpcall\n", old.unwrap_or_default()))
+            Ok::<_, Error>(format!("{}cpcall\n", old.unwrap_or_default()))
         })
         .unwrap();
         assert_eq!(runs, 2);
@@ -712,7 +712,7 @@ mod tests {
                 let path = &path;
                 s.spawn(move || {
                     edit(path, false, |old| {
-                        Ok(format!("{}{i}\n", old.unwrap_or_default()))
+                        Ok::<_, Error>(format!("{}{i}\n", old.unwrap_or_default()))
                     })
                     .unwrap()
                 });

@@ -79,7 +79,7 @@ pub use answer::{Answer, CallOptions};
 pub use body::{View, ViewReader};
 pub use response::Kind;
 pub use session::SessionInfo;
-pub use auth::LoginSecrets;
+pub use auth::{authorization, LoginSecrets, OTP_HEADER};
 pub use call::{Call, Method, Request};
 pub use mask::Shared as Mask;
 pub use client::{Client, LoggedOut, Options};
@@ -88,7 +88,7 @@ pub use report::Reporter;
 pub use secret::{Secret, Source};
 pub use sink::Sink;
 pub use target::{
-    AuthKind, Origin, Profile, ProxySetting, SecretName, Service, SessionStore, Target,
+    check_timeout, expand_tilde, AuthKind, Origin, Profile, ProxySetting, SecretName, Service, SessionStore, Target,
     TargetBuilder, Trust, DEFAULT_TIMEOUT,
 };
 pub use tls_failure::TlsReason;

@@ -297,7 +297,10 @@ fn hex_forms(bytes: &[u8]) -> [String; 2] {
     [lower, upper]
 }
 
-/// A target's mask, shared by its clones and its clients; wiped when the last goes.
+/// The secrets a target masks in what it says, in every form a server may echo them in (as
+/// written, percent- and form-encoded, base64 of `user:secret`, JSON `\u` escapes, HTML
+/// entities, hex): shared by the target's clones and clients, wiped when the last goes. A
+/// program printing server text of its own masks it with [`Shared::masked`].
 #[derive(Clone, Default)]
 pub struct Shared(Arc<Mutex<Mask>>);
 
@@ -345,6 +348,11 @@ impl Drop for Mask {
 }
 
 impl Shared {
+    /// Whether `other` is this very mask (a clone of it), not merely an equal one.
+    pub fn same_as(&self, other: &Shared) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The most bytes a secret masked can take in text, in its longest encoding (12 bytes a
     /// character: `\uD83D\uDE00`); 0 for none. Text cut for showing must be masked with this
     /// much beyond the cut.

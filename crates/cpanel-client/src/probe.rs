@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::secret::Secret;
 use crate::target::Target;
 
@@ -30,23 +30,33 @@ pub fn legacy_versions(target: &Target) -> Vec<&'static str> {
 
 /// Whether the target's proxy opens a tunnel to the server within `timeout`; `None` without
 /// a proxy.
-pub fn proxy_tunnel(target: &Target, timeout: Duration) -> Option<Result<()>> {
+pub fn proxy_tunnel(target: &Target, timeout: Duration) -> Option<std::io::Result<()>> {
     let proxy = target.proxy.as_ref()?;
-    Some(
-        crate::proxy::connect(&target.host, target.port, timeout, Some(proxy))
-            .map(|_| ())
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Proxy,
-                    format!("the proxy {} did not open a tunnel: {e}", proxy.describe()),
-                )
-                .because(e)
-            }),
-    )
+    Some(crate::proxy::connect(&target.host, target.port, timeout, Some(proxy)).map(|_| ()))
+}
+
+/// The server's `Date` header, from an unauthenticated `GET /` on the client's connection
+/// (no credential is sent), and how long the exchange took: for its clock, which 2FA codes
+/// depend on.
+pub fn server_date(client: &crate::Client) -> Option<(String, Duration)> {
+    let started = std::time::Instant::now();
+    let response = client.transport().send(&crate::call::Request::bare_get("/"), &[]).ok()?;
+    Some((response.header("date")?.to_string(), started.elapsed()))
 }
 
 /// The current 6-digit code of a base32 TOTP secret (RFC 6238, 30 s, SHA-1), as cPanel's 2FA
 /// takes it; an error names what is wrong with the secret.
 pub fn totp_code(secret: &str) -> Result<Secret> {
     Ok(crate::totp::TotpKey::parse(&Secret::new(secret))?.now())
+}
+
+/// Whether a server's words are those cPanel answers a function on the wrong port with
+/// ("Permission denied", "Function not found", a 404).
+pub fn wrong_port_telltale(text: &str) -> bool {
+    crate::answer::wrong_port_telltale(text)
+}
+
+/// Which port the target's calls likely belong on, in words.
+pub fn wrong_port_advice(target: &Target) -> String {
+    crate::answer::wrong_port_advice(target)
 }

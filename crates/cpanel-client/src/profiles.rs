@@ -54,6 +54,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// A config file's text already parsed ([`parse`]), as read from `path`, with nobody else
+    /// able to change it.
+    pub fn new(path: PathBuf, file: ConfigFile) -> Loaded {
+        Loaded {
+            path,
+            file,
+            others_can_write: None,
+        }
+    }
+
     /// Whether any profile writes a secret's value in the file itself.
     pub fn holds_secrets(&self) -> bool {
         self.file.profiles.values().any(|p| {

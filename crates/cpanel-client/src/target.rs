@@ -46,6 +46,12 @@ impl Service {
         matches!(port, 2082 | 2086 | 2095)
     }
 
+    /// The name of the cookie its sessions are kept in (`whostmgrsession`, `cpsession`,
+    /// `webmailsession`).
+    pub fn session_cookie(self) -> &'static str {
+        crate::session::cookie_name(self)
+    }
+
     /// `whm`, `cpanel` or `webmail`, as the config file spells it.
     pub fn name(self) -> &'static str {
         match self {
@@ -383,6 +389,18 @@ pub struct Target {
     pub(crate) service_from: Option<String>,
     /// Where its words go, and the secrets masked in them.
     pub(crate) voice: crate::report::Voice,
+    /// The settings it was built from (not in Debug output: a `*_command` may hold a secret).
+    pub(crate) settings: Unshown<Box<Profile>>,
+}
+
+/// A field Debug output leaves out.
+#[derive(Clone)]
+pub(crate) struct Unshown<T>(pub T);
+
+impl<T> std::fmt::Debug for Unshown<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("…")
+    }
 }
 
 /// Where each secret of the target comes from; read only when the auth in use needs it.
@@ -562,6 +580,28 @@ impl Target {
         Ok(secret)
     }
 
+    /// Reads the secret `name` now, from wherever the target's settings say (a `*_command`
+    /// runs once a target), for checking a profile; `None` when it has no such secret.
+    pub fn read_secret_now(&self, name: SecretName) -> Result<Option<Secret>> {
+        let Some((_, source)) = self
+            .secret_sources()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+        else {
+            return Ok(None);
+        };
+        self.read_secret(source, name.key()).map(Some)
+    }
+
+    /// The file its user's session is saved in, when its sessions are kept in files (it
+    /// need not exist).
+    pub fn session_file(&self) -> Result<Option<PathBuf>> {
+        match self.user.as_deref() {
+            Some(user) => crate::store::path(self, user),
+            None => Ok(None),
+        }
+    }
+
     /// `https://host:port`, with brackets around an IPv6 address.
     pub fn base_url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
@@ -583,6 +623,27 @@ impl Target {
         self.service_from
             .as_ref()
             .map_or_else(String::new, |from| format!(" (its service comes from {from})"))
+    }
+
+    /// The session saved for its user (not checked with the server), for showing an
+    /// equivalent request. Only an `auth = "session"` target's calls use it.
+    pub fn saved_session(&self) -> Result<Option<crate::SessionInfo>> {
+        let Some(user) = self.user.as_deref() else {
+            return Ok(None);
+        };
+        Ok(crate::store::load(self, user)?.map(|s| s.info()))
+    }
+
+    /// Its mask: the secrets it masks, as they are read (a program printing server text of
+    /// its own masks it with this).
+    pub fn mask(&self) -> crate::Mask {
+        self.voice.mask().clone()
+    }
+
+    /// The settings it was built from, as a profile holds them (its `strict`, its keys as
+    /// written).
+    pub fn settings(&self) -> &Profile {
+        &self.settings.0
     }
 
     /// The text with the target's secrets masked (those read so far, and those given).
@@ -705,6 +766,7 @@ fn build(origin: Origin, p: &Profile, b: &TargetBuilder) -> Result<Target> {
         },
         service_from: b.service_from.clone(),
         voice,
+        settings: Unshown(Box::new(p.clone())),
     })
 }
 
@@ -951,6 +1013,65 @@ fn check_host(host: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A target built in code gets a profile's defaults and a profile's checks.
+    #[test]
+    fn targets_built_in_code() {
+        let b = || Target::builder("server.example.com");
+        let t = b().token("T").build().unwrap();
+        assert_eq!(
+            (t.port(), t.service(), t.auth(), t.profile()),
+            (2087, Service::Whm, AuthKind::Token, &Origin::Built)
+        );
+        let t = b()
+            .name("web")
+            .service(Service::Webmail)
+            .user("u@x.example")
+            .password("P");
+        let t = t.build().unwrap();
+        assert_eq!(
+            (t.port(), t.auth(), t.user()),
+            (2096, AuthKind::Password, Some("u@x.example"))
+        );
+        assert_eq!(t.profile(), &Origin::Named("web".into()));
+        assert_eq!(
+            b().port(2086).token("T").build().unwrap().base_url(),
+            "http://server.example.com:2086"
+        );
+        let refused: [(TargetBuilder, &str); 13] = [
+            (Target::builder("bad host").token("T"), "host"),
+            (b().port(0).token("T"), "port 0"),
+            (b().token("T").password("P"), "auth"),
+            (b(), "no credentials"),
+            (b().token("T").pin_sha256("zz"), "pin"),
+            (b().token("T").timeout(Duration::ZERO), "timeout"),
+            (b().auth(AuthKind::Token), "no token"),
+            (b().token(""), "empty token"),
+            (b().token("A\nB"), "two-line token"),
+            (b().user("a:b").token("T"), "user with a colon"),
+            (
+                b().user("u").password("P").totp_secret("not base32!"),
+                "TOTP secret",
+            ),
+            (
+                b().service(Service::Webmail).accesshash("H"),
+                "access hash on webmail",
+            ),
+            (b().auth(AuthKind::Session), "session without a user"),
+        ];
+        for (builder, what) in refused {
+            let e = builder
+                .build()
+                .err()
+                .unwrap_or_else(|| panic!("{what} accepted"));
+            assert_eq!(*e.kind(), crate::ErrorKind::Config, "{what}: {e}");
+            let m = e.to_string();
+            assert!(
+                !m.contains("CPCALL_") && !m.contains("command line"),
+                "{what}: {m}"
+            );
+        }
+    }
 
     /// A built target gets a profile's defaults and checks; its Debug output shows no secret.
     #[test]

@@ -602,9 +602,9 @@ pub fn handshake(
                 Some(refusal) => {
                     let failure = TlsReason::of(refusal, seen.get().as_deref());
                     // What the server must change, when no setting here helps.
-                    let said = match failure.server_fix() {
-                        Some(fix) => format!("{}; {fix}", failure.reason()),
-                        None => failure.reason(),
+                    let said = match failure.server_fix_marked() {
+                        Some(fix) => format!("{}; {fix}", failure.reason_marked()),
+                        None => failure.reason_marked(),
                     };
                     fail(&said, Some(failure))
                 }

@@ -84,6 +84,27 @@ impl TlsReason {
     /// The cause, as a clause: `it is not signed by a trusted CA` (the certificate), `the
     /// server offers only TLS older than 1.2, …`.
     pub fn reason(&self) -> String {
+        self.reason_with(&|_| None)
+    }
+
+    /// [`TlsReason::reason`] with the caller's words for the [`crate::Term`]s in it.
+    pub fn reason_with(&self, words: &dyn Fn(&crate::Term) -> Option<String>) -> String {
+        crate::error::render(&self.reason_marked(), words)
+    }
+
+    /// What to do about it when pinning, `ca_file` or `tls = false` would not help; `None`
+    /// for the certificate trust failures, whose fix depends on the profile.
+    pub fn server_fix(&self) -> Option<String> {
+        self.server_fix_with(&|_| None)
+    }
+
+    /// [`TlsReason::server_fix`] with the caller's words for the [`crate::Term`]s in it.
+    pub fn server_fix_with(&self, words: &dyn Fn(&crate::Term) -> Option<String>) -> Option<String> {
+        self.server_fix_marked().map(|fix| crate::error::render(&fix, words))
+    }
+
+    /// The reason, terms marked.
+    pub(crate) fn reason_marked(&self) -> String {
         match self {
             TlsReason::PinMismatch => "it does not match pin_sha256".into(),
             TlsReason::SelfSigned => "it is self-signed".into(),
@@ -106,9 +127,8 @@ impl TlsReason {
         }
     }
 
-    /// What to do about it when pinning, `ca_file` or `tls = false` would not help; `None`
-    /// for the certificate trust failures, whose fix depends on the profile.
-    pub fn server_fix(&self) -> Option<String> {
+    /// The server's fix, terms marked.
+    pub(crate) fn server_fix_marked(&self) -> Option<String> {
         match self {
             TlsReason::WeakKey(_) => Some(format!("replace the certificate on the server with one of a 2048-bit RSA or an ECDSA key (WHM » Manage Service SSL Certificates, or AutoSSL); neither a pin nor {} gets past this", crate::Term::Insecure)),
             TlsReason::OldProtocol => Some("enable TLS 1.2 or 1.3 on the server (WHM » Service Configuration » cPanel Web Services Configuration: TLS/SSL Protocols); tls = false would send the credentials in clear".into()),

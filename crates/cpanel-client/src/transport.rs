@@ -521,15 +521,15 @@ impl Client {
             TlsReason::NotYetValid | TlsReason::WeakKey(_) => format!(
                 "the certificate of {} (SHA-256 {fp}): {}; {}",
                 t.host,
-                reason.reason(),
-                reason.server_fix().unwrap_or_default()
+                reason.reason_marked(),
+                reason.server_fix_marked().unwrap_or_default()
             ),
             TlsReason::OldProtocol => format!(
                 "TLS with {}:{} failed: {}; {}{}",
                 t.host,
                 t.port,
-                reason.reason(),
-                reason.server_fix().unwrap_or_default(),
+                reason.reason_marked(),
+                reason.server_fix_marked().unwrap_or_default(),
                 Term::TlsVersions
             ),
             TlsReason::NotTls => format!(
