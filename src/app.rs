@@ -116,7 +116,7 @@ fn prepare_environment() {
         let args: Vec<String> = std::env::args_os()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        crate::commands::complete::remember(&args);
+        crate::cli::complete::remember(&args);
         if let Some(path) = crate::cli::config_in_args(&args) {
             std::env::set_var("CPCALL_CONFIG", path);
         }
@@ -271,10 +271,8 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             )
         }
         command => {
-            let params = crate::params::parse(
-                command_params(command),
-                &mut std::io::stdin().lock(),
-            )?;
+            let params =
+                crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
             let call = call(command, &target, params)?;
             let options = options(g);
             check(&target, &call, &options)?;

@@ -1,10 +1,10 @@
 //! The fuzz targets' doors (fuzz/fuzz_targets/): each takes any bytes and must never panic
 //! except on the assertions here, which state what must hold for every input.
 
-use cpanel_client::Kind;
 use cpanel_client::__internals::{
     check, judge, read_login_answer, security_token, Checker, LoginAnswer, Response,
 };
+use cpanel_client::Kind;
 
 use crate::config::profile::{resolve, Flags};
 use crate::config::Loaded;
@@ -76,7 +76,9 @@ pub fn params(data: &[u8]) {
         .map(str::to_string)
         .collect();
     if let Ok(params) = crate::params::parse(&args, &mut stdin.as_bytes()) {
-        let encoded = cpanel_client::params::encode_form(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let encoded = cpanel_client::params::encode_form(
+            params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
         assert!(
             encoded.bytes().all(|b| b.is_ascii_graphic()),
             "form encoding is printable ASCII"

@@ -70,8 +70,6 @@ fn strip_one_line_end(mut text: String) -> String {
     text
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +123,4 @@ mod tests {
             assert_eq!(err.exit, crate::error::Exit::Usage);
         }
     }
-
 }

@@ -10,11 +10,11 @@ use clap::Parser;
 use cpanel_client::{Call, CallOptions};
 
 use crate::cli::{BatchLine, Command};
-use crate::output::lines::{json_line, JsonLine, Tag};
 use crate::commands::fanout::{self, Tally};
 use crate::commands::invoke::Ctx;
 use crate::config::profile::Target;
 use crate::error::{Error, Exit, Result};
+use crate::output::lines::{json_line, JsonLine, Tag};
 
 /// One call to make: its line, its profile, and the call.
 struct Job {

@@ -34,10 +34,8 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
         ),
         Command::Whm { .. } | Command::Cpanel { .. } => {
             // Parameters are read once (KEY=@- included) and sent to every profile.
-            let parsed = crate::params::parse(
-                command_params(command),
-                &mut std::io::stdin().lock(),
-            )?;
+            let parsed =
+                crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
             let options = options(g);
             // A profile that does not fit fails alone; a call that cannot be made (a bad name,
             // a reserved parameter) stops the run before anything is sent.

@@ -7,13 +7,15 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 
 use cpanel_client::probe::{self as tls, Refused};
-use cpanel_client::{Answer, Call, Client, ErrorKind, Kind, SecretName, TlsReason as Failure, Trust};
+use cpanel_client::{
+    Answer, Call, Client, ErrorKind, Kind, SecretName, TlsReason as Failure, Trust,
+};
 
 use crate::config::files::loose_mode;
-use crate::error::{term_words, words};
 use crate::config::profile::{self, Flags, Target};
 use crate::config::secret::Source;
 use crate::config::{AuthKind, Loaded, Service};
+use crate::error::{term_words, words};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -211,11 +213,7 @@ fn file_modes(checks: &mut Checks, loaded: Option<&Loaded>, target: &Target) {
         _ => None,
     }));
     // The saved session and its directory, as every call checks them.
-    let session = target
-        .session_file()
-        .ok()
-        .flatten()
-        .filter(|p| p.exists());
+    let session = target.session_file().ok().flatten().filter(|p| p.exists());
     let session_dir = session
         .as_ref()
         .and_then(|p| p.parent().map(|d| d.to_path_buf()));
@@ -322,16 +320,19 @@ fn route(checks: &mut Checks, t: &Target) -> Option<()> {
     let first = addrs.first()?;
     match connect(first, timeout) {
         Ok(took) => {
-            let others: Vec<String> = [t.service().default_port(true), t.service().default_port(false)]
-                .into_iter()
-                .filter(|p| *p != t.port())
-                .map(
-                    |p| match connect(&std::net::SocketAddr::new(first.ip(), p), timeout) {
-                        Ok(d) => format!("{p} answers ({} ms)", d.as_millis()),
-                        Err(_) => format!("{p} does not"),
-                    },
-                )
-                .collect();
+            let others: Vec<String> = [
+                t.service().default_port(true),
+                t.service().default_port(false),
+            ]
+            .into_iter()
+            .filter(|p| *p != t.port())
+            .map(
+                |p| match connect(&std::net::SocketAddr::new(first.ip(), p), timeout) {
+                    Ok(d) => format!("{p} answers ({} ms)", d.as_millis()),
+                    Err(_) => format!("{p} does not"),
+                },
+            )
+            .collect();
             checks.ok(
                 "route",
                 format!(
@@ -403,7 +404,11 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
     let info = match crate::commands::trust::describe(&der) {
         Ok(i) => i,
         Err(e) => {
-            checks.fail("tls", e.message().to_string(), "check that this is a cPanel server");
+            checks.fail(
+                "tls",
+                e.message().to_string(),
+                "check that this is a cPanel server",
+            );
             return None;
         }
     };
@@ -435,8 +440,7 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
         return Some(());
     }
     // The same verifier a call uses, so doctor names the trust that really decided.
-    let trust_advice =
-        |fp: &str| crate::error::trust_advice(t.profile().name(), fp);
+    let trust_advice = |fp: &str| crate::error::trust_advice(t.profile().name(), fp);
     let how = match tls::handshake(t) {
         Ok((_, store)) => store.describe(),
         Err(refused) => {
@@ -456,7 +460,10 @@ fn certificate(checks: &mut Checks, t: &Target) -> Option<()> {
             };
             checks.fail(
                 "tls",
-                format!("{what}; does not verify ({})", failure.reason_with(&term_words)),
+                format!(
+                    "{what}; does not verify ({})",
+                    failure.reason_with(&term_words)
+                ),
                 fix,
             );
             return None;
@@ -499,15 +506,21 @@ fn tls_unusable(checks: &mut Checks, t: &Target, refused: &Refused) {
                 "tls",
                 format!(
                     "{}:{} offers {offers}; cpcall refuses TLS older than 1.2",
-                    t.host(), t.port()
+                    t.host(),
+                    t.port()
                 ),
-                Failure::OldProtocol.server_fix_with(&term_words).unwrap_or_default(),
+                Failure::OldProtocol
+                    .server_fix_with(&term_words)
+                    .unwrap_or_default(),
             );
         }
         Some(Failure::NotTls) | None if !found.contains("Connection refused") => checks.fail(
             "tls",
             found,
-            format!("the port may not speak TLS: for {} use tls = false", t.port()),
+            format!(
+                "the port may not speak TLS: for {} use tls = false",
+                t.port()
+            ),
         ),
         Some(failure) => checks.fail(
             "tls",

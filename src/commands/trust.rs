@@ -6,11 +6,11 @@ use std::path::Path;
 
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
-use cpanel_client::probe as tls;
 use crate::config::profile::{self, Target};
 use crate::config::Loaded;
 use crate::error::{Error, Exit, Result};
 use crate::output::stderr;
+use cpanel_client::probe as tls;
 
 /// What a person needs to recognise a certificate.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,10 +153,7 @@ pub struct Asked<'a> {
 
 pub fn command(target: &Target, loaded: Option<&Loaded>, asked: &Asked) -> Result<Exit> {
     // Checked before connecting: a typo must not cost a round trip.
-    let expected = asked
-        .expected
-        .map(tls::parse_pin)
-        .transpose()?;
+    let expected = asked.expected.map(tls::parse_pin).transpose()?;
     let (path, name) = match (loaded, target.profile()) {
         (Some(loaded), profile::Origin::Named(name)) => (loaded.path.as_path(), name.as_str()),
         _ => {

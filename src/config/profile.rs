@@ -39,7 +39,9 @@ pub fn resolve(
 ) -> Result<Target> {
     // A pin from the environment is checked where it is read, so the message names it.
     if let Some(pin) = env("CPCALL_PIN_SHA256") {
-        parse_pin(&pin).map_err(|e| Error::usage(format!("$CPCALL_PIN_SHA256: {}", crate::error::words(&e))))?;
+        parse_pin(&pin).map_err(|e| {
+            Error::usage(format!("$CPCALL_PIN_SHA256: {}", crate::error::words(&e)))
+        })?;
     }
     let (name, profile) = if flags.profile.is_none() && flags.host.is_some() {
         (Origin::AdHoc, from_env(env))
@@ -258,7 +260,10 @@ pub fn build(origin: Origin, p: &ProfileConfig, flags: &Flags) -> Result<Target>
     } else if let Some(pin) = &flags.pin_sha256 {
         parse_pin(pin).map_err(|e| {
             let why = crate::error::words(&e);
-            Error::usage(format!("--pin-sha256 {}", why.trim_start_matches("pin_sha256 ")))
+            Error::usage(format!(
+                "--pin-sha256 {}",
+                why.trim_start_matches("pin_sha256 ")
+            ))
         })?;
         p.pin_sha256 = Some(pin.clone());
     } else if let Some(path) = &flags.ca_file {

@@ -5,7 +5,9 @@
 
 use cpanel_client::params::{encode_form, is_sensitive};
 use cpanel_client::probe;
-use cpanel_client::{authorization, Call, CallOptions, Method, Request, SessionInfo, Trust, OTP_HEADER};
+use cpanel_client::{
+    authorization, Call, CallOptions, Method, Request, SessionInfo, Trust, OTP_HEADER,
+};
 
 use crate::config::profile::Target;
 use crate::config::{AuthKind, SecretName};

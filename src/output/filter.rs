@@ -13,8 +13,8 @@ use jaq_core::native::{run, v, Fun};
 use jaq_core::{data, Compiler, Ctx, Vars};
 use jaq_json::Val;
 
-use cpanel_client::View;
 use crate::error::{Error, Exit, Result};
+use cpanel_client::View;
 
 /// How deep an answer may nest for the filter: jaq reads and walks values recursively, and a
 /// hostile answer 30,000 levels deep would overflow the stack. Real answers nest < 10.

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::commands::invoke::Shown;
 use crate::error::{Exit, Result};
+use crate::output::answer::Shown;
 use crate::output::filter::Filter;
 
 /// Which call a JSON line belongs to.

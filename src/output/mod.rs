@@ -4,6 +4,7 @@
 //! so numbers, key order, duplicate keys and escapes stay exactly as the server sent them, and
 //! a large answer is never held twice.
 
+pub mod answer;
 pub mod curl;
 pub mod filter;
 pub mod jq_input;
@@ -12,8 +13,8 @@ pub mod stderr;
 
 use std::io::{self, Write};
 
-use cpanel_client::View;
 use cpanel_client::__internals::Body;
+use cpanel_client::View;
 
 /// Whoever reads stdout went away (`| head -c1`): a write met EPIPE.
 static READER_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -505,8 +506,8 @@ mod tests {
     /// `--data` in each style, through the same writer: the payload's own text, re-laid.
     #[test]
     fn data_in_every_style_table() {
-        use cpanel_client::Kind;
         use cpanel_client::__internals::payload_of;
+        use cpanel_client::Kind;
         let body = br#"{"metadata":{"result":1},"data":{"acct":[{"user":"a","n":1.50}]}}"#;
         let owned = Body::from_vec(body.to_vec());
         let range = cpanel_client::__internals::check(body)
@@ -533,10 +534,7 @@ mod tests {
             assert_eq!(String::from_utf8(out).unwrap(), want, "{style:?} {color}");
         }
         let mut out = Vec::new();
-        let absent = View {
-            body: &owned,
-            range: None,
-        };
+        let absent = View::part(&owned, None);
         write_json(&mut out, &absent, Style::Pretty, false).unwrap();
         assert_eq!(out, b"null\n");
     }

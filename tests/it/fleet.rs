@@ -336,7 +336,12 @@ fn servers_that_close_connections_never_fail_or_repeat_a_call() {
                 .collect();
             let file = f.write("calls.txt", &calls);
             let out = f.as_root(&["-j", jobs, "batch", &file.display().to_string()]);
-            assert_eq!(out.code, 0, "{label} -j {jobs}: {}", out.stderr);
+            let failed: Vec<&str> = out
+                .stdout
+                .lines()
+                .filter(|l| l.contains("\"ok\":false"))
+                .collect();
+            assert_eq!(out.code, 0, "{label} -j {jobs}: {}{failed:#?}", out.stderr);
             out.assert_all_ok(60);
             assert_eq!(
                 f.requests().len(),

@@ -40,9 +40,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .port(server.port(cpanel_emulator::Service::Whm, true))
         .ca_pem(server.ca_pem.as_bytes().to_vec())
         .user("root")
-        .token(cpanel_emulator::accounts::ROOT.whm_token.unwrap_or_default())
+        .token(
+            cpanel_emulator::accounts::ROOT
+                .whm_token
+                .unwrap_or_default(),
+        )
         .build()?;
-    let client = Client::new(target, Options::default().verbose(true).reporter(Arc::new(Log)))?;
+    let client = Client::new(
+        target,
+        Options::default().verbose(true).reporter(Arc::new(Log)),
+    )?;
     match client.call(&Call::whm("listaccts")) {
         Ok(answer) => {
             let accounts: Accounts = answer.payload_as()?;
@@ -52,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(e) if *e.kind() == ErrorKind::ApiFailure => eprintln!("the API said no: {e}"),
         Err(e) => {
-            eprintln!("listaccts did not work: {e} (may have run: {})", e.may_have_run());
+            eprintln!(
+                "listaccts did not work: {e} (may have run: {})",
+                e.may_have_run()
+            );
             std::process::exit(1);
         }
     }

@@ -12,7 +12,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let target = Target::builder("127.0.0.1")
         .port(server.port(cpanel_emulator::Service::Whm, true))
         .ca_pem(server.ca_pem.as_bytes().to_vec())
-        .token(cpanel_emulator::accounts::ROOT.whm_token.unwrap_or_default())
+        .token(
+            cpanel_emulator::accounts::ROOT
+                .whm_token
+                .unwrap_or_default(),
+        )
         .build()?;
     let client = Arc::new(Client::new(target, Options::default())?);
     let mut tasks = Vec::new();

@@ -260,7 +260,8 @@ fn other_service_port(target: &Target) -> Option<crate::target::Service> {
     [Service::Whm, Service::Cpanel, Service::Webmail]
         .into_iter()
         .find(|s| {
-            *s != target.service() && (s.default_port(true) == port || s.default_port(false) == port)
+            *s != target.service()
+                && (s.default_port(true) == port || s.default_port(false) == port)
         })
 }
 

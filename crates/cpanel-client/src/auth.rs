@@ -147,7 +147,20 @@ fn live_session(client: &Client, target: &Target, dead: Option<&Session>) -> Res
 }
 
 fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Response> {
+    hide_session(client.voice(), session);
     client.send(&session.wrap(request.clone()), &session.headers())
+}
+
+/// A session's cookie and security token are secrets like a password: masked in all the
+/// client says (a server may echo the cookie).
+pub fn hide_session(voice: &Voice, session: &Session) {
+    voice.hide(session.cookie.expose());
+    voice.hide(&session.security_token);
+    voice.hide(&format!(
+        "{}={}",
+        session.cookie_name,
+        session.cookie.expose()
+    ));
 }
 
 /// How to make a session for the target, in the caller's words.
@@ -307,6 +320,7 @@ fn login_locked(
         }
         _ => e,
     })?;
+    hide_session(client.voice(), &fresh);
     store::clear_refusal(target, &secrets.user);
     let path = store::save(target, &fresh)?;
     Ok((fresh, path))
@@ -474,8 +488,7 @@ impl Credentials {
                 voice.hide_pair(user, password.expose());
                 let pair = format!("{user}:{}", password.expose());
                 let basic = base64::engine::general_purpose::STANDARD.encode(pair);
-                let mut headers =
-                    vec![("Authorization", Secret::new(format!("Basic {basic}")))];
+                let mut headers = vec![("Authorization", Secret::new(format!("Basic {basic}")))];
                 if let Some(key) = totp {
                     headers.push((OTP_HEADER, key.now()));
                 }

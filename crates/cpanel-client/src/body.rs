@@ -260,7 +260,9 @@ pub(crate) fn receive(
                     return Ok(());
                 }
                 if let Some(direct) = here.as_deref_mut() {
-                    direct.emit(&piece[..n]).map_err(|e| sink_error(e, direct))?;
+                    direct
+                        .emit(&piece[..n])
+                        .map_err(|e| sink_error(e, direct))?;
                 }
                 if full.send((piece, n)).is_err() {
                     return Ok(()); // the worker stopped on an error, which it reports
@@ -293,7 +295,9 @@ impl Keeper<'_> {
         match self.direct.as_deref_mut() {
             Some(direct) => {
                 self.spool.body.printed = true;
-                direct.write(piece, &self.checker).map_err(|e| sink_error(e, direct))?;
+                direct
+                    .write(piece, &self.checker)
+                    .map_err(|e| sink_error(e, direct))?;
             }
             // Written to stdout on the receiving thread: only counted here.
             None if self.spool.body.printed => {}

@@ -324,10 +324,7 @@ impl Call {
             Method::Post => params.clone(),
         };
         let url = path.len()
-            + crate::params::encode_form(
-                query.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            )
-            .len();
+            + crate::params::encode_form(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))).len();
         if url > MAX_URL {
             return Err(Error::invalid_call(format!(
                 "{} would make a URL of {url} bytes, longer than any server takes (servers refuse far shorter ones, often past 8 KiB): {} to send the parameters in the request body",

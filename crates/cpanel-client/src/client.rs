@@ -216,7 +216,8 @@ impl Client {
         let call = call.fit_to(&self.target)?;
         let _turn = self.streaming.lock().unwrap_or_else(|e| e.into_inner());
         let payload = payload_only.then(|| crate::response::payload_of(call.kind()));
-        self.transport.print_as_it_arrives(Printer::new(sink, payload));
+        self.transport
+            .print_as_it_arrives(Printer::new(sink, payload));
         let result = answer::fetch(&self.transport, &self.target, &call, options);
         // The sink was finished when the answer was whole (or taken back when it was not).
         drop(self.transport.stop_printing());
@@ -253,12 +254,14 @@ impl Client {
         let leftovers = store::leftovers(&self.target)?;
         let swept = leftovers.len();
         for (path, dead) in leftovers {
+            auth::hide_session(&self.target.voice, &dead);
             let _ = session::end(&self.transport, &dead);
             store::discard(&path);
         }
         let Some(saved) = saved else {
             return Ok(LoggedOut::NoSession { swept });
         };
+        auth::hide_session(&self.target.voice, &saved);
         let ended = session::end(&self.transport, &saved);
         store::remove(&self.target, &saved.user)?;
         Ok(match ended {
@@ -318,7 +321,10 @@ mod tests {
         assert_eq!(target.host(), "x.example");
         assert!(profile_of(text, "nope").is_err());
         let client = Client::new(target, Options::default()).unwrap();
-        let err = client.call_all_pages(&Call::whm("listaccts"), 0).err().unwrap();
+        let err = client
+            .call_all_pages(&Call::whm("listaccts"), 0)
+            .err()
+            .unwrap();
         assert_eq!(*err.kind(), crate::ErrorKind::InvalidCall);
         assert!(err.never_sent());
     }

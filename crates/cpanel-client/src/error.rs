@@ -431,7 +431,10 @@ mod tests {
     fn terms_table() {
         let e = Error::new(
             ErrorKind::Timeout,
-            format!("no answer within 5 s: raise {} or check the network", Term::Timeout),
+            format!(
+                "no answer within 5 s: raise {} or check the network",
+                Term::Timeout
+            ),
         );
         assert_eq!(
             e.to_string(),

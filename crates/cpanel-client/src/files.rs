@@ -549,7 +549,10 @@ mod tests {
         );
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
-        edit(&path, false, |old| Ok::<_, Error>(format!("{}+four", old.unwrap()))).unwrap();
+        edit(&path, false, |old| {
+            Ok::<_, Error>(format!("{}+four", old.unwrap()))
+        })
+        .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "three+four");
         let refused = edit(&path, false, |_| Err(Error::local("no"))).unwrap_err();
         assert_eq!(refused.to_string(), "no");

@@ -76,20 +76,20 @@ mod totp;
 mod transport;
 
 pub use answer::{Answer, CallOptions};
-pub use body::{View, ViewReader};
-pub use response::Kind;
-pub use session::SessionInfo;
 pub use auth::{authorization, LoginSecrets, OTP_HEADER};
+pub use body::{View, ViewReader};
 pub use call::{Call, Method, Request};
-pub use mask::Shared as Mask;
 pub use client::{Client, LoggedOut, Options};
 pub use error::{Error, ErrorKind, Result, Term};
+pub use mask::Shared as Mask;
 pub use report::Reporter;
+pub use response::Kind;
 pub use secret::{Secret, Source};
+pub use session::SessionInfo;
 pub use sink::Sink;
 pub use target::{
-    check_timeout, expand_tilde, AuthKind, Origin, Profile, ProxySetting, SecretName, Service, SessionStore, Target,
-    TargetBuilder, Trust, DEFAULT_TIMEOUT,
+    check_timeout, expand_tilde, AuthKind, Origin, Profile, ProxySetting, SecretName, Service,
+    SessionStore, Target, TargetBuilder, Trust, DEFAULT_TIMEOUT,
 };
 pub use tls_failure::TlsReason;
 
@@ -97,11 +97,11 @@ pub use tls_failure::TlsReason;
 /// crate's API, changed in any release without notice.
 #[doc(hidden)]
 pub mod __internals {
+    pub use crate::body::Body;
     pub use crate::json::{check, quote_or_backslash, Checked, Checker, Payload};
     pub use crate::response::{judge, payload_of, Verdict};
     pub use crate::session::{read_login_answer, security_token, LoginAnswer};
     pub use crate::transport::{Response, DEFAULT_MAX_BODY};
-    pub use crate::body::Body;
 }
 /// The JSON values answers are read into ([`Answer::json`], [`Answer::payload`]).
 pub use serde_json::Value;

@@ -11,9 +11,9 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::body::{Body, Spool, Spooling};
+use crate::error::{Error, Result};
 use crate::params::Param;
 use crate::response::Kind;
-use crate::error::{Error, Result};
 
 /// The most pages cpcall fetches, so a server that never says "done" cannot loop it forever.
 pub const MAX_PAGES: usize = 100_000;

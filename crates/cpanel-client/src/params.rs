@@ -52,7 +52,6 @@ pub fn is_sensitive(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
-
 /// `text` without its one final line break (`\n`, or `\r\n` from an editor on Windows); any
 /// other is the value's own.
 pub fn without_line_end(text: &str) -> &str {

@@ -8,7 +8,9 @@ use crate::error::Result;
 use crate::secret::Secret;
 use crate::target::Target;
 
-pub use crate::tls::{fingerprint, parse_pin, public_key_info, sha256, Refused, Store as TrustedBy};
+pub use crate::tls::{
+    fingerprint, parse_pin, public_key_info, sha256, Refused, Store as TrustedBy,
+};
 
 /// The certificate the server presents (its DER), without judging it: a bare TLS handshake,
 /// through the target's proxy.
@@ -40,7 +42,10 @@ pub fn proxy_tunnel(target: &Target, timeout: Duration) -> Option<std::io::Resul
 /// depend on.
 pub fn server_date(client: &crate::Client) -> Option<(String, Duration)> {
     let started = std::time::Instant::now();
-    let response = client.transport().send(&crate::call::Request::bare_get("/"), &[]).ok()?;
+    let response = client
+        .transport()
+        .send(&crate::call::Request::bare_get("/"), &[])
+        .ok()?;
     Some((response.header("date")?.to_string(), started.elapsed()))
 }
 

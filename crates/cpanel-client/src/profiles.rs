@@ -250,10 +250,10 @@ impl ConfigFile {
             }
             None => {
                 return Err(Error::config(format!(
-                "several profiles and no default: {} (one of {}) or set default_profile",
-                crate::Term::ChooseProfile,
-                self.names()
-            )))
+                    "several profiles and no default: {} (one of {}) or set default_profile",
+                    crate::Term::ChooseProfile,
+                    self.names()
+                )))
             }
         };
         self.profiles

@@ -117,8 +117,7 @@ impl Voice {
 
     /// Another program's words, masked.
     pub fn passthrough(&self, text: &str) {
-        self.reporter
-            .passthrough(self.mask.masked(text).as_bytes());
+        self.reporter.passthrough(self.mask.masked(text).as_bytes());
     }
 
     /// Masks `secret` (in all its forms) in everything said from now on.

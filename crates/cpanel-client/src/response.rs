@@ -9,8 +9,8 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::json::{Checked, Payload};
 use crate::error::{Error, ErrorKind, Term};
+use crate::json::{Checked, Payload};
 
 /// Which envelope the answer comes in.
 #[non_exhaustive]

@@ -356,7 +356,10 @@ mod tests {
         ];
         for (source, want) in cases {
             assert_eq!(
-                source.resolve("token", T, &crate::report::Voice::default()).unwrap().expose(),
+                source
+                    .resolve("token", T, &crate::report::Voice::default())
+                    .unwrap()
+                    .expose(),
                 want,
                 "{source:?}"
             );
@@ -398,7 +401,9 @@ mod tests {
             ),
         ];
         for (source, want) in cases {
-            let err = source.resolve("token", T, &crate::report::Voice::default()).unwrap_err();
+            let err = source
+                .resolve("token", T, &crate::report::Voice::default())
+                .unwrap_err();
             assert!(err.to_string().contains(want), "{source:?}: {err}");
             assert!(!err.to_string().contains("42topsecret"), "{err}");
             assert_eq!(*err.kind(), crate::ErrorKind::Config);

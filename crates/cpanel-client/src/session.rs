@@ -28,7 +28,7 @@ pub struct Session {
     pub created: u64,
 }
 
-/// A saved session as a request made elsewhere needs it ([`crate::Client::saved_session`]):
+/// A saved session as a request made elsewhere needs it ([`crate::Target::saved_session`]):
 /// the URL prefix and the cookie. Debug output masks the cookie.
 #[non_exhaustive]
 #[derive(Debug, Clone)]
@@ -226,7 +226,10 @@ fn refused(target: &Target, user: &str, response: &Response) -> Error {
         .and_then(|r| r.message)
         .unwrap_or_default();
     let why = if code.contains("tfa") || code.contains("two") {
-        format!("the two-factor code was refused: check totp_secret or {} and this machine's clock", Term::Otp)
+        format!(
+            "the two-factor code was refused: check totp_secret or {} and this machine's clock",
+            Term::Otp
+        )
     } else if code.is_empty() {
         format!("HTTP {}", response.status)
     } else {

@@ -205,12 +205,15 @@ pub enum LoginLock {
 pub fn login_lock(target: &Target, user: &str) -> Result<LoginLock> {
     let deadline = Instant::now() + target.timeout;
     let busy = || {
-        Error::new(ErrorKind::Timeout, format!(
-            "another {} has been logging in to {} for {:.0} s: try again later",
-            Term::Program,
-            target.describe(),
-            target.timeout.as_secs_f64()
-        ))
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "another {} has been logging in to {} for {:.0} s: try again later",
+                Term::Program,
+                target.describe(),
+                target.timeout.as_secs_f64()
+            ),
+        )
     };
     let dir = match &target.sessions {
         Store::Memory(memory) => {

@@ -567,7 +567,13 @@ impl Target {
     /// Reads one of the target's secrets (`key` names it in messages), a command within the
     /// target's timeout; what is read joins the target's mask.
     pub(crate) fn read_secret(&self, source: &Source, key: &str) -> Result<Secret> {
-        let read = || source.resolve(&format!("{key} of {}", self.describe()), self.timeout, &self.voice);
+        let read = || {
+            source.resolve(
+                &format!("{key} of {}", self.describe()),
+                self.timeout,
+                &self.voice,
+            )
+        };
         let Source::Command(_) = source else {
             return read();
         };
@@ -583,11 +589,7 @@ impl Target {
     /// Reads the secret `name` now, from wherever the target's settings say (a `*_command`
     /// runs once a target), for checking a profile; `None` when it has no such secret.
     pub fn read_secret_now(&self, name: SecretName) -> Result<Option<Secret>> {
-        let Some((_, source)) = self
-            .secret_sources()
-            .into_iter()
-            .find(|(n, _)| *n == name)
-        else {
+        let Some((_, source)) = self.secret_sources().into_iter().find(|(n, _)| *n == name) else {
             return Ok(None);
         };
         self.read_secret(source, name.key()).map(Some)
@@ -620,9 +622,9 @@ impl Target {
     /// ` (its service comes from $CPCALL_SERVICE)` when the service was not the target's own
     /// setting: a variable left set explains a refusal that names the service.
     pub fn service_note(&self) -> String {
-        self.service_from
-            .as_ref()
-            .map_or_else(String::new, |from| format!(" (its service comes from {from})"))
+        self.service_from.as_ref().map_or_else(String::new, |from| {
+            format!(" (its service comes from {from})")
+        })
     }
 
     /// The session saved for its user (not checked with the server), for showing an
@@ -1078,17 +1080,31 @@ mod tests {
     fn builder_table() {
         let ok = |b: TargetBuilder| b.proxy(ProxySetting::None).build().unwrap();
         let t = ok(Target::builder("h.example").token("SEKRET-T0KEN"));
-        assert_eq!((t.port(), t.service(), t.auth(), t.tls()), (2087, Service::Whm, AuthKind::Token, true));
+        assert_eq!(
+            (t.port(), t.service(), t.auth(), t.tls()),
+            (2087, Service::Whm, AuthKind::Token, true)
+        );
         assert!(!format!("{t:?}").contains("SEKRET-T0KEN"));
-        let t = ok(Target::builder("h.example").service(Service::Cpanel).user("bob").password("pw"));
+        let t = ok(Target::builder("h.example")
+            .service(Service::Cpanel)
+            .user("bob")
+            .password("pw"));
         assert_eq!((t.port(), t.auth()), (2083, AuthKind::Password));
         let bad = |b: TargetBuilder, want: &str| {
             let e = b.proxy(ProxySetting::None).build().unwrap_err();
             assert_eq!(*e.kind(), crate::ErrorKind::Config, "{e}");
             assert!(e.to_string().contains(want), "{want}: {e}");
         };
-        bad(Target::builder("h.example").only_given_cas().token("t"), "trusts only the CAs given");
-        bad(Target::builder("h.example").timeout(Duration::ZERO).token("t"), "timeout");
+        bad(
+            Target::builder("h.example").only_given_cas().token("t"),
+            "trusts only the CAs given",
+        );
+        bad(
+            Target::builder("h.example")
+                .timeout(Duration::ZERO)
+                .token("t"),
+            "timeout",
+        );
         bad(Target::builder("not a host").token("t"), "host");
     }
 }

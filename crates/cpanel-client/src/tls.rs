@@ -297,13 +297,19 @@ impl Stores {
             use rustls::pki_types::pem::PemObject;
             let certs = CertificateDer::pem_slice_iter(pem)
                 .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| Error::config(format!("the CA certificates given are not PEM: {e}")))?;
+                .map_err(|e| {
+                    Error::config(format!("the CA certificates given are not PEM: {e}"))
+                })?;
             if certs.is_empty() {
                 return Err(Error::config(
                     "the CA certificates given hold no PEM certificate (-----BEGIN CERTIFICATE-----)",
                 ));
             }
-            given.extend(certs.into_iter().map(|c| ("the CA bytes given".to_string(), c)));
+            given.extend(
+                certs
+                    .into_iter()
+                    .map(|c| ("the CA bytes given".to_string(), c)),
+            );
         }
         let ca_file = match given.is_empty() {
             true => None,
@@ -528,11 +534,14 @@ impl ServerCertVerifier for AcceptCert {
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
         self.seen.set(end_entity.as_ref());
         match self.pin {
-            Some(pin) if sha256(end_entity.as_ref()) != pin => Err(
-                rustls::Error::InvalidCertificate(rustls::CertificateError::Other(
-                    rustls::OtherError(Arc::new(Error::new(ErrorKind::Tls(TlsReason::PinMismatch), PIN_MISMATCH))),
-                )),
-            ),
+            Some(pin) if sha256(end_entity.as_ref()) != pin => {
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::Other(rustls::OtherError(Arc::new(Error::new(
+                        ErrorKind::Tls(TlsReason::PinMismatch),
+                        PIN_MISMATCH,
+                    )))),
+                ))
+            }
             Some(_) => {
                 self.seen.accepted_by(Store::Pin);
                 Ok(ServerCertVerified::assertion())
@@ -587,8 +596,8 @@ pub fn handshake(
         der: seen.get(),
     };
     let proxy = target.proxy.as_ref();
-    let mut tcp = crate::proxy::connect(host, port, target.timeout, proxy)
-        .map_err(|e| fail(&e, None))?;
+    let mut tcp =
+        crate::proxy::connect(host, port, target.timeout, proxy).map_err(|e| fail(&e, None))?;
     let config = client_config(verify, seen.clone(), &target.voice).map_err(|error| Refused {
         error,
         failure: None,
@@ -696,6 +705,8 @@ struct Turns {
     answered: bool,
     /// The current request's first bytes are out.
     sending: bool,
+    /// When they went.
+    sent_at: Option<std::time::Instant>,
 }
 
 impl Turns {
@@ -706,9 +717,37 @@ impl Turns {
                 "the server had closed the kept-alive connection",
             )));
         }
+        if !self.sending {
+            self.sent_at = Some(std::time::Instant::now());
+        }
         self.sending = true;
         Ok(())
     }
+    /// An end of file before any byte of the answer, on a connection that answered before:
+    /// the server closed it either before the request came (its system then answers what
+    /// arrived with a reset: nothing was read, nothing ran) or after reading it (it may have
+    /// run). A reset shows only to a write: after a moment for it to arrive, one byte is
+    /// written (the connection is done for either way). A write refused proves the reset;
+    /// one taken proves nothing, and the call is not sent again.
+    fn reset_follows(&self, probe: impl FnOnce() -> std::result::Result<(), ureq::Error>) -> bool {
+        let Some(sent) = self.sent_at.filter(|_| self.answered && self.sending) else {
+            return false;
+        };
+        if answer_began() {
+            return false;
+        }
+        // The reset comes a round trip after the request; the end of file came sooner.
+        let wait = (sent.elapsed() * 2).clamp(
+            std::time::Duration::from_millis(20),
+            std::time::Duration::from_millis(250),
+        );
+        std::thread::sleep(wait);
+        matches!(probe(), Err(ureq::Error::Io(io)) if matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionAborted
+        ))
+    }
+
     fn after_input(&mut self, arrived: bool) {
         if arrived {
             self.answered = true;
@@ -716,6 +755,27 @@ impl Turns {
         }
         note_input(arrived);
     }
+}
+
+/// One byte written to a connection that is done for, to learn whether the server reset it.
+fn probe_write(
+    transport: &mut dyn Transport,
+    timeout: NextTimeout,
+) -> std::result::Result<(), ureq::Error> {
+    match transport.buffers().output().first_mut() {
+        Some(byte) => *byte = b'\n',
+        None => return Ok(()),
+    }
+    transport.transmit_output(1, timeout)
+}
+
+/// The error of a request that met a connection the server had already closed: a reset, which
+/// the transport sends again on a new connection.
+fn closed_before_request() -> ureq::Error {
+    ureq::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "the server had closed the kept-alive connection before the request came",
+    ))
 }
 
 /// A plain (or already encrypted) transport that records, like [`TlsTransport`], whether bytes
@@ -738,6 +798,12 @@ impl<T: Transport> Transport for Watched<T> {
     }
     fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
         let arrived = self.0.await_input(timeout)?;
+        if !arrived {
+            let inner = &mut self.0;
+            if self.1.reset_follows(|| probe_write(inner, timeout)) {
+                return Err(closed_before_request());
+            }
+        }
         self.1.after_input(arrived);
         Ok(arrived)
     }
@@ -826,7 +892,19 @@ impl Transport for TlsTransport {
     fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
         self.stream.get_mut().set_timeout(timeout);
         let input = self.buffers.input_append_buf();
-        let amount = self.stream.read(input)?;
+        let read = self.stream.read(input);
+        let ended = match &read {
+            Ok(0) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::UnexpectedEof,
+            Ok(_) => false,
+        };
+        if ended {
+            let raw = self.stream.get_mut().get_mut();
+            if self.turns.reset_follows(|| probe_write(raw, timeout)) {
+                return Err(closed_before_request());
+            }
+        }
+        let amount = read?;
         self.buffers.input_appended(amount);
         self.turns.after_input(amount > 0);
         Ok(amount > 0)

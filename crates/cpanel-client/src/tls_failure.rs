@@ -99,8 +99,12 @@ impl TlsReason {
     }
 
     /// [`TlsReason::server_fix`] with the caller's words for the [`crate::Term`]s in it.
-    pub fn server_fix_with(&self, words: &dyn Fn(&crate::Term) -> Option<String>) -> Option<String> {
-        self.server_fix_marked().map(|fix| crate::error::render(&fix, words))
+    pub fn server_fix_with(
+        &self,
+        words: &dyn Fn(&crate::Term) -> Option<String>,
+    ) -> Option<String> {
+        self.server_fix_marked()
+            .map(|fix| crate::error::render(&fix, words))
     }
 
     /// The reason, terms marked.
@@ -166,8 +170,7 @@ pub fn legacy_versions(target: &Target) -> Vec<&'static str> {
 /// Whether the server answers a ClientHello of `version` with a ServerHello of that version.
 fn offers(target: &Target, version: u16) -> std::io::Result<bool> {
     let timeout = target.timeout.min(Duration::from_secs(5));
-    let mut tcp =
-        crate::proxy::connect(&target.host, target.port, timeout, target.proxy.as_ref())?;
+    let mut tcp = crate::proxy::connect(&target.host, target.port, timeout, target.proxy.as_ref())?;
     tcp.set_read_timeout(Some(timeout))?;
     tcp.write_all(&client_hello(version, &target.host))?;
     let mut head = [0u8; 5];

@@ -2,8 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::secret::Secret;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// A decoded TOTP key. Only [`TotpKey::code_at`] and [`TotpKey::now`] read it.
 pub struct TotpKey(Vec<u8>);

@@ -62,9 +62,9 @@ impl Response {
 
     /// The whole body in memory (read back when spooled): for small answers such as a login's.
     pub fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
-        self.body
-            .bytes()
-            .map_err(|e| Error::local(format!("cannot read the spooled answer back: {e}")).because(e))
+        self.body.bytes().map_err(|e| {
+            Error::local(format!("cannot read the spooled answer back: {e}")).because(e)
+        })
     }
 
     /// The first value of a header, by case-insensitive name.
@@ -99,7 +99,10 @@ impl Client {
 
     /// Streamed calls end: the printer, to finish.
     pub fn stop_printing(&self) -> Option<Printer> {
-        self.printer.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.printer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// Takes back what went to the sink (a broken or refused answer, an error).
@@ -151,7 +154,11 @@ impl Client {
         &self.spooling
     }
 
-    pub fn new(target: &Target, max_body: u64, spool_dir: Option<std::path::PathBuf>) -> Result<Self> {
+    pub fn new(
+        target: &Target,
+        max_body: u64,
+        spool_dir: Option<std::path::PathBuf>,
+    ) -> Result<Self> {
         let seen = SeenCert::default();
         let tls_config = tls::client_config(&target.verify, seen.clone(), &target.voice)?;
         // Our proxy or none: ureq's own reading of the environment differs from curl's.

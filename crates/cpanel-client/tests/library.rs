@@ -72,7 +72,9 @@ impl Setup {
 }
 
 fn keeping(keep: &Keep) -> Options {
-    Options::default().verbose(true).reporter(Arc::new(keep.clone()))
+    Options::default()
+        .verbose(true)
+        .reporter(Arc::new(keep.clone()))
 }
 
 #[derive(serde::Deserialize)]
@@ -106,8 +108,13 @@ fn calls_typed_payloads_and_threads() {
         }
     });
     let said = keep.said();
-    assert!(said.iter().any(|l| l.starts_with("traffic: ") && l.contains("listaccts")));
-    assert!(!said.iter().any(|l| l.contains(ROOT.whm_token.unwrap())), "{said:#?}");
+    assert!(said
+        .iter()
+        .any(|l| l.starts_with("traffic: ") && l.contains("listaccts")));
+    assert!(
+        !said.iter().any(|l| l.contains(ROOT.whm_token.unwrap())),
+        "{said:#?}"
+    );
 }
 
 /// Failures have kinds a program matches: the API's "no" carries its reasons and answer
@@ -124,7 +131,11 @@ fn errors_have_kinds_sources_and_may_have_run() {
     let answer = failed.answer().expect("the API's answer");
     assert_eq!(answer.json().unwrap()["metadata"]["result"], 0);
 
-    let wrong = s.root().token("WRONGTOKENWRONGTOKENWRONGTOKEN12").build().unwrap();
+    let wrong = s
+        .root()
+        .token("WRONGTOKENWRONGTOKENWRONGTOKEN12")
+        .build()
+        .unwrap();
     let wrong = Client::new(wrong, Options::default()).unwrap();
     let refused = wrong.call(&Call::whm("version")).unwrap_err();
     assert_eq!(*refused.kind(), ErrorKind::Refused, "{refused}");
@@ -133,7 +144,11 @@ fn errors_have_kinds_sources_and_may_have_run() {
     let again = wrong.call(&Call::whm("version")).unwrap_err();
     assert_eq!(*again.kind(), ErrorKind::Refused);
     assert!(again.never_sent(), "{again}");
-    assert_eq!(s.server.requests().len(), sent, "a refused token is not sent again");
+    assert_eq!(
+        s.server.requests().len(),
+        sent,
+        "a refused token is not sent again"
+    );
 
     // Nothing listens: never sent, a connect error with its cause.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -178,7 +193,10 @@ fn trust_from_bytes_only_and_tls_reasons() {
         .call(&Call::whm("version"))
         .unwrap_err();
     assert!(
-        matches!(e.kind(), ErrorKind::Tls(TlsReason::Untrusted | TlsReason::SelfSigned)),
+        matches!(
+            e.kind(),
+            ErrorKind::Tls(TlsReason::Untrusted | TlsReason::SelfSigned)
+        ),
         "{e:?}"
     );
     assert!(e.never_sent());
@@ -203,20 +221,37 @@ fn sessions_in_memory_or_in_a_folder_named() {
     let logins = s.server.logins();
     for _ in 0..2 {
         let target = s.bob_session().session_dir(&folder).build().unwrap();
-        Client::new(target, Options::default()).unwrap().call(&list_pops).unwrap();
+        Client::new(target, Options::default())
+            .unwrap()
+            .call(&list_pops)
+            .unwrap();
     }
     assert_eq!(s.server.logins(), logins + 1, "one login for two clients");
-    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2, "the session and its lock");
+    assert_eq!(
+        std::fs::read_dir(&folder).unwrap().count(),
+        2,
+        "the session and its lock"
+    );
 
     // A token target never uses a session, even with a folder holding one.
-    let token = s.root().sessions(SessionStore::Folder(folder.clone())).build().unwrap();
+    let token = s
+        .root()
+        .sessions(SessionStore::Folder(folder.clone()))
+        .build()
+        .unwrap();
     let sent = s.server.requests().len();
-    Client::new(token, Options::default()).unwrap().call(&Call::whm("version")).unwrap();
+    Client::new(token, Options::default())
+        .unwrap()
+        .call(&Call::whm("version"))
+        .unwrap();
     let last = s.server.requests();
     assert_eq!(last.len(), sent + 1);
 
     // Through WHM for a cPanel user.
-    let for_bob = Client::new(s.root().cpanel_user("bob").build().unwrap(), Options::default());
+    let for_bob = Client::new(
+        s.root().cpanel_user("bob").build().unwrap(),
+        Options::default(),
+    );
     let answer = for_bob.unwrap().call(&list_pops).unwrap();
     assert_eq!(answer.payload().unwrap()[0]["email"], "info@bob.example");
 }
@@ -262,7 +297,11 @@ fn warnings_go_to_the_clients_reporter() {
     )
     .unwrap();
     client.call(&Call::whm("version")).unwrap();
-    let warnings: Vec<String> = keep.said().into_iter().filter(|l| l.starts_with("warning:")).collect();
+    let warnings: Vec<String> = keep
+        .said()
+        .into_iter()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(warnings[0].contains("verification is off"), "{warnings:#?}");
     // Paging: every record, once, and a page size of 0 refused before sending.
@@ -271,6 +310,8 @@ fn warnings_go_to_the_clients_reporter() {
         .unwrap();
     let accounts: Accounts = all.payload_as().unwrap();
     assert!(accounts.acct.len() >= 4);
-    let e = client.call_all_pages(&Call::whm("listaccts"), 0).unwrap_err();
+    let e = client
+        .call_all_pages(&Call::whm("listaccts"), 0)
+        .unwrap_err();
     assert_eq!(*e.kind(), ErrorKind::InvalidCall);
 }

@@ -1,5 +1,7 @@
 //! The command line: every flag and subcommand, and nothing else.
 
+pub mod complete;
+
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -167,10 +169,10 @@ pub enum Command {
     #[command(after_help = "Example:\n  cpcall whm listaccts search=example searchtype=domain")]
     Whm {
         /// WHM API 1 function, e.g. listaccts, createacct, version
-        #[arg(add = ArgValueCompleter::new(crate::commands::complete::whm_functions))]
+        #[arg(add = ArgValueCompleter::new(crate::cli::complete::whm_functions))]
         function: String,
         /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
-        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::commands::complete::params))]
+        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::cli::complete::params))]
         params: Vec<String>,
     },
     /// Call a UAPI (or --api2: cPanel API 2) function, directly or through WHM with --user
@@ -185,13 +187,13 @@ pub enum Command {
         #[arg(long)]
         api2: bool,
         /// Module (case-sensitive), e.g. Email, Ftp, Variables
-        #[arg(add = ArgValueCompleter::new(crate::commands::complete::modules))]
+        #[arg(add = ArgValueCompleter::new(crate::cli::complete::modules))]
         module: String,
         /// Function, e.g. list_pops
-        #[arg(add = ArgValueCompleter::new(crate::commands::complete::uapi_functions))]
+        #[arg(add = ArgValueCompleter::new(crate::cli::complete::uapi_functions))]
         function: String,
         /// Parameters: KEY=VALUE, KEY=@FILE, KEY=@- (stdin); keys may repeat
-        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::commands::complete::params))]
+        #[arg(value_name = "KEY=VALUE", add = ArgValueCompleter::new(crate::cli::complete::params))]
         params: Vec<String>,
     },
     /// Log in and keep the session for later calls of this profile (2FA: --otp or totp_secret)
@@ -237,10 +239,10 @@ pub enum Command {
         #[arg(value_parser = ["whm", "cpanel"])]
         api: Option<String>,
         /// A WHM function, or a UAPI module
-        #[arg(add = ArgValueCompleter::new(crate::commands::complete::describe_name))]
+        #[arg(add = ArgValueCompleter::new(crate::cli::complete::describe_name))]
         name: Option<String>,
         /// A function of that UAPI module
-        #[arg(add = ArgValueCompleter::new(crate::commands::complete::describe_function))]
+        #[arg(add = ArgValueCompleter::new(crate::cli::complete::describe_function))]
         function: Option<String>,
         /// Functions whose module, name or documentation section contains WORD
         #[arg(long, value_name = "WORD", conflicts_with_all = ["name", "function"])]
