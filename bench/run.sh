@@ -29,7 +29,7 @@ start slow --delay-ms 100
 big_port=$(sed -n 's/^WHM_PORT=//p' "$work/big.env")
 huge_port=$(sed -n 's/^WHM_PORT=//p' "$work/huge.env")
 slow_port=$(sed -n 's/^WHM_PORT=//p' "$work/slow.env")
-token=RT7Q2K9M4X1V8B3N6C5Z0L2J7H4G1F9D   # the emulator's root token (tests/emulator/accounts.rs)
+token=RT7Q2K9M4X1V8B3N6C5Z0L2J7H4G1F9D   # the emulator's root token (crates/cpanel-emulator/src/accounts.rs)
 
 config=$work/config.toml
 {
@@ -116,7 +116,7 @@ s5 = max(med("s5", 0), med("s5", 1))
 plain6, compact6, pretty6, data6, curl6, pipe6, curlpipe6 = (med("s6", i) for i in range(7))
 s7 = med("s7", 0)
 mb = body / 1e6
-print(f"Machine: {os.cpu_count()} cores, {cpu}; loopback TLS to the emulator (tests/emulator), release build.\n")
+print(f"Machine: {os.cpu_count()} cores, {cpu}; loopback TLS to the emulator (crates/cpanel-emulator), release build.\n")
 print("| scenario | cpcall | curl | result | target |")
 print("|---|---|---|---|---|")
 print(f"| 1. one call, `whm version` (median of 100) | {s1c*1000:.1f} ms | {s1u*1000:.1f} ms | {s1c/s1u:.2f}x curl | <= 1.1x |")

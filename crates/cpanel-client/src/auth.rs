@@ -156,11 +156,6 @@ fn send_in(client: &Client, session: &Session, request: &Request) -> Result<Resp
 pub fn hide_session(voice: &Voice, session: &Session) {
     voice.hide(session.cookie.expose());
     voice.hide(&session.security_token);
-    voice.hide(&format!(
-        "{}={}",
-        session.cookie_name,
-        session.cookie.expose()
-    ));
 }
 
 /// How to make a session for the target, in the caller's words.
@@ -170,6 +165,9 @@ fn login_advice(target: &Target) -> Term {
         host: target.host.clone(),
     }
 }
+
+/// Asks a person for what a login lacks: the question in, the answer out.
+type Ask<'a> = dyn FnMut(&str) -> Result<Secret> + 'a;
 
 /// What a login needs: the user, the password and, for 2FA, a current code.
 #[derive(Debug)]
@@ -214,11 +212,7 @@ impl LoginSecrets {
         &self.user
     }
 
-    fn gather(
-        target: &Target,
-        otp: Option<&str>,
-        mut ask: Option<&mut dyn FnMut(&str) -> Result<Secret>>,
-    ) -> Result<Self> {
+    fn gather(target: &Target, otp: Option<&str>, mut ask: Option<&mut Ask>) -> Result<Self> {
         let whose = target.describe();
         let user = target.user.clone().ok_or_else(|| {
             Error::config(format!(

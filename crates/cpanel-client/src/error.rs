@@ -226,8 +226,11 @@ impl fmt::Display for Term {
     }
 }
 
-/// A failure, with what a program needs to decide and a person needs to act.
-pub struct Error {
+/// A failure, with what a program needs to decide and a person needs to act. One pointer
+/// wide: `Result<T, Error>` costs little more than `T`.
+pub struct Error(Box<Inner>);
+
+struct Inner {
     kind: ErrorKind,
     /// One line, terms marked.
     message: String,
@@ -241,10 +244,10 @@ pub struct Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
+            .field("kind", &self.0.kind)
             .field("message", &self.to_string())
             .field("may_have_run", &self.may_have_run())
-            .field("status", &self.status)
+            .field("status", &self.0.status)
             .finish_non_exhaustive()
     }
 }
@@ -263,7 +266,7 @@ impl Error {
             | ErrorKind::Tls(_) => Sent::Never,
             _ => Sent::Maybe,
         };
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: message.into(),
             sent,
@@ -271,7 +274,7 @@ impl Error {
             source: None,
             reasons: Vec::new(),
             answer: None,
-        }
+        }))
     }
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Config, message)
@@ -293,38 +296,38 @@ impl Error {
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.source = Some(Arc::new(source));
+        self.0.source = Some(Arc::new(source));
         self
     }
     /// Nothing of the call reached the server (`true`), or it may have (`false`).
     pub(crate) fn sent(mut self, never: bool) -> Self {
-        self.sent = if never { Sent::Never } else { Sent::Maybe };
+        self.0.sent = if never { Sent::Never } else { Sent::Maybe };
         self
     }
     pub(crate) fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
     }
     pub(crate) fn with_answer(mut self, answer: Answer) -> Self {
-        self.status = Some(answer.status());
-        self.answer = Some(Box::new(answer));
+        self.0.status = Some(answer.status());
+        self.0.answer = Some(Box::new(answer));
         self
     }
     pub(crate) fn with_reasons(mut self, reasons: Vec<String>) -> Self {
-        self.reasons = reasons;
+        self.0.reasons = reasons;
         self
     }
     /// The same failure with other words (more context around the message).
     pub(crate) fn reworded(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into();
+        self.0.message = message.into();
         self
     }
     /// Its words with `mask` applied: they may quote a server that echoed a secret.
     pub(crate) fn masked(mut self, mask: &crate::mask::Shared) -> Self {
-        if let std::borrow::Cow::Owned(m) = mask.masked(&self.message) {
-            self.message = m;
+        if let std::borrow::Cow::Owned(m) = mask.masked(&self.0.message) {
+            self.0.message = m;
         }
-        for reason in &mut self.reasons {
+        for reason in &mut self.0.reasons {
             if let std::borrow::Cow::Owned(m) = mask.masked(reason) {
                 *reason = m;
             }
@@ -334,49 +337,49 @@ impl Error {
 
     /// The message with its terms still marked, for rewording.
     pub(crate) fn raw_message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// What kind of failure it is.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The call may have reached the server and run: a call that changes something must not
     /// be sent again without checking first. `false` only when nothing was sent.
     pub fn may_have_run(&self) -> bool {
-        self.sent == Sent::Maybe
+        self.0.sent == Sent::Maybe
     }
 
     /// Nothing of the call reached the server: sending it again is safe.
     pub fn never_sent(&self) -> bool {
-        self.sent == Sent::Never
+        self.0.sent == Sent::Never
     }
 
     /// The HTTP status of the answer, when one came.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// The API's reasons, for [`ErrorKind::ApiFailure`] (`metadata.reason`, `errors`…).
     pub fn reasons(&self) -> &[String] {
-        &self.reasons
+        &self.0.reasons
     }
 
     /// The API's whole answer, for [`ErrorKind::ApiFailure`]: its JSON says more than the
     /// reasons (which records failed, the API's own data).
     pub fn answer(&self) -> Option<&Answer> {
-        self.answer.as_deref()
+        self.0.answer.as_deref()
     }
 
     /// The API's whole answer, taken out of the error.
     pub fn into_answer(self) -> Option<Answer> {
-        self.answer.map(|a| *a)
+        self.0.answer.map(|a| *a)
     }
 
     /// The message, with `words` choosing the words for each [`Term`] (`None`: this crate's).
     pub fn message_with(&self, words: &dyn Fn(&Term) -> Option<String>) -> String {
-        render(&self.message, words)
+        render(&self.0.message, words)
     }
 }
 
@@ -412,7 +415,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0.source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
