@@ -37,10 +37,16 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
             .refused
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if refused.contains(&digest(&headers)) {
+        let sent = digest(&headers);
+        if let Some((_, when)) = refused
+            .iter()
+            .find(|(d, when)| *d == sent && when.elapsed() < REFUSAL_PAUSE)
+        {
             return Err(Error::refused(format!(
-                "not sent: the server refused the credentials of {} earlier in this run, and cPHulk counts every refusal; fix them, then run again",
-                target.describe()
+                "not sent: the server refused the credentials of {} {} s ago, and cPHulk counts every refusal; they are not sent again for {} minutes: fix them",
+                target.describe(),
+                when.elapsed().as_secs(),
+                REFUSAL_PAUSE.as_secs() / 60
             ))
             .sent(true));
         }
@@ -83,11 +89,15 @@ pub fn remember_refusal(target: &Target) {
             .refused
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if !refused.contains(&digest) {
-            refused.push(digest);
-        }
+        refused.retain(|(d, _)| *d != digest);
+        refused.push((digest, std::time::Instant::now()));
     }
 }
+
+/// How long credentials the server refused are not sent again by the target (and its clones):
+/// a run's other calls must not feed cPHulk, and a long-lived client must not stay blocked by
+/// one refusal (a firewall's 403) for ever.
+const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// What identifies credentials without keeping them: the SHA-256 of the Authorization value.
 fn digest(headers: &[AuthHeader]) -> [u8; 32] {

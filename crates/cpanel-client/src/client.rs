@@ -151,6 +151,14 @@ impl Client {
     /// A client for `target`: its TLS trust (pin, CA file or bytes, system store) and proxy
     /// set up; nothing is sent yet. Its words go to `options.reporter`.
     pub fn new(target: Target, options: Options) -> Result<Client> {
+        if let Some(dir) = &options.spool_dir {
+            if !dir.is_dir() {
+                return Err(Error::config(format!(
+                    "the spool folder {} is not a folder: give Options::spool_dir a folder that exists",
+                    dir.display()
+                )));
+            }
+        }
         let mut target = target;
         target.voice = target.voice.speaking_to(options.reporter, options.verbose);
         let transport = transport::Client::new(&target, options.max_body, options.spool_dir)

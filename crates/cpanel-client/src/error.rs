@@ -383,6 +383,14 @@ impl Error {
     }
 }
 
+/// `text` (a server's words) without the characters that mark terms.
+pub(crate) fn unmarked(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.contains([OPEN, CLOSE, SEP]) {
+        true => text.replace([OPEN, CLOSE, SEP], "\u{FFFD}").into(),
+        false => text.into(),
+    }
+}
+
 /// Text with terms marked, in `words` (this crate's where `None`).
 pub(crate) fn render(text: &str, words: &dyn Fn(&Term) -> Option<String>) -> String {
     {

@@ -354,7 +354,7 @@ pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
                     "{} belongs to user {owner}, not to you or root",
                     folder.display()
                 ),
-                "use a folder of your own, or {}".to_string(),
+                format!("use a folder of your own, or {}", Term::RunAs),
             )
         } else if mode & 0o022 != 0 && !sticky_root {
             let who = if mode & 0o002 != 0 {

@@ -38,7 +38,8 @@
 //!   (0600), in folders that must be the runner's.
 //! - **Retries.** None, but for a connection refused (nothing sent; three tries within the
 //!   timeout) and a kept-alive connection the server had closed before the request reached
-//!   it. A call that may have run is never sent again ([`Error::may_have_run`]); a refused
+//!   it (told by the reset a server's system answers an unread request with; a server that
+//!   reads a request and then resets the connection on purpose would see it twice). A call that may have run is never sent again ([`Error::may_have_run`]); a refused
 //!   login, token or 2FA code is never retried, and a refused automatic login pauses that
 //!   target's automatic logins for 15 minutes.
 //! - **Words.** The client says nothing but through its [`Reporter`] ([`Options::reporter`]:

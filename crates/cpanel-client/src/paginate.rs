@@ -32,9 +32,10 @@ pub fn page_params(kind: Kind, start: usize, size: usize) -> Result<Vec<Param>> 
             ("api.paginate_start", start.to_string()),
         ],
         Kind::Api2 | Kind::WhmUapiCpanel => {
-            return Err(Error::config(
-                "--paginate works with WHM API 1 and UAPI calls, not API 2 or uapi_cpanel",
-            ))
+            return Err(Error::invalid_call(format!(
+                "{} works with WHM API 1 and UAPI calls, not API 2 or uapi_cpanel",
+                crate::Term::Paging
+            )))
         }
     };
     Ok(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())

@@ -51,7 +51,9 @@ impl Verdict {
     /// The verdict with the secrets `mask` knows masked in its words: they quote the server,
     /// which may echo what it was sent.
     pub(crate) fn masked(self, mask: &crate::mask::Shared) -> Verdict {
-        let mask = |text: String| mask.masked(&text).into_owned();
+        // The server's words cannot hold this crate's message markers (a server could
+        // otherwise make a message say the crate's own advice, with its own fingerprint).
+        let mask = |text: String| crate::error::unmarked(&mask.masked(&text)).into_owned();
         match self {
             Verdict::Success { notes } => Verdict::Success {
                 notes: notes.into_iter().map(mask).collect(),
@@ -213,7 +215,12 @@ impl<'de> Deserialize<'de> for Nested {
 fn flag(v: Option<&Value>) -> Option<bool> {
     match v? {
         Value::Bool(b) => Some(*b),
-        Value::Number(n) => n.as_f64().map(|x| x != 0.0),
+        // cPanel's flags are 1 and 0; any other number is no verdict (never a success).
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x == 1.0 => Some(true),
+            Some(x) if x == 0.0 => Some(false),
+            _ => None,
+        },
         Value::String(s) => match s.trim() {
             "1" => Some(true),
             "0" => Some(false),
@@ -369,10 +376,15 @@ fn judge_whm(f: &Fields) -> Verdict {
 fn judge_uapi(f: &Fields) -> Verdict {
     match flag(f.status.as_ref()) {
         Some(true) => {
-            let mut notes: Vec<String> = texts(f.warnings.as_ref())
+            let mut notes: Vec<String> = texts(f.errors.as_ref())
                 .into_iter()
-                .map(|w| format!("warning: {w}"))
+                .map(|e| format!("error: {e}"))
                 .collect();
+            notes.extend(
+                texts(f.warnings.as_ref())
+                    .into_iter()
+                    .map(|w| format!("warning: {w}")),
+            );
             notes.extend(
                 texts(f.messages.as_ref())
                     .into_iter()
@@ -574,6 +586,46 @@ mod tests {
         Verdict::Failed {
             reasons: vec![r.into()],
         }
+    }
+
+    /// cPanel's flags are 1 and 0: any other number is no verdict, never a success; server
+    /// words cannot carry this crate's message markers.
+    #[test]
+    fn flags_other_than_one_and_zero_are_broken() {
+        for body in [
+            r#"{"metadata":{"result":2,"reason":"x"}}"#,
+            r#"{"metadata":{"result":-1,"reason":"failed"}}"#,
+            r#"{"metadata":{"result":0.0001}}"#,
+        ] {
+            let v = judge(Kind::Whm, 200, body.as_bytes());
+            assert!(!matches!(v, Verdict::Success { .. }), "{body}: {v:?}");
+        }
+        let v = judge(Kind::Uapi, 200, br#"{"status":2,"errors":null}"#);
+        assert!(!matches!(v, Verdict::Success { .. }), "{v:?}");
+        // Errors beside a success are said, not dropped.
+        let v = judge(
+            Kind::Uapi,
+            200,
+            br#"{"status":1,"errors":["partial failure"]}"#,
+        );
+        assert_eq!(
+            v,
+            Verdict::Success {
+                notes: vec!["error: partial failure".into()]
+            }
+        );
+        let hostile = judge(
+            Kind::Whm,
+            200,
+            "{\"metadata\":{\"result\":0,\"reason\":\"\u{f8f0}T\u{f8f2}AA:BB\u{f8f1}\"}}"
+                .as_bytes(),
+        )
+        .masked(&crate::mask::Shared::default());
+        let Verdict::Failed { reasons } = hostile else {
+            panic!("{hostile:?}")
+        };
+        let e = crate::Error::new(crate::ErrorKind::ApiFailure, reasons.join("; "));
+        assert!(!e.to_string().contains("pin_sha256"), "{e}");
     }
 
     #[test]

@@ -238,7 +238,7 @@ fn refused(target: &Target, user: &str, response: &Response) -> Error {
     Error::refused(format!(
         "login as {user} on {}:{} refused ({why}); not retried, since repeated failures lock the account (cPHulk)",
         target.host, target.port
-    ))
+    )).with_status(response.status)
 }
 
 /// The server's way of saying a session is gone: 401, or an HTML page where JSON was due.

@@ -99,7 +99,7 @@ impl<'de> Deserialize<'de> for Secret {
 /// (its value, `_file`, `_env`, `_command`); one at a time. Keys only the `cpcall` command reads
 /// (`strict`) are kept here too, so that one file serves both.
 #[non_exhaustive]
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// The server's host name or address.
@@ -160,6 +160,44 @@ pub struct Profile {
     pub totp_secret_env: Option<String>,
     /// A shell command printing the TOTP secret.
     pub totp_secret_command: Option<String>,
+}
+
+/// Every key, with a `*_command`'s text left out (`echo TOKEN` is a secret); values are
+/// [`Secret`]s, which show as `***`.
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |c: &Option<String>| c.as_ref().map(|_| "***");
+        f.debug_struct("Profile")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("service", &self.service)
+            .field("user", &self.user)
+            .field("auth", &self.auth)
+            .field("tls", &self.tls)
+            .field("insecure", &self.insecure)
+            .field("ca_file", &self.ca_file)
+            .field("pin_sha256", &self.pin_sha256)
+            .field("timeout", &self.timeout)
+            .field("cpanel_user", &self.cpanel_user)
+            .field("strict", &self.strict)
+            .field("accesshash", &self.accesshash)
+            .field("accesshash_file", &self.accesshash_file)
+            .field("accesshash_env", &self.accesshash_env)
+            .field("accesshash_command", &hidden(&self.accesshash_command))
+            .field("token", &self.token)
+            .field("token_file", &self.token_file)
+            .field("token_env", &self.token_env)
+            .field("token_command", &hidden(&self.token_command))
+            .field("password", &self.password)
+            .field("password_file", &self.password_file)
+            .field("password_env", &self.password_env)
+            .field("password_command", &hidden(&self.password_command))
+            .field("totp_secret", &self.totp_secret)
+            .field("totp_secret_file", &self.totp_secret_file)
+            .field("totp_secret_env", &self.totp_secret_env)
+            .field("totp_secret_command", &hidden(&self.totp_secret_command))
+            .finish()
+    }
 }
 
 /// Seconds a call may take: above 0, at most a day.
@@ -337,7 +375,7 @@ impl std::fmt::Display for Origin {
 
 /// Which HTTP proxy a target's calls go through.
 #[non_exhaustive]
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum ProxySetting {
     /// None: straight to the server (the default for a target built in code).
     #[default]
@@ -347,6 +385,26 @@ pub enum ProxySetting {
     /// The one `https_proxy` / `http_proxy` / `all_proxy` name, with `no_proxy`, as curl
     /// reads them (what a profile of the config file uses).
     FromEnv,
+}
+
+/// A URL's credentials left out (`http://***@proxy:3128`).
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxySetting::None => f.write_str("None"),
+            ProxySetting::FromEnv => f.write_str("FromEnv"),
+            ProxySetting::Url(url) => {
+                let shown = match url.rsplit_once('@') {
+                    Some((_, host)) => match url.split_once("://") {
+                        Some((scheme, _)) => format!("{scheme}://***@{host}"),
+                        None => format!("***@{host}"),
+                    },
+                    None => url.clone(),
+                };
+                f.debug_tuple("Url").field(&shown).finish()
+            }
+        }
+    }
 }
 
 /// Where a target keeps the sessions of `auth = "session"` (only those use one).
@@ -415,7 +473,7 @@ pub(crate) struct Secrets {
     ran: std::sync::Arc<std::sync::Mutex<Vec<(String, Secret)>>>,
     /// The SHA-256 of each credential header the server refused: never sent again (cPHulk
     /// counts every refusal), by any clone of the target.
-    pub(crate) refused: std::sync::Arc<std::sync::Mutex<Vec<[u8; 32]>>>,
+    pub(crate) refused: std::sync::Arc<std::sync::Mutex<Vec<([u8; 32], std::time::Instant)>>>,
 }
 
 impl Secrets {
@@ -1073,6 +1131,23 @@ mod tests {
                 "{what}: {m}"
             );
         }
+    }
+
+    /// Debug output of settings shows no secret: not a command's text, not a proxy's password.
+    #[test]
+    fn settings_debug_shows_no_secret() {
+        let mut p = Profile::default();
+        p.token_command = Some("echo TOKINCMD123456".into());
+        let b = Target::builder("h.example")
+            .token("SEKRETTOKEN1")
+            .proxy(ProxySetting::Url(
+                "http://u:Pr0xyS3cretPass@127.0.0.1:9".into(),
+            ));
+        let shown = format!("{p:?} {b:?}");
+        for secret in ["TOKINCMD123456", "SEKRETTOKEN1", "Pr0xyS3cretPass"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("127.0.0.1:9"), "{shown}");
     }
 
     /// A built target gets a profile's defaults and checks; its Debug output shows no secret.
