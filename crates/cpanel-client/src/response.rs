@@ -51,9 +51,7 @@ impl Verdict {
     /// The verdict with the secrets `mask` knows masked in its words: they quote the server,
     /// which may echo what it was sent.
     pub(crate) fn masked(self, mask: &crate::mask::Shared) -> Verdict {
-        // The server's words cannot hold this crate's message markers (a server could
-        // otherwise make a message say the crate's own advice, with its own fingerprint).
-        let mask = |text: String| crate::error::unmarked(&mask.masked(&text)).into_owned();
+        let mask = |text: String| mask.masked(&text).into_owned();
         match self {
             Verdict::Success { notes } => Verdict::Success {
                 notes: notes.into_iter().map(mask).collect(),
@@ -230,8 +228,17 @@ fn flag(v: Option<&Value>) -> Option<bool> {
     }
 }
 
-/// Messages as the APIs send them: null, one string, or a list.
+/// Messages as the APIs send them: null, one string, or a list. The server's words cannot
+/// hold this crate's message markers (a server could otherwise make a message say the
+/// crate's own advice, with a fingerprint of its choosing).
 fn texts(v: Option<&Value>) -> Vec<String> {
+    raw_texts(v)
+        .into_iter()
+        .map(|t| crate::error::unmarked(&t).into_owned())
+        .collect()
+}
+
+fn raw_texts(v: Option<&Value>) -> Vec<String> {
     match v {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(s)) if s.is_empty() => Vec::new(),
