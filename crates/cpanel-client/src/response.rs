@@ -215,8 +215,8 @@ fn flag(v: Option<&Value>) -> Option<bool> {
         Value::Bool(b) => Some(*b),
         // cPanel's flags are 1 and 0; any other number is no verdict (never a success).
         Value::Number(n) => match n.as_f64() {
-            Some(x) if x == 1.0 => Some(true),
-            Some(x) if x == 0.0 => Some(false),
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
             _ => None,
         },
         Value::String(s) => match s.trim() {

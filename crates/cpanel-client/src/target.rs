@@ -461,6 +461,9 @@ impl<T> std::fmt::Debug for Unshown<T> {
     }
 }
 
+/// A credential the server refused: its header's SHA-256, and when.
+pub(crate) type Refusal = ([u8; 32], std::time::Instant);
+
 /// Where each secret of the target comes from; read only when the auth in use needs it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Secrets {
@@ -473,7 +476,7 @@ pub(crate) struct Secrets {
     ran: std::sync::Arc<std::sync::Mutex<Vec<(String, Secret)>>>,
     /// The SHA-256 of each credential header the server refused: never sent again (cPHulk
     /// counts every refusal), by any clone of the target.
-    pub(crate) refused: std::sync::Arc<std::sync::Mutex<Vec<([u8; 32], std::time::Instant)>>>,
+    pub(crate) refused: std::sync::Arc<std::sync::Mutex<Vec<Refusal>>>,
 }
 
 impl Secrets {
@@ -1136,8 +1139,10 @@ mod tests {
     /// Debug output of settings shows no secret: not a command's text, not a proxy's password.
     #[test]
     fn settings_debug_shows_no_secret() {
-        let mut p = Profile::default();
-        p.token_command = Some("echo TOKINCMD123456".into());
+        let p = Profile {
+            token_command: Some("echo TOKINCMD123456".into()),
+            ..Profile::default()
+        };
         let b = Target::builder("h.example")
             .token("SEKRETTOKEN1")
             .proxy(ProxySetting::Url(
