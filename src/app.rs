@@ -152,6 +152,7 @@ fn output_file(cli: &Cli) -> Result<Option<crate::config::files::Pending>> {
         cli.command,
         Command::Login { .. }
             | Command::Logout
+            | Command::LoginUrl { open: true, .. }
             | Command::Trust { .. }
             | Command::Config(crate::cli::ConfigAction::Add { .. })
     ) && !cli.global.curl;
@@ -253,6 +254,11 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         ),
         Command::Login { otp } => login(g, &target, otp.as_deref()),
         Command::Logout => logout(g, &target),
+        Command::LoginUrl {
+            user,
+            service,
+            open,
+        } => crate::commands::login::login_url(g, &target, user, (*service).into(), *open),
         Command::Batch {
             file,
             stop_on_error,
@@ -276,21 +282,22 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             let call = call(command, &target, params)?;
             let options = options(g);
             check(&target, &call, &options)?;
-            crate::commands::invoke::vet(&call, crate::commands::invoke::strict(g, &target)?, "")?;
+            crate::commands::invoke::admit(&call, g, &target, "")?;
             if g.curl {
                 print_bytes(curl_of(&target, &call, &options, &Default::default())?.as_bytes())?;
                 return Ok(Exit::Success);
             }
             // The library's client: the command line adds only how the answer is shown.
             let client = crate::commands::invoke::client(g, &target)?;
-            let direct = match ctx.jq.is_none() && options.paginate.is_none() {
-                true => output::Direct::for_stdout(style(g), color(g)),
-                false => None,
-            };
-            let result = match direct {
+            let options = crate::commands::invoke::for_class(&call, &options);
+            let streams = ctx.jq.is_none() && options.paginate.is_none();
+            let result = crate::commands::invoke::with_retries(g, &target, &call, || match streams
+                .then(|| output::Direct::for_stdout(style(g), color(g)))
+                .flatten()
+            {
                 Some(direct) => client.stream_to(&call, &options, Box::new(direct), g.data),
                 None => client.call_with(&call, &options),
-            };
+            });
             let mut shown = crate::commands::invoke::shown(result)?;
             crate::commands::invoke::unknown_function_hint(&call, &mut shown);
             report(&shown, ctx)

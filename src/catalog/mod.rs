@@ -19,8 +19,41 @@ pub struct Function {
     pub deprecated: bool,
     /// Its page in cPanel's documentation.
     pub docs: &'static str,
+    /// Whether it reads or changes the server (catalog/classes.json).
+    pub class: Class,
+    /// Why: the rule or the reviewed exception that decided.
+    pub class_why: &'static str,
+    /// The project's one-line summary (catalog/summaries.json), for the most used functions.
+    pub summary: Option<&'static str>,
+    /// Words to find it by (catalog/summaries.json).
+    pub keywords: &'static [&'static str],
+    /// What replaces it, when it is deprecated and the documentation names a successor
+    /// (catalog/deprecated.json).
+    pub replaced_by: Option<&'static str>,
     /// Its parameters, as documented.
     pub params: &'static [Param],
+}
+
+/// What a call does to the server, as far as the catalogue can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// It only reads: safe to retry, allowed under `--read-only`.
+    Read,
+    /// It changes something.
+    Change,
+    /// Nothing says: treated as a change.
+    Unknown,
+}
+
+impl Class {
+    /// `read`, `change` or `unknown`, as `describe --json` and messages say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Read => "read",
+            Class::Change => "change",
+            Class::Unknown => "unknown",
+        }
+    }
 }
 
 /// One parameter of a function.

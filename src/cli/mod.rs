@@ -150,6 +150,15 @@ pub struct Global {
     /// missing; without it those are warnings [env: CPCALL_STRICT=1 or 0]
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Refuse (exit 2) calls that change the server, and those the catalogue cannot tell to
+    /// only read; for monitoring tokens and reports [env: CPCALL_READ_ONLY=1 or 0]
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Try a call that only reads again up to N times after a failure that may pass (a
+    /// timeout, a restart's 5xx), within --timeout; a call that changes the server only when
+    /// it never reached it [default: the profile's retry, else 0]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retry: Option<u32>,
     /// Show the request and response on stderr (secrets masked)
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -207,6 +216,21 @@ pub enum Command {
     },
     /// End the saved session on the server and delete it
     Logout,
+    /// A one-time login link for an account (WHM's create_user_session): prints the URL only
+    #[command(
+        name = "login-url",
+        after_help = "Examples:\n  cpcall -p prod login-url bob                    # bob's cPanel\n  cpcall -p prod login-url bob --service webmail\n  cpcall -p prod login-url bob --open             # in this machine's browser\n\nThe URL logs in without a password until it is used or expires: treat it as a secret."
+    )]
+    LoginUrl {
+        /// The account (a cPanel user; for --service whm, a WHM user such as a reseller)
+        user: String,
+        /// Where the link logs in
+        #[arg(long, value_enum, default_value = "cpanel")]
+        service: ServiceArg,
+        /// Open the link in this machine's browser instead of printing it
+        #[arg(long)]
+        open: bool,
+    },
     /// Run the calls of a file (or stdin), one per line: `whm FUNCTION k=v`, `cpanel MODULE FUNCTION k=v`
     #[command(
         after_help = "Example:\n  printf 'whm version\\nwhm listaccts search=bob\\n' | cpcall -p prod batch\n  cpcall --all -j 32 batch calls.txt"

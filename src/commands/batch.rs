@@ -52,12 +52,8 @@ pub(crate) fn run(
                     crate::commands::call::check(target, &call, &options).map(|()| call)
                 })
                 .and_then(|call| {
-                    crate::commands::invoke::vet(
-                        &call,
-                        crate::commands::invoke::strict(g, target)?,
-                        &format!("batch line {n}: "),
-                    )
-                    .map(|()| call)
+                    crate::commands::invoke::admit(&call, g, target, &format!("batch line {n}: "))
+                        .map(|()| call)
                 })
                 .map_err(|e| {
                     let on = profile_suffix(name, tag_profiles);
@@ -112,7 +108,7 @@ pub(crate) fn run(
     let work = |job: &Job| -> JsonLine {
         let (name, target) = &targets[job.target];
         let result = match (target, &clients[job.target]) {
-            (Ok(_), Some(client)) => crate::commands::invoke::fetch(client, &job.call, &options),
+            (Ok(_), Some(client)) => crate::commands::invoke::fetch(g, client, &job.call, &options),
             _ => Err(Error::usage(
                 "unreachable: a profile without client has no jobs",
             )),

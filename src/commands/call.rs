@@ -52,11 +52,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
             for (call, (_, target)) in calls.iter().zip(&targets) {
                 if let (Ok(call), Ok(target)) = (call, target) {
                     check(target, call, &options)?;
-                    crate::commands::invoke::vet(
-                        call,
-                        crate::commands::invoke::strict(g, target)?,
-                        "",
-                    )?;
+                    crate::commands::invoke::admit(call, g, target, "")?;
                 }
             }
             if g.curl {
@@ -69,7 +65,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
                 let result = calls[i].clone().and_then(|call| {
                     let target = target.as_ref().map_err(Error::clone)?;
                     let client = crate::commands::invoke::client(g, target)?;
-                    crate::commands::invoke::fetch(&client, &call, &options)
+                    crate::commands::invoke::fetch(g, &client, &call, &options)
                 });
                 let host = target.as_ref().ok().map(|t| t.host());
                 let tag = output::lines::Tag {

@@ -150,8 +150,12 @@ fn entry(api: &str, module: Option<&str>, f: &Function) -> Value {
             v
         })
         .collect();
-    let mut v = json!({"api": api, "function": f.name, "section": f.section, "method": f.method,
+    let mut v = json!({"api": api, "function": f.name, "section": f.section,
+                       "class": f.class.name(), "class_why": f.class_why,
+                       "summary": f.summary, "keywords": f.keywords,
+                       "method": "POST", "documented_method": f.method,
                        "since": f.since, "deprecated": f.deprecated,
+                       "replaced_by": f.replaced_by,
                        "docs": (!f.docs.is_empty()).then_some(f.docs), "params": params});
     if let Some(m) = module {
         v["module"] = json!(m);
@@ -178,12 +182,24 @@ fn details(api: &str, module: Option<&str>, f: &Function, json: bool) -> String 
         out.push_str(&format!(" ({})", f.section.replace('-', " ")));
     }
     out.push('\n');
-    let mut facts = vec![format!("{} {path}", f.method)];
+    if let Some(summary) = f.summary {
+        out.push_str(&format!("  {summary}\n"));
+    }
+    out.push_str(&format!("  {} ({})\n", class_words(f.class), f.class_why));
+    // cpcall sends POST (parameters out of URLs and logs); --get sends what the page shows.
+    let sent = match f.method {
+        "POST" => "POST".to_string(),
+        shown => format!("POST (the documentation shows {shown}; --get sends GET)"),
+    };
+    let mut facts = vec![format!("{path} · {sent}")];
     if !f.since.is_empty() {
         facts.push(format!("since {}", f.since));
     }
     if f.deprecated {
-        facts.push("deprecated".into());
+        facts.push(match f.replaced_by {
+            Some(by) => format!("deprecated: use {by}"),
+            None => "deprecated".into(),
+        });
     }
     let docs = match f.docs {
         "" => format!(
@@ -219,19 +235,47 @@ fn details(api: &str, module: Option<&str>, f: &Function, json: bool) -> String 
     out
 }
 
-/// Functions whose module, name or documentation section contains `word`.
-fn search(word: &str, api: Option<&str>, json: bool) -> Result<String> {
-    // Sections show as "email accounts" and are stored as "email-accounts".
-    let word = word.trim().to_ascii_lowercase().replace(' ', "-");
-    if word.is_empty() {
+/// `reads`, `changes the server`, `may change the server (unknown)`.
+pub fn class_words(class: catalog::Class) -> &'static str {
+    match class {
+        catalog::Class::Read => "reads only",
+        catalog::Class::Change => "changes the server",
+        catalog::Class::Unknown => "may change the server (not known; treated as a change)",
+    }
+}
+
+/// The texts a search looks in: module, name, section, summary and keywords, lower case.
+fn haystack(module: &str, f: &Function) -> String {
+    let mut text = format!(
+        "{} {} {} {} {}",
+        module,
+        f.name,
+        f.section.replace('-', " "),
+        f.summary.unwrap_or(""),
+        f.keywords.join(" ")
+    );
+    text.make_ascii_lowercase();
+    // `list_pops` is found by "list pops" too.
+    let spaced = text.replace(['_', '-'], " ");
+    format!("{text} {spaced}")
+}
+
+/// Functions where every word of `query` is found (module, name, section, summary, keywords);
+/// those with a summary first (the most used), then by name.
+fn search(query: &str, api: Option<&str>, json: bool) -> Result<String> {
+    let words: Vec<String> = query
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    if words.is_empty() {
         return Err(Error::usage(
             "describe --search needs a word (a module, a function or a section such as email)",
         ));
     }
+    let word = words.join(" ");
     let hit = |module: &str, f: &Function| {
-        [module, f.name, f.section]
-            .iter()
-            .any(|s| s.to_ascii_lowercase().contains(&word))
+        let text = haystack(module, f);
+        words.iter().all(|w| text.contains(w.as_str()))
     };
     let mut found: Vec<(&str, &str, &Function)> = Vec::new();
     if api != Some("cpanel") {
@@ -254,10 +298,22 @@ fn search(word: &str, api: Option<&str>, json: bool) -> Result<String> {
     }
     if found.is_empty() {
         return Err(Error::usage(format!(
-            "no function's module, name or section contains \"{word}\" {}",
+            "no function's module, name, section, summary or keywords contain all of \"{word}\" {}: try fewer words",
             catalog::attribution()
         )));
     }
+    // The most used (those with a summary) first; within them, those whose name holds a word.
+    found.sort_by_key(|(_, m, f)| {
+        let named = words
+            .iter()
+            .filter(|w| {
+                format!("{m} {}", f.name)
+                    .to_ascii_lowercase()
+                    .contains(w.as_str())
+            })
+            .count();
+        (f.summary.is_none(), std::cmp::Reverse(named))
+    });
     if json {
         let entries: Vec<Value> = found
             .iter()
@@ -265,7 +321,7 @@ fn search(word: &str, api: Option<&str>, json: bool) -> Result<String> {
             .collect();
         return Ok(Value::Array(entries).to_string() + "\n");
     }
-    let rows: Vec<(String, &str)> = found
+    let rows: Vec<(String, &str, catalog::Class)> = found
         .iter()
         .map(|(api, m, f)| {
             let name = if m.is_empty() {
@@ -273,13 +329,14 @@ fn search(word: &str, api: Option<&str>, json: bool) -> Result<String> {
             } else {
                 format!("{api} {m} {}", f.name)
             };
-            (name, f.section)
+            let about = f.summary.unwrap_or(f.section);
+            (name, about, f.class)
         })
         .collect();
-    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let width = rows.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0);
     Ok(rows
         .iter()
-        .map(|(name, section)| format!("{name:width$}  {section}\n"))
+        .map(|(name, about, class)| format!("{name:width$}  {:7}  {about}\n", class.name()))
         .collect())
 }
 

@@ -6,6 +6,8 @@ use std::io::Write;
 
 use cpanel_client::{Call, CallOptions, Method};
 
+use crate::catalog::Class;
+
 pub use crate::output::answer::{shown, Shown};
 
 use crate::cli::{Command, Global};
@@ -13,9 +15,19 @@ use crate::config::profile::Target;
 use crate::error::{Error, Result};
 use crate::output::filter::Filter;
 
-/// One call on `client`, with the catalogue's hint when the server does not know its function.
-pub fn fetch(client: &cpanel_client::Client, call: &Call, options: &CallOptions) -> Result<Shown> {
-    let mut shown = shown(client.call_with(call, options))?;
+/// One call on `client` (tried again as `--retry` says), with the catalogue's hint when the
+/// server does not know its function.
+pub fn fetch(
+    g: &Global,
+    client: &cpanel_client::Client,
+    call: &Call,
+    options: &CallOptions,
+) -> Result<Shown> {
+    let options = for_class(call, options);
+    let result = with_retries(g, client.target(), call, || {
+        client.call_with(call, &options)
+    });
+    let mut shown = shown(result)?;
     unknown_function_hint(call, &mut shown);
     Ok(shown)
 }
@@ -152,7 +164,12 @@ pub fn strict(g: &Global, target: &Target) -> Result<bool> {
 
 /// `CPCALL_STRICT`: unset or empty is no say.
 fn strict_env() -> Result<Option<bool>> {
-    let Some(value) = std::env::var_os("CPCALL_STRICT") else {
+    switch_env("CPCALL_STRICT", "refuse questioned calls")
+}
+
+/// A `1`-or-`0` variable: unset or empty is no say.
+fn switch_env(name: &str, what: &str) -> Result<Option<bool>> {
+    let Some(value) = std::env::var_os(name) else {
         return Ok(None);
     };
     match value.to_string_lossy().trim().to_ascii_lowercase().as_str() {
@@ -160,10 +177,142 @@ fn strict_env() -> Result<Option<bool>> {
         "1" | "true" | "yes" | "on" => Ok(Some(true)),
         "0" | "false" | "no" | "off" => Ok(Some(false)),
         _ => Err(Error::usage(format!(
-            "CPCALL_STRICT={} is neither 1 nor 0: set it to 1 (refuse questioned calls) or 0, or unset it",
+            "{name}={} is neither 1 nor 0: set it to 1 ({what}) or 0, or unset it",
             crate::output::stderr::escape_for_terminal(&value.to_string_lossy())
         ))),
     }
+}
+
+/// Whether calls that change the server are refused: `--read-only`; else `CPCALL_READ_ONLY`;
+/// else the profile's `read_only`.
+pub fn read_only(g: &Global, target: &Target) -> Result<bool> {
+    if g.read_only {
+        return Ok(true);
+    }
+    let env = switch_env("CPCALL_READ_ONLY", "refuse calls that change the server")?;
+    Ok(env.unwrap_or(target.settings().read_only.unwrap_or(false)))
+}
+
+/// How a call counts, as far as the catalogue knows: read, change or unknown (a function the
+/// catalogue does not know, and API 2's, are unknown), and why.
+pub fn class_of(call: &Call) -> (Class, String) {
+    match catalogued(call) {
+        Some((f, _)) => (f.class, f.class_why.to_string()),
+        None => (Class::Unknown, "the catalogue does not know it".to_string()),
+    }
+}
+
+/// The checks a call passes before anything is sent: the catalogue's questions ([`vet`]),
+/// and under read-only, that it only reads (exit 2, its class named).
+pub fn admit(call: &Call, g: &Global, target: &Target, place: &str) -> Result<()> {
+    vet(call, strict(g, target)?, place)?;
+    if read_only(g, target)? {
+        let (class, why) = class_of(call);
+        if class != Class::Read {
+            return Err(Error::usage(format!(
+                "{place}{} {} ({why}): not sent, since {} is read-only (--read-only, CPCALL_READ_ONLY or read_only = true); drop that for this call",
+                label(call),
+                crate::commands::describe::class_words(class),
+                target.describe()
+            )));
+        }
+    }
+    if let Some((f, name)) = catalogued(call) {
+        if f.deprecated {
+            let instead = f
+                .replaced_by
+                .map_or_else(String::new, |by| format!(": use {by} instead"));
+            crate::output::stderr::warn(format!(
+                "{place}{name} is deprecated {}{instead}",
+                crate::catalog::attribution()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `whm listaccts`, `cpanel Email::add_pop`, for messages.
+fn label(call: &Call) -> String {
+    match call {
+        Call::Whm { function, .. } => format!("whm {function}"),
+        Call::Uapi {
+            module, function, ..
+        } => format!("cpanel {module}::{function}"),
+        Call::Api2 {
+            module, function, ..
+        } => format!("API 2 {module}::{function}"),
+        _ => "the call".to_string(),
+    }
+}
+
+/// The run's `--retry` (else the profile's `retry`): how many times a call that only reads,
+/// or that never reached the server, is tried again.
+pub fn retries(g: &Global, target: &Target) -> u32 {
+    g.retry.or(target.settings().retry).unwrap_or(0)
+}
+
+/// A failure that may pass, for a call of `class`: one that never reached the server (the
+/// connection refused, a name not resolved yet, a proxy down) for any call; for a call that
+/// only reads, also a timeout, a connection cut, a 5xx (cpsrvd restarting). Never a refusal
+/// (cPHulk), an API's "no", or a change that may have run.
+pub fn may_pass(e: &cpanel_client::Error, class: Class) -> bool {
+    use cpanel_client::ErrorKind as K;
+    let transient = matches!(
+        e.kind(),
+        K::Connect | K::Dns | K::Proxy | K::Timeout | K::Disconnected | K::HttpStatus(500..=599)
+    );
+    transient && (e.never_sent() || class == Class::Read)
+}
+
+/// Tries `attempt` again after failures that may pass ([`may_pass`]), `retries` times at
+/// most, waiting 0.5 s, 1 s, 2 s… (each ±50%, so parallel runs do not come back together),
+/// all within the target's timeout from the first try.
+pub fn with_retries<T>(
+    g: &Global,
+    target: &Target,
+    call: &Call,
+    mut attempt: impl FnMut() -> cpanel_client::Result<T>,
+) -> cpanel_client::Result<T> {
+    let retries = retries(g, target);
+    let (class, _) = class_of(call);
+    let deadline = std::time::Instant::now() + target.timeout();
+    let mut wait = std::time::Duration::from_millis(500);
+    for tried in 1.. {
+        let result = attempt();
+        let e = match result {
+            Err(e) if tried <= retries && may_pass(&e, class) => e,
+            other => return other,
+        };
+        let pause = wait.mul_f64(0.5 + jitter());
+        if std::time::Instant::now() + pause >= deadline {
+            return Err(e);
+        }
+        if g.verbose {
+            crate::output::stderr::line(&format!(
+                "* {} failed ({}); trying again in {} ms (try {} of {})",
+                label(call),
+                crate::error::words(&e),
+                pause.as_millis(),
+                tried + 1,
+                retries + 1
+            ));
+        }
+        std::thread::sleep(pause);
+        wait *= 2;
+    }
+    unreachable!("the loop returns")
+}
+
+/// A number in [0, 1) that differs between processes and moments (not for secrets).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (h.finish() % 10_000) as f64 / 10_000.0
 }
 
 /// The `KEY=VALUE` arguments of a `whm` or `cpanel` command line.
@@ -217,6 +366,12 @@ pub fn call(
         std::borrow::Cow::Borrowed(_) => None,
     };
     Ok(fitted.unwrap_or(call))
+}
+
+/// The options for this call: a call the catalogue knows to only read may be sent again on a
+/// fresh connection when a kept-alive one ends before its answer.
+pub fn for_class(call: &Call, options: &CallOptions) -> CallOptions {
+    options.idempotent(class_of(call).0 == Class::Read)
 }
 
 pub fn options(g: &Global) -> CallOptions {

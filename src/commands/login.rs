@@ -94,3 +94,115 @@ pub fn logout(g: &Global, target: &Target) -> Result<Exit> {
     stderr::info(format!("logged out of {}:{}", target.host(), target.port()));
     Ok(Exit::Success)
 }
+
+/// `cpcall login-url USER`: a one-time login link made by WHM's `create_user_session`, printed
+/// alone on stdout (or opened in a browser). The link is a secret: it is masked in everything
+/// else cpcall says, and `--open` hands it to the browser in a private file, not as an
+/// argument other users could read in `ps`.
+pub fn login_url(
+    g: &Global,
+    target: &Target,
+    user: &str,
+    service: crate::config::Service,
+    open: bool,
+) -> Result<Exit> {
+    use crate::config::Service;
+    if target.service() != Service::Whm {
+        return Err(crate::error::Error::usage(format!(
+            "login-url makes the link through WHM (create_user_session), and {} is a {} profile: use a WHM profile (root or the account's reseller)",
+            target.describe(),
+            target.service().name()
+        )));
+    }
+    let daemon = match service {
+        Service::Whm => "whostmgrd",
+        Service::Webmail => "webmaild",
+        _ => "cpaneld",
+    };
+    let call = cpanel_client::Call::whm("create_user_session")
+        .param("user", user)
+        .param("service", daemon);
+    crate::commands::invoke::admit(&call, g, target, "")?;
+    let client = crate::commands::invoke::client(g, target)?;
+    let shown =
+        crate::commands::invoke::fetch(g, &client, &call, &crate::commands::invoke::options(g))?;
+    if let Some(reasons) = &shown.reasons {
+        return Err(crate::error::Error::new(
+            Exit::ApiFailure,
+            format!("WHM made no login link for {user}: {}", reasons.join("; ")),
+        ));
+    }
+    let data = shown.answer.payload()?;
+    let Some(url) = data["url"]
+        .as_str()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    else {
+        return Err(crate::error::Error::transport(
+            "create_user_session answered without a login URL (data.url): the server may be older than 11.40",
+        ));
+    };
+    crate::mask::hide(url);
+    if let Some(session) = data["session"].as_str() {
+        crate::mask::hide(session);
+    }
+    if !open {
+        print_bytes(format!("{url}\n").as_bytes())?;
+        return Ok(Exit::Success);
+    }
+    open_in_browser(url)?;
+    stderr::info(format!("opened a login link for {user} in the browser"));
+    Ok(Exit::Success)
+}
+
+/// Opens `url` in the browser through a private HTML file that redirects to it: the URL never
+/// becomes a command-line argument. The file stays (0600, in a 0700 folder of the user's)
+/// for the browser to read; the link in it works once.
+fn open_in_browser(url: &str) -> Result<()> {
+    let fail = |e: &dyn std::fmt::Display| {
+        crate::error::Error::usage(format!(
+            "cannot open the browser: {e}; run without --open and paste the link"
+        ))
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("cpcall-login-")
+        .tempdir()
+        .map_err(|e| fail(&e))?
+        .keep();
+    let page = dir.join("login.html");
+    let html = format!(
+        "<!doctype html><meta http-equiv=\"refresh\" content=\"0;url={0}\"><a href=\"{0}\">log in</a>\n",
+        url.replace('&', "&amp;").replace('"', "&quot;")
+    );
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&page)
+            .map_err(|e| fail(&e))?;
+        file.write_all(html.as_bytes()).map_err(|e| fail(&e))?;
+    }
+    let opener = std::env::var("BROWSER")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| {
+            if cfg!(target_os = "macos") {
+                "open"
+            } else {
+                "xdg-open"
+            }
+            .to_string()
+        });
+    let status = std::process::Command::new(&opener)
+        .arg(&page)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| fail(&format!("{opener}: {e}")))?;
+    if !status.success() {
+        return Err(fail(&format!("{opener} exited with {status}")));
+    }
+    Ok(())
+}

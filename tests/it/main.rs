@@ -6,6 +6,8 @@ use cpanel_emulator as emulator;
 mod big_answers;
 /// describe, call-time checks against the catalogue, --strict, hints, the catalogue builder
 mod catalogue;
+/// read, change or unknown: describe, --read-only, --retry, login-url
+mod classes;
 /// the fixture: an emulator, a scratch folder, the real binary, secret sweeps, tmux
 mod common;
 /// TAB in real bash, zsh and fish under tmux: functions, modules, parameters, values

@@ -20,6 +20,10 @@ pub struct CallOptions {
     /// Every page of a listing, this many records a page (WHM `api.chunk`, UAPI
     /// `api.paginate`), merged into one answer.
     pub paginate: Option<usize>,
+    /// The call only reads: when a kept-alive connection ends before any byte of its answer,
+    /// it goes again on a new connection (a call that changes something goes again only when
+    /// the server's reset proves it never read it).
+    pub idempotent: bool,
 }
 
 impl Default for CallOptions {
@@ -27,6 +31,7 @@ impl Default for CallOptions {
         CallOptions {
             method: Method::Post,
             paginate: None,
+            idempotent: false,
         }
     }
 }
@@ -37,6 +42,12 @@ impl CallOptions {
         self.method = method;
         self
     }
+    /// The call only reads (see [`CallOptions::idempotent`]).
+    pub fn idempotent(mut self, only_reads: bool) -> Self {
+        self.idempotent = only_reads;
+        self
+    }
+
     /// Every page, `page_size` records a page.
     pub fn paginate(mut self, page_size: usize) -> Self {
         self.paginate = Some(page_size);
@@ -168,6 +179,7 @@ pub(crate) fn fetch(
         None => {
             let mut request = call.to_request(options.method)?;
             request.streamed = true;
+            request.idempotent = options.idempotent;
             auth::send(client, target, &request).map(|response| (response.verdict(kind), response))
         }
     };
@@ -310,6 +322,8 @@ fn fetch_all_pages(
         let page = call.with_params(paginate::page_params(kind, start, size)?);
         let mut request = page.to_request(method)?;
         request.budget = Some(budget);
+        // Pages only read.
+        request.idempotent = true;
         let response = auth::send(client, target, &request)
             .map_err(|e| over_budget(e, &budget, started, &merger, announced))?;
         budget.bytes = budget.bytes.saturating_sub(response.checked.len);

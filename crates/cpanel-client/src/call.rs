@@ -47,6 +47,8 @@ pub struct Request {
     /// What is left of a whole run's time and bytes (paging's pages share the timeout and
     /// the size cap); `None`: the target's timeout and the client's size cap.
     pub(crate) budget: Option<Budget>,
+    /// It only reads: sent again when a kept-alive connection ends before any answer byte.
+    pub(crate) idempotent: bool,
 }
 
 /// A run's time and bytes, spent by several requests.
@@ -68,6 +70,7 @@ impl Request {
             form: Vec::new(),
             streamed: false,
             budget: None,
+            idempotent: true,
         }
     }
 }
@@ -339,6 +342,7 @@ impl Call {
             form,
             streamed: false,
             budget: None,
+            idempotent: false,
         })
     }
 }

@@ -119,6 +119,7 @@ pub fn login(
         form,
         streamed: false,
         budget: None,
+        idempotent: false,
     };
     let response = client.send(&request, &[])?;
     let name = cookie_name(target.service);
@@ -261,6 +262,7 @@ pub fn end(client: &Client, session: &Session) -> Result<()> {
         form: Vec::new(),
         streamed: false,
         budget: None,
+        idempotent: false,
     };
     let response = client.send(&request, &session.headers())?;
     match response.status {

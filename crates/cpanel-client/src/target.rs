@@ -127,6 +127,11 @@ pub struct Profile {
     pub cpanel_user: Option<String>,
     /// `cpcall` only: calls its catalogue questions are refused.
     pub strict: Option<bool>,
+    /// `cpcall` only: calls that change the server (or may: unknown ones) are refused.
+    pub read_only: Option<bool>,
+    /// `cpcall` only: how many times a call that only reads is tried again after a failure
+    /// that may pass (a restart, a timeout).
+    pub retry: Option<u32>,
 
     /// A WHM access hash.
     pub accesshash: Option<Secret>,
@@ -180,6 +185,8 @@ impl std::fmt::Debug for Profile {
             .field("timeout", &self.timeout)
             .field("cpanel_user", &self.cpanel_user)
             .field("strict", &self.strict)
+            .field("read_only", &self.read_only)
+            .field("retry", &self.retry)
             .field("accesshash", &self.accesshash)
             .field("accesshash_file", &self.accesshash_file)
             .field("accesshash_env", &self.accesshash_env)

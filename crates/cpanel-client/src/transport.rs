@@ -212,7 +212,12 @@ impl Client {
             let result = self.exchange(req, auth);
             let reused = tls::connections_made() == connections_before;
             match result {
-                Err(e) if reused && !resent && !tls::answer_began() && unread_reset(&e) => {
+                Err(e)
+                    if reused
+                        && !resent
+                        && !tls::answer_began()
+                        && (unread_reset(&e) || (req.idempotent && ended(&e))) =>
+                {
                     self.voice().traffic("* the server had closed the kept-alive connection; sending again on a new one");
                     resent = true;
                 }
@@ -605,6 +610,11 @@ fn unread_reset(e: &ureq::Error) -> bool {
             | std::io::ErrorKind::ConnectionAborted
             | std::io::ErrorKind::BrokenPipe
     ))
+}
+
+/// The connection ended (an end of file, no reset): a call that only reads may go again.
+fn ended(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof)
 }
 
 /// A connection the server refused: the request never left this machine.

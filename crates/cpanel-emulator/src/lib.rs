@@ -79,6 +79,9 @@ pub struct Options {
     /// The fault hits from this request on (1-based, counted over all ports; 0 and 1: all), so
     /// that earlier calls of a batch leave a kept-alive connection to be reused.
     pub fault_from: usize,
+    /// The fault hits up to this request (1-based; 0: no end): a server that comes back, as
+    /// cpsrvd does after a restart during the nightly update (its 503s, then answers).
+    pub fault_until: usize,
     /// Extra cPanel accounts (`user00001`…) and mailboxes, for long listings.
     pub extra_records: usize,
     /// Ready answers for WHM functions, by name (benchmarks: a 50 MB `listaccts` built once;
@@ -236,6 +239,7 @@ impl Default for Options {
             clock_skew_secs: 0,
             login_redirects: false,
             fault: None,
+            fault_until: 0,
             fault_from: 0,
             extra_records: 0,
             canned: Vec::new(),
@@ -406,7 +410,8 @@ impl Emulator {
                     let mut response = ctx.handle(req);
                     let nth = ctx.state.log.lock().unwrap().len() + 1;
                     if let Some(fault) = &ctx.state.options.fault {
-                        if nth >= ctx.state.options.fault_from {
+                        let until = ctx.state.options.fault_until;
+                        if nth >= ctx.state.options.fault_from && (until == 0 || nth <= until) {
                             response = apply(fault, req, response);
                         }
                     }

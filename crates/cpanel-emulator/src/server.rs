@@ -22,9 +22,10 @@ const TOKEN_UAPI_ONLY: &str = r#"{"cpanelresult":{"apiversion":"2","error":"Toke
 pub const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>cPanel Login</title></head><body><form action=\"/login/\" method=\"post\"><input name=\"user\"><input name=\"pass\" type=\"password\"></form></body></html>\n";
 
 /// The WHM API 1 functions the emulator implements (each in the catalogue: emulator_rules.rs).
-pub const WHM_FUNCTIONS: [&str; 7] = [
+pub const WHM_FUNCTIONS: [&str; 8] = [
     "api_token_list",
     "applist",
+    "create_user_session",
     "createacct",
     "listaccts",
     "myprivs",
@@ -573,6 +574,51 @@ impl Ctx {
                 )
             }
             "version" => ok(json!({"version": "11.130.0.5"}), "OK"),
+            // WHM API 1 create_user_session: a one-time login URL for a cPanel, Webmail or WHM
+            // session of `user` (session/session-create_user_session.md: `data.url`,
+            // `data.session`, `data.cp_security_token`, `data.expires`; 2083/2096/2087 by
+            // service). A reseller makes links for its own accounts only.
+            "create_user_session" => {
+                let (Some(user), Some(service)) = (params.get("user"), params.get("service"))
+                else {
+                    return fail("The “user” and “service” parameters are required.");
+                };
+                let port = match service {
+                    "cpaneld" => 2083,
+                    "webmaild" => 2096,
+                    "whostmgrd" => 2087,
+                    other => return fail(&format!("“{other}” is not a valid service.")),
+                };
+                let owned = self
+                    .state
+                    .cpanel_accounts()
+                    .into_iter()
+                    .any(|(u, _, owner)| {
+                        u == user && (caller.user == "root" || owner == caller.user)
+                    });
+                let whm_user =
+                    service == "whostmgrd" && (user == caller.user || caller.user == "root");
+                if !owned && !whm_user {
+                    return fail(&format!(
+                        "You do not have access to an account named “{user}”."
+                    ));
+                }
+                let token = "/cpsess7462516803";
+                let session = format!(
+                    "{user}:Zx3kQ9pLmN2vB7tY:create_user_session,5f2a9c0e1b7d4a8e6c3f0a1b2c3d4e5f"
+                );
+                let encoded: String = form_urlencoded::byte_serialize(session.as_bytes()).collect();
+                ok(
+                    json!({
+                        "url": format!("https://server.example.com:{port}{token}/login/?session={encoded}"),
+                        "session": session,
+                        "cp_security_token": token,
+                        "expires": 1_900_000_000,
+                        "service": service,
+                    }),
+                    "OK",
+                )
+            }
             "applist" => ok(
                 json!({"app": ["listaccts", "createacct", "version", "myprivs", "applist", "uapi_cpanel"]}),
                 "OK",

@@ -1,0 +1,152 @@
+//! What a call does: read, change or unknown for every function (`describe`), the read-only
+//! guard, retries of reads only, and one-time login links.
+
+use crate::common::Fixture;
+use crate::emulator::{Fault, Options};
+
+/// Every function has a class; a sample of everyday ones has the right one, said by describe
+/// (with the method cpcall sends) and in its JSON.
+#[test]
+fn describe_says_whether_a_function_reads_or_changes() {
+    let f = Fixture::new();
+    let cases = [
+        (vec!["whm", "listaccts"], "read"),
+        (vec!["whm", "accountsummary"], "read"),
+        (vec!["whm", "createacct"], "change"),
+        (vec!["whm", "removeacct"], "change"),
+        (vec!["whm", "suspendacct"], "change"),
+        (vec!["whm", "api_token_create"], "change"),
+        (vec!["whm", "backup_config_get"], "read"),
+        (vec!["cpanel", "Email", "list_pops"], "read"),
+        (vec!["cpanel", "Email", "add_pop"], "change"),
+        (vec!["cpanel", "Mysql", "list_databases"], "read"),
+        (vec!["cpanel", "Mysql", "create_database"], "change"),
+    ];
+    for (names, class) in cases {
+        let mut args = vec!["describe"];
+        args.extend(&names);
+        args.push("--json");
+        let out = f.run(&args);
+        out.assert_code(0);
+        assert_eq!(out.json()["class"], class, "{names:?}: {}", out.stdout);
+        assert_eq!(out.json()["method"], "POST", "{names:?}");
+    }
+    let text = f.run(&["describe", "whm", "createacct"]);
+    text.assert_code(0)
+        .assert_stdout("changes the server")
+        .assert_stdout("POST (the documentation shows GET; --get sends GET)");
+}
+
+/// Read-only (flag, variable, profile key) refuses a change before anything is sent, and a
+/// function the catalogue cannot tell; reads go through. In a batch, one change line stops
+/// every line.
+#[test]
+fn read_only_refuses_changes_before_sending() {
+    let f = Fixture::new();
+    let plain = f.root_token("w", "");
+    let guarded = f.root_token("w", "read_only = true");
+    let create = ["whm", "createacct", "username=ro1", "domain=ro1.example"];
+    let sent = f.requests().len();
+    for (config, flag) in [(&plain, true), (&guarded, false)] {
+        let mut args: Vec<&str> = Vec::new();
+        if flag {
+            args.push("--read-only");
+        }
+        args.extend(create);
+        f.call(config, &args).assert_failure(
+            2,
+            "whm createacct changes the server (its name says create): not sent",
+        );
+    }
+    f.call(&plain, &["--read-only", "whm", "no_such_function_x"])
+        .assert_failure(2, "not known; treated as a change");
+    assert_eq!(f.requests().len(), sent, "nothing sent");
+    let mut env = f.cmd();
+    env.env("CPCALL_READ_ONLY", "1")
+        .arg("-c")
+        .arg(f.config(&plain))
+        .args(create);
+    f.output(env, None).assert_failure(2, "read-only");
+    f.call(&guarded, &["whm", "listaccts"]).assert_code(0);
+    let batch = f.write(
+        "b.txt",
+        "whm listaccts\nwhm createacct username=ro2 domain=ro2.example\n",
+    );
+    let sent = f.requests().len();
+    f.call(&guarded, &["batch", &batch.display().to_string()])
+        .assert_failure(2, "batch line 2: whm createacct changes the server");
+    assert_eq!(
+        f.requests().len(),
+        sent,
+        "the read on line 1 was not sent either"
+    );
+}
+
+/// `--retry N`: a read that meets a restarting server (503, twice) is tried again and
+/// succeeds; a change that may have run is never tried again, whatever --retry says.
+#[test]
+fn retries_are_for_reads_only() {
+    let f = Fixture::with(Options {
+        fault: Some(Fault::Status(503)),
+        fault_until: 2,
+        ..Options::default()
+    });
+    let out = f.as_root(&["--retry", "3", "-v", "whm", "listaccts"]);
+    out.assert_code(0).assert_stderr("trying again in");
+    assert_eq!(f.requests().len(), 3, "two 503s, then the answer");
+
+    let g = Fixture::with(Options {
+        fault: Some(Fault::Status(503)),
+        fault_until: 2,
+        ..Options::default()
+    });
+    g.as_root(&[
+        "--retry",
+        "3",
+        "whm",
+        "createacct",
+        "username=rt1",
+        "domain=rt1.example",
+    ])
+    .assert_code(4);
+    assert_eq!(g.requests().len(), 1, "a change is sent once");
+
+    // Without --retry (and no `retry` in the profile), a read is not tried again either.
+    let h = Fixture::with(Options {
+        fault: Some(Fault::Status(503)),
+        fault_until: 1,
+        ..Options::default()
+    });
+    h.as_root(&["whm", "listaccts"]).assert_code(4);
+    assert_eq!(h.requests().len(), 1);
+    h.call(&h.root_token("w", "retry = 2"), &["whm", "listaccts"])
+        .assert_code(0);
+}
+
+/// `login-url USER`: the URL alone on stdout, masked everywhere else (-v included); an
+/// account the caller cannot reach is the API's "no"; a cPanel profile is told to use WHM.
+#[test]
+fn login_url_prints_a_one_time_link() {
+    let f = Fixture::new();
+    let out = f.as_root(&["-v", "login-url", "bob"]);
+    out.assert_code(0);
+    let url = out.stdout.trim();
+    assert!(
+        url.starts_with("https://") && url.contains(":2083/cpsess") && url.contains("session="),
+        "{url}"
+    );
+    assert_eq!(out.stdout.lines().count(), 1);
+    assert!(!out.stderr.contains("session="), "{}", out.stderr);
+    let last = f.last();
+    assert!(
+        String::from_utf8_lossy(&last.body).contains("service=cpaneld"),
+        "{last:?}"
+    );
+    let webmail = f.as_root(&["login-url", "bob", "--service", "webmail"]);
+    webmail.assert_code(0).assert_stdout(":2096/");
+    f.as_root(&["login-url", "nosuchuser"])
+        .assert_failure(1, "WHM made no login link for nosuchuser");
+    let cpanel = f.bob_token("c", crate::emulator::Service::Cpanel);
+    f.call(&cpanel, &["login-url", "bob"])
+        .assert_failure(2, "use a WHM profile");
+}
