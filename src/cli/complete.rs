@@ -128,7 +128,18 @@ pub fn describe_function(current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 fn about(f: &Function) -> String {
-    let mut text = f.section.replace('-', " ");
+    // The class first, where the shell shows descriptions (zsh, fish): a change is seen
+    // before Enter.
+    let class = match f.class {
+        crate::catalog::Class::Read => "reads",
+        crate::catalog::Class::Change => "changes",
+        crate::catalog::Class::Unknown => "may change",
+    };
+    let mut text = format!(
+        "{class} · {}",
+        f.summary
+            .map_or_else(|| f.section.replace('-', " "), str::to_string)
+    );
     if f.deprecated {
         text.push_str(" (deprecated)");
     }

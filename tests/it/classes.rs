@@ -150,3 +150,19 @@ fn login_url_prints_a_one_time_link() {
     f.call(&cpanel, &["login-url", "bob"])
         .assert_failure(2, "use a WHM profile");
 }
+
+/// TAB shows the class where the shell shows descriptions (fish, zsh): a change is seen
+/// before Enter.
+#[test]
+fn tab_marks_changes() {
+    let f = Fixture::new();
+    let mut cmd = f.cmd();
+    cmd.env("COMPLETE", "fish")
+        .args(["--", "cpcall", "whm", "createac"]);
+    let out = f.output(cmd, None);
+    out.assert_code(0).assert_stdout("createacct\tchanges · ");
+    let mut cmd = f.cmd();
+    cmd.env("COMPLETE", "fish")
+        .args(["--", "cpcall", "cpanel", "Email", "list_po"]);
+    f.output(cmd, None).assert_stdout("list_pops\treads · ");
+}
