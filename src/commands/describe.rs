@@ -379,7 +379,7 @@ mod tests {
             ),
             (
                 q(Some("cpanel"), Some("Email"), Some("add_pop")),
-                Ok("GET /execute/Email/add_pop"),
+                Ok("/execute/Email/add_pop · POST (the documentation shows GET"),
             ),
             (
                 q(Some("cpanel"), Some("Email"), Some("add_pp")),

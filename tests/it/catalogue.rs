@@ -35,12 +35,13 @@ fn describe_lists_and_explains_functions_without_a_config_or_a_server() {
 
     run(&["describe", "whm", "listaccts"])
         .assert_code(0)
-        .assert_stdout("GET /json-api/listaccts?api.version=1")
+        .assert_stdout("/json-api/listaccts?api.version=1 · POST")
         .assert_stdout("searchmethod  string   one of: exact, regex")
         .assert_stdout("accounts-listaccts.md")
         .assert_stdout(CATALOGUE);
     let createacct = run(&["describe", "whm", "createacct"]);
-    let first = createacct.stdout.lines().nth(4).unwrap_or_default();
+    // Title, class, path and method, docs link, "parameters:", then the first.
+    let first = createacct.stdout.lines().nth(5).unwrap_or_default();
     assert_eq!(
         first.split_whitespace().collect::<Vec<_>>(),
         ["username", "string", "required"],
