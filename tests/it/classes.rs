@@ -166,3 +166,46 @@ fn tab_marks_changes() {
         .args(["--", "cpcall", "cpanel", "Email", "list_po"]);
     f.output(cmd, None).assert_stdout("list_pops\treads · ");
 }
+
+/// `describe --search` finds the function for twenty everyday questions: every word of the
+/// question matches its name, section, summary or keywords, and it comes among the first three.
+#[test]
+fn search_answers_everyday_questions() {
+    let f = Fixture::new();
+    let questions = [
+        ("login link", "whm create_user_session"),
+        ("list database", "cpanel Mysql list_databases"),
+        ("create account", "whm createacct"),
+        ("delete account", "whm removeacct"),
+        ("suspend account", "whm suspendacct"),
+        ("list accounts", "whm listaccts"),
+        ("change password", "whm passwd"),
+        ("add email", "cpanel Email add_pop"),
+        ("list email accounts", "cpanel Email list_pops"),
+        ("email forwarder", "cpanel Email add_forwarder"),
+        ("dns zone", "whm dumpzone"),
+        ("add dns record", "whm addzonerecord"),
+        ("install ssl", "whm installssl"),
+        ("list packages", "whm listpkgs"),
+        ("disk usage", "whm getdiskusage"),
+        ("backup config", "whm backup_config_get"),
+        ("restart service", "whm restartservice"),
+        ("server version", "whm version"),
+        ("create database", "cpanel Mysql create_database"),
+        ("api token", "whm api_token_create"),
+    ];
+    let mut missed = Vec::new();
+    for (question, want) in questions {
+        let out = f.run(&["describe", "--search", question]);
+        let top: Vec<String> = out
+            .stdout
+            .lines()
+            .take(3)
+            .map(|l| l.split("  ").next().unwrap_or("").trim().to_string())
+            .collect();
+        if !top.iter().any(|t| t == want) {
+            missed.push(format!("{question:?} → {top:?}, not {want}"));
+        }
+    }
+    assert!(missed.is_empty(), "{missed:#?}");
+}
