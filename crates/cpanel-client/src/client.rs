@@ -206,7 +206,7 @@ impl Client {
     /// Everything that can be known of a call without sending it: its names, its parameters,
     /// whether it can be paged and whether the target's service takes it.
     pub fn check(&self, call: &Call, options: &CallOptions) -> Result<()> {
-        answer::check(&*call.fit_to(&self.target)?, options)
+        call.check(&self.target, options)
     }
 
     /// A call whose answer goes to `sink` as it arrives (all of it, or with `payload_only`

@@ -393,25 +393,23 @@ pub(crate) fn unmarked(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Text with terms marked, in `words` (this crate's where `None`).
 pub(crate) fn render(text: &str, words: &dyn Fn(&Term) -> Option<String>) -> String {
-    {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(at) = rest.find(OPEN) {
-            out.push_str(&rest[..at]);
-            let marked = &rest[at + OPEN.len_utf8()..];
-            let Some(end) = marked.find(CLOSE) else {
-                out.push_str(marked);
-                return out;
-            };
-            let mut chars = marked[..end].chars();
-            if let Some(term) = chars.next().and_then(|c| Term::unmark(c, chars.as_str())) {
-                out.push_str(&words(&term).unwrap_or_else(|| term.words()));
-            }
-            rest = &marked[end + CLOSE.len_utf8()..];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let marked = &rest[at + OPEN.len_utf8()..];
+        let Some(end) = marked.find(CLOSE) else {
+            out.push_str(marked);
+            return out;
+        };
+        let mut chars = marked[..end].chars();
+        if let Some(term) = chars.next().and_then(|c| Term::unmark(c, chars.as_str())) {
+            out.push_str(&words(&term).unwrap_or_else(|| term.words()));
         }
-        out.push_str(rest);
-        out
+        rest = &marked[end + CLOSE.len_utf8()..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// The message in this crate's words.

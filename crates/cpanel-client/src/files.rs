@@ -247,13 +247,17 @@ pub fn edit<E: From<Error>>(
     private: bool,
     mut change: impl FnMut(Option<String>) -> std::result::Result<String, E>,
 ) -> std::result::Result<(), E> {
-    let fail =
-        |e: &dyn std::fmt::Display| Error::local(format!("cannot update {}: {e}", path.display()));
-    let real = follow_links(path).map_err(|e| E::from(fail(&e)))?;
+    let fail = |e: &dyn std::fmt::Display| {
+        E::from(Error::local(format!(
+            "cannot update {}: {e}",
+            path.display()
+        )))
+    };
+    let real = follow_links(path).map_err(|e| fail(&e))?;
     let dir = folder_of(&real);
-    create_private_dir(dir).map_err(|e| E::from(fail(&e)))?;
+    create_private_dir(dir).map_err(|e| fail(&e))?;
     check_folder(dir, "the config file's folder").map_err(E::from)?;
-    let _lock = lock_folder(dir).map_err(|e| E::from(fail(&e)))?;
+    let _lock = lock_folder(dir).map_err(|e| fail(&e))?;
     // The lock keeps other cpcall runs out, not an editor or a script: if the file changed
     // between reading it and putting the new one in its place, the edit starts over on what
     // is there now, so their change is kept too (or, changing all the while, this one fails).
@@ -262,20 +266,20 @@ pub fn edit<E: From<Error>>(
         let old = match read_text(&real, MAX_EDITED) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(fail(&e).into()),
+            Err(e) => return Err(fail(&e)),
         };
         let new = keep_style(old.as_deref(), change(old.clone())?);
         let mut pending = Pending::beside(&real, private).map_err(E::from)?;
         pending
             .file()
             .write_all(new.as_bytes())
-            .map_err(|e| E::from(fail(&e)))?;
+            .map_err(|e| fail(&e))?;
         if stamp(&real) != before {
             continue;
         }
         return pending.commit().map_err(E::from);
     }
-    Err(fail(&format!("it kept changing while {} edited it (another program writes it): try again when it is done", Term::Program)).into())
+    Err(fail(&format!("it kept changing while {} edited it (another program writes it): try again when it is done", Term::Program)))
 }
 
 /// The new text written as the old one was: with its byte-order mark, and with CRLF line

@@ -94,25 +94,23 @@ pub(crate) struct Client {
 impl Client {
     /// Streamed calls: the API call's answer goes to `printer` as it arrives.
     pub fn print_as_it_arrives(&self, printer: Printer) {
-        *self.printer.lock().unwrap_or_else(|e| e.into_inner()) = Some(printer);
+        *self.printer() = Some(printer);
+    }
+
+    /// The printer of a streamed call, if one is set (a poisoned lock is still usable: the
+    /// printer holds no invariant a panic could break).
+    fn printer(&self) -> std::sync::MutexGuard<'_, Option<Printer>> {
+        self.printer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Streamed calls end: the printer, to finish.
     pub fn stop_printing(&self) -> Option<Printer> {
-        self.printer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
+        self.printer().take()
     }
 
     /// Takes back what went to the sink (a broken or refused answer, an error).
     pub fn undo_printed(&self) {
-        if let Some(printer) = self
-            .printer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-        {
+        if let Some(printer) = self.printer().as_mut() {
             if let Err(e) = printer.undo() {
                 self.voice().warning(format!(
                     "cannot take back the partial answer on {}: {e}",
@@ -124,12 +122,7 @@ impl Client {
 
     /// What was written to the sink stays (the API's answer, success or failure).
     pub fn keep_printed(&self) {
-        if let Some(printer) = self
-            .printer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-        {
+        if let Some(printer) = self.printer().as_mut() {
             printer.sink.keep();
         }
     }
@@ -286,7 +279,7 @@ impl Client {
         // Judged while it arrives, kept aside (spooled past a few MB), printed only once whole.
         let mut reader = response.body_mut().with_config().limit(max_body).reader();
         let (body, checked) = {
-            let mut printer = self.printer.lock().unwrap_or_else(|e| e.into_inner());
+            let mut printer = self.printer();
             let mut printer = printer.as_mut().filter(|_| req.streamed);
             if let Some(printer) = printer.as_deref_mut() {
                 // A request sent again (after a new login) starts the sink over.
