@@ -40,8 +40,14 @@ fn describe_lists_and_explains_functions_without_a_config_or_a_server() {
         .assert_stdout("accounts-listaccts.md")
         .assert_stdout(CATALOGUE);
     let createacct = run(&["describe", "whm", "createacct"]);
-    // Title, class, path and method, docs link, "parameters:", then the first.
-    let first = createacct.stdout.lines().nth(5).unwrap_or_default();
+    // The first parameter, right after "parameters:" (a summary line comes before it when the
+    // function has one).
+    let first = createacct
+        .stdout
+        .lines()
+        .skip_while(|l| l.trim() != "parameters:")
+        .nth(1)
+        .unwrap_or_default();
     assert_eq!(
         first.split_whitespace().collect::<Vec<_>>(),
         ["username", "string", "required"],
