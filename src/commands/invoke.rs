@@ -24,10 +24,20 @@ pub fn fetch(
     options: &CallOptions,
 ) -> Result<Shown> {
     let options = for_class(call, options);
-    let result = with_retries(g, client.target(), call, || {
+    fetch_by(g, client.target(), call, || {
         client.call_with(call, &options)
-    });
-    let mut shown = shown(result)?;
+    })
+}
+
+/// One call made by `attempt` (tried again as `--retry` says), its answer as shown, with the
+/// catalogue's hint when the server does not know its function.
+pub fn fetch_by(
+    g: &Global,
+    target: &Target,
+    call: &Call,
+    attempt: impl FnMut() -> cpanel_client::Result<cpanel_client::Answer>,
+) -> Result<Shown> {
+    let mut shown = shown(with_retries(g, target, call, attempt))?;
     unknown_function_hint(call, &mut shown);
     Ok(shown)
 }
@@ -210,7 +220,7 @@ pub fn admit(call: &Call, g: &Global, target: &Target, place: &str) -> Result<()
         let (class, why) = class_of(call);
         if class != Class::Read {
             return Err(Error::usage(format!(
-                "{place}{} {} ({why}): not sent, since {} is read-only (--read-only, CPCALL_READ_ONLY or read_only = true); drop that for this call",
+                "{} {} ({why}): not sent, since {} is read-only (--read-only, CPCALL_READ_ONLY or read_only = true); drop that for this call",
                 label(call),
                 crate::commands::describe::class_words(class),
                 target.describe()
@@ -277,7 +287,9 @@ pub fn with_retries<T>(
     let (class, _) = class_of(call);
     let deadline = std::time::Instant::now() + target.timeout();
     let mut wait = std::time::Duration::from_millis(500);
-    for tried in 1.. {
+    let mut tried = 0;
+    loop {
+        tried += 1;
         let result = attempt();
         let e = match result {
             Err(e) if tried <= retries && may_pass(&e, class) => e,
@@ -300,7 +312,6 @@ pub fn with_retries<T>(
         std::thread::sleep(pause);
         wait *= 2;
     }
-    unreachable!("the loop returns")
 }
 
 /// A number in [0, 1) that differs between processes and moments (not for secrets).

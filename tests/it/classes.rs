@@ -73,8 +73,13 @@ fn read_only_refuses_changes_before_sending() {
         "whm listaccts\nwhm createacct username=ro2 domain=ro2.example\n",
     );
     let sent = f.requests().len();
-    f.call(&guarded, &["batch", &batch.display().to_string()])
-        .assert_failure(2, "batch line 2: whm createacct changes the server");
+    let out = f.call(&guarded, &["batch", &batch.display().to_string()]);
+    out.assert_failure(2, "batch line 2: whm createacct changes the server");
+    assert!(
+        !out.stderr.contains("batch line 2: batch line 2"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(
         f.requests().len(),
         sent,
