@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, Global};
-use crate::commands::call::{check, color, many, report, style};
+use crate::commands::call::{color, many, report, style};
 use crate::commands::config::config_command;
 use crate::commands::invoke::{call, command_params, options, print_bytes, Ctx};
 use crate::commands::login::{login, logout};
@@ -281,7 +281,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
                 crate::params::parse(command_params(command), &mut std::io::stdin().lock())?;
             let call = call(command, &target, params)?;
             let options = options(g);
-            check(&target, &call, &options)?;
+            call.check(&target, &options)?;
             crate::commands::invoke::admit(&call, g, &target, "")?;
             if g.curl {
                 print_bytes(curl_of(&target, &call, &options, &Default::default())?.as_bytes())?;
@@ -291,15 +291,16 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             let client = crate::commands::invoke::client(g, &target)?;
             let options = crate::commands::invoke::for_class(&call, &options);
             let streams = ctx.jq.is_none() && options.paginate.is_none();
-            let result = crate::commands::invoke::with_retries(g, &target, &call, || match streams
-                .then(|| output::Direct::for_stdout(style(g), color(g)))
-                .flatten()
-            {
-                Some(direct) => client.stream_to(&call, &options, Box::new(direct), g.data),
-                None => client.call_with(&call, &options),
-            });
-            let mut shown = crate::commands::invoke::shown(result)?;
-            crate::commands::invoke::unknown_function_hint(&call, &mut shown);
+            // To stdout's file as it arrives where it can be taken back; each try starts over.
+            let shown = crate::commands::invoke::fetch_by(g, &target, &call, || {
+                match streams
+                    .then(|| output::Direct::for_stdout(style(g), color(g)))
+                    .flatten()
+                {
+                    Some(direct) => client.stream_to(&call, &options, Box::new(direct), g.data),
+                    None => client.call_with(&call, &options),
+                }
+            })?;
             report(&shown, ctx)
         }
     }

@@ -49,7 +49,9 @@ pub(crate) fn run(
         for (n, text) in &lines {
             let checked = parse(text, target)
                 .and_then(|call| {
-                    crate::commands::call::check(target, &call, &options).map(|()| call)
+                    call.check(target, &options)
+                        .map(|()| call)
+                        .map_err(Error::from)
                 })
                 .and_then(|call| {
                     crate::commands::invoke::admit(&call, g, target, &format!("batch line {n}: "))

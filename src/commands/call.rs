@@ -51,7 +51,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
                 .collect();
             for (call, (_, target)) in calls.iter().zip(&targets) {
                 if let (Ok(call), Ok(target)) = (call, target) {
-                    check(target, call, &options)?;
+                    call.check(target, &options)?;
                     crate::commands::invoke::admit(call, g, target, "")?;
                 }
             }
@@ -124,12 +124,6 @@ pub fn style(g: &Global) -> Style {
     } else {
         Style::AsReceived
     }
-}
-
-/// Everything about a call that can be known without sending it (its names, its parameters,
-/// whether it pages), checked before the first request of a run.
-pub fn check(target: &Target, call: &Call, options: &CallOptions) -> Result<()> {
-    Ok(call.check(target, options)?)
 }
 
 /// Prints the answer and the API's own words, and picks the exit code.
