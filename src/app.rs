@@ -254,11 +254,9 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         ),
         Command::Login { otp } => login(g, &target, otp.as_deref()),
         Command::Logout => logout(g, &target),
-        Command::LoginUrl {
-            user,
-            service,
-            open,
-        } => crate::commands::login::login_url(g, &target, user, (*service).into(), *open),
+        Command::LoginUrl { user, to, open } => {
+            crate::commands::login::login_url(g, &target, user, (*to).into(), *open)
+        }
         Command::Batch {
             file,
             stop_on_error,

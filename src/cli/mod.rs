@@ -219,14 +219,14 @@ pub enum Command {
     /// A one-time login link for an account (WHM's create_user_session): prints the URL only
     #[command(
         name = "login-url",
-        after_help = "Examples:\n  cpcall -p prod login-url bob                    # bob's cPanel\n  cpcall -p prod login-url bob --service webmail\n  cpcall -p prod login-url bob --open             # in this machine's browser\n\nThe URL logs in without a password until it is used or expires: treat it as a secret."
+        after_help = "Examples:\n  cpcall -p prod login-url bob                    # bob's cPanel\n  cpcall -p prod login-url bob --to webmail\n  cpcall -p prod login-url bob --open             # in this machine's browser\n\nThe URL logs in without a password until it is used or expires: treat it as a secret."
     )]
     LoginUrl {
-        /// The account (a cPanel user; for --service whm, a WHM user such as a reseller)
+        /// The account (a cPanel user; for --to whm, a WHM user such as a reseller)
         user: String,
-        /// Where the link logs in
-        #[arg(long, value_enum, default_value = "cpanel")]
-        service: ServiceArg,
+        /// Where the link logs in (not --service, which names the profile's own service)
+        #[arg(long, value_enum, default_value = "cpanel", value_name = "SERVICE")]
+        to: ServiceArg,
         /// Open the link in this machine's browser instead of printing it
         #[arg(long)]
         open: bool,

@@ -263,8 +263,18 @@ impl Read for NoStdin {
     }
 }
 
+/// Why shell-style splitting refused a line: a trailing backslash (lines do not continue)
+/// or a quote left open.
+fn unsplittable(text: &str) -> &'static str {
+    let trailing = text.trim_end().len() - text.trim_end().trim_end_matches('\\').len();
+    match trailing % 2 {
+        1 => "the line ends with a backslash, and batch lines do not continue on the next: join them into one line",
+        _ => "unbalanced quotes: close the quote, or escape it with a backslash",
+    }
+}
+
 fn parse(text: &str, target: &Target) -> Result<Call> {
-    let words = shlex::split(text).ok_or_else(|| Error::usage("unbalanced quotes"))?;
+    let words = shlex::split(text).ok_or_else(|| Error::usage(unsplittable(text)))?;
     let line = BatchLine::try_parse_from(&words).map_err(|e| {
         // clap's message up to its usage block, on one line ("…not provided: <FUNCTION>").
         let text = e.to_string();
@@ -285,5 +295,22 @@ fn parse(text: &str, target: &Target) -> Result<Call> {
             crate::commands::invoke::call(&line.command, target, params)
         }
         _ => Err(Error::usage("a batch line is a `whm` or `cpanel` call")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unsplittable;
+
+    #[test]
+    fn unsplittable_lines_are_named() {
+        for (line, says) in [
+            ("whm listaccts search=a\\", "ends with a backslash"),
+            ("whm listaccts search=a \\  ", "ends with a backslash"),
+            ("whm listaccts search='a", "unbalanced quotes"),
+            ("whm listaccts search=\"a\\\\", "unbalanced quotes"),
+        ] {
+            assert!(unsplittable(line).contains(says), "{line:?}");
+        }
     }
 }

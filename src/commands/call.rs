@@ -81,7 +81,7 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
             Ok(tally.finish("profiles"))
         }
         _ => Err(Error::usage(
-            "login, logout, trust and completions work on one profile at a time: name one with -p",
+            "login, logout, login-url, trust and completions work on one profile at a time: name one with -p",
         )),
     }
 }

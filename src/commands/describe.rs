@@ -260,8 +260,41 @@ fn haystack(module: &str, f: &Function) -> String {
     format!("{text} {spaced}")
 }
 
-/// Functions where every word of `query` is found (module, name, section, summary, keywords);
-/// those with a summary first (the most used), then by name.
+/// How well `words` match a function found by all of them: per word, 3 when it is a word of
+/// the name or module, or a keyword; 2 when it is a word of the summary or section; 1 when
+/// it is only inside a longer word. A plural matches its singular.
+fn relevance(words: &[String], module: &str, f: &Function) -> u32 {
+    let lower = |t: &str| t.to_ascii_lowercase();
+    let split = |t: &str| -> Vec<String> {
+        lower(t)
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let same = |a: &str, b: &str| {
+        a == b || a.strip_suffix('s') == Some(b) || b.strip_suffix('s') == Some(a)
+    };
+    let mut strong = split(&format!("{module} {}", f.name));
+    strong.extend(f.keywords.iter().flat_map(|k| split(k)));
+    let mut weak = split(f.summary.unwrap_or(""));
+    weak.extend(split(f.section));
+    words
+        .iter()
+        .map(|w| {
+            if strong.iter().any(|t| same(t, w)) {
+                3
+            } else if weak.iter().any(|t| same(t, w)) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Functions where every word of `query` is found (module, name, section, summary, keywords),
+/// the best matches first.
 fn search(query: &str, api: Option<&str>, json: bool) -> Result<String> {
     let words: Vec<String> = query
         .split_whitespace()
@@ -302,18 +335,9 @@ fn search(query: &str, api: Option<&str>, json: bool) -> Result<String> {
             catalog::attribution()
         )));
     }
-    // The most used (those with a summary) first; within them, those whose name holds a word.
-    found.sort_by_key(|(_, m, f)| {
-        let named = words
-            .iter()
-            .filter(|w| {
-                format!("{m} {}", f.name)
-                    .to_ascii_lowercase()
-                    .contains(w.as_str())
-            })
-            .count();
-        (f.summary.is_none(), std::cmp::Reverse(named))
-    });
+    // Best first: how well the words match (see `relevance`), then the plainer (shorter)
+    // name: `listaccts` before `listlockedaccounts`.
+    found.sort_by_key(|(_, m, f)| (std::cmp::Reverse(relevance(&words, m, f)), f.name.len()));
     if json {
         let entries: Vec<Value> = found
             .iter()

@@ -107,6 +107,7 @@ pub fn login_url(
     open: bool,
 ) -> Result<Exit> {
     use crate::config::Service;
+    check_user(user)?;
     if target.service() != Service::Whm {
         return Err(crate::error::Error::usage(format!(
             "login-url makes the link through WHM (create_user_session), and {} is a {} profile: use a WHM profile (root or the account's reseller)",
@@ -149,60 +150,121 @@ pub fn login_url(
         print_bytes(format!("{url}\n").as_bytes())?;
         return Ok(Exit::Success);
     }
-    open_in_browser(url)?;
+    if let Err(e) = open_in_browser(url) {
+        // The link is made (and works once): hand it over rather than waste it.
+        stderr::warn(format!("{e}; the link is printed instead"));
+        print_bytes(format!("{url}\n").as_bytes())?;
+        return Ok(Exit::Success);
+    }
     stderr::info(format!("opened a login link for {user} in the browser"));
     Ok(Exit::Success)
 }
 
+/// An account name WHM could take: not empty, no spaces or control characters (which would
+/// only earn a server-side error after the request was sent).
+fn check_user(user: &str) -> Result<()> {
+    if user.is_empty() || user.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(crate::error::Error::usage(format!(
+            "login-url needs an account name without spaces, and {user:?} is not one: name the cPanel (or WHM) user, e.g. cpcall -p prod login-url bob"
+        )));
+    }
+    Ok(())
+}
+
+/// How long the page file waits for the browser to read it before it is removed.
+const PAGE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Opens `url` in the browser through a private HTML file that redirects to it: the URL never
-/// becomes a command-line argument. The file stays (0600, in a 0700 folder of the user's)
-/// for the browser to read; the link in it works once.
-fn open_in_browser(url: &str) -> Result<()> {
-    let fail = |e: &dyn std::fmt::Display| {
-        crate::error::Error::usage(format!(
-            "cannot open the browser: {e}; run without --open and paste the link"
-        ))
-    };
+/// becomes a command-line argument. The file (0600, in a 0700 folder) is removed as soon as
+/// the browser has read it, or after [`PAGE_WAIT`]: the live link does not outlive the run.
+fn open_in_browser(url: &str) -> std::result::Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::Builder::new()
         .prefix("cpcall-login-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
-        .map_err(|e| fail(&e))?
-        .keep();
-    let page = dir.join("login.html");
+        .map_err(|e| format!("cannot make a folder for the browser's page: {e}"))?;
+    let page = dir.path().join("login.html");
+    write_page(&page, url).map_err(|e| format!("cannot write the browser's page: {e}"))?;
+    let read_before = accessed(&page);
+    let mut failures = Vec::new();
+    for opener in openers() {
+        match run_opener(&opener, &page) {
+            Ok(()) => {
+                wait_until_read(&page, read_before);
+                return Ok(());
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    Err(format!("cannot open the browser: {}", failures.join("; ")))
+}
+
+fn write_page(page: &std::path::Path, url: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let html = format!(
         "<!doctype html><meta http-equiv=\"refresh\" content=\"0;url={0}\"><a href=\"{0}\">log in</a>\n",
         url.replace('&', "&amp;").replace('"', "&quot;")
     );
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&page)
-            .map_err(|e| fail(&e))?;
-        file.write_all(html.as_bytes()).map_err(|e| fail(&e))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(page)?;
+    file.write_all(html.as_bytes())
+}
+
+/// The commands to try, as `$BROWSER` means them: a `:`-separated list of commands, each
+/// with arguments, `%s` standing for the page (appended when absent).
+fn openers() -> Vec<Vec<String>> {
+    let browser = std::env::var("BROWSER").unwrap_or_default();
+    let listed: Vec<Vec<String>> = browser
+        .split(':')
+        .map(|c| c.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !listed.is_empty() {
+        return listed;
     }
-    let opener = std::env::var("BROWSER")
-        .ok()
-        .filter(|b| !b.trim().is_empty())
-        .unwrap_or_else(|| {
-            if cfg!(target_os = "macos") {
-                "open"
-            } else {
-                "xdg-open"
-            }
-            .to_string()
-        });
-    let status = std::process::Command::new(&opener)
-        .arg(&page)
+    let default = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    vec![vec![default.to_string()]]
+}
+
+fn run_opener(opener: &[String], page: &std::path::Path) -> std::result::Result<(), String> {
+    let page = page.to_string_lossy();
+    let mut words: Vec<String> = opener.iter().map(|w| w.replace("%s", &page)).collect();
+    if !opener.iter().any(|w| w.contains("%s")) {
+        words.push(page.to_string());
+    }
+    let status = std::process::Command::new(&words[0])
+        .args(&words[1..])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .status()
-        .map_err(|e| fail(&format!("{opener}: {e}")))?;
-    if !status.success() {
-        return Err(fail(&format!("{opener} exited with {status}")));
+        .map_err(|e| format!("{}: {e}", opener[0]))?;
+    match status.success() {
+        true => Ok(()),
+        false => Err(format!("{} exited with {status}", opener[0])),
     }
-    Ok(())
+}
+
+fn accessed(page: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(page).and_then(|m| m.accessed()).ok()
+}
+
+/// Openers such as xdg-open return before the browser has read the page: wait until its
+/// access time moves (relatime updates it on a first read), at most [`PAGE_WAIT`].
+fn wait_until_read(page: &std::path::Path, before: Option<std::time::SystemTime>) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < PAGE_WAIT {
+        if before.is_none() || accessed(page) != before {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

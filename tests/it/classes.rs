@@ -147,13 +147,81 @@ fn login_url_prints_a_one_time_link() {
         String::from_utf8_lossy(&last.body).contains("service=cpaneld"),
         "{last:?}"
     );
-    let webmail = f.as_root(&["login-url", "bob", "--service", "webmail"]);
+    let webmail = f.as_root(&["login-url", "bob", "--to", "webmail"]);
     webmail.assert_code(0).assert_stdout(":2096/");
+    // A WHM profile that does not spell out its service is still a WHM target: --to is
+    // login-url's own flag, the global --service is left alone.
+    let plain = f.root_token_on(&f.emu, "plain");
+    assert!(!plain.contains("service"));
+    f.call(&plain, &["login-url", "bob", "--to", "whm"])
+        .assert_code(0)
+        .assert_stdout(":2087/");
+    let before = f.requests().len();
+    for user in ["", "bob smith", "bob\nx"] {
+        f.as_root(&["login-url", user])
+            .assert_failure(2, "login-url needs an account name");
+    }
+    assert_eq!(
+        f.requests().len(),
+        before,
+        "a bad name is refused before sending"
+    );
     f.as_root(&["login-url", "nosuchuser"])
         .assert_failure(1, "WHM made no login link for nosuchuser");
     let cpanel = f.bob_token("c", crate::emulator::Service::Cpanel);
     f.call(&cpanel, &["login-url", "bob"])
         .assert_failure(2, "use a WHM profile");
+}
+
+/// `--open` hands the page to `$BROWSER` (arguments and `%s` allowed), never the URL as an
+/// argument; the page is gone when cpcall ends; when no browser opens, the link is printed.
+#[test]
+fn login_url_open_uses_a_private_page() {
+    let f = Fixture::new();
+    let seen = f.dir.path().join("seen");
+    // The browser notes the folder's and page's modes, its own arguments and the page's path.
+    let browser = f.write(
+        "browser",
+        &format!(
+            "#!/bin/sh\nstat -c %a \"$(dirname \"$2\")\" \"$2\" > {0}\necho \"$1\" \"$2\" >> {0}\ncat \"$2\" >> {0}\n",
+            seen.display()
+        ),
+    );
+    let config = f.config(&f.root_token("w", ""));
+    let mut cmd = f.cmd();
+    // Run through sh: a script just written may not be executable yet (ETXTBSY) while
+    // other tests fork.
+    cmd.env(
+        "BROWSER",
+        format!("sh {} --new-window %s", browser.display()),
+    )
+    .args(["-c", &config, "login-url", "bob", "--open"]);
+    let out = f.output(cmd, None);
+    out.assert_code(0)
+        .assert_stderr("opened a login link for bob");
+    assert_eq!(out.stdout, "", "the link goes to the browser only");
+    let seen = std::fs::read_to_string(&seen).unwrap();
+    let lines: Vec<&str> = seen.lines().collect();
+    assert_eq!(&lines[..2], ["700", "600"], "{seen}");
+    let (flag, page) = lines[2].split_once(' ').unwrap();
+    assert_eq!(flag, "--new-window");
+    assert!(seen.contains("session="), "{seen}");
+    assert!(
+        !std::path::Path::new(page).exists(),
+        "the page with the live link outlived the run: {page}"
+    );
+    let mut cmd = f.cmd();
+    cmd.env("BROWSER", "/nonexistent/browser:false").args([
+        "-c",
+        &config,
+        "login-url",
+        "bob",
+        "--open",
+    ]);
+    f.output(cmd, None)
+        .assert_code(0)
+        .assert_stderr("cannot open the browser")
+        .assert_stdout("session=");
 }
 
 /// TAB shows the class where the shell shows descriptions (fish, zsh): a change is seen
@@ -197,7 +265,7 @@ fn search_answers_everyday_questions() {
         ("restart service", "whm restartservice"),
         ("server version", "whm version"),
         ("create database", "cpanel Mysql create_database"),
-        ("api token", "whm api_token_create"),
+        ("create api token", "whm api_token_create"),
     ];
     let mut missed = Vec::new();
     for (question, want) in questions {

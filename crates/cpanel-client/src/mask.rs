@@ -51,6 +51,7 @@ impl Mask {
         forms.extend(percent_decoded(secret));
         forms.extend(base64_forms(secret.as_bytes()));
         forms.extend(hex_forms(secret.as_bytes()));
+        forms.extend(latin1_misread(secret));
         for form in forms {
             self.insert(form);
         }
@@ -63,7 +64,17 @@ impl Mask {
         if password.chars().count() < MIN_MASKED || !self.seen.insert(pair.clone()) {
             return;
         }
+        // The header's own text may come back encoded again (a dump of the request in
+        // base64 or hex): the base64 is masked as a secret of its own, in all its forms.
         for form in base64_forms(pair.as_bytes()) {
+            self.seen.insert(form.clone());
+            self.insert(form);
+        }
+        let header = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+        for form in base64_forms(header.as_bytes())
+            .into_iter()
+            .chain(hex_forms(header.as_bytes()))
+        {
             self.insert(form);
         }
     }
@@ -129,7 +140,7 @@ fn matches_at(text: &[u8], start: usize, pattern: &[char]) -> Option<usize> {
         return None;
     }
     let mut ends = vec![start];
-    for c in pattern {
+    for (i, c) in pattern.iter().enumerate() {
         let mut next = Vec::new();
         for &at in &ends {
             forms_at(text, at, *c, &mut next);
@@ -137,11 +148,36 @@ fn matches_at(text: &[u8], start: usize, pattern: &[char]) -> Option<usize> {
         if next.is_empty() {
             return None;
         }
+        // A secret may be wrapped across lines between its characters (MIME base64 at 76
+        // columns, a folded header, a log that breaks long lines), never after the last.
+        if i + 1 < pattern.len() {
+            let wrapped: Vec<usize> = next.iter().filter_map(|&at| line_break(text, at)).collect();
+            next.extend(wrapped);
+        }
         next.sort_unstable();
         next.dedup();
         ends = next;
     }
     ends.last().copied()
+}
+
+/// The end of a line break at `text[at..]`: `\n`, `\r\n` or `\r`, as bytes or as the JSON
+/// escapes, after a quoted-printable `=` or not, followed by any indentation.
+fn line_break(text: &[u8], at: usize) -> Option<usize> {
+    let mut i = at;
+    if text.get(i) == Some(&b'=') {
+        i += 1;
+    }
+    let rest = text.get(i..)?;
+    let n = [&b"\r\n"[..], b"\n", b"\r", b"\\r\\n", b"\\n", b"\\r"]
+        .iter()
+        .find(|b| rest.starts_with(b))?
+        .len();
+    i += n;
+    while matches!(text.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    Some(i)
 }
 
 /// Where `c` ends when written at `text[at..]` in one of its forms (pushed onto `ends`).
@@ -290,6 +326,12 @@ fn base64_forms(bytes: &[u8]) -> Vec<String> {
     forms
 }
 
+/// A non-ASCII secret as a program shows it that reads its UTF-8 bytes as Latin-1 (each byte
+/// a character: `é` as `Ã©`), as HTTP header values are often decoded.
+fn latin1_misread(secret: &str) -> Option<String> {
+    (!secret.is_ascii()).then(|| secret.bytes().map(char::from).collect())
+}
+
 /// The secret as hex digits, both cases (a debug dump of the bytes).
 fn hex_forms(bytes: &[u8]) -> [String; 2] {
     let lower: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -422,7 +464,44 @@ mod tests {
             assert!(got.contains(MASK), "{text} -> {got}");
             assert!(!got.contains("0rd"), "{text} -> {got}");
         }
+        let header = format!("Basic {}", b64(&format!("bob:{secret}"), STANDARD));
+        let wrapped = {
+            let long = b64(&format!("{}{secret}", "x".repeat(50)), STANDARD);
+            let (a, b) = long.split_at(76);
+            format!("{a}\n{b}")
+        };
+        let more = [
+            format!("base64 of the header: {}", b64(&header, STANDARD)),
+            format!(
+                "hex of the header: {}",
+                header
+                    .bytes()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            ),
+            "split: p~a*s's<w>\r\n  &0rd/é+!".to_string(),
+            "json split: p~a*s's<w>&0\\nrd/é+!".to_string(),
+            "quoted-printable: p~a*s's<w>&0rd=\r\n/é+!".to_string(),
+            format!("mime: {wrapped}"),
+            format!(
+                "latin-1: {}",
+                secret.bytes().map(char::from).collect::<String>()
+            ),
+        ];
+        for text in &more {
+            let got = mask.apply(text);
+            assert!(got.contains(MASK), "{text} -> {got}");
+            assert!(
+                !got.contains("0rd") && !got.contains("/é"),
+                "{text} -> {got}"
+            );
+        }
         assert_eq!(mask.apply("a short one: 12345"), "a short one: 12345");
+        assert_eq!(
+            mask.apply("line ends after it: x\n"),
+            "line ends after it: x\n",
+            "a break is only allowed inside a secret"
+        );
         assert!(!format!("{mask:?}").contains("0rd"));
     }
 

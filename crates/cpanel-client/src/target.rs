@@ -130,7 +130,8 @@ pub struct Profile {
     /// `cpcall` only: calls that change the server (or may: unknown ones) are refused.
     pub read_only: Option<bool>,
     /// `cpcall` only: how many times a call that only reads is tried again after a failure
-    /// that may pass (a restart, a timeout).
+    /// that may pass (a restart, a timeout); 0 to 10.
+    #[serde(default, deserialize_with = "retry")]
     pub retry: Option<u32>,
 
     /// A WHM access hash.
@@ -223,6 +224,23 @@ fn timeout<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option
     check_timeout(f64::deserialize(d)?)
         .map(Some)
         .map_err(serde::de::Error::custom)
+}
+
+/// The most `retry = N` may ask for: more would only hammer a server that is down.
+const MAX_RETRY: u32 = 10;
+
+/// `retry = N` checked where it is read: a whole number from 0 to [`MAX_RETRY`].
+fn retry<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u32>, D::Error> {
+    let n = i64::deserialize(d)?;
+    u32::try_from(n)
+        .ok()
+        .filter(|n| *n <= MAX_RETRY)
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "retry = {n} is not a number of retries: write 0 to {MAX_RETRY} (0: no retries)"
+            ))
+        })
 }
 
 /// The secrets a profile can hold, each under its key and its `_file`, `_env` and
