@@ -1,7 +1,8 @@
 //! `cargo run --example emulator -- [--ca PATH] [--listaccts-mb N] [--delay-ms N]
 //! [--extra-records N] [--string-counts] [--page-cap N] [--announce-extra N] [--connection-close]
 //! [--idle-close-ms N] [--wrong-port-json] [--self-signed] [--string-flags]
-//! [--echo-credentials] [--endless-listing N] [--cert-valid-in-days N] [--cert-days-left N]`: the test
+//! [--echo-credentials] [--endless-listing N] [--cert-valid-in-days N] [--cert-days-left N]
+//! [--fault-status CODE | --fault-close] [--fault-from N] [--fault-until N]`: the test
 //! emulator as a standalone server on loopback, for trying cpcall by hand and for `bench/`.
 //! The switches turn on the behaviours of real servers that the tests exercise (see `Options`).
 //! Prints shell assignments on stdout (WHM_PORT=…, CPANEL_PORT=…, …, READY=1), and on stderr
@@ -34,6 +35,15 @@ fn main() -> std::io::Result<()> {
         options.fault = Some(Fault::Slow(Duration::from_millis(ms)));
     }
     let flag = |name: &str| args.iter().any(|a| a == name);
+    // A server that fails for a while (a restart's 503s, connections dropped), then answers.
+    if let Some(code) = number("--fault-status") {
+        options.fault = Some(Fault::Status(code as u16));
+    }
+    if flag("--fault-close") {
+        options.fault = Some(Fault::CloseBeforeAnswer);
+    }
+    options.fault_from = number("--fault-from").unwrap_or(0) as usize;
+    options.fault_until = number("--fault-until").unwrap_or(0) as usize;
     options.extra_records = number("--extra-records").unwrap_or(0) as usize;
     options.string_counts = flag("--string-counts");
     options.page_cap = number("--page-cap").map(|n| n as usize);

@@ -64,8 +64,9 @@ pub fn command(
     names: &Names,
 ) -> String {
     let mut request = request.clone();
-    if let Some(s) = session {
-        request.path = format!("{}{}", s.security_token.expose(), request.path);
+    // The security token is part of the session, like its cookie: a variable, not the value.
+    if session.is_some() {
+        request.path = format!("{}{}", names.var("SESSION_TOKEN"), request.path);
     }
     let mut url = format!("{}{}", target.base_url(), request.path);
     let (mut lines, mut args) = start(target, pinned_key);
@@ -267,7 +268,10 @@ fn finish(target: &Target, mut lines: Vec<String>, mut args: Vec<String>, url: &
         "-H {}",
         single(&format!("Referer: {}/", target.base_url()))
     ));
-    args.push(single(url));
+    args.push(match url.contains("$CPCALL_") {
+        true => double(url),
+        false => single(url),
+    });
     lines.push(args.join(" \\\n  "));
     lines.join("\n")
 }

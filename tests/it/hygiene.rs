@@ -346,12 +346,20 @@ fn verbose_and_curl_for_every_credential_kind_show_no_secret() {
         f.call(profile, &["-v", "login"])
             .assert_code(0)
             .assert_stderr("pass=***&tfa_token=***");
-        f.call(profile, &[&["-v"], args].concat())
-            .assert_code(0)
-            .assert_stderr("> Cookie: ***");
-        f.call(profile, &[&["--curl"], args].concat())
-            .assert_code(0)
-            .assert_stdout("$CPCALL_SESSION_COOKIE");
+        let verbose = f.call(profile, &[&["-v"], args].concat());
+        verbose.assert_code(0).assert_stderr("> Cookie: ***");
+        // The security token is the session's too: masked in -v, a variable in --curl.
+        assert!(!verbose.stderr.contains("/cpsess"), "{}", verbose.stderr);
+        let curl = f.call(profile, &[&["--curl"], args].concat());
+        curl.assert_code(0)
+            .assert_stdout("$CPCALL_SESSION_COOKIE")
+            .assert_stdout("\"https://127.0.0.1:");
+        assert!(
+            curl.stdout.contains("$CPCALL_SESSION_TOKEN/execute/")
+                && !curl.stdout.contains("/cpsess"),
+            "{}",
+            curl.stdout
+        );
         f.call(profile, &["-v", "logout"]).assert_code(0);
     }
     assert_eq!(

@@ -562,3 +562,30 @@ fn a_refusal_mark_from_the_future_counts_from_now() {
     );
     assert_eq!(f.emu.logins(), 1, "paused: no second login");
 }
+
+/// A server that refuses the session it has just made (a balancer sending the next request to
+/// another node; here: sessions that expire at once) sees one login per run, not one per
+/// batch line, and the refused session is not left saved for the next run.
+#[test]
+fn a_server_refusing_its_new_session_sees_one_login_per_run() {
+    let f = Fixture::with(Options {
+        session_idle: Duration::ZERO,
+        ..Options::default()
+    });
+    let mut cmd = f.cmd();
+    cmd.arg("-c")
+        .arg(f.private_config(&bob_session(&f)))
+        .args(["batch", "-"]);
+    let out = f.output(
+        cmd,
+        Some("cpanel Email list_pops\ncpanel Email list_pops\ncpanel Email list_pops\n"),
+    );
+    out.assert_code(3)
+        .assert_stdout("did not accept the session it just made")
+        .assert_stdout("this run logs in no more");
+    assert_eq!(f.emu.logins(), 1, "{out:#?}");
+    assert!(
+        !session_file(&f, "bob").exists(),
+        "the refused session stays saved"
+    );
+}

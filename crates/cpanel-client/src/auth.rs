@@ -53,6 +53,15 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
         drop(refused);
         return client.send(request, &headers);
     }
+    if let Some(when) = unaccepted_since(target) {
+        return Err(Error::refused(format!(
+            "not sent: the server did not accept the session it made for {} {} s ago; this run logs in no more: check that the port is the {} port",
+            target.describe(),
+            when.as_secs(),
+            target.service.name()
+        ))
+        .sent(true));
+    }
     let mut dead = None;
     if let Some(user) = target.user.as_deref() {
         if let Some(saved) = store::load(target, user)? {
@@ -66,6 +75,10 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
     let fresh = live_session(client, target, dead.as_ref())?;
     let response = send_in(client, &fresh, request)?;
     if session::is_gone(&response) {
+        // Neither saved for the next run nor made again by this run's next call: a server
+        // that refuses its own new sessions would otherwise see a login per batch line.
+        store::remove_if(target, &fresh)?;
+        remember(target, UNACCEPTED);
         return Err(Error::refused(format!(
             "the server did not accept the session it just made for {}: check that the port is the {} port",
             target.describe(),
@@ -73,6 +86,32 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
         )));
     }
     Ok(response)
+}
+
+/// What the refused list holds for "the server refused the session it had just made".
+const UNACCEPTED: [u8; 32] = [0xff; 32];
+
+/// How long ago this run's server refused a session it had just made, if it did lately.
+fn unaccepted_since(target: &Target) -> Option<std::time::Duration> {
+    let refused = target
+        .secrets
+        .refused
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    refused
+        .iter()
+        .find(|(d, when)| *d == UNACCEPTED && when.elapsed() < REFUSAL_PAUSE)
+        .map(|(_, when)| when.elapsed())
+}
+
+fn remember(target: &Target, digest: [u8; 32]) {
+    let mut refused = target
+        .secrets
+        .refused
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    refused.retain(|(d, _)| *d != digest);
+    refused.push((digest, std::time::Instant::now()));
 }
 
 /// Remembers that the server refused the target's credentials (a token, an access hash, a
@@ -83,14 +122,10 @@ pub fn remember_refusal(target: &Target) {
         return;
     }
     if let Ok(credentials) = Credentials::resolve(target) {
-        let digest = digest(&credentials.headers(target.service, &target.voice));
-        let mut refused = target
-            .secrets
-            .refused
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        refused.retain(|(d, _)| *d != digest);
-        refused.push((digest, std::time::Instant::now()));
+        remember(
+            target,
+            digest(&credentials.headers(target.service, &target.voice)),
+        );
     }
 }
 
