@@ -35,7 +35,7 @@ pub fn add_profile(g: &Global, name: &str) -> Result<Exit> {
         }
     }
     let mut asker = configure::Asker::new();
-    let mut new = configure::ask_profile(&mut asker)?;
+    let mut new = configure::ask_profile(&mut asker, &g.flags())?;
     new.keep_trust_flags(&g.flags());
     let origin = profile::Origin::Named(name.to_string());
     let mut target = profile::build(origin.clone(), &new.config, &g.flags())?;

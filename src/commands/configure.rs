@@ -222,6 +222,9 @@ impl NewProfile {
     /// saved profile must too, or its first call is refused.
     pub fn keep_trust_flags(&mut self, flags: &crate::config::profile::Flags) {
         let asked = self.config.ca_file.is_some();
+        if asked {
+            return;
+        }
         if flags.insecure {
             self.table.insert("insecure", toml_edit::value(true));
             self.config.insecure = Some(true);
@@ -229,7 +232,7 @@ impl NewProfile {
             self.table
                 .insert("pin_sha256", toml_edit::value(pin.clone()));
             self.config.pin_sha256 = Some(pin.clone());
-        } else if let (Some(path), false) = (&flags.ca_file, asked) {
+        } else if let Some(path) = &flags.ca_file {
             let path = std::path::absolute(config::expand_tilde(path)).unwrap_or(path.clone());
             let text = path.display().to_string();
             self.table.insert("ca_file", toml_edit::value(text));
@@ -246,9 +249,21 @@ impl NewProfile {
     }
 }
 
-pub fn ask_profile(asker: &mut Asker) -> Result<NewProfile> {
-    let host = asker.ask("Host name or address of the server", None)?;
-    let service = asker.ask("Service (whm, cpanel, webmail)", Some("whm"))?;
+/// Asks for a new profile's settings, except those the run's flags already give (`--host`,
+/// `--port`, `--service`, and trust: `--ca-file`, `--pin-sha256`, `--insecure`, which
+/// [`NewProfile::keep_trust_flags`] keeps).
+pub fn ask_profile(
+    asker: &mut Asker,
+    flags: &crate::config::profile::Flags,
+) -> Result<NewProfile> {
+    let host = match &flags.host {
+        Some(host) => host.clone(),
+        None => asker.ask("Host name or address of the server", None)?,
+    };
+    let service = match flags.service {
+        Some(service) => service.name().to_string(),
+        None => asker.ask("Service (whm, cpanel, webmail)", Some("whm"))?,
+    };
     let service_value: Service = toml::Value::String(service.clone())
         .try_into()
         .map_err(|_| {
@@ -256,7 +271,10 @@ pub fn ask_profile(asker: &mut Asker) -> Result<NewProfile> {
                 "service \"{service}\" is not whm, cpanel or webmail"
             ))
         })?;
-    let port = asker.ask("Port (Enter for the service's default)", Some(""))?;
+    let port = match flags.port {
+        Some(port) => port.to_string(),
+        None => asker.ask("Port (Enter for the service's default)", Some(""))?,
+    };
     let default_user = (service_value == Service::Whm).then_some("root");
     let user = asker.ask("User name (an e-mail address for Webmail)", default_user)?;
     let default_auth = if service_value == Service::Whm {
@@ -287,10 +305,14 @@ pub fn ask_profile(asker: &mut Asker) -> Result<NewProfile> {
         }
         _ => None,
     };
-    let ca_file = asker.ask(
-        "CA certificate file (Enter to use the public CAs)",
-        Some(""),
-    )?;
+    let trust_given = flags.insecure || flags.ca_file.is_some() || flags.pin_sha256.is_some();
+    let ca_file = match trust_given {
+        true => String::new(),
+        false => asker.ask(
+            "CA certificate file (Enter to use the public CAs)",
+            Some(""),
+        )?,
+    };
 
     let mut text = format!(
         "host = {}\nservice = {}\nuser = {}\nauth = {}\n",

@@ -393,6 +393,33 @@ fn config_add_offers_to_pin_a_self_signed_server() {
             .args(["-p", "box", "whm", "version"]);
         f.output(cmd, None).assert_code(0);
     }
+    // What the flags say is not asked again: host, port, service and trust come from them,
+    // the answers give only the rest (a stray line meant for the CA question is not taken).
+    let saved = f.path("flags-only.toml");
+    let mut cmd = f.cmd();
+    cmd.arg("-c").arg(&saved).args([
+        "-q",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--service",
+        "whm",
+        "--ca-file",
+        &ca.display().to_string(),
+        "config",
+        "add",
+        "box",
+    ]);
+    f.output(cmd, Some(&format!("root\ntoken\n{token}\n/typed/ca.pem\n")))
+        .assert_code(0);
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        text.contains(&format!("ca_file = \"{}\"", ca.display()))
+            && text.contains(&format!("port = {port}"))
+            && !text.contains("/typed/"),
+        "{text}"
+    );
 
     let Some(term) = crate::common::Tmux::start(&f) else {
         return;
