@@ -252,10 +252,7 @@ impl NewProfile {
 /// Asks for a new profile's settings, except those the run's flags already give (`--host`,
 /// `--port`, `--service`, and trust: `--ca-file`, `--pin-sha256`, `--insecure`, which
 /// [`NewProfile::keep_trust_flags`] keeps).
-pub fn ask_profile(
-    asker: &mut Asker,
-    flags: &crate::config::profile::Flags,
-) -> Result<NewProfile> {
+pub fn ask_profile(asker: &mut Asker, flags: &crate::config::profile::Flags) -> Result<NewProfile> {
     let host = match &flags.host {
         Some(host) => host.clone(),
         None => asker.ask("Host name or address of the server", None)?,

@@ -156,6 +156,45 @@ fn a_config_folder_others_can_write_is_refused() {
     run(&["-p", "w", "whm", "version"]).assert_code(0);
 }
 
+/// A ca_file others could replace decides whom cpcall trusts: one writable by others, or in a
+/// folder others can write, is refused (exit 2, the chmod) before anything is sent; as root,
+/// one another user owns too.
+#[test]
+fn a_ca_file_others_can_replace_is_refused() {
+    let f = Fixture::new();
+    let dir = f.path("cas");
+    std::fs::create_dir(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &f.emu.ca_pem).unwrap();
+    let config = f.root_token("w", "").replace(
+        &format!("ca_file = \"{}\"", f.ca_file().display()),
+        &format!("ca_file = \"{}\"", ca.display()),
+    );
+    assert!(config.contains("/cas/ca.pem"), "{config}");
+    for (file_mode, dir_mode, says) in [
+        (0o666, 0o700, "ca_file"),
+        (0o644, 0o777, "the folder of ca_file"),
+    ] {
+        chmod(&ca, file_mode);
+        chmod(&dir, dir_mode);
+        f.call(&config, &["whm", "version"])
+            .assert_failure(2, says)
+            .assert_stderr("chmod go-w");
+    }
+    if is_root() {
+        chmod(&dir, 0o755);
+        chmod(&ca, 0o644);
+        std::os::unix::fs::lchown(&ca, Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+        f.call(&config, &["whm", "version"])
+            .assert_failure(2, "belongs to user 65534");
+        std::os::unix::fs::lchown(&ca, Some(0), Some(0)).unwrap();
+    }
+    assert!(f.requests().is_empty(), "nothing was sent");
+    chmod(&dir, 0o700);
+    chmod(&ca, 0o644);
+    f.call(&config, &["whm", "version"]).assert_code(0);
+}
+
 /// Under umask 000, every file cpcall makes is 0600 and every folder 0700: sessions, locks,
 /// refusal marks, and a config made by `config add`.
 #[test]

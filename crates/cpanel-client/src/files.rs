@@ -386,6 +386,48 @@ pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Fails (exit 2, with the fix) unless nobody but the running user or root can change the file
+/// at `path`: the file itself (links resolved) owned by the user or root and not writable by
+/// group or others, and its folders as [`check_folder`] says. For files that decide whom
+/// cpcall trusts (`ca_file`): whoever can replace one can read every call.
+pub fn check_file(path: &Path, what: &str) -> Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    if let Ok(meta) = std::fs::metadata(path) {
+        let (owner, mode) = (meta.uid(), meta.mode());
+        let why = if owner != me && owner != 0 {
+            Some((
+                format!("it belongs to user {owner}, not to you or root"),
+                format!("copy it to a folder of your own, or {}", Term::RunAs),
+            ))
+        } else if mode & 0o022 != 0 {
+            Some((
+                format!("it can be written by others (mode {:03o})", mode & 0o777),
+                format!("run chmod go-w {}", path.display()),
+            ))
+        } else {
+            None
+        };
+        if let Some((why, fix)) = why {
+            return Err(Error::local(format!(
+                "{what} {} is not safe to use: {why}, so another user could make {} trust their server; {fix}",
+                path.display(),
+                Term::Program
+            )));
+        }
+    }
+    let mut folders: Vec<PathBuf> = path.parent().map(Path::to_path_buf).into_iter().collect();
+    if let Some(real) = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|r| r.parent().map(Path::to_path_buf))
+    {
+        folders.push(real);
+    }
+    for folder in folders.iter().filter(|f| !f.as_os_str().is_empty()) {
+        check_folder(folder, &format!("the folder of {what}"))?;
+    }
+    Ok(())
+}
+
 /// Opens (creating it 0600, whatever the umask) a state file for writing, never through a
 /// link: a lock or a mark, in a checked folder.
 pub fn open_private(path: &Path, truncate: bool) -> std::io::Result<std::fs::File> {

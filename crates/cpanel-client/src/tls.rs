@@ -209,6 +209,7 @@ fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
             Term::CaFile
         ))
     };
+    crate::files::check_file(path, "ca_file")?;
     let certs = pem_file(path).map_err(|e| unreadable(&e))?;
     if certs.is_empty() {
         return Err(Error::config(format!(
