@@ -197,7 +197,12 @@ fn dispatch(cli: Cli) -> Result<Exit> {
         ));
     }
     // Everything that can be checked offline is checked before the first request.
-    let jq = g.jq.as_deref().map(Filter::compile).transpose()?;
+    let budget =
+        std::time::Duration::from_secs_f64(g.timeout.unwrap_or(cpanel_client::DEFAULT_TIMEOUT));
+    let jq =
+        g.jq.as_deref()
+            .map(|code| Filter::compile(code, budget))
+            .transpose()?;
     let ctx = &Ctx { g, jq: jq.as_ref() };
     if let Command::Completions { shell } = &cli.command {
         let script =

@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 /// (output::Direct): a signal cuts it back, so no half answer stays in the file.
 static STDOUT_CUT: Mutex<Option<u64>> = Mutex::new(None);
 
-/// Temporary files being written right now.
-static TEMP_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Temporary files being written right now, with their paths as C strings made in advance
+/// for the stack-overflow handler (which may not allocate).
+static TEMP_FILES: Mutex<Vec<(PathBuf, std::ffi::CString)>> = Mutex::new(Vec::new());
 /// A signal arrived: no temporary file is renamed into place any more.
 static SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 /// The run's output file is in place: a signal now lets the run end as it was ending (exit 0),
@@ -29,6 +30,7 @@ pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         watch_library_files();
+        catch_filter_overflow();
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
@@ -65,7 +67,7 @@ fn clean_up() -> std::sync::MutexGuard<'static, Option<u64>> {
         }
     }
     if let Ok(files) = TEMP_FILES.lock() {
-        for path in files.iter() {
+        for (path, _) in files.iter() {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -101,8 +103,12 @@ pub fn keep_stdout() {
 /// Marks `path` as a temporary file to remove if a signal ends the process before
 /// [`forget_temp`].
 pub fn track_temp(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return;
+    };
     if let Ok(mut files) = TEMP_FILES.lock() {
-        files.push(path.to_path_buf());
+        files.push((path.to_path_buf(), c_path));
     }
 }
 
@@ -130,7 +136,7 @@ pub fn unless_signalled<T>(last: bool, rename: impl FnOnce() -> T) -> T {
 
 pub fn forget_temp(path: &Path) {
     if let Ok(mut files) = TEMP_FILES.lock() {
-        files.retain(|p| p != path);
+        files.retain(|(p, _)| p != path);
     }
 }
 
@@ -197,4 +203,79 @@ impl cpanel_client::files::TempFiles for Watcher {
 /// Hands the library the watcher of its temporary files.
 pub fn watch_library_files() {
     cpanel_client::files::watch_temp_files(&Watcher);
+}
+
+/// How many `--jq` filters are running now (each on a thread of its own, with a big stack).
+static JQ_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The SIGSEGV and SIGBUS handlers before ours (Rust's stack-overflow report), for faults
+/// that are not a filter's.
+static PREVIOUS: std::sync::OnceLock<[libc::sigaction; 2]> = std::sync::OnceLock::new();
+
+/// Marks a `--jq` filter as running while it lives.
+pub struct JqRunning(());
+
+impl JqRunning {
+    pub fn start() -> JqRunning {
+        JQ_RUNNING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        JqRunning(())
+    }
+}
+
+impl Drop for JqRunning {
+    fn drop(&mut self) {
+        JQ_RUNNING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A `--jq` filter that recurses without end (`def f: [f]; f`) exhausts its thread's stack,
+/// which no Rust code can catch: the process would abort (exit 134) and leave `-o`'s temporary
+/// file. While a filter runs, a stack fault instead removes the temporary files and ends the
+/// run with exit 2 and a one-line reason. Other faults go to the handler that was there.
+fn catch_filter_overflow() {
+    let mut previous: [libc::sigaction; 2] = unsafe { std::mem::zeroed() };
+    for (signal, old) in [libc::SIGSEGV, libc::SIGBUS]
+        .into_iter()
+        .zip(previous.iter_mut())
+    {
+        // SAFETY: a handler that only reads atomics and pre-made C strings and makes
+        // async-signal-safe calls (unlink, write, _exit, sigaction); it runs on the alternate
+        // signal stack Rust gives every thread.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_fault as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut action.sa_mask);
+            if libc::sigaction(signal, &action, old) != 0 {
+                return;
+            }
+        }
+    }
+    let _ = PREVIOUS.set(previous);
+}
+
+extern "C" fn on_fault(signal: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    if JQ_RUNNING.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+        if let Ok(files) = TEMP_FILES.try_lock() {
+            for (_, c_path) in files.iter() {
+                // SAFETY: a NUL-terminated path made when the file was tracked.
+                unsafe { libc::unlink(c_path.as_ptr()) };
+            }
+        }
+        let say = b"cpcall: the --jq filter recursed too deep and ran out of stack (a recursion without a base case?): fix the filter\n";
+        // SAFETY: write and _exit are async-signal-safe.
+        unsafe {
+            libc::write(2, say.as_ptr().cast(), say.len());
+            libc::_exit(2);
+        }
+    }
+    // Not a filter's: the handler before takes the fault when it happens again on return.
+    if let Some(previous) = PREVIOUS.get() {
+        let old = match signal {
+            libc::SIGSEGV => &previous[0],
+            _ => &previous[1],
+        };
+        // SAFETY: restores a sigaction read from the kernel.
+        unsafe { libc::sigaction(signal, old, std::ptr::null_mut()) };
+    }
 }

@@ -24,11 +24,17 @@ const QUOTE_LIMIT: usize = 120;
 
 type Data = data::JustLut<Val>;
 
+/// The stack a filter runs on: far more than any real filter needs, so that only a recursion
+/// that never ends reaches its end (and is then reported, see `signals::JqRunning`).
+const FILTER_STACK: usize = 64 << 20;
+
 /// A filter that compiled: its text, checked. Compiled again where it runs (jaq's compiled
 /// form is tied to one thread), which costs well under a millisecond.
 #[derive(Debug, Clone)]
 pub struct Filter {
     code: String,
+    /// How long one run may take (the run's --timeout): a filter that never ends is stopped.
+    budget: std::time::Duration,
 }
 
 /// What the filter made of one answer.
@@ -41,42 +47,78 @@ pub struct Outputs {
 
 impl Filter {
     /// Parses and compiles `code`; an error names the position in the filter (exit 2).
-    pub fn compile(code: &str) -> Result<Filter> {
+    pub fn compile(code: &str, budget: std::time::Duration) -> Result<Filter> {
         compiled(code)?;
         Ok(Filter {
             code: code.to_string(),
+            budget,
         })
     }
 
-    /// Runs the filter on the JSON `input`: every output up to the end, a `halt`, or the
-    /// first error.
-    pub fn run(&self, input: &View) -> Result<Outputs> {
-        let input =
-            crate::output::jq_input::read(input.reader(), MAX_DEPTH).map_err(Error::transport)?;
-        let filter = compiled(&self.code)?;
-        let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
-        let mut outputs = Outputs::default();
-        for result in filter.id.run((ctx, input)) {
-            match result {
-                Ok(value) => outputs.values.push(value),
-                Err(exn) => match exn.get_err() {
-                    Ok(error) => {
-                        return Err(Error::usage(format!(
-                            "jq filter error: {}",
-                            quote(&error.into_val(), QUOTE_LIMIT * 2)
-                        )))
-                    }
-                    // `halt`, `halt_error`: the filter ends here; the exit code stays the API's.
-                    Err(_) => {
-                        outputs.halted = true;
-                        break;
-                    }
-                },
+    /// Runs the filter on the JSON `input` on a thread of its own, and hands the outputs to
+    /// `format` there (jaq's values cannot leave their thread): within the budget, or an
+    /// error that says the filter does not end.
+    fn guarded<T: Send + 'static>(
+        &self,
+        input: &View,
+        format: impl FnOnce(Outputs) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut input.reader(), &mut bytes)
+            .map_err(|e| Error::transport(format!("cannot read the answer for --jq: {e}")))?;
+        let code = self.code.clone();
+        let (done, result) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("jq".into())
+            .stack_size(FILTER_STACK)
+            .spawn(move || {
+                let _running = crate::signals::JqRunning::start();
+                let outputs = evaluate(&code, &bytes).and_then(format);
+                let _ = done.send(outputs);
+            })
+            .map_err(|e| Error::usage(format!("cannot start the --jq filter: {e}")))?;
+        match result.recv_timeout(self.budget) {
+            Ok(outputs) => outputs,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::usage(format!(
+                "the --jq filter was still running after {} s (--timeout): it may never end (a recursion without a base case, an endless range): fix the filter",
+                self.budget.as_secs_f64()
+            ))),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(Error::usage("the --jq filter stopped without a result"))
             }
         }
-        Ok(outputs)
     }
+}
 
+/// Runs `code` on the JSON text `input`: every output up to the end, a `halt`, or the first
+/// error.
+fn evaluate(code: &str, input: &[u8]) -> Result<Outputs> {
+    let input = crate::output::jq_input::read(input, MAX_DEPTH).map_err(Error::transport)?;
+    let filter = compiled(code)?;
+    let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
+    let mut outputs = Outputs::default();
+    for result in filter.id.run((ctx, input)) {
+        match result {
+            Ok(value) => outputs.values.push(value),
+            Err(exn) => match exn.get_err() {
+                Ok(error) => {
+                    return Err(Error::usage(format!(
+                        "jq filter error: {}",
+                        quote(&error.into_val(), QUOTE_LIMIT * 2)
+                    )))
+                }
+                // `halt`, `halt_error`: the filter ends here; the exit code stays the API's.
+                Err(_) => {
+                    outputs.halted = true;
+                    break;
+                }
+            },
+        }
+    }
+    Ok(outputs)
+}
+
+impl Filter {
     /// Runs the filter and writes its outputs, one per line (strings raw). On a `terminal`, the
     /// control characters of raw strings are shown escaped (line breaks and tabs kept), so a
     /// server's string cannot act on the terminal; piped, they pass as `jq -r` passes them.
@@ -87,26 +129,27 @@ impl Filter {
         terminal: bool,
         out: &mut dyn Write,
     ) -> Result<()> {
-        let outputs = self.run(input)?;
-        let pp = jaq_json::write::Pp {
-            indent: pretty.then(|| "  ".to_string()),
-            ..Default::default()
-        };
-        let mut write = || -> std::io::Result<()> {
+        let text = self.guarded(input, move |outputs| {
+            let pp = jaq_json::write::Pp {
+                indent: pretty.then(|| "  ".to_string()),
+                ..Default::default()
+            };
+            let mut text = Vec::new();
             for value in &outputs.values {
                 match value {
-                    Val::TStr(bytes) if terminal => out.write_all(
+                    Val::TStr(bytes) if terminal => text.extend_from_slice(
                         crate::output::stderr::escape_for_terminal(&String::from_utf8_lossy(bytes))
                             .as_bytes(),
-                    )?,
-                    Val::TStr(bytes) => out.write_all(bytes)?,
-                    other => jaq_json::write::write(&mut *out, &pp, 0, other)?,
+                    ),
+                    Val::TStr(bytes) => text.extend_from_slice(bytes),
+                    other => jaq_json::write::write(&mut text, &pp, 0, other)
+                        .map_err(|e| Error::usage(format!("jq output: {e}")))?,
                 }
-                out.write_all(b"\n")?;
+                text.push(b'\n');
             }
-            out.flush()
-        };
-        match write() {
+            Ok(text)
+        })?;
+        match out.write_all(&text).and_then(|()| out.flush()) {
             // A reader that stops early (`| head`) is not an error.
             Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
                 "cannot write the filter's output: {e}"
@@ -117,19 +160,21 @@ impl Filter {
 
     /// The outputs as JSON texts (strings stay quoted), for embedding in JSON lines.
     pub fn json_values(&self, input: &View) -> Result<Vec<Box<serde_json::value::RawValue>>> {
-        self.run(input)?
-            .values
-            .iter()
-            .map(|v| {
-                let mut text = Vec::new();
-                jaq_json::write::write(&mut text, &jaq_json::write::Pp::default(), 0, v)
-                    .map_err(|e| Error::usage(format!("jq output: {e}")))?;
-                serde_json::value::RawValue::from_string(
-                    String::from_utf8_lossy(&text).into_owned(),
-                )
-                .map_err(|e| Error::usage(format!("jq output is not JSON: {e}")))
-            })
-            .collect()
+        self.guarded(input, |outputs| {
+            outputs
+                .values
+                .iter()
+                .map(|v| {
+                    let mut text = Vec::new();
+                    jaq_json::write::write(&mut text, &jaq_json::write::Pp::default(), 0, v)
+                        .map_err(|e| Error::usage(format!("jq output: {e}")))?;
+                    serde_json::value::RawValue::from_string(
+                        String::from_utf8_lossy(&text).into_owned(),
+                    )
+                    .map_err(|e| Error::usage(format!("jq output is not JSON: {e}")))
+                })
+                .collect()
+        })
     }
 }
 
@@ -314,7 +359,12 @@ mod tests {
     fn filter(code: &str, input: &str) -> Result<String> {
         let mut out = Vec::new();
         let body = cpanel_client::__internals::Body::from_vec(input.as_bytes().to_vec());
-        Filter::compile(code)?.print(&View::whole(&body), false, false, &mut out)?;
+        Filter::compile(code, std::time::Duration::from_secs(5))?.print(
+            &View::whole(&body),
+            false,
+            false,
+            &mut out,
+        )?;
         Ok(String::from_utf8(out).unwrap())
     }
 

@@ -36,6 +36,8 @@ mod hygiene;
 mod local_files;
 /// https_proxy, no_proxy and CONNECT tunnels
 mod proxies;
+/// reports: --jq beside the system jq, tables and CSV
+mod reports;
 /// login/logout, 2FA, session expiry, the login lock
 mod sessions;
 /// state and config folders others control, links, umask 000, parallel edits, owners kept
