@@ -199,10 +199,16 @@ fn dispatch(cli: Cli) -> Result<Exit> {
     // Everything that can be checked offline is checked before the first request.
     let budget =
         std::time::Duration::from_secs_f64(g.timeout.unwrap_or(cpanel_client::DEFAULT_TIMEOUT));
-    let jq =
-        g.jq.as_deref()
-            .map(|code| Filter::compile(code, budget))
-            .transpose()?;
+    let named = crate::output::filter::named_args(&g.jq_arg, &g.jq_argjson)?;
+    if g.jq.is_none() && (!named.is_empty() || g.raw_output) {
+        return Err(Error::usage(
+            "--arg, --argjson and -r go with --jq FILTER: add the filter, or drop them",
+        ));
+    }
+    let jq = match g.jq.as_deref() {
+        Some(code) => Some(Filter::compile(code, budget, named)?),
+        None => None,
+    };
     let ctx = &Ctx { g, jq: jq.as_ref() };
     if let Command::Completions { shell } = &cli.command {
         let script =

@@ -134,6 +134,15 @@ pub struct Global {
     /// Filter the answer with a jq program (built in; strings print raw, like jq -r)
     #[arg(long, global = true, value_name = "FILTER")]
     pub jq: Option<String>,
+    /// With --jq: $NAME is the string VALUE (as jq --arg)
+    #[arg(long = "arg", global = true, num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
+    pub jq_arg: Vec<String>,
+    /// With --jq: $NAME is the JSON value JSON (as jq --argjson)
+    #[arg(long = "argjson", global = true, num_args = 2, value_names = ["NAME", "JSON"], action = clap::ArgAction::Append)]
+    pub jq_argjson: Vec<String>,
+    /// With --jq: strings print raw — already the default, accepted as jq's -r
+    #[arg(short = 'r', long = "raw-output", global = true)]
+    pub raw_output: bool,
     /// Colour the JSON: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: Color,

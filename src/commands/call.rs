@@ -145,7 +145,8 @@ pub fn report(shown: &Shown, ctx: &Ctx) -> Result<Exit> {
         _ if answer.streamed() => Ok(()),
         Some(filter) => filter.print(
             &body,
-            style(g) == Style::Pretty,
+            style(g),
+            color(g),
             std::io::stdout().is_terminal(),
             &mut std::io::stdout().lock(),
         ),

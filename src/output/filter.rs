@@ -35,6 +35,8 @@ pub struct Filter {
     code: String,
     /// How long one run may take (the run's --timeout): a filter that never ends is stopped.
     budget: std::time::Duration,
+    /// `--arg NAME VALUE` and `--argjson NAME JSON`: each name and its value as JSON text.
+    named: Vec<(String, String)>,
 }
 
 /// What the filter made of one answer.
@@ -47,11 +49,16 @@ pub struct Outputs {
 
 impl Filter {
     /// Parses and compiles `code`; an error names the position in the filter (exit 2).
-    pub fn compile(code: &str, budget: std::time::Duration) -> Result<Filter> {
-        compiled(code)?;
+    pub fn compile(
+        code: &str,
+        budget: std::time::Duration,
+        named: Vec<(String, String)>,
+    ) -> Result<Filter> {
+        compiled(code, &named)?;
         Ok(Filter {
             code: code.to_string(),
             budget,
+            named,
         })
     }
 
@@ -67,13 +74,14 @@ impl Filter {
         std::io::Read::read_to_end(&mut input.reader(), &mut bytes)
             .map_err(|e| Error::transport(format!("cannot read the answer for --jq: {e}")))?;
         let code = self.code.clone();
+        let named = self.named.clone();
         let (done, result) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("jq".into())
             .stack_size(FILTER_STACK)
             .spawn(move || {
                 let _running = crate::signals::JqRunning::start();
-                let outputs = evaluate(&code, &bytes).and_then(format);
+                let outputs = evaluate(&code, &bytes, &named).and_then(format);
                 let _ = done.send(outputs);
             })
             .map_err(|e| Error::usage(format!("cannot start the --jq filter: {e}")))?;
@@ -92,10 +100,17 @@ impl Filter {
 
 /// Runs `code` on the JSON text `input`: every output up to the end, a `halt`, or the first
 /// error.
-fn evaluate(code: &str, input: &[u8]) -> Result<Outputs> {
+fn evaluate(code: &str, input: &[u8], named: &[(String, String)]) -> Result<Outputs> {
     let input = crate::output::jq_input::read(input, MAX_DEPTH).map_err(Error::transport)?;
-    let filter = compiled(code)?;
-    let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
+    let filter = compiled(code, named)?;
+    let value = |json: &str| {
+        crate::output::jq_input::read(json.as_bytes(), MAX_DEPTH).map_err(Error::usage)
+    };
+    let mut globals = vec![value(&environment())?, value(&args(named))?];
+    for (_, json) in named {
+        globals.push(value(json)?);
+    }
+    let ctx = Ctx::<Data>::new(&filter.lut, Vars::new(globals));
     let mut outputs = Outputs::default();
     for result in filter.id.run((ctx, input)) {
         match result {
@@ -118,6 +133,76 @@ fn evaluate(code: &str, input: &[u8]) -> Result<Outputs> {
     Ok(outputs)
 }
 
+/// `--arg NAME VALUE` and `--argjson NAME JSON` (clap gives each as two values in a row) as
+/// names with JSON texts, checked: a name jq could write after `$`, JSON that parses.
+pub fn named_args(args: &[String], json_args: &[String]) -> Result<Vec<(String, String)>> {
+    let valid = |name: &str| {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !matches!(name, "ENV" | "ARGS" | "__loc__")
+    };
+    let mut named: Vec<(String, String)> = Vec::new();
+    for (flag, list) in [("--arg", args), ("--argjson", json_args)] {
+        for pair in list.chunks(2) {
+            let [name, value] = pair else {
+                return Err(Error::usage(format!("{flag} takes a NAME and a VALUE")));
+            };
+            if !valid(name) {
+                return Err(Error::usage(format!(
+                    "{flag} {name:?}: a variable name is letters, digits and _ (not starting with a digit), and not ENV or ARGS: e.g. {flag} user bob"
+                )));
+            }
+            let json = match flag {
+                "--arg" => serde_json::Value::String(value.clone()).to_string(),
+                _ => serde_json::from_str::<serde_json::Value>(value)
+                    .map_err(|e| {
+                        Error::usage(format!(
+                            "--argjson {name}: the value is not JSON ({e}); quote a string as '\"text\"' or use --arg"
+                        ))
+                    })?
+                    .to_string(),
+            };
+            named.retain(|(n, _)| n != name);
+            named.push((name.clone(), json));
+        }
+    }
+    Ok(named)
+}
+
+/// `$ENV` as JSON: the environment, less what would show a credential (cpcall's own
+/// `CPCALL_*` secrets, and any value the run masks as a secret).
+fn environment() -> String {
+    const SECRETS: [&str; 7] = [
+        "CPCALL_TOKEN",
+        "CPCALL_ACCESSHASH",
+        "CPCALL_PASSWORD",
+        "CPCALL_TOTP_SECRET",
+        "CPCALL_OTP",
+        "CPCALL_SESSION_COOKIE",
+        "CPCALL_SESSION_TOKEN",
+    ];
+    let vars: serde_json::Map<String, serde_json::Value> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, v)| {
+            !SECRETS.contains(&k.as_str()) && crate::mask::masked(v).as_ref() == v.as_str()
+        })
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    serde_json::Value::Object(vars).to_string()
+}
+
+/// `$ARGS` as jq has it: `{"positional": [], "named": {NAME: value…}}`.
+fn args(named: &[(String, String)]) -> String {
+    let named: serde_json::Map<String, serde_json::Value> = named
+        .iter()
+        .filter_map(|(k, json)| Some((k.clone(), serde_json::from_str(json).ok()?)))
+        .collect();
+    serde_json::json!({ "positional": [], "named": named }).to_string()
+}
+
 impl Filter {
     /// Runs the filter and writes its outputs, one per line (strings raw). On a `terminal`, the
     /// control characters of raw strings are shown escaped (line breaks and tabs kept), so a
@@ -125,27 +210,43 @@ impl Filter {
     pub fn print(
         &self,
         input: &View,
-        pretty: bool,
+        style: crate::output::Style,
+        color: bool,
         terminal: bool,
         out: &mut dyn Write,
     ) -> Result<()> {
         let text = self.guarded(input, move |outputs| {
-            let pp = jaq_json::write::Pp {
-                indent: pretty.then(|| "  ".to_string()),
-                ..Default::default()
-            };
             let mut text = Vec::new();
+            let fail = |e: std::io::Error| Error::usage(format!("jq output: {e}"));
             for value in &outputs.values {
                 match value {
-                    Val::TStr(bytes) if terminal => text.extend_from_slice(
-                        crate::output::stderr::escape_for_terminal(&String::from_utf8_lossy(bytes))
+                    Val::TStr(bytes) if terminal => {
+                        text.extend_from_slice(
+                            crate::output::stderr::escape_for_terminal(&String::from_utf8_lossy(
+                                bytes,
+                            ))
                             .as_bytes(),
-                    ),
-                    Val::TStr(bytes) => text.extend_from_slice(bytes),
-                    other => jaq_json::write::write(&mut text, &pp, 0, other)
-                        .map_err(|e| Error::usage(format!("jq output: {e}")))?,
+                        );
+                        text.push(b'\n');
+                    }
+                    Val::TStr(bytes) => {
+                        text.extend_from_slice(bytes);
+                        text.push(b'\n');
+                    }
+                    // Laid out and coloured as cpcall prints an answer: indented and in colour
+                    // on a terminal, as the flags say.
+                    other => {
+                        let mut json = Vec::new();
+                        jaq_json::write::write(
+                            &mut json,
+                            &jaq_json::write::Pp::default(),
+                            0,
+                            other,
+                        )
+                        .map_err(fail)?;
+                        crate::output::write_bytes(&mut text, &json, style, color).map_err(fail)?;
+                    }
                 }
-                text.push(b'\n');
             }
             Ok(text)
         })?;
@@ -178,15 +279,27 @@ impl Filter {
     }
 }
 
-/// The filter compiled against jaq's standard library, with cpcall's own `stderr`.
-fn compiled(code: &str) -> Result<jaq_core::Filter<Data>> {
+/// cpcall's additions to the standard library (`@csv`, `@tsv`, `tostream`, `env`…).
+const OWN_DEFS: &str = include_str!("jq_defs.jq");
+
+/// The filter compiled against jaq's standard library and cpcall's additions, with cpcall's own
+/// `stderr`; `$ENV`, `$ARGS` and each `--arg`/`--argjson` name are its global variables.
+fn compiled(code: &str, named: &[(String, String)]) -> Result<jaq_core::Filter<Data>> {
+    let own = jaq_core::load::parse(OWN_DEFS, |p| p.defs())
+        .ok_or_else(|| Error::usage("cpcall's jq definitions do not parse"))?;
     let defs = jaq_core::defs()
         .chain(jaq_std::defs())
-        .chain(jaq_json::defs());
+        .chain(jaq_json::defs())
+        .chain(own);
+    // jaq's own `env` reads every variable, credentials included: `env` is `$ENV` here.
     let funs = jaq_core::funs()
-        .chain(jaq_std::funs().filter(|(name, _, _)| *name != "stderr_empty"))
+        .chain(jaq_std::funs().filter(|(name, _, _)| !matches!(*name, "stderr_empty" | "env")))
         .chain(jaq_json::funs())
         .chain([stderr_empty()]);
+    let globals: Vec<String> = ["$ENV".to_string(), "$ARGS".to_string()]
+        .into_iter()
+        .chain(named.iter().map(|(name, _)| format!("${name}")))
+        .collect();
     let arena = Arena::default();
     let modules = Loader::new(defs)
         .load(&arena, File { code, path: () })
@@ -196,6 +309,7 @@ fn compiled(code: &str) -> Result<jaq_core::Filter<Data>> {
         })?;
     Compiler::default()
         .with_funs(funs)
+        .with_global_vars(globals.iter().map(String::as_str))
         .compile(modules)
         .map_err(|errs| {
             let first = errs.into_iter().flat_map(|(_, e)| e).next();
@@ -359,8 +473,9 @@ mod tests {
     fn filter(code: &str, input: &str) -> Result<String> {
         let mut out = Vec::new();
         let body = cpanel_client::__internals::Body::from_vec(input.as_bytes().to_vec());
-        Filter::compile(code, std::time::Duration::from_secs(5))?.print(
+        Filter::compile(code, std::time::Duration::from_secs(5), Vec::new())?.print(
             &View::whole(&body),
+            crate::output::Style::AsReceived,
             false,
             false,
             &mut out,
