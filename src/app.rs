@@ -205,6 +205,17 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             "--arg, --argjson and -r go with --jq FILTER: add the filter, or drop them",
         ));
     }
+    let calls_only = matches!(cli.command, Command::Whm { .. } | Command::Cpanel { .. });
+    if (g.format != crate::output::table::Format::Json || g.columns.is_some()) && !calls_only {
+        return Err(Error::usage(
+            "--format and --columns show the records of a whm or cpanel call (on one profile or several): drop them here",
+        ));
+    }
+    if g.columns.is_some() && g.format == crate::output::table::Format::Json {
+        return Err(Error::usage(
+            "--columns picks the fields of --format table, csv or tsv: add --format table",
+        ));
+    }
     let jq = match g.jq.as_deref() {
         Some(code) => Some(Filter::compile(code, budget, named)?),
         None => None,
@@ -299,7 +310,9 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             // The library's client: the command line adds only how the answer is shown.
             let client = crate::commands::invoke::client(g, &target)?;
             let options = crate::commands::invoke::for_class(&call, &options);
-            let streams = ctx.jq.is_none() && options.paginate.is_none();
+            let streams = ctx.jq.is_none()
+                && options.paginate.is_none()
+                && g.format == crate::output::table::Format::Json;
             // To stdout's file as it arrives where it can be taken back; each try starts over.
             let shown = crate::commands::invoke::fetch_by(g, &target, &call, || {
                 match streams

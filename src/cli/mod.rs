@@ -134,6 +134,19 @@ pub struct Global {
     /// Filter the answer with a jq program (built in; strings print raw, like jq -r)
     #[arg(long, global = true, value_name = "FILTER")]
     pub jq: Option<String>,
+    /// Print a listing as a table, CSV or TSV instead of JSON (records: the payload's array
+    /// of objects, or the --jq filter's objects; with several profiles a profile column)
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "json",
+        value_name = "FORMAT"
+    )]
+    pub format: crate::output::table::Format,
+    /// With --format: the fields to show, in order [default: the first record's]
+    #[arg(long, global = true, value_delimiter = ',', value_name = "NAME,…")]
+    pub columns: Option<Vec<String>>,
     /// With --jq: $NAME is the string VALUE (as jq --arg)
     #[arg(long = "arg", global = true, num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
     pub jq_arg: Vec<String>,

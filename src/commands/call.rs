@@ -12,6 +12,7 @@ use crate::config::profile::Target;
 use crate::error::{Error, Exit, Result};
 use crate::output::curl::of_call as curl_of;
 use crate::output::stderr;
+use crate::output::table::{self, Format, Record};
 use crate::output::{self, Style};
 
 /// The same command against several profiles at once (`-p a,b`, `--all`, `--group`).
@@ -58,6 +59,9 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
             if g.curl {
                 return curl_many(&targets, &calls, &options);
             }
+            if g.format != Format::Json {
+                return sheet_many(ctx, &targets, &calls, &options);
+            }
             let mut tally = fanout::Tally::new(targets.len(), g.verbose);
             let jobs: Vec<usize> = (0..targets.len()).collect();
             let run_one = |&i: &usize| -> output::lines::JsonLine {
@@ -84,6 +88,125 @@ pub fn many(ctx: &Ctx, command: &Command, targets: Vec<(String, Result<Target>)>
             "login, logout, login-url, trust and completions work on one profile at a time: name one with -p",
         )),
     }
+}
+
+/// `--format table|csv|tsv` on several profiles: one sheet of every profile's records, a
+/// `profile` column first; a profile that failed is said on stderr and counted.
+fn sheet_many(
+    ctx: &Ctx,
+    targets: &[(String, Result<Target>)],
+    calls: &[Result<Call>],
+    options: &CallOptions,
+) -> Result<Exit> {
+    let g = ctx.g;
+    let mut tally = fanout::Tally::new(targets.len(), g.verbose);
+    let jobs: Vec<usize> = (0..targets.len()).collect();
+    let run_one = |&i: &usize| -> (Exit, std::result::Result<Vec<Record>, Error>) {
+        let result = calls[i].clone().and_then(|call| {
+            let target = targets[i].1.as_ref().map_err(Error::clone)?;
+            let client = crate::commands::invoke::client(g, target)?;
+            let shown = crate::commands::invoke::fetch(g, &client, &call, options)?;
+            if let Some(reasons) = &shown.reasons {
+                return Err(Error::new(shown.exit(), reasons.join("; ")));
+            }
+            records(&shown, ctx)
+        });
+        match result {
+            Ok(records) => (Exit::Success, Ok(records)),
+            Err(e) => (e.exit, Err(e)),
+        }
+    };
+    let mut sheets: Vec<Option<Vec<Record>>> = vec![None; targets.len()];
+    let mut failures = Vec::new();
+    fanout::parallel(
+        &jobs,
+        g.jobs.unwrap_or(16) as usize,
+        run_one,
+        |i, (exit, result)| {
+            match result {
+                Ok(records) => sheets[i] = Some(records),
+                Err(e) => failures.push(format!("profile {}: {}", targets[i].0, e.message())),
+            }
+            tally.count(&targets[i].0, exit)
+        },
+    );
+    let mut all = Vec::new();
+    for (records, (name, _)) in sheets.into_iter().zip(targets) {
+        for record in records.unwrap_or_default() {
+            let mut row = Record::new();
+            row.insert("profile".into(), serde_json::Value::String(name.clone()));
+            row.extend(record);
+            all.push(row);
+        }
+    }
+    let columns = match g.columns.as_deref() {
+        Some(asked) if !asked.iter().any(|c| c == "profile") => {
+            let mut with = vec!["profile".to_string()];
+            with.extend(asked.iter().cloned());
+            table::columns(&all, Some(&with))?
+        }
+        asked => table::columns(&all, asked)?,
+    };
+    let (text, note) = table::render(g.format, &columns, &all, width(g.format));
+    print_bytes(text.as_bytes())?;
+    if let Some(note) = note {
+        stderr::warn(note);
+    }
+    for failure in failures {
+        stderr::say(failure);
+    }
+    Ok(tally.finish("profiles"))
+}
+
+/// The records an answer shows under `--format`: the filter's objects with `--jq`, else the
+/// payload's listing.
+fn records(shown: &Shown, ctx: &Ctx) -> Result<Vec<Record>> {
+    match ctx.jq {
+        Some(filter) => {
+            let outputs = filter.json_values(&shown.answer.view(ctx.g.data))?;
+            let values: Vec<serde_json::Value> = outputs
+                .iter()
+                .map(|raw| serde_json::from_str(raw.get()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::usage(format!("jq output: {e}")))?;
+            table::records_of_outputs(&values)
+        }
+        None => table::records_of(&shown.answer.payload()?),
+    }
+}
+
+/// A table's width bound: the terminal's; CSV and TSV lines are never cut.
+fn width(format: Format) -> Option<usize> {
+    match format {
+        Format::Table => table::terminal_width(),
+        _ => None,
+    }
+}
+
+/// One answer under `--format table|csv|tsv`: its records as rows on stdout; a failure's
+/// reasons on stderr and nothing on stdout.
+fn report_sheet(shown: &Shown, ctx: &Ctx) -> Result<Exit> {
+    let g = ctx.g;
+    if let Some(reasons) = &shown.reasons {
+        for reason in reasons {
+            stderr::say(format!("API error: {reason}"));
+        }
+        for hint in &shown.hints {
+            stderr::say(format!("hint: {hint}"));
+        }
+        return Ok(shown.exit());
+    }
+    let records = records(shown, ctx)?;
+    let columns = table::columns(&records, g.columns.as_deref())?;
+    let (text, note) = table::render(g.format, &columns, &records, width(g.format));
+    print_bytes(text.as_bytes())?;
+    if let Some(note) = note {
+        stderr::warn(note);
+    }
+    for note in shown.answer.notes() {
+        stderr::info(note);
+    }
+    Ok(shown.exit())
 }
 
 /// `--curl` on several profiles: each profile's command under a `# profile NAME` line.
@@ -129,6 +252,9 @@ pub fn style(g: &Global) -> Style {
 /// Prints the answer and the API's own words, and picks the exit code.
 pub fn report(shown: &Shown, ctx: &Ctx) -> Result<Exit> {
     let g = ctx.g;
+    if g.format != Format::Json {
+        return report_sheet(shown, ctx);
+    }
     let answer = &shown.answer;
     let body = answer.view(g.data);
     let exit = shown.exit();

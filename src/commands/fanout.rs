@@ -188,19 +188,33 @@ impl Tally {
     /// Prints `line` on stdout and counts it; whether to go on (stdout's reader is still
     /// there).
     pub fn record(&mut self, name: &str, line: &crate::output::lines::JsonLine) -> bool {
-        let exit = line.exit;
-        self.finished += 1;
-        self.worst = self.worst.max(exit);
-        if exit != Exit::Success {
-            self.failed.push((name.to_string(), exit));
-        }
-        self.clear_progress();
+        self.counted(name, line.exit);
         let mut out = std::io::stdout().lock();
         if let Err(e) = line.write(&mut out).and_then(|()| out.flush()) {
             if !crate::output::reader_gone(&e) && self.unwritten.is_none() {
                 self.unwritten = Some(e);
             }
         }
+        self.show_progress()
+    }
+
+    /// Counts a finished call whose output is printed later (a `--format` sheet).
+    pub fn count(&mut self, name: &str, exit: Exit) -> bool {
+        self.counted(name, exit);
+        self.show_progress()
+    }
+
+    fn counted(&mut self, name: &str, exit: Exit) {
+        self.finished += 1;
+        self.worst = self.worst.max(exit);
+        if exit != Exit::Success {
+            self.failed.push((name.to_string(), exit));
+        }
+        self.clear_progress();
+    }
+
+    /// Shows progress on stderr; whether to go on (stdout's reader is still there).
+    fn show_progress(&mut self) -> bool {
         if self.progress && self.finished < self.total {
             crate::output::stderr::raw(
                 format!(

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod jq_input;
 pub mod lines;
 pub mod stderr;
+pub mod table;
 
 use std::io::{self, Write};
 
