@@ -26,7 +26,8 @@ mod signals;
 pub mod internal {
     pub use crate::app::{main, run_args};
     pub use crate::catalog::{uapi, whm, Function};
-    pub use crate::cli::{man_page, SHELLS};
+    pub use crate::cli::man::{man_pages, ENVIRONMENT, EXIT_CODES, PROFILE_KEYS};
+    pub use crate::cli::SHELLS;
 
     /// The fuzz targets (fuzz/fuzz_targets/), one function each: any bytes in, no panic out
     /// but their own assertions.

@@ -1,6 +1,7 @@
 //! The command line: every flag and subcommand, and nothing else.
 
 pub mod complete;
+pub mod man;
 
 use std::path::PathBuf;
 
@@ -428,13 +429,6 @@ pub enum Color {
     Auto,
     Always,
     Never,
-}
-
-/// The man page, from the same definitions as `--help`.
-pub fn man_page() -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
-    Ok(buf)
 }
 
 /// One line of a batch file: the subcommand part of a command line.

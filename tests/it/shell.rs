@@ -117,7 +117,135 @@ fn generated_files_are_fresh() {
             out.stdout.as_bytes(),
         );
     }
-    check_generated("man/cpcall.1", &cpcall::internal::man_page().unwrap());
+    let pages = cpcall::internal::man_pages().unwrap();
+    let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, page) in &pages {
+        check_generated(&format!("man/{name}"), page);
+    }
+    // No page left over from a subcommand that is gone.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            names.contains(&file.as_str()),
+            "man/{file} is not generated: remove it"
+        );
+    }
+    // Every page a page names exists: no dangling cpcall-*(1).
+    let all: String = pages
+        .iter()
+        .map(|(_, p)| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    for reference in all.split("cpcall\\-").skip(1) {
+        let Some((page, _)) = reference.split_once("(1)") else {
+            continue;
+        };
+        let page = page.replace("\\-", "-").replace("\\fR", "");
+        if page.contains(char::is_whitespace) {
+            continue;
+        }
+        let file = format!("cpcall-{page}.1");
+        assert!(
+            names.contains(&file.as_str()),
+            "a page names {file}, which is not made"
+        );
+    }
+}
+
+/// `man cpcall` answers what the README answers: every config key the library reads, each
+/// exit code, every environment variable cpcall reads, and the README's config keys.
+#[test]
+fn the_man_page_has_the_config_reference_exit_codes_and_environment() {
+    let pages = cpcall::internal::man_pages().unwrap();
+    let main = String::from_utf8_lossy(&pages[0].1)
+        .replace("\\-", "-")
+        .replace("\\e", "\\");
+    // The keys serde knows, from the error an unknown key earns.
+    let err = toml::from_str::<cpanel_client::profiles::ConfigFile>("[profiles.x]\nzzz = 1\n")
+        .err()
+        .unwrap()
+        .to_string();
+    let expected = err.split("expected one of").nth(1).unwrap();
+    let keys: Vec<&str> = expected
+        .split('`')
+        .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !k.is_empty())
+        .collect();
+    assert!(keys.len() > 20, "{err}");
+    for key in keys {
+        // A secret's other forms are the SECRETS section's KEY_file, KEY_env, KEY_command.
+        let base = ["_file", "_env", "_command"]
+            .iter()
+            .find_map(|s| key.strip_suffix(s))
+            .filter(|b| ["accesshash", "token", "password", "totp_secret"].contains(b))
+            .unwrap_or(key);
+        assert!(
+            main.contains(&format!("\\fB{base}\\fR")),
+            "the man page lacks the key {key}"
+        );
+    }
+    for form in [
+        "KEY_file",
+        "KEY_env",
+        "KEY_command",
+        "default_profile",
+        "[groups]",
+    ] {
+        assert!(main.contains(form), "{form}");
+    }
+    for (code, _) in cpcall::internal::EXIT_CODES {
+        assert!(
+            main.contains(&format!("\\fB{code}\\fR")),
+            "exit code {code}"
+        );
+    }
+    // Every CPCALL_ variable the code reads (but the test's own) is in ENVIRONMENT.
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut read = std::collections::BTreeSet::new();
+    for dir in ["src", "crates/cpanel-client/src"] {
+        for file in walk_rs(&src.join(dir)) {
+            let text = std::fs::read_to_string(file).unwrap();
+            for part in text.split("\"CPCALL_").skip(1) {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                if part[name.len()..].starts_with('"') && !name.is_empty() && !name.contains("TEST")
+                {
+                    read.insert(format!("CPCALL_{name}"));
+                }
+            }
+        }
+    }
+    let documented: Vec<&str> = cpcall::internal::ENVIRONMENT
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    for name in &read {
+        let known = documented.contains(&name.as_str())
+            || [
+                "CPCALL_SESSION_COOKIE",
+                "CPCALL_SESSION_TOKEN",
+                "CPCALL_COMPLETE",
+            ]
+            .contains(&name.as_str());
+        assert!(
+            known,
+            "{name} is read but not in the man page's ENVIRONMENT"
+        );
+    }
+}
+
+fn walk_rs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk_rs(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
 }
 
 #[test]
