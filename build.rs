@@ -83,6 +83,9 @@ struct Summary {
     summary: String,
     #[serde(default)]
     keywords: Vec<String>,
+    /// One of the functions hosting admins use most: found first among equal matches.
+    #[serde(default)]
+    common: bool,
 }
 
 /// catalog/deprecated.json: what replaces a deprecated function.
@@ -107,9 +110,14 @@ struct Extra {
 }
 
 impl Classes {
-    /// The class of `name` and the reason: an exception, else the first word's rule, else a
-    /// suffix; `unknown` when nothing says.
-    fn of(&self, exception: Option<&Exception>, name: &str) -> (&'static str, String) {
+    /// The class of `name` and the reason: an exception, else the vendor's marker, else the
+    /// first word's rule, else a suffix; `unknown` when nothing says.
+    fn of(
+        &self,
+        exception: Option<&Exception>,
+        vendor: Option<bool>,
+        name: &str,
+    ) -> (&'static str, String) {
         if let Some(e) = exception {
             let class = match e.class.as_str() {
                 "read" => "Read",
@@ -118,6 +126,16 @@ impl Classes {
                 other => panic!("classes.json: class {other:?} is not read, change or unknown"),
             };
             return (class, format!("reviewed: {}", e.why));
+        }
+        match vendor {
+            Some(true) => return ("Read", "cPanel's API document marks it read-only".into()),
+            Some(false) => {
+                return (
+                    "Change",
+                    "cPanel's API document marks it as changing data".into(),
+                )
+            }
+            None => {}
         }
         let bare = name.trim_start_matches('_').to_ascii_lowercase();
         let is = |words: &[String], w: &str| words.iter().any(|x| x == w);
@@ -165,6 +183,13 @@ impl Classes {
     }
 }
 
+/// catalog/vendor_readonly.json: cPanel's own `x-readonly` marker, by function.
+#[derive(Deserialize, Default)]
+struct VendorReadonly {
+    whm: BTreeMap<String, bool>,
+    uapi: BTreeMap<String, bool>,
+}
+
 #[derive(Deserialize)]
 struct Aliases {
     whm: BTreeMap<String, BTreeMap<String, String>>,
@@ -177,12 +202,16 @@ fn main() {
     println!("cargo:rerun-if-changed=catalog/classes.json");
     println!("cargo:rerun-if-changed=catalog/summaries.json");
     println!("cargo:rerun-if-changed=catalog/deprecated.json");
+    println!("cargo:rerun-if-changed=catalog/vendor_readonly.json");
     let classes: Classes = serde_json::from_str(
         &std::fs::read_to_string("catalog/classes.json").expect("catalog/classes.json"),
     )
     .expect("catalog/classes.json is valid");
     let summaries: Summaries = std::fs::read_to_string("catalog/summaries.json")
         .map(|t| serde_json::from_str(&t).expect("catalog/summaries.json is valid"))
+        .unwrap_or_default();
+    let vendor: VendorReadonly = std::fs::read_to_string("catalog/vendor_readonly.json")
+        .map(|t| serde_json::from_str(&t).expect("catalog/vendor_readonly.json is valid"))
         .unwrap_or_default();
     let deprecations: Deprecations = std::fs::read_to_string("catalog/deprecated.json")
         .map(|t| serde_json::from_str(&t).expect("catalog/deprecated.json is valid"))
@@ -237,6 +266,10 @@ fn main() {
             summaries.whm.keys().chain(summaries.uapi.keys()).collect(),
         ),
         (
+            "vendor_readonly.json",
+            vendor.whm.keys().chain(vendor.uapi.keys()).collect(),
+        ),
+        (
             "deprecated.json",
             deprecations
                 .whm
@@ -269,7 +302,11 @@ fn main() {
                 &deprecations.uapi,
             ),
         };
-        let (class, why) = classes.of(exceptions.get(key), name);
+        let marks = match whm {
+            true => &vendor.whm,
+            false => &vendor.uapi,
+        };
+        let (class, why) = classes.of(exceptions.get(key), marks.get(key).copied(), name);
         Extra {
             class,
             why,
@@ -333,13 +370,13 @@ fn function(out: &mut String, name: &str, f: &Function, extra: &Extra) {
             (section, "")
         }
     };
-    let (summary, keywords) = match &extra.summary {
-        Some(s) => (Some(s.summary.as_str()), s.keywords.clone()),
-        None => (None, Vec::new()),
+    let (summary, keywords, common) = match &extra.summary {
+        Some(s) => (Some(s.summary.as_str()), s.keywords.clone(), s.common),
+        None => (None, Vec::new(), false),
     };
     let _ = write!(
         out,
-        "    Function {{ name: {name:?}, section: {section:?}, method: {:?}, since: {:?}, deprecated: {}, docs: {:?}, class: Class::{}, class_why: {:?}, summary: {:?}, keywords: &{:?}, replaced_by: {:?}, params: &[",
+        "    Function {{ name: {name:?}, section: {section:?}, method: {:?}, since: {:?}, deprecated: {}, docs: {:?}, class: Class::{}, class_why: {:?}, summary: {:?}, keywords: &{:?}, common: {}, replaced_by: {:?}, params: &[",
         f.method,
         f.since.as_deref().unwrap_or(""),
         f.deprecated,
@@ -348,6 +385,7 @@ fn function(out: &mut String, name: &str, f: &Function, extra: &Extra) {
         extra.why,
         summary,
         keywords,
+        common,
         extra.replaced_by,
     );
     for p in &f.params {

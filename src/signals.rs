@@ -67,8 +67,9 @@ fn clean_up() -> std::sync::MutexGuard<'static, Option<u64>> {
         }
     }
     if let Ok(files) = TEMP_FILES.lock() {
-        for (path, _) in files.iter() {
-            let _ = std::fs::remove_file(path);
+        // Files first, then the folders tracked before them (a page in its private folder).
+        for (path, _) in files.iter().rev() {
+            let _ = std::fs::remove_file(path).or_else(|_| std::fs::remove_dir(path));
         }
     }
     if let Some(len) = *cut {

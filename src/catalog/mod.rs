@@ -27,6 +27,8 @@ pub struct Function {
     pub summary: Option<&'static str>,
     /// Words to find it by (catalog/summaries.json).
     pub keywords: &'static [&'static str],
+    /// One of the functions hosting admins use most (catalog/summaries.json `common`).
+    pub common: bool,
     /// What replaces it, when it is deprecated and the documentation names a successor
     /// (catalog/deprecated.json).
     pub replaced_by: Option<&'static str>,

@@ -293,6 +293,18 @@ fn relevance(words: &[String], module: &str, f: &Function) -> u32 {
         .sum()
 }
 
+/// How many words start a part of the name, as WHM abbreviates them (`list accounts` in
+/// `listaccts`, `zone record` in `addzonerecord`): their first three letters are in it.
+fn in_name(words: &[String], name: &str) -> u32 {
+    let name = name.to_ascii_lowercase().replace('_', "");
+    words
+        .iter()
+        .filter(|w| {
+            w.len() >= 3 && name.contains(&w[..w.char_indices().nth(3).map_or(w.len(), |(i, _)| i)])
+        })
+        .count() as u32
+}
+
 /// Functions where every word of `query` is found (module, name, section, summary, keywords),
 /// the best matches first.
 fn search(query: &str, api: Option<&str>, json: bool) -> Result<String> {
@@ -331,13 +343,22 @@ fn search(query: &str, api: Option<&str>, json: bool) -> Result<String> {
     }
     if found.is_empty() {
         return Err(Error::usage(format!(
-            "no function's module, name, section, summary or keywords contain all of \"{word}\" {}: try fewer words",
+            "no function's module, name, section, summary or keywords contain all of \"{word}\" {}: try fewer words (cPanel API 2 functions, such as Cron's, are not in it: cpcall cpanel --api2 Cron listcron)",
             catalog::attribution()
         )));
     }
-    // Best first: how well the words match (see `relevance`), then the plainer (shorter)
-    // name: `listaccts` before `listlockedaccounts`.
-    found.sort_by_key(|(_, m, f)| (std::cmp::Reverse(relevance(&words, m, f)), f.name.len()));
+    // Best first: how well the words match (see `relevance`), then the most used, then how
+    // many words are in the name, then not deprecated, then the plainer (shorter) name:
+    // `listaccts` before `listlockedaccounts`.
+    found.sort_by_key(|(_, m, f)| {
+        (
+            std::cmp::Reverse(relevance(&words, m, f)),
+            !f.common,
+            std::cmp::Reverse(in_name(&words, f.name)),
+            f.deprecated,
+            f.name.len(),
+        )
+    });
     if json {
         let entries: Vec<Value> = found
             .iter()

@@ -37,7 +37,24 @@ pub fn fetch_by(
     call: &Call,
     attempt: impl FnMut() -> cpanel_client::Result<cpanel_client::Answer>,
 ) -> Result<Shown> {
-    let mut shown = shown(with_retries(g, target, call, attempt))?;
+    let result = with_retries(g, target, call, attempt);
+    let may_have_run = matches!(&result, Err(e) if e.may_have_run() && *e.kind() != cpanel_client::ErrorKind::ApiFailure);
+    let mut shown = shown(result).map_err(|e| match may_have_run && class_of(call).0 != Class::Read {
+        // "Try again" is not the advice for a change the server may have made.
+        true => crate::error::Error::new(
+            e.exit,
+            format!(
+                "{}; {} {} the server and may have run: check (a listing, the server's logs) before sending it again",
+                e.message(),
+                label(call),
+                match class_of(call).0 {
+                    Class::Change => "changes",
+                    _ => "may change",
+                }
+            ),
+        ),
+        false => e,
+    })?;
     unknown_function_hint(call, &mut shown);
     Ok(shown)
 }
@@ -271,7 +288,10 @@ pub fn may_pass(e: &cpanel_client::Error, class: Class) -> bool {
         e.kind(),
         K::Connect | K::Dns | K::Proxy | K::Timeout | K::Disconnected | K::HttpStatus(500..=599)
     );
-    transient && (e.never_sent() || class == Class::Read)
+    // 429: the server asks to wait; what it refused to do was not done, but only a read is
+    // sure to be worth the wait.
+    let slow_down = matches!(e.kind(), K::HttpStatus(429)) && class == Class::Read;
+    slow_down || transient && (e.never_sent() || class == Class::Read)
 }
 
 /// Tries `attempt` again after failures that may pass ([`may_pass`]), `retries` times at
@@ -297,6 +317,12 @@ pub fn with_retries<T>(
         };
         let pause = wait.mul_f64(0.5 + jitter());
         if std::time::Instant::now() + pause >= deadline {
+            crate::output::stderr::warn(format!(
+                "{}: gave up after {tried} of {} tries: another would end past --timeout ({} s)",
+                label(call),
+                retries + 1,
+                target.timeout().as_secs_f64()
+            ));
             return Err(e);
         }
         if g.verbose {

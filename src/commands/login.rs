@@ -163,9 +163,14 @@ pub fn login_url(
 /// An account name WHM could take: not empty, no spaces or control characters (which would
 /// only earn a server-side error after the request was sent).
 fn check_user(user: &str) -> Result<()> {
-    if user.is_empty() || user.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '+');
+    if user.is_empty()
+        || user.len() > 128
+        || !user.chars().all(allowed)
+        || user.starts_with(['.', '-'])
+    {
         return Err(crate::error::Error::usage(format!(
-            "login-url needs an account name without spaces, and {user:?} is not one: name the cPanel (or WHM) user, e.g. cpcall -p prod login-url bob"
+            "login-url needs an account name (letters, digits, . _ - @ +), and {user:?} is not one: name the cPanel (or WHM) user, e.g. cpcall -p prod login-url bob"
         )));
     }
     Ok(())
@@ -185,15 +190,29 @@ fn open_in_browser(url: &str) -> std::result::Result<(), String> {
         .tempdir()
         .map_err(|e| format!("cannot make a folder for the browser's page: {e}"))?;
     let page = dir.path().join("login.html");
-    write_page(&page, url).map_err(|e| format!("cannot write the browser's page: {e}"))?;
-    let read_before = accessed(&page);
+    // A signal (Ctrl-C while the browser starts) removes the page and its folder too.
+    crate::signals::track_temp(dir.path());
+    crate::signals::track_temp(&page);
+    let opened = write_page(&page, url)
+        .map_err(|e| format!("cannot write the browser's page: {e}"))
+        .and_then(|()| open_page(&page));
+    crate::signals::forget_temp(&page);
+    crate::signals::forget_temp(dir.path());
+    opened
+}
+
+/// Hands `page` to the first opener that takes it and reads it.
+fn open_page(page: &std::path::Path) -> std::result::Result<(), String> {
+    let read_before = accessed(page);
     let mut failures = Vec::new();
-    for opener in openers() {
-        match run_opener(&opener, &page) {
-            Ok(()) => {
-                wait_until_read(&page, read_before);
-                return Ok(());
-            }
+    for opener in openers()? {
+        match run_opener(&opener, page) {
+            Ok(()) if wait_until_read(page, read_before) => return Ok(()),
+            Ok(()) => failures.push(format!(
+                "{} did not read the page within {} s",
+                opener[0],
+                PAGE_WAIT.as_secs()
+            )),
             Err(e) => failures.push(e),
         }
     }
@@ -216,23 +235,27 @@ fn write_page(page: &std::path::Path, url: &str) -> std::io::Result<()> {
 }
 
 /// The commands to try, as `$BROWSER` means them: a `:`-separated list of commands, each
-/// with arguments, `%s` standing for the page (appended when absent).
-fn openers() -> Vec<Vec<String>> {
+/// with arguments split as a shell splits them, `%s` standing for the page (appended when
+/// absent).
+fn openers() -> std::result::Result<Vec<Vec<String>>, String> {
     let browser = std::env::var("BROWSER").unwrap_or_default();
-    let listed: Vec<Vec<String>> = browser
-        .split(':')
-        .map(|c| c.split_whitespace().map(str::to_string).collect::<Vec<_>>())
-        .filter(|c| !c.is_empty())
-        .collect();
+    let mut listed = Vec::new();
+    for command in browser.split(':').filter(|c| !c.trim().is_empty()) {
+        let words = shlex::split(command)
+            .ok_or_else(|| format!("$BROWSER {command:?} has an unclosed quote"))?;
+        if !words.is_empty() {
+            listed.push(words);
+        }
+    }
     if !listed.is_empty() {
-        return listed;
+        return Ok(listed);
     }
     let default = if cfg!(target_os = "macos") {
         "open"
     } else {
         "xdg-open"
     };
-    vec![vec![default.to_string()]]
+    Ok(vec![vec![default.to_string()]])
 }
 
 fn run_opener(opener: &[String], page: &std::path::Path) -> std::result::Result<(), String> {
@@ -258,13 +281,15 @@ fn accessed(page: &std::path::Path) -> Option<std::time::SystemTime> {
 }
 
 /// Openers such as xdg-open return before the browser has read the page: wait until its
-/// access time moves (relatime updates it on a first read), at most [`PAGE_WAIT`].
-fn wait_until_read(page: &std::path::Path, before: Option<std::time::SystemTime>) {
+/// access time moves (relatime updates it on a first read), at most [`PAGE_WAIT`]. Whether
+/// it was read (or cannot be told: no access time).
+fn wait_until_read(page: &std::path::Path, before: Option<std::time::SystemTime>) -> bool {
     let start = std::time::Instant::now();
     while start.elapsed() < PAGE_WAIT {
         if before.is_none() || accessed(page) != before {
-            return;
+            return true;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    false
 }

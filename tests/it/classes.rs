@@ -210,6 +210,42 @@ fn login_url_open_uses_a_private_page() {
         !std::path::Path::new(page).exists(),
         "the page with the live link outlived the run: {page}"
     );
+    // A signal while the browser starts: the page and its folder go with the run.
+    let slow = f.write(
+        "slow-browser",
+        &format!(
+            "#!/bin/sh\necho \"$1\" > {}\nsleep 30\n",
+            f.path("slow-page").display()
+        ),
+    );
+    let mut cmd = f.cmd();
+    cmd.env("BROWSER", format!("sh {} '%s'", slow.display()))
+        .args(["-c", &config, "login-url", "bob", "--open"]);
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let noted = f.path("slow-page");
+    let started = std::time::Instant::now();
+    while !noted.exists() && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let page = std::fs::read_to_string(&noted).unwrap();
+    let page = std::path::Path::new(page.trim());
+    assert!(page.exists(), "{page:?}");
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let status = child.wait_with_output().unwrap().status;
+    assert_eq!(status.code(), None, "ended by the signal");
+    assert!(
+        !page.exists(),
+        "the page with the live link outlived SIGTERM"
+    );
+    assert!(!page.parent().unwrap().exists(), "its folder too");
     let mut cmd = f.cmd();
     cmd.env("BROWSER", "/nonexistent/browser:false").args([
         "-c",
@@ -256,7 +292,14 @@ fn search_answers_everyday_questions() {
         ("add email", "cpanel Email add_pop"),
         ("list email accounts", "cpanel Email list_pops"),
         ("email forwarder", "cpanel Email add_forwarder"),
-        ("dns zone", "whm dumpzone"),
+        // dumpzone is deprecated: its replacement comes first.
+        ("dns zone", "whm parse_dns_zone"),
+        ("login as user", "whm create_user_session"),
+        ("list ftp accounts", "cpanel Ftp list_ftp"),
+        ("free disk space", "whm getdiskusage"),
+        ("ssl expiry", "cpanel SSL installed_hosts"),
+        ("upgrade php", "whm php_set_vhost_versions"),
+        ("reset password email", "cpanel Email passwd_pop"),
         ("add dns record", "whm addzonerecord"),
         ("install ssl", "whm installssl"),
         ("list packages", "whm listpkgs"),
@@ -265,7 +308,7 @@ fn search_answers_everyday_questions() {
         ("restart service", "whm restartservice"),
         ("server version", "whm version"),
         ("create database", "cpanel Mysql create_database"),
-        ("create api token", "whm api_token_create"),
+        ("api token", "whm api_token_create"),
     ];
     let mut missed = Vec::new();
     for (question, want) in questions {
@@ -281,4 +324,28 @@ fn search_answers_everyday_questions() {
         }
     }
     assert!(missed.is_empty(), "{missed:#?}");
+}
+
+/// A change that failed in a way that may have let it run is not met with "try again": the
+/// message says to check first. A read that is refused with 429 is tried again (--retry).
+#[test]
+fn a_change_that_may_have_run_says_check_first() {
+    let f = Fixture::with(Options {
+        fault: Some(Fault::Status(503)),
+        fault_until: 1,
+        ..Options::default()
+    });
+    f.as_root(&["whm", "createacct", "username=rt2", "domain=rt2.example"])
+        .assert_failure(
+            4,
+            "whm createacct changes the server and may have run: check",
+        );
+    let h = Fixture::with(Options {
+        fault: Some(Fault::Status(429)),
+        fault_until: 1,
+        ..Options::default()
+    });
+    h.as_root(&["--retry", "1", "whm", "listaccts"])
+        .assert_code(0);
+    assert_eq!(h.requests().len(), 2);
 }
