@@ -205,6 +205,11 @@ fn dispatch(cli: Cli) -> Result<Exit> {
             "--arg, --argjson and -r go with --jq FILTER: add the filter, or drop them",
         ));
     }
+    if matches!(cli.command, Command::LoginUrl { .. }) && (g.jq.is_some() || g.data) {
+        return Err(Error::usage(
+            "--jq and -d shape an API answer, and login-url prints only the link: drop them",
+        ));
+    }
     let calls_only = matches!(cli.command, Command::Whm { .. } | Command::Cpanel { .. });
     if (g.format != crate::output::table::Format::Json || g.columns.is_some()) && !calls_only {
         return Err(Error::usage(

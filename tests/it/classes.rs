@@ -161,6 +161,15 @@ fn login_url_prints_a_one_time_link() {
         f.as_root(&["login-url", user])
             .assert_failure(2, "login-url needs an account name");
     }
+    for args in [
+        &["login-url", "bob", "--jq", "."][..],
+        &["-d", "login-url", "bob"],
+    ] {
+        f.as_root(args)
+            .assert_failure(2, "login-url prints only the link");
+    }
+    f.as_root(&["login-url", "../root"])
+        .assert_failure(2, "login-url needs an account name");
     assert_eq!(
         f.requests().len(),
         before,
