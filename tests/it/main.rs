@@ -34,6 +34,8 @@ mod hostile_server;
 mod hygiene;
 /// bounded reads of secrets and @files, signals, symlinked configs, atomic writes
 mod local_files;
+/// the .deb installed with dpkg: the binary, man pages, completions
+mod package;
 /// https_proxy, no_proxy and CONNECT tunnels
 mod proxies;
 /// reports: --jq beside the system jq, tables and CSV
