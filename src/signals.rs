@@ -1,4 +1,5 @@
-//! Ctrl-C, SIGTERM and SIGHUP leave nothing behind: the temporary file of a write in progress
+//! Ctrl-C, SIGTERM, SIGHUP (and SIGQUIT, SIGUSR1/2, SIGALRM, SIGXCPU, SIGXFSZ) leave nothing
+//! behind: the temporary file of a write in progress
 //! (it may hold a session cookie) is removed, and a terminal put in no-echo mode for a password
 //! prompt gets its echo back. Then the process dies of the same signal, as it would have.
 
@@ -25,14 +26,18 @@ static COMMITTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 /// The terminal's settings before a hidden prompt turned echo off.
 static TERMINAL: Mutex<Option<(std::fs::File, Termios)>> = Mutex::new(None);
 
-/// Starts the thread that cleans up on SIGINT, SIGTERM and SIGHUP. Idempotent.
+/// Starts the thread that cleans up on the signals that end a process. Idempotent.
 pub fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         watch_library_files();
         catch_filter_overflow();
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        use signal_hook::consts::*;
+        // Every signal whose default action ends the process and that a handler may catch.
+        let ending = [
+            SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU, SIGXFSZ,
+        ];
+        let Ok(mut signals) = signal_hook::iterator::Signals::new(ending) else {
             return;
         };
         let _ = std::thread::Builder::new()
