@@ -589,3 +589,43 @@ fn a_server_refusing_its_new_session_sees_one_login_per_run() {
         "the refused session stays saved"
     );
 }
+
+/// A saved session edited by hand (or by someone else) is not used as it is: a security token
+/// that is not `/cpsess` and ten digits would go into every path (`/../x`), a cookie with a
+/// line break into a header. It counts as no session: one login, then calls as usual.
+#[test]
+fn a_tampered_session_file_is_not_sent() {
+    let f = Fixture::new();
+    let config = bob_session(&f);
+    f.call(&config, &["-p", "bob", "login"]).assert_code(0);
+    let file = session_file(&f, "bob");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for (key, value) in [
+        (
+            "security_token",
+            "/cpsess0123456789/../../json-api/listaccts",
+        ),
+        ("cookie", "bob%3aabc\r\nX-Injected: 1"),
+    ] {
+        let mut tampered = saved.clone();
+        tampered[key] = serde_json::Value::String(value.into());
+        std::fs::write(&file, tampered.to_string()).unwrap();
+        let logins = f.emu.logins();
+        f.call(&config, &["-p", "bob", "cpanel", "Email", "list_pops"])
+            .assert_code(0);
+        assert_eq!(
+            f.emu.logins(),
+            logins + 1,
+            "{key}: a new login, not the file's"
+        );
+        for r in f.requests() {
+            assert!(
+                !r.request.target.contains(".."),
+                "{key}: sent {}",
+                r.request.target
+            );
+            assert!(r.request.header("X-Injected").is_none(), "{key}");
+        }
+    }
+}

@@ -80,6 +80,16 @@ impl Session {
             && self.port == target.port
             && self.service == target.service.name()
             && self.user == user
+            && self.well_formed()
+    }
+
+    /// What a login accepts: a `/cpsess` and ten digits token (it goes into every path, so an
+    /// edited file must not make it `/../x`), and a cookie that fits in a header line.
+    fn well_formed(&self) -> bool {
+        let cookie = self.cookie.expose();
+        security_token(&self.security_token).as_deref() == Some(self.security_token.as_str())
+            && !cookie.is_empty()
+            && cookie.bytes().all(|b| b.is_ascii_graphic())
     }
 
     /// The request inside the session: the security token first in the path.
