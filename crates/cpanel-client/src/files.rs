@@ -443,9 +443,10 @@ pub fn open_private(path: &Path, truncate: bool) -> std::io::Result<std::fs::Fil
 
 /// Reads a state file (a session) as [`read_text`] does, but never through a link.
 pub fn read_private(path: &Path, limit: u64) -> std::io::Result<String> {
+    // O_NONBLOCK: opening a FIFO planted where the file goes must not wait for a writer.
     let mut file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
         .open(path)
         .map_err(not_a_link)?;
     if !file.metadata()?.is_file() {

@@ -165,7 +165,7 @@ fn read_file(path: &std::path::Path, voice: &Voice) -> Result<Option<String>> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::local(format!(
-            "cannot read session file {}: {e}",
+            "cannot read session file {}: {e}; remove it, then log in again",
             path.display()
         ))),
     }
