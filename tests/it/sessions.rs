@@ -629,3 +629,24 @@ fn a_tampered_session_file_is_not_sent() {
         }
     }
 }
+
+/// A login answered by neither a session nor a refusal (a restart's 502, an HTML page) is a
+/// transport failure (exit 4), not a refusal: it leaves no mark, and the next run logs in.
+#[test]
+fn an_unreadable_login_answer_is_not_counted_as_a_refusal() {
+    let f = Fixture::with(Options {
+        fault: Some(crate::emulator::Fault::Status(502)),
+        fault_until: 1,
+        ..Options::default()
+    });
+    let config = bob_session(&f);
+    f.call(&config, &["cpanel", "Email", "list_pops"])
+        .assert_failure(4, "neither a session nor a refusal");
+    f.call(&config, &["cpanel", "Email", "list_pops"])
+        .assert_code(0);
+    assert_eq!(
+        f.emu.logins(),
+        2,
+        "the 502, then the second run logged in, unpaused"
+    );
+}

@@ -135,12 +135,22 @@ pub fn login(
     let name = cookie_name(target.service);
     let (token, cookie) = match read_login_answer(&response, name) {
         LoginAnswer::Accepted { token, cookie } => (token, cookie),
+        // Not a refusal: nothing is counted against the credentials (no pause, no cPHulk).
         LoginAnswer::NoCookie => {
-            return Err(Error::refused(format!(
+            return Err(Error::broken(format!(
                 "the login answer of {} set no {name} cookie: check that the port is the {} port",
                 target.host,
                 target.service.name()
             )))
+        }
+        LoginAnswer::Unreadable => {
+            return Err(Error::broken(format!(
+                "the login answer of {} (HTTP {}) is neither a session nor a refusal: check that the port is the {} port, or the server's logs",
+                target.host,
+                response.status,
+                target.service.name()
+            ))
+            .with_status(response.status))
         }
         LoginAnswer::Refused => return Err(refused(target, user, &response)),
     };
@@ -170,8 +180,10 @@ pub enum LoginAnswer {
     },
     /// A security token but no session cookie: not a login answer of this service.
     NoCookie,
-    /// The login was refused.
+    /// The login was refused: 401 or 403, or a JSON answer with `status` 0.
     Refused,
+    /// Neither: a 5xx, an HTML page, a redirect elsewhere (a proxy, a wrong port).
+    Unreadable,
 }
 
 /// What a `/login/` answer says: the security token from the JSON (`login_only=1`) or from the
@@ -185,8 +197,21 @@ pub fn read_login_answer(response: &Response, cookie: &str) -> LoginAnswer {
     match (token, set_cookie(response, cookie)) {
         (Some(token), Some(cookie)) => LoginAnswer::Accepted { token, cookie },
         (Some(_), None) => LoginAnswer::NoCookie,
-        (None, _) => LoginAnswer::Refused,
+        (None, _) if matches!(response.status, 401 | 403) => LoginAnswer::Refused,
+        (None, _) if response.status == 200 && says_status_0(response) => LoginAnswer::Refused,
+        (None, _) => LoginAnswer::Unreadable,
     }
+}
+
+/// A JSON login answer whose `status` is 0 (or "0"): cPanel's "no".
+fn says_status_0(response: &Response) -> bool {
+    let Ok(body) = response.bytes() else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("status").cloned())
+        .is_some_and(|s| s == 0 || s == "0")
 }
 
 /// `{"status":1,"security_token":"/cpsess…"}` → the token.
