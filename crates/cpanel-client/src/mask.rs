@@ -48,9 +48,14 @@ impl Mask {
             return false;
         }
         let mut forms = vec![secret.to_string(), secret.trim().to_string()];
-        forms.extend(percent_decoded(secret));
-        forms.extend(base64_forms(secret.as_bytes()));
-        forms.extend(hex_forms(secret.as_bytes()));
+        // The percent-decoded form (a cookie as a framework decodes it) is encoded again as
+        // the secret is: base64, hex.
+        let decoded = percent_decoded(secret);
+        for text in std::iter::once(secret).chain(decoded.as_deref()) {
+            forms.extend(base64_forms(text.as_bytes()));
+            forms.extend(hex_forms(text.as_bytes()));
+        }
+        forms.extend(decoded);
         forms.extend(latin1_misread(secret));
         for form in forms {
             self.insert(form);
@@ -517,6 +522,8 @@ mod tests {
             ("got whm root:TOKENVALUE99.", "got ***."),
             ("cookie bob:COOKIESECRET0123,abc;", "cookie ***;"),
             ("cookie bob%3aCOOKIESECRET0123%2cabc;", "cookie ***;"),
+            // The decoded cookie, base64-encoded again (a debug dump).
+            ("dump Ym9iOkNPT0tJRVNFQ1JFVDAxMjMsYWJj.", "dump ***."),
         ];
         for (text, want) in cases {
             assert_eq!(mask.apply(text), want, "{text}");
