@@ -506,6 +506,31 @@ mod tests {
         }
     }
 
+    /// Non-string results are laid out and coloured as answers are: indented and in colour
+    /// when asked (a terminal), as jq does; strings stay raw.
+    #[test]
+    fn results_are_laid_out_like_answers() {
+        let body =
+            cpanel_client::__internals::Body::from_vec(br#"{"a":{"b":[1,"x"]},"s":"t"}"#.to_vec());
+        let run = |style, color| {
+            let mut out = Vec::new();
+            Filter::compile(".a, .s", std::time::Duration::from_secs(5), Vec::new())
+                .unwrap()
+                .print(&View::whole(&body), style, color, false, &mut out)
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        use crate::output::Style;
+        assert_eq!(run(Style::AsReceived, false), "{\"b\":[1,\"x\"]}\nt\n");
+        assert_eq!(
+            run(Style::Pretty, false),
+            "{\n  \"b\": [\n    1,\n    \"x\"\n  ]\n}\nt\n"
+        );
+        let colored = run(Style::Pretty, true);
+        assert!(colored.contains("\x1b["), "{colored:?}");
+        assert!(colored.ends_with("\nt\n"), "strings stay raw: {colored:?}");
+    }
+
     #[test]
     fn errors_are_short_usage_errors_with_a_position() {
         let cases = [
