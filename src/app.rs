@@ -181,7 +181,26 @@ fn output_file(cli: &Cli) -> Result<Option<crate::config::files::Pending>> {
             rustix::stdio::dup2_stdout(&file).map_err(|e| fail(&e))?;
             return Ok(None);
         }
-        _ => {}
+        // A file someone else owns keeps its owner and mode when replaced: what cpcall writes
+        // (root's listing, a new token, a login link) would be theirs to read.
+        Ok(meta) => {
+            use std::os::unix::fs::MetadataExt;
+            let me = rustix::process::geteuid().as_raw();
+            if meta.uid() != me && meta.uid() != 0 {
+                return Err(Error::usage(format!(
+                    "-o {} belongs to user {}, who could read what cpcall writes into it: remove it, or name a file of your own",
+                    path.display(),
+                    meta.uid()
+                )));
+            }
+        }
+        Err(_) => {}
+    }
+    // The folder too: in one others can write (and that is not sticky /tmp), the file could
+    // be swapped between our write and their read.
+    if let Some(dir) = real.parent().filter(|d| !d.as_os_str().is_empty()) {
+        cpanel_client::files::check_folder(dir, "the folder of -o")
+            .map_err(|e| Error::usage(crate::error::words(&e)))?;
     }
     let mut pending = crate::config::files::Pending::beside(&real, false)?;
     rustix::stdio::dup2_stdout(&*pending.file()).map_err(|e| fail(&e))?;

@@ -268,7 +268,7 @@ extern "C" fn on_fault(signal: libc::c_int, _: *mut libc::siginfo_t, _: *mut lib
                 unsafe { libc::unlink(c_path.as_ptr()) };
             }
         }
-        let say = b"cpcall: the --jq filter recursed too deep and ran out of stack (a recursion without a base case?): fix the filter\n";
+        let say = b"cpcall: the --jq filter recursed too deep and ran out of stack (a recursion without a base case?): the run ends here, and calls it already made (batch lines, other profiles) may have run: check them, and fix the filter\n";
         // SAFETY: write and _exit are async-signal-safe.
         unsafe {
             libc::write(2, say.as_ptr().cast(), say.len());

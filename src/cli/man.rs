@@ -143,21 +143,24 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("CPCALL_ACCESSHASH", "With --host and no profile: a WHM access hash."),
     ("CPCALL_PASSWORD", "With --host and no profile: a password."),
     ("CPCALL_TOTP_SECRET", "With --host and no profile: the 2FA secret."),
-    ("CPCALL_OTP", "A 2FA code to send once (as login --otp)."),
     ("CPCALL_CA_FILE", "A CA file for targets without a trust setting (as --ca-file)."),
     ("CPCALL_PIN_SHA256", "A certificate pin for targets without a trust setting (as --pin-sha256)."),
     ("CPCALL_STRICT", "1 or 0: as --strict, or not."),
     ("CPCALL_READ_ONLY", "1 or 0: as --read-only, or not."),
-    ("https_proxy, HTTPS_PROXY, no_proxy, NO_PROXY", "The proxy for https:// servers (http://, with user:password if needed) and the hosts reached without it."),
+    ("https_proxy, HTTPS_PROXY, http_proxy, all_proxy, ALL_PROXY", "The proxy for TLS servers (https_proxy), plain-HTTP ones (http_proxy, lower case only), or both (all_proxy): http://, with user:password if needed."),
+    ("no_proxy, NO_PROXY", "Hosts reached without the proxy."),
+    ("SSL_CERT_FILE, SSL_CERT_DIR", "The system's CA certificates, where they are elsewhere than the platform's default."),
+    ("TMPDIR", "Where a large answer waits while it arrives (an unlinked temporary file)."),
     ("NO_COLOR", "Set and not empty: no colour (unless --color always)."),
     ("BROWSER", "The browser login-url --open starts (arguments and %s allowed; : between alternatives), else xdg-open."),
-    ("XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME", "Where the config file, the sessions and the caches are (below)."),
+    ("XDG_CONFIG_HOME, XDG_STATE_HOME", "Where the config file and the sessions are (FILES)."),
 ];
 
 /// Files cpcall reads and writes.
 pub const FILES: &[(&str, &str)] = &[
     ("~/.config/cpcall/config.toml", "The config file ($XDG_CONFIG_HOME/cpcall/config.toml). Refused when its folder can be written by others; warned about when it holds secrets and others can read it."),
     ("~/.local/state/cpcall/sessions/", "Saved sessions (mode 0600, in a 0700 folder) with their login locks and refusal marks; removed by logout ($XDG_STATE_HOME)."),
+    ("/usr/share/man/man1/cpcall*.1, /usr/share/bash-completion/completions/cpcall", "The man pages and completions the packages install (zsh: vendor-completions or site-functions; fish: vendor_completions.d)."),
 ];
 
 /// cpcall's own sections of cpcall(1).

@@ -148,8 +148,15 @@ fn sheet_many(
         asked => table::columns(&all, asked)?,
     };
     let (text, note) = table::render(g.format, &columns, &all, width(g.format));
+    let text = match std::io::stdout().is_terminal() && g.format != Format::Table {
+        true => table::for_terminal(text),
+        false => text,
+    };
     print_bytes(text.as_bytes())?;
-    if let Some(note) = note {
+    for note in note
+        .into_iter()
+        .chain(table::unseen(&all, &columns, g.columns.is_some()))
+    {
         stderr::warn(note);
     }
     for failure in failures {
@@ -199,8 +206,15 @@ fn report_sheet(shown: &Shown, ctx: &Ctx) -> Result<Exit> {
     let records = records(shown, ctx)?;
     let columns = table::columns(&records, g.columns.as_deref())?;
     let (text, note) = table::render(g.format, &columns, &records, width(g.format));
+    let text = match std::io::stdout().is_terminal() && g.format != Format::Table {
+        true => table::for_terminal(text),
+        false => text,
+    };
     print_bytes(text.as_bytes())?;
-    if let Some(note) = note {
+    for note in note
+        .into_iter()
+        .chain(table::unseen(&records, &columns, g.columns.is_some()))
+    {
         stderr::warn(note);
     }
     for note in shown.answer.notes() {

@@ -19,6 +19,9 @@ use cpanel_client::View;
 /// How deep an answer may nest for the filter: jaq reads and walks values recursively, and a
 /// hostile answer 30,000 levels deep would overflow the stack. Real answers nest < 10.
 pub const MAX_DEPTH: usize = 512;
+/// The most results a filter may make: they are kept until it ends (so that a failing filter
+/// prints nothing), and `range(1e12)` must not take the host's memory with it.
+const MAX_OUTPUTS: usize = 10_000_000;
 /// The longest piece of a value a message quotes.
 const QUOTE_LIMIT: usize = 120;
 
@@ -114,6 +117,11 @@ fn evaluate(code: &str, input: &[u8], named: &[(String, String)]) -> Result<Outp
     let mut outputs = Outputs::default();
     for result in filter.id.run((ctx, input)) {
         match result {
+            Ok(_) if outputs.values.len() >= MAX_OUTPUTS => {
+                return Err(Error::usage(format!(
+                    "the --jq filter made more than {MAX_OUTPUTS} results, which would fill the memory before one is printed: bound it (limit(N; …), first, an index)"
+                )))
+            }
             Ok(value) => outputs.values.push(value),
             Err(exn) => match exn.get_err() {
                 Ok(error) => {

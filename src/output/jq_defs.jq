@@ -43,6 +43,16 @@ def truncate_stream(stream): . as $n | null | stream | . as $input | if (.[0] | 
 
 def leaf_paths: paths(scalars);
 
+# As jq 1.6: null joins as nothing, numbers and booleans as their text.
+def join($x): reduce .[] as $i (null; (if . == null then "" else . + $x end) + ($i | if . == null then "" elif type == "string" then . else tojson end)) // "";
+
+# As jq: what is not a string passes through unchanged.
+def ltrimstr($x): if type == "string" and ($x | type) == "string" and startswith($x) then .[($x | length):] else . end;
+def rtrimstr($x): if type == "string" and ($x | type) == "string" and endswith($x) and ($x | length) > 0 then .[:length - ($x | length)] else . end;
+
+# ["DEBUG:", value] on stderr, the value passed on.
+def debug: (["DEBUG:", .] | stderr_empty), .;
+
 # The environment as jq has it, less the variables that hold a credential cpcall knows.
 def env: $ENV;
 

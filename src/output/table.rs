@@ -29,12 +29,10 @@ pub fn records_of(payload: &Value) -> Result<Vec<Record>> {
     match payload {
         Value::Array(items) => items.iter().map(record).collect(),
         Value::Object(map) => {
+            // An empty array is an empty listing (`{"acct": []}`: no account matched).
             let lists: Vec<&String> = map
                 .iter()
-                .filter(|(_, v)| {
-                    v.as_array().is_some_and(|a| a.iter().all(Value::is_object))
-                        && v.as_array().is_some_and(|a| !a.is_empty())
-                })
+                .filter(|(_, v)| v.as_array().is_some_and(|a| a.iter().all(Value::is_object)))
                 .map(|(k, _)| k)
                 .collect();
             match lists.as_slice() {
@@ -42,7 +40,7 @@ pub fn records_of(payload: &Value) -> Result<Vec<Record>> {
                 [one] => records_of(&map[one.as_str()]),
                 many => {
                     Err(Error::usage(format!(
-                    "the payload holds several listings ({}): pick one with --jq, e.g. --jq '.{}'",
+                    "the payload holds several listings ({}): pick one with --jq, e.g. -d --jq '.{}[]'",
                     many.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
                     many[0]
                 )))
@@ -90,6 +88,28 @@ fn not_a_listing(value: &Value) -> Error {
     Error::usage(format!(
         "--format table, csv and tsv show records (objects), and this is {kind}: pick the records with --jq, or use --format json"
     ))
+}
+
+/// Fields that later records have and the columns leave out (none when `--columns` chose):
+/// said, so that a report does not lose them unnoticed.
+pub fn unseen(records: &[Record], columns: &[String], asked: bool) -> Option<String> {
+    if asked {
+        return None;
+    }
+    let mut extra: Vec<&str> = Vec::new();
+    for record in records {
+        for key in record.keys() {
+            if !columns.contains(key) && !extra.contains(&key.as_str()) {
+                extra.push(key);
+            }
+        }
+    }
+    (!extra.is_empty()).then(|| {
+        format!(
+            "some records have fields the first has not ({}): name every column with --columns",
+            extra.join(", ")
+        )
+    })
 }
 
 /// The columns: those asked for (each must be in some record), else the first record's keys.
@@ -149,6 +169,10 @@ pub fn render(
             ));
         }
     }
+    if columns.is_empty() {
+        // No records and no --columns: nothing to show, not even a header.
+        return (String::new(), note);
+    }
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| columns.iter().map(|c| cell(r.get(c))).collect())
@@ -159,6 +183,15 @@ pub fn render(
         Format::Table | Format::Json => table(&columns, records, &rows, width),
     };
     (text, note)
+}
+
+/// CSV or TSV for a terminal: a server's control characters (escape sequences that retitle or
+/// recolour it) shown escaped, line breaks and tabs kept; piped, the bytes as they are.
+pub fn for_terminal(text: String) -> String {
+    text.split("\r\n")
+        .map(|line| crate::output::stderr::escape_for_terminal(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\r\n")
 }
 
 fn lines(
@@ -328,6 +361,7 @@ mod tests {
             (r#"{"version":"11.130"}"#, 1),
             (r#"[]"#, 0),
             ("null", 0),
+            (r#"{"acct":[],"count":0}"#, 0),
         ];
         for (json, n) in cases {
             assert_eq!(recs(json).len(), n, "{json}");
@@ -354,6 +388,16 @@ mod tests {
             render(Format::Tsv, &columns, &records, None).0,
             "user\tplan\tnote\tn\tx\tt\ttags\nbob\tgold \"VIP\", yearly\ta\\nb\\tc\\\\d\t5\t\ttrue\t[\"a\"]\n"
         );
+    }
+
+    #[test]
+    fn terminal_csv_shows_control_characters_escaped() {
+        let text = "u\r\n\u{1b}]0;pwned\u{7}\r\n".to_string();
+        assert_eq!(for_terminal(text), "u\r\n\\u{1b}]0;pwned\\u{7}\r\n");
+        let records = recs(r#"[{"a":1},{"a":2,"b":3}]"#);
+        let note = unseen(&records, &["a".to_string()], false).unwrap();
+        assert!(note.contains("(b)"), "{note}");
+        assert!(unseen(&records, &["a".to_string()], true).is_none());
     }
 
     #[test]

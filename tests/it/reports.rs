@@ -102,6 +102,9 @@ fn jq_features_match_the_system_jq() {
         ".metadata | tojson | fromjson | .command",
         "[splits(\"x\")?] | length",
         "[inputs] | length",
+        "[.data.acct[] | [.user, .ip, .suspended] | join(\",\")]",
+        "[.data.acct[].ip | ltrimstr(\"192.\") | rtrimstr(\".10\")]",
+        "[.data.acct[].tags | ltrimstr(\"a\")]",
     ];
     let answer = f
         .call(&config, &["whm", "listaccts"])
@@ -318,6 +321,27 @@ fn sheets_of_every_page_and_every_profile() {
     assert_eq!(users.len(), 1 + 254, "every page's records and the header");
     assert_eq!(users[0], "user");
     assert_eq!(users[254], "user00250");
+    // The night nothing matches: a header with --columns, nothing without, exit 0.
+    f.call(
+        &root,
+        &[
+            "whm",
+            "listaccts",
+            "search=zzz",
+            "--format",
+            "csv",
+            "--columns",
+            "user,domain",
+        ],
+    )
+    .assert_code(0)
+    .assert_stdout("user,domain\r\n");
+    let empty = f.call(
+        &root,
+        &["whm", "listaccts", "search=zzz", "--format", "csv"],
+    );
+    empty.assert_code(0);
+    assert_eq!(empty.stdout, "");
     let fleet = format!(
         "{}{}{}",
         f.root_token("a", ""),

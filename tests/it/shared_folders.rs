@@ -361,3 +361,39 @@ fn rewriting_a_config_keeps_its_owner_and_mode() {
         .unwrap()
         .contains("pin_sha256"));
 }
+
+/// `-o FILE` where someone else could read or swap what cpcall writes: a folder others can
+/// write is refused, and (as root) a file another user owns, which the rename would hand
+/// back to them with their mode. Nothing is sent.
+#[test]
+fn an_output_file_others_control_is_refused() {
+    let f = Fixture::new();
+    let config = f.root_token("w", "");
+    let open = f.path("open");
+    std::fs::create_dir(&open).unwrap();
+    chmod(&open, 0o777);
+    let target = open.join("report.json");
+    f.call(&config, &["whm", "version", "-o", target.to_str().unwrap()])
+        .assert_failure(2, "the folder of -o")
+        .assert_stderr("chmod go-w");
+    chmod(&open, 0o700);
+    if is_root() {
+        std::fs::write(&target, "theirs\n").unwrap();
+        chmod(&target, 0o666);
+        std::os::unix::fs::lchown(&target, Some(OTHER_UID), Some(OTHER_UID)).unwrap();
+        f.call(&config, &["whm", "version", "-o", target.to_str().unwrap()])
+            .assert_failure(2, "belongs to user 65534");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "theirs\n");
+    }
+    assert!(f.requests().is_empty(), "nothing was sent");
+    f.call(
+        &config,
+        &[
+            "whm",
+            "version",
+            "-o",
+            open.join("mine.json").to_str().unwrap(),
+        ],
+    )
+    .assert_code(0);
+}
