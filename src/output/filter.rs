@@ -173,8 +173,10 @@ pub fn named_args(args: &[String], json_args: &[String]) -> Result<Vec<(String, 
                     })?
                     .to_string(),
             };
-            named.retain(|(n, _)| n != name);
-            named.push((name.clone(), json));
+            // As jq: the first value given for a name is the one.
+            if !named.iter().any(|(n, _)| n == name) {
+                named.push((name.clone(), json));
+            }
         }
     }
     Ok(named)

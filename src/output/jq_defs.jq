@@ -50,6 +50,15 @@ def join($x): reduce .[] as $i (null; (if . == null then "" else . + $x end) + (
 def ltrimstr($x): if type == "string" and ($x | type) == "string" and startswith($x) then .[($x | length):] else . end;
 def rtrimstr($x): if type == "string" and ($x | type) == "string" and endswith($x) and ($x | length) > 0 then .[:length - ($x | length)] else . end;
 
+# As jq: unpadded base64 decodes too.
+def @base64d: tostring | . + ([range((4 - length % 4) % 4)] | map("=") | join("")) | decode_base64;
+
+# jq 1.6's SQL-style helpers.
+def IN(s): any(s == .; .);
+def IN(src; s): any(src == s; .);
+def INDEX(stream; idx_expr): reduce stream as $row ({}; .[$row | idx_expr | tostring] |= $row);
+def INDEX(idx_expr): INDEX(.[]; idx_expr);
+
 # ["DEBUG:", value] on stderr, the value passed on.
 def debug: (["DEBUG:", .] | stderr_empty), .;
 

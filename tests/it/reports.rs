@@ -105,6 +105,9 @@ fn jq_features_match_the_system_jq() {
         "[.data.acct[] | [.user, .ip, .suspended] | join(\",\")]",
         "[.data.acct[].ip | ltrimstr(\"192.\") | rtrimstr(\".10\")]",
         "[.data.acct[].tags | ltrimstr(\"a\")]",
+        "\"YWJj\", \"YWI\" | @base64d",
+        ".data.acct | INDEX(.user) | keys",
+        "[.data.acct[] | select(.owner | IN(\"root\", \"nobody\")) | .user]",
     ];
     let answer = f
         .call(&config, &["whm", "listaccts"])
