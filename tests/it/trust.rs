@@ -489,6 +489,14 @@ fn the_platform_store_holds_a_self_signed_server_and_reads_only_files() {
     if made.is_ok_and(|s| s.success()) {
         run("SSL_CERT_FILE", &fifo).assert_failure(4, "certificate");
     }
+    // A store others could replace is not trusted, as ca_file is not.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    run("SSL_CERT_DIR", &dir)
+        .assert_failure(4, "certificate")
+        .assert_stderr("is not used: someone other than you or root could replace it");
+    run("SSL_CERT_FILE", &dir.join("0a1b2c3d.0"))
+        .assert_failure(4, "certificate")
+        .assert_stderr("is not used: someone other than you or root could replace it");
 }
 
 /// One-off targets without a config trust what `--ca-file` and `--pin-sha256` (or

@@ -392,7 +392,8 @@ pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
 /// cpcall trusts (`ca_file`): whoever can replace one can read every call.
 pub fn check_file(path: &Path, what: &str) -> Result<()> {
     let me = rustix::process::geteuid().as_raw();
-    if let Ok(meta) = std::fs::metadata(path) {
+    // Not a regular file (a device, a FIFO): the reader refuses it, saying so.
+    if let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
         let (owner, mode) = (meta.uid(), meta.mode());
         let why = if owner != me && owner != 0 {
             Some((

@@ -230,6 +230,9 @@ fn pem_file(path: &Path) -> std::io::Result<Vec<CertificateDer<'static>>> {
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))
 }
 
+/// Why a trust store from the environment is not used.
+const REPLACEABLE: &str = "someone other than you or root could replace it (it, or a folder above it, is writable by others or owned by another user): run chmod go-w on it, or point the variable elsewhere";
+
 /// The platform's certificates. With `SSL_CERT_FILE` / `SSL_CERT_DIR` set, those are read
 /// here, as OpenSSL reads them — regular files only, bounded — rather than by
 /// rustls-native-certs, which would read whatever they name; otherwise the system's store.
@@ -241,7 +244,11 @@ fn platform_certs(voice: &Voice) -> Vec<CertificateDer<'static>> {
     }
     let mut certs = Vec::new();
     if let Some(file) = file {
-        match pem_file(Path::new(&file)) {
+        // As for ca_file: a trust store someone else could replace is not used.
+        let checked = crate::files::check_file(Path::new(&file), "SSL_CERT_FILE")
+            .map_err(|_| std::io::Error::other(REPLACEABLE))
+            .and_then(|()| pem_file(Path::new(&file)));
+        match checked {
             Ok(found) => certs.extend(found),
             Err(e) => voice.warning(format!(
                 "SSL_CERT_FILE {} is not used: {e}",
@@ -250,6 +257,13 @@ fn platform_certs(voice: &Voice) -> Vec<CertificateDer<'static>> {
         }
     }
     for dir in dir.iter().flat_map(std::env::split_paths) {
+        if crate::files::check_folder(&dir, "SSL_CERT_DIR").is_err() {
+            voice.warning(format!(
+                "SSL_CERT_DIR {} is not used: {REPLACEABLE}",
+                dir.display()
+            ));
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
