@@ -56,7 +56,9 @@ impl Error {
     /// Every secret of the run is masked in the message: it may quote a server that echoed
     /// what it was sent, and messages reach stderr and JSON lines.
     pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
-        let message = message.into();
+        // A library message that reached us as plain text (through an io::Error) may still
+        // hold marked terms: in the command line's words.
+        let message = cpanel_client::__internals::render_terms(&message.into(), &term_words);
         Error {
             exit,
             message: match crate::mask::masked(&message) {

@@ -38,14 +38,22 @@ pub fn fetch_by(
     attempt: impl FnMut() -> cpanel_client::Result<cpanel_client::Answer>,
 ) -> Result<Shown> {
     let result = with_retries(g, target, call, attempt);
-    let may_have_run = matches!(&result, Err(e) if e.may_have_run() && *e.kind() != cpanel_client::ErrorKind::ApiFailure);
+    // A refusal (401/403, a bad token) or an API "no" ran nothing; a failure on the way back
+    // (a 5xx, a connection closed or a timeout after the request was sent) may have.
+    let may_have_run = matches!(&result, Err(e) if e.may_have_run() && matches!(
+        e.kind(),
+        cpanel_client::ErrorKind::HttpStatus(500..=599)
+            | cpanel_client::ErrorKind::Disconnected
+            | cpanel_client::ErrorKind::Timeout
+            | cpanel_client::ErrorKind::Broken
+    ));
     let mut shown = shown(result).map_err(|e| match may_have_run && class_of(call).0 != Class::Read {
         // "Try again" is not the advice for a change the server may have made.
         true => crate::error::Error::new(
             e.exit,
             format!(
                 "{}; {} {} the server and may have run: check (a listing, the server's logs) before sending it again",
-                e.message(),
+                without_try_again(e.message()),
                 label(call),
                 match class_of(call).0 {
                     Class::Change => "changes",
@@ -63,6 +71,17 @@ pub fn fetch_by(
 pub struct Ctx<'a> {
     pub g: &'a Global,
     pub jq: Option<&'a Filter>,
+}
+
+/// A transport message without its "try again" advice, which is wrong for a change that may
+/// have run (the advice that replaces it follows).
+fn without_try_again(message: &str) -> String {
+    message
+        .replace(
+            " (cPanel may be updating; try again later)",
+            " (cPanel may be updating)",
+        )
+        .replace(": try again, or check the server's logs", "")
 }
 
 /// The catalogue's entry for a call, and its name in messages; `None` for API 2 and for what

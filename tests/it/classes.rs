@@ -344,11 +344,28 @@ fn a_change_that_may_have_run_says_check_first() {
         fault_until: 1,
         ..Options::default()
     });
-    f.as_root(&["whm", "createacct", "username=rt2", "domain=rt2.example"])
-        .assert_failure(
-            4,
-            "whm createacct changes the server and may have run: check",
-        );
+    let out = f.as_root(&["whm", "createacct", "username=rt2", "domain=rt2.example"]);
+    out.assert_failure(
+        4,
+        "whm createacct changes the server and may have run: check",
+    );
+    assert!(!out.stderr.contains("try again"), "{}", out.stderr);
+    // A refused token ran nothing: no such advice.
+    let wrong = f.profile(
+        "bad",
+        crate::emulator::Service::Whm,
+        "token = \"WRONGTOKEN123456\"",
+    );
+    let refused = f.call(
+        &wrong,
+        &["whm", "createacct", "username=rt3", "domain=rt3.example"],
+    );
+    refused.assert_code(3);
+    assert!(
+        !refused.stderr.contains("may have run"),
+        "{}",
+        refused.stderr
+    );
     let h = Fixture::with(Options {
         fault: Some(Fault::Status(429)),
         fault_until: 1,

@@ -103,6 +103,11 @@ pub mod __internals {
     pub use crate::response::{judge, payload_of, Verdict};
     pub use crate::session::{read_login_answer, security_token, LoginAnswer};
     pub use crate::transport::{Response, DEFAULT_MAX_BODY};
+
+    /// Text that holds marked terms (an `io::Error` made from this crate's words), in `words`.
+    pub fn render_terms(text: &str, words: &dyn Fn(&crate::Term) -> Option<String>) -> String {
+        crate::error::render(text, words)
+    }
 }
 /// The JSON values answers are read into ([`Answer::json`], [`Answer::payload`]).
 pub use serde_json::Value;
