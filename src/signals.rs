@@ -218,6 +218,11 @@ static JQ_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsi
 /// that are not a filter's.
 static PREVIOUS: std::sync::OnceLock<[libc::sigaction; 2]> = std::sync::OnceLock::new();
 
+/// How many `--jq` filters run now.
+pub fn filters_running() -> usize {
+    JQ_RUNNING.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Marks a `--jq` filter as running while it lives.
 pub struct JqRunning(());
 

@@ -19,6 +19,21 @@ use cpanel_client::View;
 /// How deep an answer may nest for the filter: jaq reads and walks values recursively, and a
 /// hostile answer 30,000 levels deep would overflow the stack. Real answers nest < 10.
 pub const MAX_DEPTH: usize = 512;
+/// The memory a filter may add to the process: at least this much…
+const MEMORY_FLOOR: u64 = 2 << 30;
+/// …or this many times the answer's size (jaq's values take 5–10 bytes of memory per byte of
+/// JSON).
+const MEMORY_PER_INPUT_BYTE: u64 = 20;
+
+/// The process's resident memory, from /proc (Linux); `None` where it cannot be read.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf only reads a constant of the system.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page).ok().filter(|p| *p > 0).unwrap_or(4096))
+}
+
 /// The most results a filter may make: they are kept until it ends (so that a failing filter
 /// prints nothing), and `range(1e12)` must not take the host's memory with it.
 const MAX_OUTPUTS: usize = 10_000_000;
@@ -76,6 +91,8 @@ impl Filter {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut input.reader(), &mut bytes)
             .map_err(|e| Error::transport(format!("cannot read the answer for --jq: {e}")))?;
+        let memory_cap = MEMORY_FLOOR.max(bytes.len() as u64 * MEMORY_PER_INPUT_BYTE);
+        let memory_before = resident_bytes().unwrap_or(0);
         let code = self.code.clone();
         let named = self.named.clone();
         let (done, result) = std::sync::mpsc::channel();
@@ -88,14 +105,37 @@ impl Filter {
                 let _ = done.send(outputs);
             })
             .map_err(|e| Error::usage(format!("cannot start the --jq filter: {e}")))?;
-        match result.recv_timeout(self.budget) {
-            Ok(outputs) => outputs,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::usage(format!(
-                "the --jq filter was still running after {} s (--timeout): it may never end (a recursion without a base case, an endless range): fix the filter",
-                self.budget.as_secs_f64()
-            ))),
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                Err(Error::usage("the --jq filter stopped without a result"))
+        // Waited for in steps, each a look at the process's memory: a filter that builds one
+        // value without end (`[range(1e12)]`) is stopped long before the host's memory is gone.
+        let start = std::time::Instant::now();
+        loop {
+            let step = self
+                .budget
+                .saturating_sub(start.elapsed())
+                .min(std::time::Duration::from_millis(100));
+            match result.recv_timeout(step) {
+                Ok(outputs) => return outputs,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(Error::usage("the --jq filter stopped without a result"))
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if start.elapsed() >= self.budget {
+                return Err(Error::usage(format!(
+                    "the --jq filter was still running after {} s (--timeout): it may never end (a recursion without a base case, an endless range): fix the filter",
+                    self.budget.as_secs_f64()
+                )));
+            }
+            // Growth since this filter started, against one cap per filter running now (the
+            // jobs of a fan-out filter at once).
+            let running = crate::signals::filters_running().max(1) as u64;
+            if resident_bytes()
+                .is_some_and(|rss| rss.saturating_sub(memory_before) > memory_cap * running)
+            {
+                return Err(Error::usage(format!(
+                    "the --jq filter took more than {} MiB of memory (it may build a value without end): bound it (limit(N; …), first), or filter the answer in steps",
+                    memory_cap >> 20
+                )));
             }
         }
     }
@@ -539,6 +579,17 @@ mod tests {
         let colored = run(Style::Pretty, true);
         assert!(colored.contains("\x1b["), "{colored:?}");
         assert!(colored.ends_with("\nt\n"), "strings stay raw: {colored:?}");
+    }
+
+    /// The memory watch reads this process's resident size: some, and at least what a
+    /// fresh allocation touched.
+    #[test]
+    fn resident_memory_is_read() {
+        let before = resident_bytes().unwrap();
+        let block = vec![1u8; 64 << 20];
+        let after = resident_bytes().unwrap();
+        assert!(after >= before + (32 << 20), "{before} -> {after}");
+        drop(block);
     }
 
     #[test]
