@@ -147,18 +147,7 @@ fn sheet_many(
         }
         asked => table::columns(&all, asked)?,
     };
-    let (text, note) = table::render(g.format, &columns, &all, width(g.format));
-    let text = match std::io::stdout().is_terminal() && g.format != Format::Table {
-        true => table::for_terminal(text),
-        false => text,
-    };
-    print_bytes(text.as_bytes())?;
-    for note in note
-        .into_iter()
-        .chain(table::unseen(&all, &columns, g.columns.is_some()))
-    {
-        stderr::warn(note);
-    }
+    print_sheet(g, &columns, &all)?;
     for failure in failures {
         stderr::say(failure);
     }
@@ -182,12 +171,27 @@ fn records(shown: &Shown, ctx: &Ctx) -> Result<Vec<Record>> {
     }
 }
 
-/// A table's width bound: the terminal's; CSV and TSV lines are never cut.
-fn width(format: Format) -> Option<usize> {
-    match format {
+/// `records` as `--format` asks, on stdout: a table within the terminal's width, CSV and TSV
+/// uncut (their control characters escaped on a terminal); what the sheet left out, said.
+fn print_sheet(g: &Global, columns: &[String], records: &[Record]) -> Result<()> {
+    let terminal = std::io::stdout().is_terminal();
+    let width = match g.format {
         Format::Table => table::terminal_width(),
         _ => None,
+    };
+    let (text, note) = table::render(g.format, columns, records, width);
+    let text = match terminal && g.format != Format::Table {
+        true => table::for_terminal(text),
+        false => text,
+    };
+    print_bytes(text.as_bytes())?;
+    for note in note
+        .into_iter()
+        .chain(table::unseen(records, columns, g.columns.is_some()))
+    {
+        stderr::warn(note);
     }
+    Ok(())
 }
 
 /// One answer under `--format table|csv|tsv`: its records as rows on stdout; a failure's
@@ -205,18 +209,7 @@ fn report_sheet(shown: &Shown, ctx: &Ctx) -> Result<Exit> {
     }
     let records = records(shown, ctx)?;
     let columns = table::columns(&records, g.columns.as_deref())?;
-    let (text, note) = table::render(g.format, &columns, &records, width(g.format));
-    let text = match std::io::stdout().is_terminal() && g.format != Format::Table {
-        true => table::for_terminal(text),
-        false => text,
-    };
-    print_bytes(text.as_bytes())?;
-    for note in note
-        .into_iter()
-        .chain(table::unseen(&records, &columns, g.columns.is_some()))
-    {
-        stderr::warn(note);
-    }
+    print_sheet(g, &columns, &records)?;
     for note in shown.answer.notes() {
         stderr::info(note);
     }

@@ -47,21 +47,22 @@ pub fn fetch_by(
             | cpanel_client::ErrorKind::Timeout
             | cpanel_client::ErrorKind::Broken
     ));
-    let mut shown = shown(result).map_err(|e| match may_have_run && class_of(call).0 != Class::Read {
+    let verb = match class_of(call).0 {
+        Class::Read => None,
+        Class::Change => Some("changes"),
+        Class::Unknown => Some("may change"),
+    };
+    let mut shown = shown(result).map_err(|e| match verb.filter(|_| may_have_run) {
         // "Try again" is not the advice for a change the server may have made.
-        true => crate::error::Error::new(
+        Some(verb) => crate::error::Error::new(
             e.exit,
             format!(
-                "{}; {} {} the server and may have run: check (a listing, the server's logs) before sending it again",
+                "{}; {} {verb} the server and may have run: check (a listing, the server's logs) before sending it again",
                 without_try_again(e.message()),
                 label(call),
-                match class_of(call).0 {
-                    Class::Change => "changes",
-                    _ => "may change",
-                }
             ),
         ),
-        false => e,
+        None => e,
     })?;
     unknown_function_hint(call, &mut shown);
     Ok(shown)
