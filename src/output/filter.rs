@@ -139,6 +139,70 @@ impl Filter {
             }
         }
     }
+
+    /// Runs the filter and writes its outputs, one per line (strings raw). On a `terminal`, the
+    /// control characters of raw strings are shown escaped (line breaks and tabs kept), so a
+    /// server's string cannot act on the terminal; piped, they pass as `jq -r` passes them.
+    pub fn print(
+        &self,
+        input: &View,
+        style: crate::output::Style,
+        color: bool,
+        terminal: bool,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let text = self.guarded(input, move |outputs| {
+            let mut text = Vec::new();
+            let fail = |e: std::io::Error| Error::usage(format!("jq output: {e}"));
+            for value in &outputs.values {
+                match value {
+                    Val::TStr(bytes) if terminal => {
+                        text.extend_from_slice(
+                            crate::output::stderr::escape_for_terminal(&String::from_utf8_lossy(
+                                bytes,
+                            ))
+                            .as_bytes(),
+                        );
+                        text.push(b'\n');
+                    }
+                    Val::TStr(bytes) => {
+                        text.extend_from_slice(bytes);
+                        text.push(b'\n');
+                    }
+                    // Laid out and coloured as cpcall prints an answer: indented and in colour
+                    // on a terminal, as the flags say.
+                    other => {
+                        crate::output::write_bytes(&mut text, &compact(other)?, style, color)
+                            .map_err(fail)?;
+                    }
+                }
+            }
+            Ok(text)
+        })?;
+        match out.write_all(&text).and_then(|()| out.flush()) {
+            // A reader that stops early (`| head`) is not an error.
+            Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
+                "cannot write the filter's output: {e}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The outputs as JSON texts (strings stay quoted), for embedding in JSON lines.
+    pub fn json_values(&self, input: &View) -> Result<Vec<Box<serde_json::value::RawValue>>> {
+        self.guarded(input, |outputs| {
+            outputs
+                .values
+                .iter()
+                .map(|v| {
+                    serde_json::value::RawValue::from_string(
+                        String::from_utf8_lossy(&compact(v)?).into_owned(),
+                    )
+                    .map_err(|e| Error::usage(format!("jq output is not JSON: {e}")))
+                })
+                .collect()
+        })
+    }
 }
 
 /// Runs `code` on the JSON text `input`: every output up to the end, a `halt`, or the first
@@ -253,80 +317,12 @@ fn args(named: &[(String, String)]) -> String {
     serde_json::json!({ "positional": [], "named": named }).to_string()
 }
 
-impl Filter {
-    /// Runs the filter and writes its outputs, one per line (strings raw). On a `terminal`, the
-    /// control characters of raw strings are shown escaped (line breaks and tabs kept), so a
-    /// server's string cannot act on the terminal; piped, they pass as `jq -r` passes them.
-    pub fn print(
-        &self,
-        input: &View,
-        style: crate::output::Style,
-        color: bool,
-        terminal: bool,
-        out: &mut dyn Write,
-    ) -> Result<()> {
-        let text = self.guarded(input, move |outputs| {
-            let mut text = Vec::new();
-            let fail = |e: std::io::Error| Error::usage(format!("jq output: {e}"));
-            for value in &outputs.values {
-                match value {
-                    Val::TStr(bytes) if terminal => {
-                        text.extend_from_slice(
-                            crate::output::stderr::escape_for_terminal(&String::from_utf8_lossy(
-                                bytes,
-                            ))
-                            .as_bytes(),
-                        );
-                        text.push(b'\n');
-                    }
-                    Val::TStr(bytes) => {
-                        text.extend_from_slice(bytes);
-                        text.push(b'\n');
-                    }
-                    // Laid out and coloured as cpcall prints an answer: indented and in colour
-                    // on a terminal, as the flags say.
-                    other => {
-                        let mut json = Vec::new();
-                        jaq_json::write::write(
-                            &mut json,
-                            &jaq_json::write::Pp::default(),
-                            0,
-                            other,
-                        )
-                        .map_err(fail)?;
-                        crate::output::write_bytes(&mut text, &json, style, color).map_err(fail)?;
-                    }
-                }
-            }
-            Ok(text)
-        })?;
-        match out.write_all(&text).and_then(|()| out.flush()) {
-            // A reader that stops early (`| head`) is not an error.
-            Err(e) if !crate::output::reader_gone(&e) => Err(Error::usage(format!(
-                "cannot write the filter's output: {e}"
-            ))),
-            _ => Ok(()),
-        }
-    }
-
-    /// The outputs as JSON texts (strings stay quoted), for embedding in JSON lines.
-    pub fn json_values(&self, input: &View) -> Result<Vec<Box<serde_json::value::RawValue>>> {
-        self.guarded(input, |outputs| {
-            outputs
-                .values
-                .iter()
-                .map(|v| {
-                    let mut text = Vec::new();
-                    jaq_json::write::write(&mut text, &jaq_json::write::Pp::default(), 0, v)
-                        .map_err(|e| Error::usage(format!("jq output: {e}")))?;
-                    serde_json::value::RawValue::from_string(
-                        String::from_utf8_lossy(&text).into_owned(),
-                    )
-                    .map_err(|e| Error::usage(format!("jq output is not JSON: {e}")))
-                })
-                .collect()
-        })
-    }
+/// A value as compact JSON text, as jaq writes it.
+fn compact(value: &Val) -> Result<Vec<u8>> {
+    let mut text = Vec::new();
+    jaq_json::write::write(&mut text, &jaq_json::write::Pp::default(), 0, value)
+        .map_err(|e| Error::usage(format!("jq output: {e}")))?;
+    Ok(text)
 }
 
 /// cpcall's additions to the standard library (`@csv`, `@tsv`, `tostream`, `env`…).
