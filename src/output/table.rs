@@ -316,13 +316,14 @@ fn fit(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_string();
     }
-    let mut kept = String::new();
+    let (mut kept, mut used) = (String::new(), 0);
     for c in text.chars() {
-        let next = kept.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        let next = used + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
         if next + 1 > width {
             break;
         }
         kept.push(c);
+        used = next;
     }
     kept.push('…');
     kept
