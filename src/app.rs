@@ -185,8 +185,7 @@ fn output_file(cli: &Cli) -> Result<Option<crate::config::files::Pending>> {
         // (root's listing, a new token, a login link) would be theirs to read.
         Ok(meta) => {
             use std::os::unix::fs::MetadataExt;
-            let me = rustix::process::geteuid().as_raw();
-            if meta.uid() != me && meta.uid() != 0 {
+            if cpanel_client::files::foreign(meta.uid()) {
                 return Err(Error::usage(format!(
                     "-o {} belongs to user {}, who could read what cpcall writes into it: remove it, or name a file of your own",
                     path.display(),

@@ -334,7 +334,6 @@ fn lock_folder(dir: &Path) -> std::io::Result<std::fs::File> {
 /// owned by root (`/tmp`), where others cannot touch what is ours. Folders not made yet are
 /// skipped: cpcall makes them itself, 0700. `what` names the folder for the message.
 pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
-    let me = rustix::process::geteuid().as_raw();
     let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut chains = vec![absolute.clone()];
     if let Ok(real) = std::fs::canonicalize(&absolute) {
@@ -352,7 +351,7 @@ pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
         }
         let (owner, mode) = (meta.uid(), meta.mode());
         let sticky_root = owner == 0 && mode & 0o1000 != 0;
-        let (why, fix) = if owner != me && owner != 0 {
+        let (why, fix) = if foreign(owner) {
             (
                 format!(
                     "{} belongs to user {owner}, not to you or root",
@@ -391,11 +390,10 @@ pub fn check_folder(dir: &Path, what: &str) -> Result<()> {
 /// group or others, and its folders as [`check_folder`] says. For files that decide whom
 /// cpcall trusts (`ca_file`): whoever can replace one can read every call.
 pub fn check_file(path: &Path, what: &str) -> Result<()> {
-    let me = rustix::process::geteuid().as_raw();
     // Not a regular file (a device, a FIFO): the reader refuses it, saying so.
     if let Some(meta) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
         let (owner, mode) = (meta.uid(), meta.mode());
-        let why = if owner != me && owner != 0 {
+        let why = if foreign(owner) {
             Some((
                 format!("it belongs to user {owner}, not to you or root"),
                 format!("copy it to a folder of your own, or {}", Term::RunAs),
@@ -471,11 +469,10 @@ fn not_a_link(e: std::io::Error) -> std::io::Error {
 /// need not exist yet. Only links of the runner's or root's are followed (as the kernel's
 /// protected_symlinks does in sticky folders): another user's link could point anywhere.
 pub fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
-    let me = rustix::process::geteuid().as_raw();
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() && meta.uid() != me && meta.uid() != 0 => {
+            Ok(meta) if meta.file_type().is_symlink() && foreign(meta.uid()) => {
                 return Err(std::io::Error::other(format!(
                     "{} is a link of user {}'s, and {} follows only its own or root's: replace it with the file, or run as that user",
                     current.display(),
@@ -534,13 +531,17 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Whether `uid` is neither the running user nor root: what such a user owns, they control.
+pub fn foreign(uid: u32) -> bool {
+    uid != 0 && uid != rustix::process::geteuid().as_raw()
+}
+
 /// Who besides the running user (and root) may write the file: its owner, when that is
 /// someone else, or its group or everyone by its mode. In words, for a message.
 pub fn writable_by_others(path: &Path) -> Option<String> {
     let meta = std::fs::metadata(path).ok()?;
     let (owner, mode) = (meta.uid(), meta.mode() & 0o777);
-    let me = rustix::process::geteuid().as_raw();
-    if owner != me && owner != 0 {
+    if foreign(owner) {
         return Some(format!("user {owner} owns it"));
     }
     match (mode & 0o002 != 0, mode & 0o020 != 0) {
