@@ -32,28 +32,18 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
     }
     if target.auth != AuthKind::Session {
         let headers = Credentials::resolve(target)?.headers(target.service, &target.voice);
-        let refused = target
-            .secrets
-            .refused
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let sent = digest(&headers);
-        if let Some((_, when)) = refused
-            .iter()
-            .find(|(d, when)| *d == sent && when.elapsed() < REFUSAL_PAUSE)
-        {
+        if let Some(ago) = refused_since(target, digest(&headers)) {
             return Err(Error::refused(format!(
                 "not sent: the server refused the credentials of {} {} s ago, and cPHulk counts every refusal; they are not sent again for {} minutes: fix them",
                 target.describe(),
-                when.elapsed().as_secs(),
+                ago.as_secs(),
                 REFUSAL_PAUSE.as_secs() / 60
             ))
             .sent(true));
         }
-        drop(refused);
         return client.send(request, &headers);
     }
-    if let Some(when) = unaccepted_since(target) {
+    if let Some(when) = refused_since(target, UNACCEPTED) {
         return Err(Error::refused(format!(
             "not sent: the server did not accept the session it made for {} {} s ago; this run logs in no more: check that the port is the {} port",
             target.describe(),
@@ -91,8 +81,9 @@ pub fn send(client: &Client, target: &Target, request: &Request) -> Result<Respo
 /// What the refused list holds for "the server refused the session it had just made".
 const UNACCEPTED: [u8; 32] = [0xff; 32];
 
-/// How long ago this run's server refused a session it had just made, if it did lately.
-fn unaccepted_since(target: &Target) -> Option<std::time::Duration> {
+/// How long ago the server refused what `digest` stands for (credentials, or [`UNACCEPTED`]),
+/// if it did within [`REFUSAL_PAUSE`].
+fn refused_since(target: &Target, digest: [u8; 32]) -> Option<std::time::Duration> {
     let refused = target
         .secrets
         .refused
@@ -100,7 +91,7 @@ fn unaccepted_since(target: &Target) -> Option<std::time::Duration> {
         .unwrap_or_else(|e| e.into_inner());
     refused
         .iter()
-        .find(|(d, when)| *d == UNACCEPTED && when.elapsed() < REFUSAL_PAUSE)
+        .find(|(d, when)| *d == digest && when.elapsed() < REFUSAL_PAUSE)
         .map(|(_, when)| when.elapsed())
 }
 
