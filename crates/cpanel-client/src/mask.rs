@@ -52,8 +52,7 @@ impl Mask {
         // the secret is: base64, hex.
         let decoded = percent_decoded(secret);
         for text in std::iter::once(secret).chain(decoded.as_deref()) {
-            forms.extend(base64_forms(text.as_bytes()));
-            forms.extend(hex_forms(text.as_bytes()));
+            forms.extend(encoded_forms(text.as_bytes()));
         }
         forms.extend(decoded);
         forms.extend(latin1_misread(secret));
@@ -72,14 +71,10 @@ impl Mask {
         // The header's own text may come back encoded again (a dump of the request in
         // base64 or hex): the base64 is masked as a secret of its own, in all its forms.
         for form in base64_forms(pair.as_bytes()) {
-            self.seen.insert(form.clone());
             self.insert(form);
         }
         let header = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
-        for form in base64_forms(header.as_bytes())
-            .into_iter()
-            .chain(hex_forms(header.as_bytes()))
-        {
+        for form in encoded_forms(header.as_bytes()) {
             self.insert(form);
         }
     }
@@ -329,6 +324,11 @@ fn base64_forms(bytes: &[u8]) -> Vec<String> {
         }
     }
     forms
+}
+
+/// `bytes` encoded as a dump would show them again: base64 (every dialect and alignment) and hex.
+fn encoded_forms(bytes: &[u8]) -> impl Iterator<Item = String> {
+    base64_forms(bytes).into_iter().chain(hex_forms(bytes))
 }
 
 /// A non-ASCII secret as a program shows it that reads its UTF-8 bytes as Latin-1 (each byte
