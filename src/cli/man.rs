@@ -26,7 +26,7 @@ fn main_page(cli: &clap::Command) -> std::io::Result<Vec<u8>> {
     man.render_description_section(&mut out)?;
     man.render_options_section(&mut out)?;
     man.render_subcommands_section(&mut out)?;
-    out.extend_from_slice(own_sections().as_bytes());
+    out.extend_from_slice(own_sections(cli).as_bytes());
     man.render_version_section(&mut out)?;
     Ok(out)
 }
@@ -164,7 +164,7 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 /// cpcall's own sections of cpcall(1).
-fn own_sections() -> String {
+fn own_sections(cli: &clap::Command) -> String {
     let mut out = String::new();
     out.push_str(&section(
         "CONFIGURATION FILE",
@@ -205,8 +205,6 @@ fn own_sections() -> String {
         ],
     ));
     let mut see = vec![];
-    let mut cli = Cli::command();
-    cli.build();
     for sub in cli.get_subcommands() {
         see.push(bold_page(&format!("cpcall-{}", sub.get_name())));
     }

@@ -160,8 +160,8 @@ pub fn login_url(
     Ok(Exit::Success)
 }
 
-/// An account name WHM could take: not empty, no spaces or control characters (which would
-/// only earn a server-side error after the request was sent).
+/// An account name WHM could take: letters, digits and `. _ - @ +`, not starting with `.` or
+/// `-`, at most 128 bytes (anything else would only earn a server-side error after sending).
 fn check_user(user: &str) -> Result<()> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '+');
     if user.is_empty()
