@@ -52,6 +52,19 @@ fn listing_server() -> (Fixture, String) {
     (f, config)
 }
 
+/// The variables both jq's get: `$u` given twice (the first wins), `$n` as JSON.
+const VARIABLES: [&str; 9] = [
+    "--arg",
+    "u",
+    "bob",
+    "--arg",
+    "u",
+    "amy",
+    "--argjson",
+    "n",
+    "41",
+];
+
 /// The everyday filters of a report, each run by `cpcall --jq` on the emulator's answer and by
 /// the system jq (`jq -c -r`, the same variables) on the same bytes: the outputs must match.
 #[test]
@@ -118,32 +131,13 @@ fn jq_features_match_the_system_jq() {
     for filter in filters {
         let ours = f.call(
             &config,
-            &[
-                "whm",
-                "listaccts",
-                "--arg",
-                "u",
-                "bob",
-                "--argjson",
-                "n",
-                "41",
-                "--jq",
-                filter,
-            ],
+            &[&["whm", "listaccts"][..], &VARIABLES, &["--jq", filter]].concat(),
         );
         let mut jq = std::process::Command::new("jq");
-        jq.args([
-            "-c",
-            "-r",
-            "--arg",
-            "u",
-            "bob",
-            "--argjson",
-            "n",
-            "41",
-            filter,
-        ])
-        .env("HOME", f.dir.path());
+        jq.args(["-c", "-r"])
+            .args(VARIABLES)
+            .arg(filter)
+            .env("HOME", f.dir.path());
         let theirs = f.output(jq, Some(&answer));
         if (ours.code, &ours.stdout) != (theirs.code, &theirs.stdout) {
             wrong.push(format!(
