@@ -207,6 +207,35 @@ fn output_file(cli: &Cli) -> Result<Option<crate::config::files::Pending>> {
     Ok(Some(pending))
 }
 
+/// The flags that shape what is printed go with what they shape: `--arg`/`-r` with `--jq`,
+/// `--columns` with `--format`, both only on calls; login-url prints a link, no answer.
+fn output_flags_fit(cli: &Cli, named: bool) -> Result<()> {
+    use crate::output::table::Format;
+    let g = &cli.global;
+    if g.jq.is_none() && (named || g.raw_output) {
+        return Err(Error::usage(
+            "--arg, --argjson and -r go with --jq FILTER: add the filter, or drop them",
+        ));
+    }
+    if matches!(cli.command, Command::LoginUrl { .. }) && (g.jq.is_some() || g.data) {
+        return Err(Error::usage(
+            "--jq and -d shape an API answer, and login-url prints only the link: drop them",
+        ));
+    }
+    let calls_only = matches!(cli.command, Command::Whm { .. } | Command::Cpanel { .. });
+    if (g.format != Format::Json || g.columns.is_some()) && !calls_only {
+        return Err(Error::usage(
+            "--format and --columns show the records of a whm or cpanel call (on one profile or several): drop them here",
+        ));
+    }
+    if g.columns.is_some() && g.format == Format::Json {
+        return Err(Error::usage(
+            "--columns picks the fields of --format table, csv or tsv: add --format table",
+        ));
+    }
+    Ok(())
+}
+
 fn dispatch(cli: Cli) -> Result<Exit> {
     let g = &cli.global;
     if g.curl && !has_curl_form(&cli.command) {
@@ -218,27 +247,7 @@ fn dispatch(cli: Cli) -> Result<Exit> {
     let budget =
         std::time::Duration::from_secs_f64(g.timeout.unwrap_or(cpanel_client::DEFAULT_TIMEOUT));
     let named = crate::output::filter::named_args(&g.jq_arg, &g.jq_argjson)?;
-    if g.jq.is_none() && (!named.is_empty() || g.raw_output) {
-        return Err(Error::usage(
-            "--arg, --argjson and -r go with --jq FILTER: add the filter, or drop them",
-        ));
-    }
-    if matches!(cli.command, Command::LoginUrl { .. }) && (g.jq.is_some() || g.data) {
-        return Err(Error::usage(
-            "--jq and -d shape an API answer, and login-url prints only the link: drop them",
-        ));
-    }
-    let calls_only = matches!(cli.command, Command::Whm { .. } | Command::Cpanel { .. });
-    if (g.format != crate::output::table::Format::Json || g.columns.is_some()) && !calls_only {
-        return Err(Error::usage(
-            "--format and --columns show the records of a whm or cpanel call (on one profile or several): drop them here",
-        ));
-    }
-    if g.columns.is_some() && g.format == crate::output::table::Format::Json {
-        return Err(Error::usage(
-            "--columns picks the fields of --format table, csv or tsv: add --format table",
-        ));
-    }
+    output_flags_fit(&cli, !named.is_empty())?;
     let jq = match g.jq.as_deref() {
         Some(code) => Some(Filter::compile(code, budget, named)?),
         None => None,
